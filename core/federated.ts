@@ -1,0 +1,45 @@
+// The contract every federated algorithm in fedrouter follows: clients contribute vectors of sums,
+// an aggregator adds them, and a finalize step turns the total into the next global state.
+// Because only the total is ever needed, secure aggregation can stand in for the plain sum.
+import { type Random, shuffle } from "./random.ts";
+
+/**
+ * A federated algorithm as a sequence of passes. Each pass is one aggregation: every
+ * participating client computes `contribute(global, data)` (a vector of sums, weights inside),
+ * the vectors are added, and `finalize(global, total)` gives the next global state.
+ * No step may look at a single client's vector.
+ */
+export interface FederatedAlgorithm<Global, ClientData> {
+  /** Length of the contribution vector that clients send for this global state. */
+  contributionLength(global: Global): number;
+  /** One client's contribution: sums over its own data only. */
+  contribute(global: Global, data: ClientData, random: Random): Float64Array;
+  /** The next global state from the sum of the participants' contributions. */
+  finalize(global: Global, total: Float64Array): Global;
+  /** Whether training has finished (no further pass). */
+  done(global: Global): boolean;
+}
+
+/** Adds contributions element-wise: the plain aggregator (secure aggregation computes the same). */
+export function sumContributions(contributions: readonly Float64Array[], length: number): Float64Array {
+  const total = new Float64Array(length);
+  for (const contribution of contributions) {
+    if (contribution.length !== length) {
+      throw new RangeError(`contribution has length ${contribution.length}, expected ${length}`);
+    }
+    for (let i = 0; i < length; i++) total[i] = (total[i] ?? 0) + (contribution[i] ?? 0);
+  }
+  return total;
+}
+
+/** Chooses a round's participants: a seeded sample of round(fraction * clients), at least one. */
+export function sampleParticipants(random: Random, clientCount: number, fraction: number): number[] {
+  if (!(fraction > 0 && fraction <= 1))
+    throw new RangeError(`participation fraction must be in (0, 1], got ${fraction}`);
+  const size = Math.max(1, Math.round(clientCount * fraction));
+  const ids = shuffle(
+    random,
+    Array.from({ length: clientCount }, (_, i) => i),
+  );
+  return ids.slice(0, size).sort((a, b) => a - b);
+}
