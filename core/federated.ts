@@ -1,6 +1,7 @@
 // The contract every federated algorithm in fedrouter follows: clients contribute vectors of sums,
 // an aggregator adds them, and a finalize step turns the total into the next global state.
 // Because only the total is ever needed, secure aggregation can stand in for the plain sum.
+import type { ModelFile } from "./model-file.ts";
 import { type Random, shuffle } from "./random.ts";
 
 /**
@@ -12,12 +13,18 @@ import { type Random, shuffle } from "./random.ts";
 export interface FederatedAlgorithm<Global, ClientData> {
   /** Length of the contribution vector that clients send for this global state. */
   contributionLength(global: Global): number;
-  /** One client's contribution: sums over its own data only. */
-  contribute(global: Global, data: ClientData, random: Random): Float64Array;
+  /** One client's contribution: sums over its own data only (async where local training runs in WASM). */
+  contribute(global: Global, data: ClientData, random: Random): Float64Array | Promise<Float64Array>;
   /** The next global state from the sum of the participants' contributions. */
   finalize(global: Global, total: Float64Array): Global;
   /** Whether training has finished (no further pass). */
   done(global: Global): boolean;
+  /**
+   * The global state as a router model file. Every pass publishes one, so the edge stores and
+   * serves a single format and clients read the state they contribute against from it.
+   */
+  toModelFile(global: Global): ModelFile;
+  fromModelFile(file: ModelFile): Global;
 }
 
 /** Adds contributions element-wise: the plain aggregator (secure aggregation computes the same). */
