@@ -50,3 +50,36 @@ export function sampleParticipants(random: Random, clientCount: number, fraction
   );
   return ids.slice(0, size).sort((a, b) => a - b);
 }
+
+export interface SimulationOptions {
+  /** Share of clients sampled for each pass (default 1: everyone, every pass). */
+  fraction?: number;
+  random: Random;
+  /** Called after each pass with its number and participants. */
+  onPass?: (pass: number, participants: number[]) => void;
+  /** Safety bound on the number of passes. */
+  maxPasses?: number;
+}
+
+/** Runs an algorithm to completion in memory with a plain sum as the aggregator. */
+export async function simulate<Global, ClientData>(
+  algorithm: FederatedAlgorithm<Global, ClientData>,
+  initial: Global,
+  clients: readonly ClientData[],
+  options: SimulationOptions,
+): Promise<Global> {
+  let global = initial;
+  const maxPasses = options.maxPasses ?? 10_000;
+  for (let pass = 0; !algorithm.done(global); pass++) {
+    if (pass >= maxPasses) throw new RangeError(`training did not finish within ${maxPasses} passes`);
+    const participants = sampleParticipants(options.random, clients.length, options.fraction ?? 1);
+    const length = algorithm.contributionLength(global);
+    const contributions: Float64Array[] = [];
+    for (const id of participants) {
+      contributions.push(await algorithm.contribute(global, clients[id] as ClientData, options.random));
+    }
+    global = algorithm.finalize(global, sumContributions(contributions, length));
+    options.onPass?.(pass, participants);
+  }
+  return global;
+}

@@ -1,0 +1,82 @@
+// What a client holds for training: feature vectors of its queries and the sparse cells it has
+// judged. Routers train on this shape; it never leaves the client.
+import type { Benchmark } from "./benchmark.ts";
+
+export interface EvaluationSet {
+  n: number;
+  dimension: number;
+  modelCount: number;
+  /** Row-major [query][feature]. */
+  features: Float32Array;
+  /** Row-major [query][model]; meaningful only where `observed` is 1. */
+  quality: Float32Array;
+  /** Row-major [query][model], USD; meaningful only where `observed` is 1. */
+  cost: Float32Array;
+  /** Row-major [query][model]: 1 where this cell's evaluation is known. */
+  observed: Uint8Array;
+}
+
+/**
+ * Builds an evaluation set from a benchmark's rows and their features. `keep(row, model)`
+ * decides which cells are observed (the paper's protocol keeps one per training query).
+ */
+export function evaluationSet(
+  benchmark: Benchmark,
+  features: readonly Float32Array[],
+  keep: (row: number, model: number) => boolean = () => true,
+): EvaluationSet {
+  const n = benchmark.ids.length;
+  const m = benchmark.models.length;
+  if (features.length !== n) throw new RangeError(`${features.length} feature vectors for ${n} queries`);
+  const dimension = features[0]?.length ?? 0;
+  const set: EvaluationSet = {
+    n,
+    dimension,
+    modelCount: m,
+    features: new Float32Array(n * dimension),
+    quality: new Float32Array(n * m),
+    cost: new Float32Array(n * m),
+    observed: new Uint8Array(n * m),
+  };
+  for (let q = 0; q < n; q++) {
+    const vector = features[q] as Float32Array;
+    if (vector.length !== dimension)
+      throw new RangeError(`feature vector ${q} has ${vector.length} dimensions`);
+    set.features.set(vector, q * dimension);
+    for (let j = 0; j < m; j++) {
+      if (!keep(q, j)) continue;
+      set.observed[q * m + j] = 1;
+      set.quality[q * m + j] = benchmark.quality[q * m + j]!;
+      set.cost[q * m + j] = benchmark.cost[q * m + j]!;
+    }
+  }
+  return set;
+}
+
+/** Concatenates evaluation sets with the same dimension and models (the centralized reference). */
+export function concatEvaluationSets(sets: readonly EvaluationSet[]): EvaluationSet {
+  const first = sets[0];
+  if (!first) throw new RangeError("nothing to concatenate");
+  const { dimension, modelCount } = first;
+  const n = sets.reduce((s, e) => s + e.n, 0);
+  const out: EvaluationSet = {
+    n,
+    dimension,
+    modelCount,
+    features: new Float32Array(n * dimension),
+    quality: new Float32Array(n * modelCount),
+    cost: new Float32Array(n * modelCount),
+    observed: new Uint8Array(n * modelCount),
+  };
+  let row = 0;
+  for (const set of sets) {
+    if (set.dimension !== dimension || set.modelCount !== modelCount)
+      throw new RangeError("sets differ in shape");
+    out.features.set(set.features, row * dimension);
+    out.quality.set(set.quality, row * modelCount);
+    out.cost.set(set.cost, row * modelCount);
+    out.observed.set(set.observed, row * modelCount);
+    row += set.n;
+  }
+  return out;
+}

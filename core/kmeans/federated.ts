@@ -1,0 +1,323 @@
+// Federated K-means from sums only. The clustering grows by bisection: start from the global
+// mean, split the clusters with the largest squared error along their principal direction, and
+// refine with Lloyd passes in which each client sends, per cluster, its count, squared error and
+// vector sum. The principal direction comes from power iteration, one pass per step, each
+// client sending per splitting cluster the sum of ((x - c) . v) (x - c). No pass needs one
+// client's own data, so no client's points or local centroids are ever seen. A last pass sums
+// per (cluster, model) quality, cost and counts.
+import type { EvaluationSet } from "../data/evaluations.ts";
+import type { FederatedAlgorithm } from "../federated.ts";
+import type { EmbedderInfo, ModelFile } from "../model-file.ts";
+import { normal, seededRandom } from "../random.ts";
+import { centroidsFromSums, lloydSums, nearestCentroid } from "./geometry.ts";
+import { type KMeansRouter, statsFromSums, statsSums } from "./router.ts";
+
+export interface KMeansConfig {
+  clusters: number;
+  /** Lloyd passes at each size of the clustering (the last size gets the same). */
+  lloydPasses: number;
+  /** Power-iteration passes that find a splitting cluster's principal direction. */
+  powerPasses: number;
+  /** Stop refining a size early when the squared error improves by less than this fraction. */
+  tolerance: number;
+  /** Public seed of the split directions (not secret: it reveals nothing about any client). */
+  seed: number;
+  /** Pseudo-count for sparse (cluster, model) cells. */
+  prior: number;
+  models: string[];
+  embedder: EmbedderInfo;
+}
+
+export const KMEANS_DEFAULTS = {
+  clusters: 16,
+  lloydPasses: 20,
+  powerPasses: 4,
+  tolerance: 1e-4,
+  seed: 7,
+  prior: 1,
+};
+
+export type KMeansPhase = "lloyd" | "power" | "stats" | "done";
+
+export interface KMeansState {
+  config: KMeansConfig;
+  phase: KMeansPhase;
+  /** Clusters in the current clustering (grows to config.clusters). */
+  size: number;
+  /** Lloyd passes done at the current size. */
+  pass: number;
+  /** Squared error measured by the previous pass (for the early stop). */
+  lastError: number;
+  centroids: Float32Array;
+  /** During power passes: the clusters being split and their current directions (one row each). */
+  splitting?: number[];
+  directions?: Float32Array;
+  /** Present once the statistics pass is done. */
+  stats?: Float64Array;
+}
+
+export function initialKMeansState(
+  config: Partial<KMeansConfig> & Pick<KMeansConfig, "models" | "embedder">,
+): KMeansState {
+  const full: KMeansConfig = { ...KMEANS_DEFAULTS, ...config };
+  if (!Number.isInteger(full.clusters) || full.clusters < 1)
+    throw new RangeError(`clusters must be >= 1, got ${full.clusters}`);
+  return {
+    config: full,
+    phase: "lloyd",
+    size: 1,
+    pass: 0,
+    lastError: Number.POSITIVE_INFINITY,
+    centroids: new Float32Array(full.embedder.dimension),
+  };
+}
+
+/** The clusters to split next: those with the largest squared error, up to the target size. */
+function chooseSplits(state: KMeansState, lloyd: Float64Array): number[] {
+  const stride = state.config.embedder.dimension + 2;
+  const target = Math.min(state.config.clusters, state.size * 2);
+  return Array.from({ length: state.size }, (_, k) => k)
+    .sort((a, b) => lloyd[b * stride + 1]! - lloyd[a * stride + 1]! || a - b)
+    .slice(0, target - state.size)
+    .filter((k) => lloyd[k * stride]! > 1 && lloyd[k * stride + 1]! > 0);
+}
+
+/** Public random starting directions for power iteration (they reveal nothing about clients). */
+function startDirections(state: KMeansState, count: number): Float32Array {
+  const d = state.config.embedder.dimension;
+  const random = seededRandom(state.config.seed * 7919 + state.size);
+  return Float32Array.from({ length: count * d }, () => normal(random));
+}
+
+/**
+ * One client's power-iteration sums: per splitting cluster, [count, sum over its points of
+ * ((x - c) . v) (x - c)], with v the cluster's current direction.
+ */
+export function powerSums(
+  features: Float32Array,
+  centroids: Float32Array,
+  size: number,
+  splitting: readonly number[],
+  directions: Float32Array,
+  dimension: number,
+): Float64Array {
+  const stride = dimension + 1;
+  const sums = new Float64Array(splitting.length * stride);
+  const slot = new Map(splitting.map((k, s) => [k, s]));
+  const n = features.length / dimension;
+  for (let q = 0; q < n; q++) {
+    const { cluster } = nearestCentroid(features, q, centroids, size, dimension);
+    const s = slot.get(cluster);
+    if (s === undefined) continue;
+    let projection = 0;
+    for (let i = 0; i < dimension; i++) {
+      projection +=
+        (features[q * dimension + i]! - centroids[cluster * dimension + i]!) * directions[s * dimension + i]!;
+    }
+    sums[s * stride]! += 1;
+    for (let i = 0; i < dimension; i++) {
+      sums[s * stride + 1 + i]! +=
+        projection * (features[q * dimension + i]! - centroids[cluster * dimension + i]!);
+    }
+  }
+  return sums;
+}
+
+/** Normalises each direction; returns each one's length (the variance along it, once converged). */
+function normaliseDirections(directions: Float32Array, count: number, dimension: number): Float64Array {
+  const lengths = new Float64Array(count);
+  for (let s = 0; s < count; s++) {
+    let norm = 0;
+    for (let i = 0; i < dimension; i++) norm += directions[s * dimension + i]! ** 2;
+    lengths[s] = Math.sqrt(norm);
+    const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
+    for (let i = 0; i < dimension; i++) directions[s * dimension + i]! *= scale;
+  }
+  return lengths;
+}
+
+/**
+ * Replaces each splitting cluster by two centroids at +-0.8 standard deviations along its
+ * principal direction (the means of the halves of a normal distribution lie at +-0.8 sigma).
+ */
+function bisect(
+  state: KMeansState,
+  splitting: readonly number[],
+  directions: Float32Array,
+  variance: Float64Array,
+) {
+  const d = state.config.embedder.dimension;
+  const centroids = new Float32Array((state.size + splitting.length) * d);
+  centroids.set(state.centroids.subarray(0, state.size * d));
+  splitting.forEach((k, s) => {
+    const step = 0.8 * Math.sqrt(Math.max(0, variance[s]!));
+    for (let i = 0; i < d; i++) {
+      const c = state.centroids[k * d + i]!;
+      const v = directions[s * d + i]!;
+      centroids[k * d + i] = c + step * v;
+      centroids[(state.size + s) * d + i] = c - step * v;
+    }
+  });
+  return centroids;
+}
+
+function finalizePower(state: KMeansState, total: Float64Array): KMeansState {
+  const d = state.config.embedder.dimension;
+  const splitting = state.splitting ?? [];
+  const directions = new Float32Array(splitting.length * d);
+  const counts = new Float64Array(splitting.length);
+  splitting.forEach((_, s) => {
+    counts[s] = total[s * (d + 1)]!;
+    for (let i = 0; i < d; i++) directions[s * d + i] = total[s * (d + 1) + 1 + i]! / Math.max(1, counts[s]!);
+  });
+  // |C v| for a unit v converges to the largest eigenvalue of the cluster's covariance C.
+  const variance = normaliseDirections(directions, splitting.length, d);
+  const pass = state.pass + 1;
+  if (pass < state.config.powerPasses) return { ...state, pass, directions };
+  const { splitting: _s, directions: _d, ...rest } = state;
+  return {
+    ...rest,
+    centroids: bisect(state, splitting, directions, variance),
+    size: state.size + splitting.length,
+    pass: 0,
+    lastError: Number.POSITIVE_INFINITY,
+    phase: "lloyd",
+  };
+}
+
+export const federatedKMeans: FederatedAlgorithm<KMeansState, EvaluationSet> = {
+  contributionLength(state) {
+    const d = state.config.embedder.dimension;
+    if (state.phase === "lloyd") return state.size * (d + 2);
+    if (state.phase === "power") return (state.splitting?.length ?? 0) * (d + 1);
+    if (state.phase === "stats") return 3 * state.size * state.config.models.length;
+    return 0;
+  },
+
+  contribute(state, data) {
+    const d = state.config.embedder.dimension;
+    if (data.dimension !== d)
+      throw new RangeError(`client features have ${data.dimension} dimensions, expected ${d}`);
+    if (data.modelCount !== state.config.models.length) throw new RangeError("client model count differs");
+    if (state.phase === "lloyd") return lloydSums(data.features, null, state.centroids, state.size, d);
+    if (state.phase === "power") {
+      return powerSums(
+        data.features,
+        state.centroids,
+        state.size,
+        state.splitting ?? [],
+        state.directions!,
+        d,
+      );
+    }
+    if (state.phase === "stats") return statsSums(data, state.centroids, state.size);
+    throw new RangeError("federated K-means is done: nothing to contribute");
+  },
+
+  finalize(state, total) {
+    const d = state.config.embedder.dimension;
+    if (total.length !== this.contributionLength(state)) {
+      throw new RangeError(`total has length ${total.length}, expected ${this.contributionLength(state)}`);
+    }
+    if (state.phase === "stats") return { ...state, phase: "done", stats: Float64Array.from(total) };
+    if (state.phase === "power") return finalizePower(state, total);
+    if (state.phase !== "lloyd") throw new RangeError("federated K-means is done");
+    const stride = d + 2;
+    let error = 0;
+    for (let k = 0; k < state.size; k++) error += total[k * stride + 1]!;
+    const centroids = centroidsFromSums(total, state.centroids, state.size, d);
+    const pass = state.pass + 1;
+    // At size 1 the first pass gives the mean exactly; later sizes refine until stable.
+    const settled =
+      state.size === 1 ||
+      pass >= state.config.lloydPasses ||
+      (Number.isFinite(state.lastError) &&
+        state.lastError - error <= state.config.tolerance * state.lastError);
+    if (!settled) return { ...state, centroids, pass, lastError: error };
+    const splitting = state.size < state.config.clusters ? chooseSplits(state, total) : [];
+    if (splitting.length > 0) {
+      return {
+        ...state,
+        centroids,
+        pass: 0,
+        lastError: error,
+        phase: "power",
+        splitting,
+        directions: startDirections(state, splitting.length),
+      };
+    }
+    return { ...state, centroids, pass, lastError: error, phase: "stats" };
+  },
+
+  done(state) {
+    return state.phase === "done";
+  },
+
+  toModelFile(state) {
+    const { config } = state;
+    return {
+      kind: "kmeans",
+      embedder: config.embedder,
+      models: config.models,
+      meta: {
+        phase: state.phase,
+        size: state.size,
+        pass: state.pass,
+        lastError: Number.isFinite(state.lastError) ? state.lastError : null,
+        clusters: config.clusters,
+        lloydPasses: config.lloydPasses,
+        powerPasses: config.powerPasses,
+        splitting: state.splitting ?? null,
+        tolerance: config.tolerance,
+        seed: config.seed,
+        prior: config.prior,
+      },
+      tensors: {
+        centroids: state.centroids,
+        ...(state.directions ? { directions: state.directions } : {}),
+        ...(state.stats ? { stats: state.stats } : {}),
+      },
+    } satisfies ModelFile;
+  },
+
+  fromModelFile(file) {
+    if (file.kind !== "kmeans") throw new RangeError(`expected a kmeans router file, got ${file.kind}`);
+    const meta = file.meta as Record<string, number | string | number[] | null>;
+    const centroids = file.tensors.centroids;
+    if (!(centroids instanceof Float32Array)) throw new RangeError("kmeans router file lacks centroids");
+    const stats = file.tensors.stats;
+    return {
+      config: {
+        clusters: Number(meta.clusters),
+        lloydPasses: Number(meta.lloydPasses),
+        powerPasses: Number(meta.powerPasses),
+        tolerance: Number(meta.tolerance),
+        seed: Number(meta.seed),
+        prior: Number(meta.prior),
+        models: file.models,
+        embedder: file.embedder,
+      },
+      phase: meta.phase as KMeansPhase,
+      size: Number(meta.size),
+      pass: Number(meta.pass),
+      lastError: meta.lastError === null ? Number.POSITIVE_INFINITY : Number(meta.lastError),
+      centroids,
+      ...(Array.isArray(meta.splitting) ? { splitting: meta.splitting.map(Number) } : {}),
+      ...(file.tensors.directions ? { directions: Float32Array.from(file.tensors.directions) } : {}),
+      ...(stats ? { stats: Float64Array.from(stats) } : {}),
+    };
+  },
+};
+
+/** The trained router of a finished state. */
+export function kmeansRouter(state: KMeansState): KMeansRouter {
+  if (!state.stats) throw new RangeError("K-means training has not finished its statistics pass");
+  return {
+    dimension: state.config.embedder.dimension,
+    clusterCount: state.size,
+    modelCount: state.config.models.length,
+    centroids: state.centroids,
+    stats: statsFromSums(state.stats, state.size, state.config.models.length),
+    prior: state.config.prior,
+  };
+}

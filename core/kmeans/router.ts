@@ -1,0 +1,136 @@
+// The K-means router (the paper's nonparametric router): route a query by its nearest
+// centroid, predicting each model's quality and cost from that cluster's observed evaluations.
+
+import type { EvaluationSet } from "../data/evaluations.ts";
+import type { Prediction } from "../routing.ts";
+import { nearestCentroid } from "./geometry.ts";
+
+/** Per (cluster, model) sums over observed cells: what the statistics pass aggregates. */
+export interface ClusterStats {
+  count: Float64Array;
+  qualitySum: Float64Array;
+  costSum: Float64Array;
+}
+
+export interface KMeansRouter {
+  dimension: number;
+  clusterCount: number;
+  modelCount: number;
+  centroids: Float32Array;
+  stats: ClusterStats;
+  /** Pseudo-count pulling a sparse cell's mean towards the model's overall mean. */
+  prior: number;
+}
+
+/** Layout of the statistics contribution: [count (K*M), quality sums (K*M), cost sums (K*M)]. */
+export function statsSums(set: EvaluationSet, centroids: Float32Array, clusterCount: number): Float64Array {
+  const { n, dimension, modelCount: m } = set;
+  const cells = clusterCount * m;
+  const sums = new Float64Array(3 * cells);
+  for (let q = 0; q < n; q++) {
+    const { cluster } = nearestCentroid(set.features, q, centroids, clusterCount, dimension);
+    for (let j = 0; j < m; j++) {
+      if (!set.observed[q * m + j]) continue;
+      const cell = cluster * m + j;
+      sums[cell]! += 1;
+      sums[cells + cell]! += set.quality[q * m + j]!;
+      sums[2 * cells + cell]! += set.cost[q * m + j]!;
+    }
+  }
+  return sums;
+}
+
+export function statsFromSums(sums: Float64Array, clusterCount: number, modelCount: number): ClusterStats {
+  const cells = clusterCount * modelCount;
+  if (sums.length !== 3 * cells)
+    throw new RangeError(`statistics vector has ${sums.length} entries, expected ${3 * cells}`);
+  return {
+    count: sums.slice(0, cells),
+    qualitySum: sums.slice(cells, 2 * cells),
+    costSum: sums.slice(2 * cells),
+  };
+}
+
+/**
+ * Predictions for one query. A (cluster, model) cell never observed is unavailable, so it is
+ * never chosen; if a cluster has no observed cell at all the model-wide means stand in.
+ */
+export function predictKMeans(router: KMeansRouter, features: Float32Array, row = 0): Prediction {
+  const { clusterCount, modelCount: m, dimension, stats, prior } = router;
+  const { cluster } = nearestCentroid(features, row, router.centroids, clusterCount, dimension);
+  const overall = overallMeans(router);
+  const quality = new Float64Array(m);
+  const cost = new Float64Array(m);
+  const available = new Uint8Array(m);
+  let any = false;
+  for (let j = 0; j < m; j++) {
+    const cell = cluster * m + j;
+    const count = stats.count[cell]!;
+    if (count > 0) {
+      quality[j] = (stats.qualitySum[cell]! + prior * overall.quality[j]!) / (count + prior);
+      cost[j] = (stats.costSum[cell]! + prior * overall.cost[j]!) / (count + prior);
+      available[j] = 1;
+      any = true;
+    }
+  }
+  if (!any) {
+    for (let j = 0; j < m; j++) {
+      quality[j] = overall.quality[j]!;
+      cost[j] = overall.cost[j]!;
+      available[j] = overall.count[j]! > 0 ? 1 : 0;
+    }
+  }
+  return { quality, cost, available };
+}
+
+const overallCache = new WeakMap<
+  ClusterStats,
+  { quality: Float64Array; cost: Float64Array; count: Float64Array }
+>();
+
+/** Per-model means over all clusters (cached per statistics object). */
+export function overallMeans(router: KMeansRouter): {
+  quality: Float64Array;
+  cost: Float64Array;
+  count: Float64Array;
+} {
+  const cached = overallCache.get(router.stats);
+  if (cached) return cached;
+  const { clusterCount, modelCount: m, stats } = router;
+  const quality = new Float64Array(m);
+  const cost = new Float64Array(m);
+  const count = new Float64Array(m);
+  for (let k = 0; k < clusterCount; k++) {
+    for (let j = 0; j < m; j++) {
+      count[j]! += stats.count[k * m + j]!;
+      quality[j]! += stats.qualitySum[k * m + j]!;
+      cost[j]! += stats.costSum[k * m + j]!;
+    }
+  }
+  for (let j = 0; j < m; j++) {
+    quality[j] = count[j]! > 0 ? quality[j]! / count[j]! : 0;
+    cost[j] = count[j]! > 0 ? cost[j]! / count[j]! : 0;
+  }
+  const means = { quality, cost, count };
+  overallCache.set(router.stats, means);
+  return means;
+}
+
+/** Row-major predictions for every query of a feature matrix (for evaluation). */
+export function predictKMeansBatch(
+  router: KMeansRouter,
+  features: Float32Array,
+): { quality: Float64Array; cost: Float64Array; available: Uint8Array } {
+  const n = features.length / router.dimension;
+  const m = router.modelCount;
+  const quality = new Float64Array(n * m);
+  const cost = new Float64Array(n * m);
+  const available = new Uint8Array(n * m);
+  for (let q = 0; q < n; q++) {
+    const p = predictKMeans(router, features, q);
+    quality.set(p.quality as Float64Array, q * m);
+    cost.set(p.cost as Float64Array, q * m);
+    available.set(p.available as Uint8Array, q * m);
+  }
+  return { quality, cost, available };
+}

@@ -1,0 +1,200 @@
+// The experiment harness: the paper's protocol end to end on one data set and router family.
+import type { CurvePoint } from "../core/auc.ts";
+import { type Benchmark, selectQueries } from "../core/data/benchmark.ts";
+import { concatEvaluationSets, type EvaluationSet, evaluationSet } from "../core/data/evaluations.ts";
+import type { Embedder } from "../core/embedder/embedder.ts";
+import { seededRandom } from "../core/random.ts";
+import {
+  concatTestSets,
+  type Scored,
+  scoreOracle,
+  scoreRandom,
+  scoreRouter,
+  singleModelPoints,
+  type TestSet,
+} from "./evaluate.ts";
+import type { RouterFamily, TrainingContext } from "./family.ts";
+import { type ClientSplit, PROTOCOL_DEFAULTS, type ProtocolOptions, splitClients } from "./protocol.ts";
+
+export interface ExperimentOptions extends Partial<ProtocolOptions> {
+  seed: number;
+  family: RouterFamily;
+  embedder: Embedder;
+  rounds?: number;
+  /** Reports a step of work: a label and how many of how many are done. */
+  progress?: (label: string, done: number, total: number) => void;
+}
+
+export interface ClientResult {
+  id: number;
+  nTrain: number;
+  nTest: number;
+  tasks: Record<string, number>;
+  ownTest: { local: number; federated: number; centralized: number } & Record<string, number>;
+}
+
+export interface ExperimentResult {
+  dataset: string;
+  router: "kmeans" | "mlp";
+  seed: number;
+  seconds: number;
+  settings: ProtocolOptions & { embedder: string; dimension: number; rounds?: number };
+  clients: ClientResult[];
+  global: {
+    federated: number;
+    centralized: number;
+    localMin: number;
+    localMax: number;
+    oracle: number;
+    bestSingle: number;
+    cheapest: number;
+    random: number;
+  } & Record<string, number>;
+  /** Accuracy-cost curves on the global test set, for plots. */
+  curves: Record<string, CurvePoint[]>;
+  singleModels: { model: string; quality: number; cost: number }[];
+}
+
+function testSet(benchmark: Benchmark, rows: number[], features: readonly Float32Array[]): TestSet {
+  const part = selectQueries(benchmark, rows);
+  const d = features[0]?.length ?? 0;
+  const flat = new Float32Array(rows.length * d);
+  for (const [i, row] of rows.entries()) flat.set(features[row] as Float32Array, i * d);
+  return {
+    n: rows.length,
+    features: flat,
+    quality: part.quality,
+    cost: part.cost,
+    modelCount: benchmark.models.length,
+  };
+}
+
+function trainSet(
+  benchmark: Benchmark,
+  split: ClientSplit,
+  features: readonly Float32Array[],
+): EvaluationSet {
+  const part = selectQueries(benchmark, split.trainRows);
+  return evaluationSet(
+    part,
+    split.trainRows.map((row) => features[row] as Float32Array),
+    (row, model) => split.judgedModel[row] === model,
+  );
+}
+
+function taskCounts(benchmark: Benchmark, rows: number[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const row of rows) {
+    const task = benchmark.tasks[row] as string;
+    counts[task] = (counts[task] ?? 0) + 1;
+  }
+  return counts;
+}
+
+export async function runExperiment(
+  benchmark: Benchmark,
+  options: ExperimentOptions,
+): Promise<ExperimentResult> {
+  const started = performance.now();
+  const protocol: ProtocolOptions = { ...PROTOCOL_DEFAULTS, ...stripUndefined(options) };
+  const { family, embedder, seed } = options;
+  const progress = options.progress ?? (() => {});
+  const random = seededRandom(seed);
+  const splits = splitClients(benchmark, protocol, random);
+  progress("embedding queries", 0, 1);
+  const features = await embedder.embed(benchmark.prompts);
+  progress("embedding queries", 1, 1);
+  const trainSets = splits.map((s) => trainSet(benchmark, s, features));
+  const testSets = splits.map((s) => testSet(benchmark, s.testRows, features));
+  const globalTest = concatTestSets(testSets);
+  const context: TrainingContext = {
+    models: benchmark.models,
+    embedder: { id: embedder.id, dimension: embedder.dimension },
+    random,
+    seed,
+    ...(options.rounds !== undefined ? { rounds: options.rounds } : {}),
+  };
+  const steps = splits.length + 3;
+  let step = 0;
+  const advance = (label: string) => progress(label, ++step, steps);
+  const federated = await family.federated(trainSets, context);
+  advance("federated router");
+  const centralized = await family.alone(concatEvaluationSets(trainSets), context);
+  advance("centralized router");
+  const baselines = family.baselines ? await family.baselines(trainSets, context) : {};
+  advance("baselines");
+  const clients: ClientResult[] = [];
+  const localOnGlobal: Scored[] = [];
+  for (const [i, split] of splits.entries()) {
+    const local = await family.alone(trainSets[i] as EvaluationSet, context);
+    const own = testSets[i] as TestSet;
+    const ownTest: ClientResult["ownTest"] = {
+      local: (await scoreRouter(local, own)).auc,
+      federated: (await scoreRouter(federated, own)).auc,
+      centralized: (await scoreRouter(centralized, own)).auc,
+    };
+    for (const [name, predictor] of Object.entries(baselines))
+      ownTest[name] = (await scoreRouter(predictor, own)).auc;
+    localOnGlobal.push(await scoreRouter(local, globalTest));
+    clients.push({
+      id: split.id,
+      nTrain: split.trainRows.length,
+      nTest: split.testRows.length,
+      tasks: taskCounts(benchmark, split.trainRows),
+      ownTest,
+    });
+    advance(`client ${i} local router`);
+  }
+  const fed = await scoreRouter(federated, globalTest);
+  const cen = await scoreRouter(centralized, globalTest);
+  const oracle = scoreOracle(globalTest);
+  const singles = singleModelPoints(globalTest);
+  const cheapestIndex = singles.reduce(
+    (best, s, j) => (s.cost < (singles[best]?.cost ?? Infinity) ? j : best),
+    0,
+  );
+  const localAucs = localOnGlobal.map((s) => s.auc);
+  const curves: Record<string, CurvePoint[]> = {
+    federated: fed.curve,
+    centralized: cen.curve,
+    oracle: oracle.curve,
+  };
+  const global: ExperimentResult["global"] = {
+    federated: fed.auc,
+    centralized: cen.auc,
+    localMin: Math.min(...localAucs),
+    localMax: Math.max(...localAucs),
+    oracle: oracle.auc,
+    bestSingle: Math.max(...singles.map((s) => s.quality)),
+    cheapest: singles[cheapestIndex]?.quality ?? 0,
+    random: scoreRandom(globalTest, random).auc,
+  };
+  for (const [name, predictor] of Object.entries(baselines)) {
+    const scored = await scoreRouter(predictor, globalTest);
+    global[name] = scored.auc;
+    curves[name] = scored.curve;
+  }
+  localOnGlobal.forEach((s, i) => {
+    curves[`local-${i}`] = s.curve;
+  });
+  return {
+    dataset: benchmark.name,
+    router: family.name,
+    seed,
+    seconds: (performance.now() - started) / 1000,
+    settings: {
+      ...protocol,
+      embedder: embedder.id,
+      dimension: embedder.dimension,
+      ...(options.rounds !== undefined ? { rounds: options.rounds } : {}),
+    },
+    clients,
+    global,
+    curves,
+    singleModels: singles.map((s, j) => ({ model: benchmark.models[j] as string, ...s })),
+  };
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,62 @@
+// The K-means router in the harness: federated passes simulated with plain sums (secure
+// aggregation sums the same vectors), plus the paper's pooled one-shot baseline.
+import type { EvaluationSet } from "../core/data/evaluations.ts";
+import { simulate } from "../core/federated.ts";
+import {
+  federatedKMeans,
+  initialKMeansState,
+  KMEANS_DEFAULTS,
+  type KMeansState,
+  kmeansRouter,
+} from "../core/kmeans/federated.ts";
+import { pooledCentroids } from "../core/kmeans/pooled.ts";
+import { predictKMeansBatch, statsFromSums, statsSums } from "../core/kmeans/router.ts";
+import type { Predictor, RouterFamily, TrainingContext } from "./family.ts";
+
+export interface KMeansFamilyOptions {
+  clusters?: number;
+  prior?: number;
+}
+
+function predictor(state: KMeansState): Predictor {
+  const router = kmeansRouter(state);
+  return (features) => predictKMeansBatch(router, features);
+}
+
+export function kmeansFamily(options: KMeansFamilyOptions = {}): RouterFamily {
+  const config = (context: TrainingContext) => ({
+    models: context.models,
+    embedder: context.embedder,
+    clusters: options.clusters ?? KMEANS_DEFAULTS.clusters,
+    prior: options.prior ?? KMEANS_DEFAULTS.prior,
+  });
+  const train = async (clients: readonly EvaluationSet[], context: TrainingContext) => {
+    const state = await simulate(federatedKMeans, initialKMeansState(config(context)), clients, {
+      random: context.random,
+    });
+    return predictor(state);
+  };
+  return {
+    name: "kmeans",
+    federated: train,
+    alone: (set, context) => train([set], context),
+    async baselines(clients, context) {
+      const clusters = options.clusters ?? KMEANS_DEFAULTS.clusters;
+      const centroids = pooledCentroids(clients, clusters, context.random);
+      const total = new Float64Array(3 * clusters * context.models.length);
+      for (const client of clients) {
+        const sums = statsSums(client, centroids, clusters);
+        for (let i = 0; i < total.length; i++) total[i]! += sums[i]!;
+      }
+      const router = {
+        dimension: context.embedder.dimension,
+        clusterCount: clusters,
+        modelCount: context.models.length,
+        centroids,
+        stats: statsFromSums(total, clusters, context.models.length),
+        prior: options.prior ?? KMEANS_DEFAULTS.prior,
+      };
+      return { pooled: (features: Float32Array) => predictKMeansBatch(router, features) };
+    },
+  };
+}

@@ -1,0 +1,43 @@
+// Plain-text tables of an experiment's results for the terminal and for notes.
+import type { ExperimentResult } from "./harness.ts";
+
+function render(rows: string[][]): string {
+  const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? "").length))) ?? [];
+  const line = (r: string[]) => `| ${r.map((cell, c) => cell.padEnd(widths[c] ?? 0)).join(" | ")} |`;
+  const [head, ...body] = rows;
+  return [line(head ?? []), `| ${widths.map((w) => "-".repeat(w)).join(" | ")} |`, ...body.map(line)].join(
+    "\n",
+  );
+}
+
+const f = (v: number | undefined) => (v === undefined ? "" : v.toFixed(3));
+
+export function clientTable(result: ExperimentResult): string {
+  const extra = Object.keys(result.clients[0]?.ownTest ?? {}).filter(
+    (k) => !["local", "federated", "centralized"].includes(k),
+  );
+  const rows = [["client", "train", "test", "local", "federated", "centralized", ...extra, "fed - local"]];
+  for (const c of result.clients) {
+    rows.push([
+      String(c.id),
+      String(c.nTrain),
+      String(c.nTest),
+      f(c.ownTest.local),
+      f(c.ownTest.federated),
+      f(c.ownTest.centralized),
+      ...extra.map((k) => f(c.ownTest[k])),
+      (c.ownTest.federated - c.ownTest.local >= 0 ? "+" : "") + f(c.ownTest.federated - c.ownTest.local),
+    ]);
+  }
+  return render(rows);
+}
+
+export function globalTable(result: ExperimentResult): string {
+  return render([Object.keys(result.global), Object.values(result.global).map(f)]);
+}
+
+export function summaryLine(result: ExperimentResult): string {
+  const wins = result.clients.filter((c) => c.ownTest.federated > c.ownTest.local).length;
+  const gap = result.global.federated - result.global.centralized;
+  return `${result.dataset} ${result.router} seed ${result.seed}: federated beats local for ${wins}/${result.clients.length} clients; global federated ${f(result.global.federated)} vs centralized ${f(result.global.centralized)} (${gap >= 0 ? "+" : ""}${gap.toFixed(4)}); ${result.seconds.toFixed(1)} s`;
+}
