@@ -8,9 +8,8 @@ import { syntheticBenchmark } from "../core/data/synthetic.ts";
 import { hashingEmbedder } from "../core/embedder/hashing.ts";
 import { DataError } from "./data/errors.ts";
 import { describeReport, loadBenchmark } from "./data/load.ts";
-import type { RouterFamily } from "./family.ts";
+import { familyFor } from "./families.ts";
 import { runExperiment } from "./harness.ts";
-import { kmeansFamily } from "./kmeans-family.ts";
 import { plotSvg } from "./plot.ts";
 import { clientTable, globalTable, summaryLine } from "./table.ts";
 
@@ -22,7 +21,7 @@ const USAGE = `usage: fedrouter experiment [options]
   --alpha <a>        Dirichlet concentration over task labels (default 0.6)
   --seed <s>         random seed (default 1)
   --rounds <r>       federated rounds for the MLP router (default 5)
-  --clusters <k>     clusters of the K-means router (default 16)
+  --clusters <k>     clusters of the K-means router (default 8)
   --out <file.json>  write the results as JSON
   --plot <file.svg>  write the accuracy-cost plot as SVG
   --quiet            no progress bar
@@ -44,11 +43,6 @@ function number(
     throw new UsageError(`--${flag} got "${value}", which is not valid here`);
   }
   return parsed;
-}
-
-async function familyFor(router: string, clusters: number | undefined): Promise<RouterFamily> {
-  if (router === "kmeans") return kmeansFamily(clusters === undefined ? {} : { clusters });
-  throw new UsageError(`--router must be kmeans, got "${router}" (the MLP router is not wired into the CLI yet)`);
 }
 
 async function experiment(argv: string[]): Promise<void> {
@@ -85,7 +79,12 @@ async function experiment(argv: string[]): Promise<void> {
     values.clusters === undefined
       ? undefined
       : number(values.clusters, "clusters", 16, (v) => Number.isInteger(v) && v >= 1);
-  const family = await familyFor(values.router ?? "kmeans", clusters);
+  let family: Awaited<ReturnType<typeof familyFor>>;
+  try {
+    family = await familyFor(values.router ?? "kmeans", clusters === undefined ? {} : { clusters });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
   let benchmark = syntheticBenchmark({ seed });
   if (values.data) {
     const loaded = loadBenchmark(values.data);

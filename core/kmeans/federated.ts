@@ -28,13 +28,14 @@ export interface KMeansConfig {
   embedder: EmbedderInfo;
 }
 
+/** Defaults chosen by measured AUC on both real data sets (docs/tuning.md). */
 export const KMEANS_DEFAULTS = {
-  clusters: 16,
+  clusters: 8,
   lloydPasses: 20,
   powerPasses: 4,
   tolerance: 1e-4,
   seed: 7,
-  prior: 1,
+  prior: 4,
 };
 
 export type KMeansPhase = "lloyd" | "power" | "stats" | "done";

@@ -1,0 +1,10 @@
+// The router families the CLI and benchmarks can run, by name.
+import type { RouterFamily } from "./family.ts";
+import { kmeansFamily } from "./kmeans-family.ts";
+
+export const ROUTER_KINDS = ["kmeans"] as const;
+
+export async function familyFor(router: string, options: { clusters?: number } = {}): Promise<RouterFamily> {
+  if (router === "kmeans") return kmeansFamily(options);
+  throw new RangeError(`--router must be one of ${ROUTER_KINDS.join(", ")}, got "${router}"`);
+}

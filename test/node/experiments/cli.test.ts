@@ -1,0 +1,86 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+
+const cli = join(import.meta.dirname, "../../../experiments/cli.ts");
+const run = (...args: string[]) =>
+  spawnSync(process.execPath, [cli, ...args], { encoding: "utf8", timeout: 60_000 });
+
+describe("fedrouter experiment", () => {
+  it("runs the paper's protocol on the synthetic benchmark and writes the results JSON and plot", () => {
+    const dir = mkdtempSync(join(tmpdir(), "fedrouter-cli-"));
+    const out = join(dir, "results.json");
+    const plot = join(dir, "plot.svg");
+    const result = run(
+      "experiment",
+      "--seed",
+      "2",
+      "--clients",
+      "5",
+      "--out",
+      out,
+      "--plot",
+      plot,
+      "--quiet",
+    );
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/federated beats local for \d+\/5 clients/);
+    const json = JSON.parse(readFileSync(out, "utf8"));
+    expect(json).toMatchObject({
+      dataset: "synthetic-2",
+      router: "kmeans",
+      seed: 2,
+      seconds: expect.any(Number),
+    });
+    expect(json.clients).toHaveLength(5);
+    for (const client of json.clients) {
+      expect(client).toMatchObject({ id: expect.any(Number), nTrain: expect.any(Number) });
+      for (const key of ["local", "federated", "centralized"]) expect(client.ownTest[key]).toBeGreaterThan(0);
+    }
+    for (const key of [
+      "federated",
+      "centralized",
+      "localMin",
+      "localMax",
+      "oracle",
+      "bestSingle",
+      "random",
+    ]) {
+      expect(json.global[key]).toBeGreaterThan(0);
+      expect(json.global[key]).toBeLessThanOrEqual(1);
+    }
+    // The oracle bounds every router from above on its own curve's terms.
+    expect(json.global.oracle).toBeGreaterThanOrEqual(json.global.federated);
+    const svg = readFileSync(plot, "utf8");
+    expect(svg).toMatch(/^<svg/);
+    expect(svg).toContain("federated");
+  });
+
+  it("rejects an unknown flag with exit code 2 and a clear message", () => {
+    const result = run("experiment", "--colour", "red");
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/Unknown option '--colour'/);
+  });
+
+  it("rejects a bad value, a missing data folder and a malformed file", () => {
+    const bad = run("experiment", "--clients", "many");
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--clients got "many"/);
+    const missing = run("experiment", "--data", "/nonexistent/folder");
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/does not exist/);
+    const dir = mkdtempSync(join(tmpdir(), "fedrouter-bad-"));
+    writeFileSync(join(dir, "llm_candidates.json"), "{ not json");
+    const malformed = run("experiment", "--data", dir);
+    expect(malformed.status).toBe(2);
+    expect(malformed.stderr).toMatch(/llm_candidates.json is not valid JSON/);
+  });
+
+  it("rejects an unknown router kind", () => {
+    const result = run("experiment", "--router", "forest");
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/--router must be one of/);
+  });
+});
