@@ -1,5 +1,5 @@
 // Runs every benchmark suite, writes bench/results.json and a Markdown table beside it.
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { BenchEntry, BenchSuite } from "./entry.ts";
@@ -44,8 +44,14 @@ async function main(): Promise<void> {
     entries.push(...figures);
   }
   const jsonPath = join(here, "results.json");
-  writeFileSync(jsonPath, `${JSON.stringify(entries, null, 2)}\n`);
-  writeFileSync(join(here, "results.md"), `# Benchmark results\n\n${table(entries)}\n`);
+  // A partial run (--only) replaces its own figures and keeps the others'.
+  const fresh = new Set(entries.map((e) => e.name));
+  const kept = existsSync(jsonPath)
+    ? (JSON.parse(readFileSync(jsonPath, "utf8")) as BenchEntry[]).filter((e) => !fresh.has(e.name))
+    : [];
+  const all = [...kept, ...entries].sort((a, b) => a.name.localeCompare(b.name));
+  writeFileSync(jsonPath, `${JSON.stringify(all, null, 2)}\n`);
+  writeFileSync(join(here, "results.md"), `# Benchmark results\n\n${table(all)}\n`);
   console.log(`\n${table(entries)}\n\nwrote ${jsonPath} and results.md`);
 }
 

@@ -1,0 +1,58 @@
+import { describe, expect, it } from "vitest";
+import { EmbedderMismatchError } from "../../../core/embedder/embedder.ts";
+import { federatedKMeans, type KMeansState } from "../../../core/kmeans/federated.ts";
+import { decodeModelFile, encodeModelFile } from "../../../core/model-file.ts";
+import { loadRouter, routeVector } from "../../../core/router.ts";
+
+// Two clusters on the axes of a 2-d space; model "fast" is good near x, "smart" near y.
+const state: KMeansState = {
+  config: {
+    clusters: 2,
+    lloydPasses: 1,
+    powerPasses: 1,
+    tolerance: 0,
+    seed: 1,
+    prior: 0,
+    models: ["fast", "smart"],
+    embedder: { id: "toy", dimension: 2 },
+  },
+  phase: "done",
+  size: 2,
+  pass: 0,
+  lastError: 0,
+  centroids: Float32Array.from([1, 0, 0, 1]),
+  // [count (2x2), quality sums, cost sums], cells ordered (cluster, model).
+  stats: Float64Array.from([10, 10, 10, 0, 9, 5, 2, 0, 0.01, 0.1, 0.02, 0]),
+};
+
+describe("a router loaded from its model file", () => {
+  const router = loadRouter(decodeModelFile(encodeModelFile(federatedKMeans.toModelFile(state))));
+  const toy = { id: "toy", dimension: 2 };
+
+  it("routes by nearest centroid and the routing rule", () => {
+    const nearX = routeVector(router, Float32Array.from([0.9, 0.1]), toy, { lambda: 0 });
+    expect(nearX.model).toBe("fast");
+    expect(nearX.candidates[0]).toMatchObject({ quality: 0.9, cost: 0.001 });
+    expect(nearX.candidates[1]).toMatchObject({ quality: 0.5, cost: 0.01 });
+  });
+
+  it("never chooses a cell nobody observed", () => {
+    // Cluster y never saw "smart": only "fast" is eligible there.
+    const nearY = routeVector(router, Float32Array.from([0, 1]), toy, { lambda: 0 });
+    expect(nearY.model).toBe("fast");
+    expect(nearY.candidates[1]?.eligible).toBe(false);
+  });
+
+  it("refuses vectors from another embedder with a clear error", () => {
+    expect(() => routeVector(router, Float32Array.from([1, 0]), { id: "other", dimension: 2 })).toThrow(
+      EmbedderMismatchError,
+    );
+    expect(() => routeVector(router, Float32Array.from([1, 0, 0]), toy)).toThrow(/3 dimensions/);
+  });
+
+  it("refuses an unknown router kind", () => {
+    expect(() => loadRouter({ ...federatedKMeans.toModelFile(state), kind: "forest" })).toThrow(
+      /no router of kind "forest"/,
+    );
+  });
+});
