@@ -7,7 +7,8 @@ const MARGIN = { left: 64, right: 180, top: 36, bottom: 52 };
 
 const STYLE: Record<string, { color: string; width: number; dash?: string }> = {
   oracle: { color: "#222222", width: 2, dash: "6 4" },
-  centralized: { color: "#2b7bba", width: 2.5 },
+  // Wide and pale so that a federated curve lying exactly on it stays visible.
+  centralized: { color: "#9ecae1", width: 6 },
   federated: { color: "#d1495b", width: 2.5 },
   pooled: { color: "#8e6c8a", width: 1.5, dash: "3 3" },
   personalized: { color: "#2a9d8f", width: 2 },
@@ -17,7 +18,9 @@ const escapeXml = (text: string): string =>
   text.replace(/[<>&"]/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;" })[c] as string);
 
 export function plotSvg(result: ExperimentResult): string {
-  const series = Object.entries(result.curves);
+  // Client-local curves first, the federated router last (on top).
+  const rank = (name: string) => (name.startsWith("local-") ? 0 : name === "federated" ? 2 : 1);
+  const series = Object.entries(result.curves).sort(([a], [b]) => rank(a) - rank(b));
   const points = [...series.flatMap(([, c]) => c), ...result.singleModels];
   // Costs span orders of magnitude, so the x axis is logarithmic.
   const costs = points.map((p) => Math.log10(Math.max(p.cost, 1e-12)));
