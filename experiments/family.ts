@@ -28,6 +28,11 @@ export interface RouterFamily {
   name: "kmeans" | "mlp";
   federated(clients: readonly EvaluationSet[], context: TrainingContext): Promise<Predictor>;
   alone(set: EvaluationSet, context: TrainingContext): Promise<Predictor>;
+  /**
+   * One epoch of local fine-tuning from the federated router trained last by `federated()`
+   * (a personalisation variant), if the family supports it.
+   */
+  fineTune?(set: EvaluationSet, context: TrainingContext): Promise<Predictor>;
   /** Further baselines, such as the paper's pooled K-means, keyed by name. */
   baselines?(clients: readonly EvaluationSet[], context: TrainingContext): Promise<Record<string, Predictor>>;
 }

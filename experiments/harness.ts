@@ -14,6 +14,7 @@ import {
   type TestSet,
 } from "./evaluate.ts";
 import type { RouterFamily, TrainingContext } from "./family.ts";
+import { personalisedPredictors } from "./personalise.ts";
 import { type ClientSplit, PROTOCOL_DEFAULTS, type ProtocolOptions, splitClients } from "./protocol.ts";
 
 export interface ExperimentOptions extends Partial<ProtocolOptions> {
@@ -21,6 +22,8 @@ export interface ExperimentOptions extends Partial<ProtocolOptions> {
   family: RouterFamily;
   embedder: Embedder;
   rounds?: number;
+  /** Also score each client's personalised routers (costs k extra local trainings per client). */
+  personalise?: boolean;
   /** Reports a step of work: a label and how many of how many are done. */
   progress?: (label: string, done: number, total: number) => void;
 }
@@ -30,6 +33,7 @@ export interface ClientResult {
   nTrain: number;
   nTest: number;
   tasks: Record<string, number>;
+  /** AUCs on the client's own test set; `personalized` and its variants when personalising. */
   ownTest: { local: number; federated: number; centralized: number } & Record<string, number>;
 }
 
@@ -126,15 +130,26 @@ export async function runExperiment(
   const clients: ClientResult[] = [];
   const localOnGlobal: Scored[] = [];
   for (const [i, split] of splits.entries()) {
-    const local = await family.alone(trainSets[i] as EvaluationSet, context);
+    const train = trainSets[i] as EvaluationSet;
+    const local = await family.alone(train, context);
     const own = testSets[i] as TestSet;
     const ownTest: ClientResult["ownTest"] = {
       local: (await scoreRouter(local, own)).auc,
       federated: (await scoreRouter(federated, own)).auc,
       centralized: (await scoreRouter(centralized, own)).auc,
     };
-    for (const [name, predictor] of Object.entries(baselines))
+    if (options.personalise) {
+      const personalised = await personalisedPredictors(federated, local, train, (set) =>
+        family.alone(set, context),
+      );
+      ownTest.personalized = (await scoreRouter(personalised.adaptive, own)).auc;
+      ownTest.personalizedFixed = (await scoreRouter(personalised.fixed, own)).auc;
+      if (family.fineTune)
+        ownTest.fineTuned = (await scoreRouter(await family.fineTune(train, context), own)).auc;
+    }
+    for (const [name, predictor] of Object.entries(baselines)) {
       ownTest[name] = (await scoreRouter(predictor, own)).auc;
+    }
     localOnGlobal.push(await scoreRouter(local, globalTest));
     clients.push({
       id: split.id,
