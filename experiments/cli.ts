@@ -11,21 +11,27 @@ import { describeReport, loadBenchmark } from "./data/load.ts";
 import { familyFor } from "./families.ts";
 import { runExperiment } from "./harness.ts";
 import { plotSvg } from "./plot.ts";
-import { clientTable, globalTable, summaryLine } from "./table.ts";
+import { newClientsScenario, newModelsScenario } from "./scenarios.ts";
+import { clientTable, globalTable, personalisationLine, scenarioTable, summaryLine } from "./table.ts";
 
 const USAGE = `usage: fedrouter experiment [options]
 
-  --data <dir>       RouterBench CSV folder or LLMRouter folder (default: synthetic benchmark)
-  --router <kind>    kmeans | mlp (default kmeans)
-  --clients <n>      number of clients (default 10)
-  --alpha <a>        Dirichlet concentration over task labels (default 0.6)
-  --seed <s>         random seed (default 1)
-  --rounds <r>       federated rounds for the MLP router (default 5)
-  --clusters <k>     clusters of the K-means router (default 8)
-  --out <file.json>  write the results as JSON
-  --plot <file.svg>  write the accuracy-cost plot as SVG
-  --quiet            no progress bar
-  -h, --help         this help`;
+  --data <dir>              RouterBench CSV folder or LLMRouter folder (default: synthetic benchmark)
+  --router <kind>           kmeans | mlp (default kmeans)
+  --scenario <name>         standard | high-het | new-models | new-clients (default standard)
+  --clients <n>             number of clients (default 10)
+  --alpha <a>               Dirichlet concentration over task labels (default 0.6; high-het 0.03)
+  --preference-alpha <a>    Dirichlet concentration of model preferences (default 0.45; high-het 1.0)
+  --seed <s>                random seed (default 1)
+  --rounds <r>              federated rounds for the MLP router (default 5)
+  --clusters <k>            clusters of the K-means router (default 8)
+  --personalise             also score personalised routers (always on for high-het)
+  --out <file.json>         write the results as JSON
+  --plot <file.svg>         write the accuracy-cost plot as SVG (standard and high-het)
+  --quiet                   no progress bar
+  -h, --help                this help`;
+
+const SCENARIOS = ["standard", "high-het", "new-models", "new-clients"] as const;
 
 class UsageError extends Error {
   override name = "UsageError";
@@ -45,6 +51,37 @@ function number(
   return parsed;
 }
 
+function progressReporter(quiet: boolean) {
+  const showBar = !quiet && process.stderr.isTTY;
+  const bar = new SingleBar({
+    format: "{bar} {percentage}% | {label}",
+    hideCursor: true,
+    stream: process.stderr,
+  });
+  let started = false;
+  return {
+    report(label: string, done: number, total: number) {
+      if (showBar) {
+        if (!started) bar.start(total, 0, { label });
+        started = true;
+        bar.setTotal(total);
+        bar.update(done, { label });
+      } else if (!quiet) {
+        console.error(`[${done}/${total}] ${label}`);
+      }
+    },
+    stop() {
+      if (started) bar.stop();
+    },
+  };
+}
+
+function write(path: string, text: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, text);
+  console.error(`wrote ${path}`);
+}
+
 async function experiment(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
@@ -53,11 +90,14 @@ async function experiment(argv: string[]): Promise<void> {
     options: {
       data: { type: "string" },
       router: { type: "string", default: "kmeans" },
+      scenario: { type: "string", default: "standard" },
       clients: { type: "string" },
       alpha: { type: "string" },
+      "preference-alpha": { type: "string" },
       seed: { type: "string" },
       rounds: { type: "string" },
       clusters: { type: "string" },
+      personalise: { type: "boolean", default: false },
       out: { type: "string" },
       plot: { type: "string" },
       quiet: { type: "boolean", default: false },
@@ -68,9 +108,19 @@ async function experiment(argv: string[]): Promise<void> {
     console.log(USAGE);
     return;
   }
+  const scenario = values.scenario as (typeof SCENARIOS)[number];
+  if (!SCENARIOS.includes(scenario))
+    throw new UsageError(`--scenario must be one of ${SCENARIOS.join(", ")}`);
+  const highHet = scenario === "high-het";
   const seed = number(values.seed, "seed", 1, Number.isInteger);
   const clients = number(values.clients, "clients", 10, (v) => Number.isInteger(v) && v >= 1 && v <= 1000);
-  const alpha = number(values.alpha, "alpha", 0.6, (v) => v > 0);
+  const alpha = number(values.alpha, "alpha", highHet ? 0.03 : 0.6, (v) => v > 0);
+  const preferenceAlpha = number(
+    values["preference-alpha"],
+    "preference-alpha",
+    highHet ? 1.0 : 0.45,
+    (v) => v > 0,
+  );
   const rounds =
     values.rounds === undefined
       ? undefined
@@ -78,10 +128,13 @@ async function experiment(argv: string[]): Promise<void> {
   const clusters =
     values.clusters === undefined
       ? undefined
-      : number(values.clusters, "clusters", 16, (v) => Number.isInteger(v) && v >= 1);
+      : number(values.clusters, "clusters", 8, (v) => Number.isInteger(v) && v >= 1);
   let family: Awaited<ReturnType<typeof familyFor>>;
   try {
-    family = await familyFor(values.router ?? "kmeans", clusters === undefined ? {} : { clusters });
+    family = await familyFor(values.router ?? "kmeans", {
+      ...(clusters === undefined ? {} : { clusters }),
+      ...(rounds === undefined ? {} : { rounds }),
+    });
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
@@ -95,48 +148,37 @@ async function experiment(argv: string[]): Promise<void> {
       `data: synthetic benchmark (${benchmark.ids.length} queries, ${benchmark.models.length} models)`,
     );
   }
-  const showBar = !values.quiet && process.stderr.isTTY;
-  const bar = new SingleBar({
-    format: "{bar} {percentage}% | {label}",
-    hideCursor: true,
-    stream: process.stderr,
-  });
-  let started = false;
+  const progress = progressReporter(values.quiet ?? false);
+  const common = { seed, family, embedder: hashingEmbedder(), progress: progress.report };
+  if (scenario === "new-models" || scenario === "new-clients") {
+    const protocol = { alpha, preferenceAlpha };
+    const result =
+      scenario === "new-models"
+        ? await newModelsScenario(benchmark, { ...common, protocol: { ...protocol, clients } })
+        : await newClientsScenario(benchmark, { ...common, protocol });
+    progress.stop();
+    console.log(scenarioTable(result));
+    if (values.out) write(values.out, `${JSON.stringify(result, null, 2)}\n`);
+    return;
+  }
   const result = await runExperiment(benchmark, {
-    seed,
+    ...common,
     clients,
     alpha,
-    family,
-    embedder: hashingEmbedder(),
+    preferenceAlpha,
+    personalise: highHet || (values.personalise ?? false),
     ...(rounds !== undefined ? { rounds } : {}),
-    progress: (label, done, total) => {
-      if (showBar) {
-        if (!started) bar.start(total, 0, { label });
-        started = true;
-        bar.setTotal(total);
-        bar.update(done, { label });
-      } else if (!values.quiet) {
-        console.error(`[${done}/${total}] ${label}`);
-      }
-    },
   });
-  if (started) bar.stop();
+  progress.stop();
+  const output = { scenario, ...result };
   console.log(clientTable(result));
   console.log();
   console.log(globalTable(result));
   console.log();
   console.log(summaryLine(result));
-  if (values.out) {
-    mkdirSync(dirname(values.out), { recursive: true });
-    const { curves: _curves, ...rest } = result;
-    writeFileSync(values.out, `${JSON.stringify({ ...rest, curves: result.curves }, null, 2)}\n`);
-    console.error(`wrote ${values.out}`);
-  }
-  if (values.plot) {
-    mkdirSync(dirname(values.plot), { recursive: true });
-    writeFileSync(values.plot, plotSvg(result));
-    console.error(`wrote ${values.plot}`);
-  }
+  if (highHet || values.personalise) console.log(personalisationLine(result));
+  if (values.out) write(values.out, `${JSON.stringify(output, null, 2)}\n`);
+  if (values.plot) write(values.plot, plotSvg(result));
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -147,16 +189,12 @@ async function main(argv: string[]): Promise<number> {
     else throw new UsageError(`unknown command "${command}"`);
     return 0;
   } catch (error) {
-    const known =
-      error instanceof UsageError ||
-      error instanceof DataError ||
-      (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
+    const usage =
+      error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
     console.error(`fedrouter: ${(error as Error).message}`);
-    if (!known) console.error((error as Error).stack);
-    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
-      console.error("run `fedrouter experiment --help` for the options");
-    }
-    return error instanceof UsageError || known ? 2 : 1;
+    if (usage) console.error("run `fedrouter experiment --help` for the options");
+    else if (!(error instanceof DataError)) console.error((error as Error).stack);
+    return usage || error instanceof DataError ? 2 : 1;
   }
 }
 

@@ -33,6 +33,26 @@ export interface RouterFamily {
    * (a personalisation variant), if the family supports it.
    */
   fineTune?(set: EvaluationSet, context: TrainingContext): Promise<Predictor>;
+  /**
+   * New LLMs join: train federatedly on `base` (whose sets have only the first
+   * `context.models.length - added.length` model columns), then add the `added` models and
+   * learn only them from `extended` (all columns). Returns the router before and after.
+   */
+  newModels?(
+    base: readonly EvaluationSet[],
+    extended: readonly EvaluationSet[],
+    added: readonly string[],
+    context: TrainingContext,
+  ): Promise<{ before: Predictor; after: Predictor }>;
+  /**
+   * New organisations join a trained federation: train on `base`, then let only `joining` train
+   * for a few rounds while keeping what the federation knew. Returns the router before and after.
+   */
+  newClients?(
+    base: readonly EvaluationSet[],
+    joining: readonly EvaluationSet[],
+    context: TrainingContext,
+  ): Promise<{ before: Predictor; after: Predictor }>;
   /** Further baselines, such as the paper's pooled K-means, keyed by name. */
   baselines?(clients: readonly EvaluationSet[], context: TrainingContext): Promise<Record<string, Predictor>>;
 }

@@ -59,7 +59,7 @@ export interface ExperimentResult {
   singleModels: { model: string; quality: number; cost: number }[];
 }
 
-function testSet(benchmark: Benchmark, rows: number[], features: readonly Float32Array[]): TestSet {
+export function testSet(benchmark: Benchmark, rows: number[], features: readonly Float32Array[]): TestSet {
   const part = selectQueries(benchmark, rows);
   const d = features[0]?.length ?? 0;
   const flat = new Float32Array(rows.length * d);
@@ -73,7 +73,7 @@ function testSet(benchmark: Benchmark, rows: number[], features: readonly Float3
   };
 }
 
-function trainSet(
+export function trainSet(
   benchmark: Benchmark,
   split: ClientSplit,
   features: readonly Float32Array[],
@@ -210,6 +210,6 @@ export async function runExperiment(
   };
 }
 
-function stripUndefined<T extends object>(value: T): Partial<T> {
+export function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -12,6 +12,7 @@ import {
 import { pooledCentroids } from "../core/kmeans/pooled.ts";
 import { predictKMeansBatch, statsFromSums, statsSums } from "../core/kmeans/router.ts";
 import type { Predictor, RouterFamily, TrainingContext } from "./family.ts";
+import { kmeansNewClients, kmeansNewModels } from "./kmeans-growth.ts";
 
 export interface KMeansFamilyOptions {
   clusters?: number;
@@ -40,6 +41,9 @@ export function kmeansFamily(options: KMeansFamilyOptions = {}): RouterFamily {
     name: "kmeans",
     federated: train,
     alone: (set, context) => train([set], context),
+    newModels: (base, extended, added, context) =>
+      kmeansNewModels(config(context), base, extended, added, context),
+    newClients: (base, joining, context) => kmeansNewClients(config(context), base, joining, context),
     async baselines(clients, context) {
       const clusters = options.clusters ?? KMEANS_DEFAULTS.clusters;
       const centroids = pooledCentroids(clients, clusters, context.random);

@@ -1,5 +1,6 @@
 // Plain-text tables of an experiment's results for the terminal and for notes.
 import type { ExperimentResult } from "./harness.ts";
+import type { ScenarioResult } from "./scenarios.ts";
 
 function render(rows: string[][]): string {
   const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? "").length))) ?? [];
@@ -40,4 +41,57 @@ export function summaryLine(result: ExperimentResult): string {
   const wins = result.clients.filter((c) => c.ownTest.federated > c.ownTest.local).length;
   const gap = result.global.federated - result.global.centralized;
   return `${result.dataset} ${result.router} seed ${result.seed}: federated beats local for ${wins}/${result.clients.length} clients; global federated ${f(result.global.federated)} vs centralized ${f(result.global.centralized)} (${gap >= 0 ? "+" : ""}${gap.toFixed(4)}); ${result.seconds.toFixed(1)} s`;
+}
+
+/** How adaptive personalisation fared against the better of local and federated, per client. */
+export function personalisationLine(result: ExperimentResult): string {
+  let close = 0;
+  let losing = 0;
+  let rescued = 0;
+  for (const c of result.clients) {
+    const { local, federated, personalized } = c.ownTest;
+    if (personalized === undefined) continue;
+    if (personalized >= Math.max(local, federated) - 0.01) close++;
+    if (federated < local) {
+      losing++;
+      if (personalized > federated) rescued++;
+    }
+  }
+  return `personalised within 0.01 of the better of local and federated for ${close}/${result.clients.length} clients; better than federated on ${rescued} of the ${losing} clients where federated loses to local`;
+}
+
+export function scenarioTable(result: ScenarioResult): string {
+  const hasReference = result.global.reference !== undefined;
+  const head = ["client", ...(result.clients[0]?.group ? ["group"] : []), "train", "before", "after"];
+  if (hasReference) head.push("reference");
+  const rows = [head];
+  for (const c of result.clients) {
+    rows.push([
+      String(c.id),
+      ...(c.group ? [c.group] : []),
+      String(c.nTrain),
+      f(c.ownTest.before),
+      f(c.ownTest.after),
+      ...(hasReference ? [f(c.ownTest.reference)] : []),
+    ]);
+  }
+  const lines = [render(rows), ""];
+  lines.push(
+    render([
+      ["", "before", "after", ...(hasReference ? ["reference"] : [])],
+      [
+        "global",
+        f(result.global.before),
+        f(result.global.after),
+        ...(hasReference ? [f(result.global.reference)] : []),
+      ],
+    ]),
+  );
+  for (const [group, g] of Object.entries(result.groups ?? {})) {
+    lines.push(`${group} clients, mean own-test AUC: before ${f(g.before)}, after ${f(g.after)}`);
+  }
+  lines.push(
+    `${result.scenario} on ${result.dataset}, ${result.router} router, seed ${result.seed}: ${JSON.stringify(result.details)}; ${result.seconds.toFixed(1)} s`,
+  );
+  return lines.join("\n");
 }

@@ -85,3 +85,20 @@ export function modelMeans(benchmark: Benchmark): { quality: Float64Array; cost:
   }
   return { quality, cost };
 }
+
+/** The benchmark with its model columns in the given order (a subset when `order` is shorter). */
+export function selectModels(benchmark: Benchmark, order: readonly number[]): Benchmark {
+  const m = benchmark.models.length;
+  const n = benchmark.ids.length;
+  const width = order.length;
+  const quality = new Float64Array(n * width);
+  const cost = new Float64Array(n * width);
+  for (let q = 0; q < n; q++) {
+    for (const [slot, j] of order.entries()) {
+      if (j < 0 || j >= m) throw new RangeError(`no model column ${j}`);
+      quality[q * width + slot] = benchmark.quality[q * m + j]!;
+      cost[q * width + slot] = benchmark.cost[q * m + j]!;
+    }
+  }
+  return { ...benchmark, models: order.map((j) => benchmark.models[j] as string), quality, cost };
+}

@@ -10,7 +10,7 @@ import type { FederatedAlgorithm } from "../federated.ts";
 import type { EmbedderInfo, ModelFile } from "../model-file.ts";
 import { normal, seededRandom } from "../random.ts";
 import { centroidsFromSums, lloydSums, nearestCentroid } from "./geometry.ts";
-import { type KMeansRouter, statsFromSums, statsSums } from "./router.ts";
+import { type KMeansRouter, mergeStatsColumns, statsFromSums, statsSums } from "./router.ts";
 
 export interface KMeansConfig {
   clusters: number;
@@ -38,7 +38,11 @@ export const KMEANS_DEFAULTS = {
   prior: 4,
 };
 
-export type KMeansPhase = "lloyd" | "power" | "stats" | "done";
+/**
+ * "extend" is the pass after models were added to a trained router: clients send statistics for
+ * the new models' columns only, and the clustering and the old statistics stay as they were.
+ */
+export type KMeansPhase = "lloyd" | "power" | "stats" | "extend" | "join" | "done";
 
 export interface KMeansState {
   config: KMeansConfig;
@@ -55,6 +59,10 @@ export interface KMeansState {
   directions?: Float32Array;
   /** Present once the statistics pass is done. */
   stats?: Float64Array;
+  /** During the extend pass: how many of config.models are new (they are the last ones). */
+  added?: number;
+  /** During the join pass: how many clusters the router had before the joining clients' ones. */
+  joinedFrom?: number;
 }
 
 export function initialKMeansState(
@@ -191,6 +199,8 @@ export const federatedKMeans: FederatedAlgorithm<KMeansState, EvaluationSet> = {
     const d = state.config.embedder.dimension;
     if (state.phase === "lloyd") return state.size * (d + 2);
     if (state.phase === "power") return (state.splitting?.length ?? 0) * (d + 1);
+    if (state.phase === "extend") return 3 * state.size * (state.added ?? 0);
+    if (state.phase === "join") return 3 * state.size * state.config.models.length;
     if (state.phase === "stats") return 3 * state.size * state.config.models.length;
     return 0;
   },
@@ -212,6 +222,8 @@ export const federatedKMeans: FederatedAlgorithm<KMeansState, EvaluationSet> = {
       );
     }
     if (state.phase === "stats") return statsSums(data, state.centroids, state.size);
+    if (state.phase === "extend") return statsSums(data, state.centroids, state.size, addedColumns(state));
+    if (state.phase === "join") return statsSums(data, state.centroids, state.size);
     throw new RangeError("federated K-means is done: nothing to contribute");
   },
 
@@ -222,6 +234,19 @@ export const federatedKMeans: FederatedAlgorithm<KMeansState, EvaluationSet> = {
     }
     if (state.phase === "stats") return { ...state, phase: "done", stats: Float64Array.from(total) };
     if (state.phase === "power") return finalizePower(state, total);
+    if (state.phase === "extend") {
+      const added = state.added ?? 0;
+      const oldModels = state.config.models.length - added;
+      const stats = mergeStatsColumns(state.stats!, total, state.size, oldModels, added);
+      const { added: _added, ...rest } = state;
+      return { ...rest, phase: "done", stats };
+    }
+    if (state.phase === "join") {
+      const stats = distilledStats(state);
+      for (let i = 0; i < stats.length; i++) stats[i]! += total[i]!;
+      const { joinedFrom: _joined, ...rest } = state;
+      return { ...rest, phase: "done", stats };
+    }
     if (state.phase !== "lloyd") throw new RangeError("federated K-means is done");
     const stride = d + 2;
     let error = 0;
@@ -269,6 +294,8 @@ export const federatedKMeans: FederatedAlgorithm<KMeansState, EvaluationSet> = {
         lloydPasses: config.lloydPasses,
         powerPasses: config.powerPasses,
         splitting: state.splitting ?? null,
+        added: state.added ?? null,
+        joinedFrom: state.joinedFrom ?? null,
         tolerance: config.tolerance,
         seed: config.seed,
         prior: config.prior,
@@ -304,15 +331,108 @@ export const federatedKMeans: FederatedAlgorithm<KMeansState, EvaluationSet> = {
       lastError: meta.lastError === null ? Number.POSITIVE_INFINITY : Number(meta.lastError),
       centroids,
       ...(Array.isArray(meta.splitting) ? { splitting: meta.splitting.map(Number) } : {}),
+      ...(typeof meta.added === "number" ? { added: meta.added } : {}),
+      ...(typeof meta.joinedFrom === "number" ? { joinedFrom: meta.joinedFrom } : {}),
       ...(file.tensors.directions ? { directions: Float32Array.from(file.tensors.directions) } : {}),
       ...(stats ? { stats: Float64Array.from(stats) } : {}),
     };
   },
 };
 
+/** Indices of the models added since the router was trained (the last `added` ones). */
+function addedColumns(state: KMeansState): number[] {
+  const total = state.config.models.length;
+  const added = state.added ?? 0;
+  return Array.from({ length: added }, (_, i) => total - added + i);
+}
+
+/**
+ * Adds LLMs to a trained router: the clustering and what is known of the old models stay fixed;
+ * one "extend" pass then learns only the new (cluster, model) statistics.
+ */
+export function addModels(state: KMeansState, models: readonly string[]): KMeansState {
+  if (state.phase !== "done" || !state.stats)
+    throw new RangeError("models can be added to a trained router only");
+  const clash = models.filter((m) => state.config.models.includes(m));
+  if (clash.length) throw new RangeError(`models already in the router: ${clash.join(", ")}`);
+  if (models.length === 0) throw new RangeError("no models to add");
+  return {
+    ...state,
+    config: { ...state.config, models: [...state.config.models, ...models] },
+    phase: "extend",
+    added: models.length,
+  };
+}
+
+/** Statistics sums over `from` clusters laid out for `to` clusters (the new ones empty). */
+function widenClusters(stats: Float64Array, from: number, to: number, models: number): Float64Array {
+  const wide = new Float64Array(3 * to * models);
+  for (let part = 0; part < 3; part++) {
+    wide.set(stats.subarray(part * from * models, (part + 1) * from * models), part * to * models);
+  }
+  return wide;
+}
+
+/** Pseudo-observations of the federation's knowledge given to each joining cluster. */
+export const JOIN_DISTILLATION_WEIGHT = 8;
+
+/**
+ * The router's statistics widened to the joined clusters. Each new cluster starts with
+ * JOIN_DISTILLATION_WEIGHT pseudo-observations of what the old router predicts at its centroid
+ * (its nearest old cluster's means), the K-means counterpart of distilling from the frozen base
+ * model: the joining clients' own evaluations then refine, rather than replace, that knowledge.
+ */
+function distilledStats(state: KMeansState): Float64Array {
+  const from = state.joinedFrom ?? state.size;
+  const m = state.config.models.length;
+  const d = state.config.embedder.dimension;
+  const stats = widenClusters(state.stats!, from, state.size, m);
+  const oldCells = from * m;
+  const cells = state.size * m;
+  for (let k = from; k < state.size; k++) {
+    const { cluster } = nearestCentroid(state.centroids, k, state.centroids, from, d);
+    for (let j = 0; j < m; j++) {
+      const count = state.stats![cluster * m + j]!;
+      if (!(count > 0)) continue;
+      const w = JOIN_DISTILLATION_WEIGHT;
+      stats[k * m + j]! += w;
+      stats[cells + k * m + j]! += (w * state.stats![oldCells + cluster * m + j]!) / count;
+      stats[2 * cells + k * m + j]! += (w * state.stats![2 * oldCells + cluster * m + j]!) / count;
+    }
+  }
+  return stats;
+}
+
+/**
+ * New organisations join a trained router: the clusters learned from their data alone
+ * (`joining`, a finished state over the same models) are appended to the router's, and one
+ * "join" pass in which only the joining clients take part adds their statistics. What the
+ * federation knew, its clusters and statistics, is kept as it was.
+ */
+export function joinClusters(state: KMeansState, joining: KMeansState): KMeansState {
+  if (state.phase !== "done" || !state.stats) throw new RangeError("clients can join a trained router only");
+  if (joining.config.models.join("\u0000") !== state.config.models.join("\u0000")) {
+    throw new RangeError("the joining clustering has other models than the router");
+  }
+  const d = state.config.embedder.dimension;
+  const centroids = new Float32Array((state.size + joining.size) * d);
+  centroids.set(state.centroids.subarray(0, state.size * d));
+  centroids.set(joining.centroids.subarray(0, joining.size * d), state.size * d);
+  return {
+    ...state,
+    config: { ...state.config, clusters: state.size + joining.size },
+    centroids,
+    size: state.size + joining.size,
+    phase: "join",
+    joinedFrom: state.size,
+  };
+}
+
 /** The trained router of a finished state. */
 export function kmeansRouter(state: KMeansState): KMeansRouter {
-  if (!state.stats) throw new RangeError("K-means training has not finished its statistics pass");
+  if (state.phase !== "done" || !state.stats) {
+    throw new RangeError(`K-means training is at its ${state.phase} pass, not finished`);
+  }
   return {
     dimension: state.config.embedder.dimension,
     clusterCount: state.size,

@@ -23,21 +23,57 @@ export interface KMeansRouter {
 }
 
 /** Layout of the statistics contribution: [count (K*M), quality sums (K*M), cost sums (K*M)]. */
-export function statsSums(set: EvaluationSet, centroids: Float32Array, clusterCount: number): Float64Array {
+export function statsSums(
+  set: EvaluationSet,
+  centroids: Float32Array,
+  clusterCount: number,
+  /** The model columns to sum (default all); the layout then has one cell per listed model. */
+  columns?: readonly number[],
+): Float64Array {
   const { n, dimension, modelCount: m } = set;
-  const cells = clusterCount * m;
+  const models = columns ?? Array.from({ length: m }, (_, j) => j);
+  const width = models.length;
+  const cells = clusterCount * width;
   const sums = new Float64Array(3 * cells);
   for (let q = 0; q < n; q++) {
     const { cluster } = nearestCentroid(set.features, q, centroids, clusterCount, dimension);
-    for (let j = 0; j < m; j++) {
+    for (const [slot, j] of models.entries()) {
       if (!set.observed[q * m + j]) continue;
-      const cell = cluster * m + j;
+      const cell = cluster * width + slot;
       sums[cell]! += 1;
       sums[cells + cell]! += set.quality[q * m + j]!;
       sums[2 * cells + cell]! += set.cost[q * m + j]!;
     }
   }
   return sums;
+}
+
+/**
+ * Widens statistics sums from `oldModels` to `oldModels + added` columns, placing the added
+ * columns' sums (laid out as statsSums with `columns`) after the old ones.
+ */
+export function mergeStatsColumns(
+  old: Float64Array,
+  added: Float64Array,
+  clusterCount: number,
+  oldModels: number,
+  addedModels: number,
+): Float64Array {
+  const width = oldModels + addedModels;
+  const merged = new Float64Array(3 * clusterCount * width);
+  for (let part = 0; part < 3; part++) {
+    for (let k = 0; k < clusterCount; k++) {
+      for (let j = 0; j < oldModels; j++) {
+        merged[part * clusterCount * width + k * width + j] =
+          old[part * clusterCount * oldModels + k * oldModels + j]!;
+      }
+      for (let j = 0; j < addedModels; j++) {
+        merged[part * clusterCount * width + k * width + oldModels + j] =
+          added[part * clusterCount * addedModels + k * addedModels + j]!;
+      }
+    }
+  }
+  return merged;
 }
 
 export function statsFromSums(sums: Float64Array, clusterCount: number, modelCount: number): ClusterStats {

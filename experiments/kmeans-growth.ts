@@ -1,0 +1,90 @@
+// How the K-means router grows: new LLMs (learn only their statistics) and new organisations
+// (their own clusters and statistics, the federation's kept), simulated with plain sums.
+import type { EvaluationSet } from "../core/data/evaluations.ts";
+import { simulate } from "../core/federated.ts";
+import {
+  addModels,
+  federatedKMeans,
+  initialKMeansState,
+  joinClusters,
+  type KMeansConfig,
+  kmeansRouter,
+} from "../core/kmeans/federated.ts";
+import { predictKMeansBatch } from "../core/kmeans/router.ts";
+import type { BatchPrediction, Predictor, TrainingContext } from "./family.ts";
+
+/** Widens a router's predictions to `total` models; the missing ones are unavailable. */
+export function widenPredictor(predict: Predictor, known: number, total: number): Predictor {
+  return async (features) => {
+    const p = await predict(features);
+    const n = p.quality.length / known;
+    const wide: BatchPrediction = {
+      quality: new Float64Array(n * total),
+      cost: new Float64Array(n * total),
+      available: new Uint8Array(n * total),
+    };
+    for (let q = 0; q < n; q++) {
+      for (let j = 0; j < known; j++) {
+        wide.quality[q * total + j] = p.quality[q * known + j]!;
+        wide.cost[q * total + j] = p.cost[q * known + j]!;
+        wide.available![q * total + j] = p.available ? p.available[q * known + j]! : 1;
+      }
+    }
+    return wide;
+  };
+}
+
+type Config = Partial<KMeansConfig> & Pick<KMeansConfig, "models" | "embedder">;
+
+export async function kmeansNewModels(
+  config: Config,
+  base: readonly EvaluationSet[],
+  extended: readonly EvaluationSet[],
+  added: readonly string[],
+  context: TrainingContext,
+): Promise<{ before: Predictor; after: Predictor }> {
+  const all = config.models;
+  const baseModels = all.slice(0, all.length - added.length);
+  const trained = await simulate(
+    federatedKMeans,
+    initialKMeansState({ ...config, models: baseModels }),
+    base,
+    {
+      random: context.random,
+    },
+  );
+  const grown = await simulate(federatedKMeans, addModels(trained, added), extended, {
+    random: context.random,
+  });
+  const before = kmeansRouter(trained);
+  const after = kmeansRouter(grown);
+  return {
+    before: widenPredictor((f) => predictKMeansBatch(before, f), baseModels.length, all.length),
+    after: (f) => predictKMeansBatch(after, f),
+  };
+}
+
+/** The joining organisations get this share of the router's clusters for their own data. */
+export const JOINING_CLUSTER_SHARE = 0.5;
+
+export async function kmeansNewClients(
+  config: Config & { clusters: number },
+  base: readonly EvaluationSet[],
+  joining: readonly EvaluationSet[],
+  context: TrainingContext,
+): Promise<{ before: Predictor; after: Predictor }> {
+  const trained = await simulate(federatedKMeans, initialKMeansState(config), base, {
+    random: context.random,
+  });
+  const clusters = Math.max(1, Math.round(config.clusters * JOINING_CLUSTER_SHARE));
+  // Only the joining clients take part from here on.
+  const theirs = await simulate(federatedKMeans, initialKMeansState({ ...config, clusters }), joining, {
+    random: context.random,
+  });
+  const joined = await simulate(federatedKMeans, joinClusters(trained, theirs), joining, {
+    random: context.random,
+  });
+  const before = kmeansRouter(trained);
+  const after = kmeansRouter(joined);
+  return { before: (f) => predictKMeansBatch(before, f), after: (f) => predictKMeansBatch(after, f) };
+}
