@@ -1,0 +1,59 @@
+// The MLP router's hyperparameters and federated schedule, with the paper's defaults.
+import type { EmbedderInfo } from "../model-file.ts";
+import { ADAMW_DEFAULTS, type AdamWOptions } from "./adamw.ts";
+
+/** How a round's weight deltas are averaged. */
+export type HeadWeighting = "per-head" | "fedavg";
+
+export interface MlpConfig {
+  models: string[];
+  embedder: EmbedderInfo;
+  hidden: number;
+  dropout: number;
+  /** Training rounds after the cost-statistics pass. */
+  rounds: number;
+  /** Share of clients per round; read by whoever samples participants (the harness). */
+  fraction: number;
+  localEpochs: number;
+  batchSize: number;
+  optimizer: AdamWOptions;
+  /**
+   * "fedavg": every tensor weighted by the client's sample count n_i. "per-head": the trunk
+   * by n_i, model m's head by the client's observed cells of m, so a head is averaged only over
+   * clients that evaluated that model.
+   */
+  weighting: HeadWeighting;
+  /** Public seed of the initial weights (every client starts from the same global state). */
+  seed: number;
+}
+
+export const MLP_DEFAULTS = {
+  hidden: 512,
+  dropout: 0.1,
+  rounds: 5,
+  fraction: 0.6,
+  localEpochs: 1,
+  batchSize: 128,
+  optimizer: ADAMW_DEFAULTS,
+  weighting: "per-head" as HeadWeighting,
+  seed: 1,
+};
+
+export type MlpConfigInput = Partial<Omit<MlpConfig, "optimizer">> &
+  Pick<MlpConfig, "models" | "embedder"> & { optimizer?: Partial<AdamWOptions> };
+
+export function mlpConfig(input: MlpConfigInput): MlpConfig {
+  const config: MlpConfig = {
+    ...MLP_DEFAULTS,
+    ...input,
+    optimizer: { ...ADAMW_DEFAULTS, ...input.optimizer },
+  };
+  if (!(config.dropout >= 0 && config.dropout < 1)) throw new RangeError(`dropout must be in [0, 1)`);
+  for (const key of ["hidden", "localEpochs", "batchSize"] as const) {
+    if (!Number.isInteger(config[key]) || config[key] < 1) throw new RangeError(`${key} must be >= 1`);
+  }
+  if (!Number.isInteger(config.rounds) || config.rounds < 0) throw new RangeError(`rounds must be >= 0`);
+  if (config.weighting !== "per-head" && config.weighting !== "fedavg")
+    throw new RangeError(`weighting must be "per-head" or "fedavg"`);
+  return config;
+}

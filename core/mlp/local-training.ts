@@ -1,0 +1,89 @@
+// Local training as the federated MLP sees it: an injected trainer runs epochs of steps over a
+// client's set. The epoch driver (shuffling, batching, dropout masks) lives here once, so the
+// reference trainer and the ONNX trainer consume the seeded randomness identically.
+import { type Random, shuffle } from "../random.ts";
+import type { AdamWOptions } from "./adamw.ts";
+import { allocateBatch, fillBatch, type MlpBatch } from "./batch.ts";
+import type { CostStats } from "./cost-normalisation.ts";
+import type { MlpShape } from "./layout.ts";
+import type { MlpTrainingSet } from "./training-set.ts";
+
+export interface LocalTrainingOptions {
+  shape: MlpShape;
+  costStats: CostStats;
+  /** Passes over the local set per round (default 1). */
+  epochs: number;
+  batchSize: number;
+  dropout: number;
+  optimizer: AdamWOptions;
+}
+
+export interface LocalTrainingResult {
+  params: Float32Array;
+  /** Mean training loss of each epoch. */
+  epochLosses: number[];
+}
+
+/**
+ * Trains from the given parameters with a fresh optimizer state. Implementations: the
+ * TypeScript reference (core) and onnxruntime (client-sdk/src/train).
+ */
+export interface LocalTrainer {
+  train(
+    params: Float32Array,
+    set: MlpTrainingSet,
+    options: LocalTrainingOptions,
+    random: Random,
+  ): Promise<LocalTrainingResult>;
+}
+
+/** One optimiser run's steps on flat state; created fresh for every call of `train`. */
+export interface StepEngine {
+  /** One clipped AdamW step on the batch; returns the batch loss before the update. */
+  step(batch: MlpBatch): number | Promise<number>;
+  /** The current parameters as float32 (a copy the caller may keep). */
+  parameters(): Float32Array | Promise<Float32Array>;
+}
+
+/**
+ * Runs `epochs` epochs: each epoch shuffles the rows with `random`, cuts batches of
+ * min(batchSize, n) rows (the last one padded with empty rows, which contribute nothing) and
+ * draws each batch's dropout masks.
+ */
+export async function runEpochs(
+  engine: StepEngine,
+  set: MlpTrainingSet,
+  options: LocalTrainingOptions,
+  random: Random,
+  batch: MlpBatch = allocateBatch(options.shape, Math.max(1, Math.min(options.batchSize, set.n))),
+): Promise<number[]> {
+  const order = Array.from({ length: set.n }, (_, i) => i);
+  const losses: number[] = [];
+  for (let epoch = 0; epoch < options.epochs; epoch++) {
+    shuffle(random, order);
+    let total = 0;
+    let batches = 0;
+    for (let start = 0; start < set.n; start += batch.rows) {
+      fillBatch(
+        batch,
+        set,
+        order.slice(start, start + batch.rows),
+        options.costStats,
+        options.dropout,
+        random,
+      );
+      total += await engine.step(batch);
+      batches++;
+    }
+    losses.push(batches ? total / batches : 0);
+  }
+  return losses;
+}
+
+export function checkTrainingShape(set: MlpTrainingSet, shape: MlpShape): void {
+  if (set.dimension !== shape.dimension || set.modelCount !== shape.modelCount) {
+    throw new RangeError(
+      `training set is ${set.dimension}-d with ${set.modelCount} models, the network ${shape.dimension}-d with ${shape.modelCount}`,
+    );
+  }
+}

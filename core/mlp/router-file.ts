@@ -1,0 +1,129 @@
+// The MLP router's model file (kind "mlp"): named weight tensors, per-model cost statistics,
+// the hyperparameters and the federated progress, in core/model-file.ts's container.
+import {
+  assertCompatible,
+  decodeModelFile,
+  type EmbedderInfo,
+  encodeModelFile,
+  type ModelFile,
+  ModelFileError,
+} from "../model-file.ts";
+import { type MlpConfig, mlpConfig } from "./config.ts";
+import type { CostStats } from "./cost-normalisation.ts";
+import type { MlpPhase, MlpState } from "./federated.ts";
+import { flatten, type MlpShape, parameterLayout, unflatten } from "./layout.ts";
+
+export const MLP_KIND = "mlp";
+/** Version of the "mlp" kind's meta and tensor naming. */
+export const MLP_FILE_VERSION = 1;
+
+interface MlpMeta {
+  version: number;
+  phase: MlpPhase;
+  round: number;
+  hyperparameters: Omit<MlpConfig, "models" | "embedder">;
+}
+
+/** What prediction needs: the network, its weights and the cost de-normalisation. */
+export interface MlpRouter {
+  shape: MlpShape;
+  params: Float32Array;
+  costStats: CostStats;
+  models: string[];
+  embedder: EmbedderInfo;
+}
+
+export function mlpToModelFile(state: MlpState): ModelFile {
+  const { models, embedder, ...hyperparameters } = state.config;
+  const layout = parameterLayout({
+    dimension: embedder.dimension,
+    hidden: state.config.hidden,
+    modelCount: models.length,
+  });
+  const tensors: ModelFile["tensors"] = { ...unflatten(layout, state.params) };
+  if (state.costStats) {
+    tensors["cost.mu"] = state.costStats.mu.slice();
+    tensors["cost.sigma"] = state.costStats.sigma.slice();
+  }
+  const meta: MlpMeta = {
+    version: MLP_FILE_VERSION,
+    phase: state.phase,
+    round: state.round,
+    hyperparameters,
+  };
+  return { kind: MLP_KIND, embedder: { ...embedder }, models: [...models], meta: { ...meta }, tensors };
+}
+
+export function mlpFromModelFile(file: ModelFile): MlpState {
+  if (file.kind !== MLP_KIND)
+    throw new ModelFileError("mismatch", `model file holds a ${file.kind} router, not mlp`);
+  const meta = file.meta as Partial<MlpMeta>;
+  if (meta.version !== MLP_FILE_VERSION) {
+    throw new ModelFileError(
+      "bad_version",
+      `mlp router version ${meta.version}, this build reads ${MLP_FILE_VERSION}`,
+    );
+  }
+  if (!meta.hyperparameters || !meta.phase)
+    throw new ModelFileError("bad_header", "mlp router lacks hyperparameters");
+  const config = mlpConfig({ ...meta.hyperparameters, models: file.models, embedder: file.embedder });
+  const layout = parameterLayout({
+    dimension: file.embedder.dimension,
+    hidden: config.hidden,
+    modelCount: file.models.length,
+  });
+  let params: Float32Array;
+  try {
+    params = flatten(layout, file.tensors);
+  } catch (error) {
+    throw new ModelFileError(
+      "bad_header",
+      `mlp router weights do not fit its shape: ${(error as Error).message}`,
+    );
+  }
+  const mu = file.tensors["cost.mu"];
+  const sigma = file.tensors["cost.sigma"];
+  let costStats: CostStats | null = null;
+  if (mu || sigma) {
+    if (mu?.length !== file.models.length || sigma?.length !== file.models.length) {
+      throw new ModelFileError(
+        "bad_header",
+        `cost statistics must have one entry per model (${file.models.length})`,
+      );
+    }
+    costStats = { mu: Float64Array.from(mu), sigma: Float64Array.from(sigma) };
+  }
+  return { config, phase: meta.phase, round: meta.round ?? 0, params, costStats };
+}
+
+/** The router a trained state predicts with. */
+export function mlpRouter(state: MlpState): MlpRouter {
+  if (!state.costStats)
+    throw new RangeError("the router has no cost statistics yet (statistics pass not run)");
+  const { config } = state;
+  return {
+    shape: { dimension: config.embedder.dimension, hidden: config.hidden, modelCount: config.models.length },
+    params: state.params,
+    costStats: state.costStats,
+    models: config.models,
+    embedder: config.embedder,
+  };
+}
+
+export function encodeMlpRouter(state: MlpState): Uint8Array {
+  return encodeModelFile(mlpToModelFile(state));
+}
+
+/**
+ * Reads a router file for use with the given embedder (and, if given, model list): refuses a
+ * truncated file, another embedder or another model list with a ModelFileError.
+ */
+export function loadMlpRouter(
+  source: Uint8Array | ModelFile,
+  embedder: EmbedderInfo,
+  models?: readonly string[],
+): MlpRouter {
+  const file = source instanceof Uint8Array ? decodeModelFile(source) : source;
+  assertCompatible(file, embedder, models);
+  return mlpRouter(mlpFromModelFile(file));
+}

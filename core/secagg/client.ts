@@ -1,0 +1,341 @@
+// The client side of a secure-aggregation round as a state machine: JSON-serialisable state and one
+// transition per server message, each returning the next state and the message to send.
+import { canonicalJson, digest, fromBase64Url, randomBytes, toBase64Url, utf8 } from "./bytes.ts";
+import { maskedLength, type RoundConfig, validateRoundConfig } from "./config.ts";
+import { generateKeyPair, isValidPublicKey, type KeyPairJson } from "./key-agreement.ts";
+import { applyMaskStreams, importMaskSeed, MASK_SEED_BYTES, type MaskStream } from "./mask-generator.ts";
+import {
+  type AdvertiseKeys,
+  type ForwardedShares,
+  forwardedSharesSchema,
+  type MaskedInput,
+  type NeighbourKeys,
+  neighbourKeysSchema,
+  type ShareKeys,
+  type UnmaskRequest,
+  type UnmaskResponse,
+  unmaskRequestSchema,
+} from "./messages.ts";
+import {
+  pairwiseMaskSeed,
+  pairwiseSign,
+  parseSharePayload,
+  shareEncryptionKey,
+  sharePayload,
+} from "./pairwise.ts";
+import { fail, SECAGG_ERROR, type SecAggFailure } from "./result.ts";
+import { splitSecret } from "./shamir.ts";
+import { decryptShare, encryptShare } from "./share-cipher.ts";
+import { STAGE, type Stage } from "./stages.ts";
+
+export interface ClientNeighbour {
+  index: number;
+  encryptionPublicKey: string;
+  maskPublicKey: string;
+}
+
+/** Everything a client keeps between messages; plain JSON (secrets as base64url), so it can be stored. */
+export interface ClientState {
+  version: 1;
+  config: RoundConfig;
+  clientId: string;
+  /** The stage of the last message this client sent (DONE after its unmask response). */
+  stage: Stage;
+  encryptionKeys: KeyPairJson;
+  maskKeys: KeyPairJson;
+  /** Seed of the self mask b_u (AES-128 key). */
+  selfMaskSeed: string;
+  /** Shamir point of this client (0 until the server assigns it). */
+  index: number;
+  neighbours: Record<string, ClientNeighbour>;
+  /** Decrypted shares held for neighbours that shared keys (their mask-key share and self-mask share). */
+  held: Record<string, { maskKeyShare: string; selfMaskShare: string }>;
+  /** Digest of the server message answered last, so a repeated one gets the same answer. */
+  answered?: string;
+  sharesSent?: ShareKeys;
+  unmaskSent?: UnmaskResponse;
+}
+
+/** A client transition: the next state and the message to send, or a typed failure (state untouched). */
+export type ClientTransition<M> = { ok: true; state: ClientState; message: M } | SecAggFailure;
+
+/** Starts a client for a round: fresh key pairs and self-mask seed, and the advertise_keys message. */
+export async function startClient(
+  config: RoundConfig,
+  clientId: string,
+): Promise<ClientTransition<AdvertiseKeys>> {
+  const valid = validateRoundConfig(config);
+  if (!valid.ok) return valid;
+  if (!(clientId.length > 0 && clientId.length <= 128))
+    return fail(SECAGG_ERROR.INVALID_MESSAGE, "client id must have 1 to 128 characters");
+  const state: ClientState = {
+    version: 1,
+    config: valid.value,
+    clientId,
+    stage: STAGE.ADVERTISE_KEYS,
+    encryptionKeys: await generateKeyPair(config.curve),
+    maskKeys: await generateKeyPair(config.curve),
+    selfMaskSeed: toBase64Url(randomBytes(MASK_SEED_BYTES)),
+    index: 0,
+    neighbours: {},
+    held: {},
+  };
+  const message: AdvertiseKeys = {
+    type: "advertise_keys",
+    stage: STAGE.ADVERTISE_KEYS,
+    roundId: config.roundId,
+    clientId,
+    encryptionPublicKey: state.encryptionKeys.publicKey,
+    maskPublicKey: state.maskKeys.publicKey,
+  };
+  return { ok: true, state, message };
+}
+
+/** Checks round, addressee and stage of a server message; `repeat` when it is the one answered last. */
+async function admit(
+  state: ClientState,
+  message: { roundId: string; clientId: string },
+  answersWith: Stage,
+): Promise<SecAggFailure | { repeat: boolean }> {
+  if (message.roundId !== state.config.roundId)
+    return fail(
+      SECAGG_ERROR.WRONG_ROUND,
+      `message for round ${message.roundId}, client is in ${state.config.roundId}`,
+    );
+  if (message.clientId !== state.clientId)
+    return fail(
+      SECAGG_ERROR.INVALID_MESSAGE,
+      `message addressed to ${message.clientId}, not ${state.clientId}`,
+    );
+  const seen = await digest(utf8(canonicalJson(message)));
+  if (state.stage === answersWith || (answersWith === STAGE.UNMASK && state.stage === STAGE.DONE)) {
+    if (seen === state.answered) return { repeat: true };
+    return fail(SECAGG_ERROR.WRONG_STAGE, `client already answered stage ${answersWith} with other input`);
+  }
+  const previous: Record<string, Stage> = {
+    [STAGE.SHARE_KEYS]: STAGE.ADVERTISE_KEYS,
+    [STAGE.MASKED_INPUT]: STAGE.SHARE_KEYS,
+    [STAGE.UNMASK]: STAGE.MASKED_INPUT,
+  };
+  if (state.stage !== previous[answersWith])
+    return fail(
+      SECAGG_ERROR.WRONG_STAGE,
+      `client at stage ${state.stage} cannot answer stage ${answersWith}`,
+    );
+  return { repeat: false };
+}
+
+function parseFailure(error: { message: string }): SecAggFailure {
+  return fail(SECAGG_ERROR.INVALID_MESSAGE, error.message);
+}
+
+/**
+ * Stage share_keys: Shamir-shares the mask private key and the self-mask seed among the
+ * neighbours (threshold t) and seals each neighbour's pair of shares with AES-GCM.
+ */
+export async function clientShareKeys(
+  state: ClientState,
+  input: NeighbourKeys,
+): Promise<ClientTransition<ShareKeys>> {
+  const parsed = neighbourKeysSchema.safeParse(input);
+  if (!parsed.success) return parseFailure(parsed.error);
+  const message = parsed.data;
+  const admitted = await admit(state, message, STAGE.SHARE_KEYS);
+  if (!("repeat" in admitted)) return admitted;
+  if (admitted.repeat && state.sharesSent) return { ok: true, state, message: state.sharesSent };
+  const { config, clientId } = state;
+  const ids = new Set(message.neighbours.map((n) => n.clientId));
+  const indices = new Set([message.index, ...message.neighbours.map((n) => n.index)]);
+  if (
+    ids.size !== message.neighbours.length ||
+    ids.has(clientId) ||
+    indices.size !== message.neighbours.length + 1
+  )
+    return fail(
+      SECAGG_ERROR.INVALID_MESSAGE,
+      "neighbour list repeats a client, an index, or contains this client",
+    );
+  if (message.neighbours.length < config.threshold)
+    return fail(
+      SECAGG_ERROR.TOO_FEW_SURVIVORS,
+      `${message.neighbours.length} neighbours cannot hold shares with threshold ${config.threshold}`,
+    );
+  for (const n of message.neighbours) {
+    const valid =
+      (await isValidPublicKey(config.curve, fromBase64Url(n.encryptionPublicKey))) &&
+      (await isValidPublicKey(config.curve, fromBase64Url(n.maskPublicKey)));
+    if (!valid)
+      return fail(SECAGG_ERROR.INVALID_MESSAGE, `neighbour ${n.clientId} sent an invalid public key`);
+  }
+  const xs = message.neighbours.map((n) => n.index);
+  const maskKeyShares = splitSecret(fromBase64Url(state.maskKeys.privateKey), config.threshold, xs);
+  const selfMaskShares = splitSecret(fromBase64Url(state.selfMaskSeed), config.threshold, xs);
+  const ownPrivate = fromBase64Url(state.encryptionKeys.privateKey);
+  const shares: ShareKeys["shares"] = [];
+  for (let i = 0; i < message.neighbours.length; i++) {
+    const n = message.neighbours[i]!;
+    const key = await shareEncryptionKey(
+      config.curve,
+      config.roundId,
+      ownPrivate,
+      clientId,
+      n.encryptionPublicKey,
+      n.clientId,
+    );
+    const payload = sharePayload(maskKeyShares[i]!.y, selfMaskShares[i]!.y);
+    shares.push({
+      to: n.clientId,
+      ciphertext: await encryptShare(key, payload, config.roundId, clientId, n.clientId),
+    });
+  }
+  const reply: ShareKeys = {
+    type: "share_keys",
+    stage: STAGE.SHARE_KEYS,
+    roundId: config.roundId,
+    clientId,
+    shares,
+  };
+  const neighbours: Record<string, ClientNeighbour> = {};
+  for (const n of message.neighbours)
+    neighbours[n.clientId] = {
+      index: n.index,
+      encryptionPublicKey: n.encryptionPublicKey,
+      maskPublicKey: n.maskPublicKey,
+    };
+  state.stage = STAGE.SHARE_KEYS;
+  state.index = message.index;
+  state.neighbours = neighbours;
+  state.answered = await digest(utf8(canonicalJson(message)));
+  state.sharesSent = reply;
+  return { ok: true, state, message: reply };
+}
+
+/**
+ * Stage masked_input: opens the shares forwarded from neighbours (rejecting any that was modified,
+ * swapped or replayed) and masks the encoded update y = x + PRG(b_u) + sum over live neighbours
+ * of +-PRG(s_uv). `encoded` is [enc(w), enc(w*x)] from `encode`; it is not modified.
+ */
+export async function clientMaskInput(
+  state: ClientState,
+  input: ForwardedShares,
+  encoded: Uint32Array,
+): Promise<ClientTransition<MaskedInput>> {
+  const parsed = forwardedSharesSchema.safeParse(input);
+  if (!parsed.success) return parseFailure(parsed.error);
+  const message = parsed.data;
+  const admitted = await admit(state, message, STAGE.MASKED_INPUT);
+  if (!("repeat" in admitted)) return admitted;
+  const { config, clientId } = state;
+  if (encoded.length !== maskedLength(config))
+    return fail(
+      SECAGG_ERROR.INVALID_VECTOR,
+      `encoded update has ${encoded.length} elements, expected ${maskedLength(config)}`,
+    );
+  let held = state.held;
+  if (!admitted.repeat) {
+    const senders = new Set(message.shares.map((s) => s.from));
+    if (senders.size !== message.shares.length)
+      return fail(SECAGG_ERROR.INVALID_SHARE, "a neighbour's share arrived twice");
+    if (message.shares.length < config.threshold)
+      return fail(
+        SECAGG_ERROR.TOO_FEW_SURVIVORS,
+        `only ${message.shares.length} neighbours shared keys; threshold ${config.threshold}`,
+      );
+    held = {};
+    const ownPrivate = fromBase64Url(state.encryptionKeys.privateKey);
+    for (const share of message.shares) {
+      const neighbour = state.neighbours[share.from];
+      if (!neighbour)
+        return fail(SECAGG_ERROR.INVALID_SHARE, `share from ${share.from}, who is not a neighbour`);
+      const key = await shareEncryptionKey(
+        config.curve,
+        config.roundId,
+        ownPrivate,
+        clientId,
+        neighbour.encryptionPublicKey,
+        share.from,
+      );
+      const opened = await decryptShare(key, share.ciphertext, config.roundId, share.from, clientId);
+      const payload = opened && parseSharePayload(opened);
+      if (!payload)
+        return fail(
+          SECAGG_ERROR.INVALID_SHARE,
+          `share from ${share.from} failed authentication (modified or misrouted)`,
+        );
+      held[share.from] = {
+        maskKeyShare: toBase64Url(payload.maskKeyShare),
+        selfMaskShare: toBase64Url(payload.selfMaskShare),
+      };
+    }
+  }
+  const streams: MaskStream[] = [{ key: await importMaskSeed(state.selfMaskSeed), sign: 1 }];
+  const maskPrivate = fromBase64Url(state.maskKeys.privateKey);
+  for (const peerId of Object.keys(held)) {
+    const neighbour = state.neighbours[peerId]!;
+    const seed = await pairwiseMaskSeed(
+      config.curve,
+      config.roundId,
+      maskPrivate,
+      clientId,
+      neighbour.maskPublicKey,
+      peerId,
+    );
+    streams.push({ key: await importMaskSeed(seed), sign: pairwiseSign(state.index, neighbour.index) });
+  }
+  const vector = encoded.slice();
+  await applyMaskStreams(vector, 0, streams);
+  state.stage = STAGE.MASKED_INPUT;
+  state.held = held;
+  state.answered = await digest(utf8(canonicalJson(message)));
+  return {
+    ok: true,
+    state,
+    message: { type: "masked_input", stage: STAGE.MASKED_INPUT, roundId: config.roundId, clientId, vector },
+  };
+}
+
+/**
+ * Stage unmask: reveals self-mask shares of surviving neighbours and mask-key shares of dropped
+ * ones. Refuses a request that does not split the live neighbours exactly into the two groups (so
+ * no peer ever gets both kinds revealed) or that names fewer than t survivors (counting itself).
+ */
+export async function clientUnmask(
+  state: ClientState,
+  input: UnmaskRequest,
+): Promise<ClientTransition<UnmaskResponse>> {
+  const parsed = unmaskRequestSchema.safeParse(input);
+  if (!parsed.success) return parseFailure(parsed.error);
+  const message = parsed.data;
+  const admitted = await admit(state, message, STAGE.UNMASK);
+  if (!("repeat" in admitted)) return admitted;
+  if (admitted.repeat && state.unmaskSent) return { ok: true, state, message: state.unmaskSent };
+  const { config, clientId } = state;
+  const live = Object.keys(state.held);
+  const named = [...message.survivors, ...message.dropped];
+  if (
+    new Set(named).size !== named.length ||
+    named.length !== live.length ||
+    !named.every((id) => id in state.held)
+  )
+    return fail(
+      SECAGG_ERROR.PROTOCOL_VIOLATION,
+      "unmask request must name every live neighbour exactly once, as survivor or dropped",
+    );
+  if (message.survivors.length + 1 < config.threshold)
+    return fail(
+      SECAGG_ERROR.TOO_FEW_SURVIVORS,
+      `only ${message.survivors.length + 1} survivors in this neighbourhood; threshold ${config.threshold}`,
+    );
+  const reply: UnmaskResponse = {
+    type: "unmask_response",
+    stage: STAGE.UNMASK,
+    roundId: config.roundId,
+    clientId,
+    selfMaskShares: message.survivors.map((of) => ({ of, share: state.held[of]!.selfMaskShare })),
+    maskKeyShares: message.dropped.map((of) => ({ of, share: state.held[of]!.maskKeyShare })),
+  };
+  state.stage = STAGE.DONE;
+  state.answered = await digest(utf8(canonicalJson(message)));
+  state.unmaskSent = reply;
+  return { ok: true, state, message: reply };
+}

@@ -1,0 +1,117 @@
+// Secure aggregation (Bonawitz et al. 2017, with the SecAgg+ neighbour graph of Bell et al. 2020):
+// the public API that the edge (server state machine) and the SDK (client state machine) import.
+
+export { fromBase64Url, toBase64Url } from "./bytes.ts";
+/** Client state machine (the SDK runs it): start, then one transition per server message. */
+export {
+  type ClientNeighbour,
+  type ClientState,
+  type ClientTransition,
+  clientMaskInput,
+  clientShareKeys,
+  clientUnmask,
+  startClient,
+} from "./client.ts";
+
+/** Round configuration: schema, validation (incl. overflow mod 2^32), and the choice of k and t. */
+export {
+  type Curve,
+  type EncodingConfig,
+  encodedElementBound,
+  MAX_VECTOR_LENGTH,
+  maskedLength,
+  type RoundConfig,
+  roundConfigSchema,
+  validateEncodingConfig,
+  validateRoundConfig,
+} from "./config.ts";
+/** Fixed-point encoding [w, w*x] mod 2^32 with clipping and stochastic rounding; plain sum and decode. */
+export {
+  addInto,
+  type ClientReport,
+  cryptoRandom,
+  type DecodedTotal,
+  decode,
+  decodeChunk,
+  type EncodedUpdate,
+  encode,
+  quantisationBound,
+  stochasticRound,
+  subtractInto,
+  sumEncoded,
+  toSigned,
+} from "./encoding.ts";
+export { effectiveDegree, neighbourGraph } from "./graph.ts";
+export {
+  agree,
+  derivePairKey,
+  detectCurve,
+  generateKeyPair,
+  type KeyPairJson,
+  publicKeyOf,
+} from "./key-agreement.ts";
+/** Primitives: AES-CTR mask generator, ECDH/HKDF, AES-GCM share sealing, Shamir, neighbour graph, bytes. */
+export {
+  applyMaskStreams,
+  counterBlock,
+  importMaskSeed,
+  KEYSTREAM_CHUNK,
+  keystream,
+  MASK_SEED_BYTES,
+  type MaskStream,
+} from "./mask-generator.ts";
+/** Wire messages (zod schemas and their types); bytes are base64url, the masked vector a Uint32Array. */
+export {
+  type AdvertiseKeys,
+  advertiseKeysSchema,
+  type ClientMessage,
+  clientMessageSchema,
+  type ForwardedShares,
+  forwardedSharesSchema,
+  type MaskedInput,
+  maskedInputSchema,
+  type NeighbourKeys,
+  neighbourKeysSchema,
+  type RoundAborted,
+  roundAbortedSchema,
+  type ServerMessage,
+  type ShareKeys,
+  serverMessageSchema,
+  shareKeysSchema,
+  type UnmaskRequest,
+  type UnmaskResponse,
+  unmaskRequestSchema,
+  unmaskResponseSchema,
+} from "./messages.ts";
+export { type ChosenParameters, chooseParameters, type ParameterTargets } from "./parameters.ts";
+export { fail, SECAGG_ERROR, type SecAggErrorCode, type SecAggFailure, type SecAggResult } from "./result.ts";
+/** Server state machine (a Durable Object runs it): create, receive per message, close per stage. */
+export {
+  closeAdvertiseKeys,
+  closeMaskedInput,
+  closeShareKeys,
+  closeStage,
+  closeUnmask,
+  createServerRound,
+  currentMessageFor,
+  readyToClose,
+  receiveAdvertiseKeys,
+  receiveMaskedInput,
+  receiveShareKeys,
+  receiveUnmaskResponse,
+  type ServerTransition,
+} from "./server.ts";
+export {
+  type CorrectionStream,
+  participants,
+  pendingClients,
+  type ServerClientRecord,
+  type ServerState,
+  type UnmaskPlan,
+} from "./server-state.ts";
+export { reconstructSecret, SHAMIR_PRIME, type Share, splitSecret } from "./shamir.ts";
+export { decryptShare, encryptShare } from "./share-cipher.ts";
+/** Stages, the result union and its stable error codes. */
+export { PROTOCOL_STAGES, type ProtocolStage, STAGE, type Stage } from "./stages.ts";
+/** Aggregation and unmasking of the total, chunk by chunk (Durable Object storage) or whole. */
+export { addMaskedInput, applyUnmaskPlan, unmaskTotal } from "./unmask.ts";

@@ -1,0 +1,33 @@
+// The one failure shape of secure aggregation: a result union with a stable code (Durable Object RPC
+// drops custom error fields, so nothing here throws across the API).
+
+/** Stable failure codes; the edge maps them to HTTP statuses. */
+export const SECAGG_ERROR = {
+  INVALID_CONFIG: "invalid_config",
+  INVALID_MESSAGE: "invalid_message",
+  WRONG_ROUND: "wrong_round",
+  WRONG_STAGE: "wrong_stage",
+  UNKNOWN_CLIENT: "unknown_client",
+  ROUND_FULL: "round_full",
+  CONFLICTING_RESUBMISSION: "conflicting_resubmission",
+  INVALID_SHARE: "invalid_share",
+  INVALID_VECTOR: "invalid_vector",
+  TOO_FEW_SURVIVORS: "too_few_survivors",
+  PROTOCOL_VIOLATION: "protocol_violation",
+  RECONSTRUCTION_FAILED: "reconstruction_failed",
+  NOT_DONE: "not_done",
+} as const;
+
+export type SecAggErrorCode = (typeof SECAGG_ERROR)[keyof typeof SECAGG_ERROR];
+
+export interface SecAggFailure {
+  ok: false;
+  code: SecAggErrorCode;
+  message: string;
+}
+
+export type SecAggResult<T> = { ok: true; value: T } | SecAggFailure;
+
+export function fail(code: SecAggErrorCode, message: string): SecAggFailure {
+  return { ok: false, code, message };
+}

@@ -1,0 +1,65 @@
+// The server's state for one round: plain JSON (no vectors: the running total lives with the
+// caller, in chunks), plus read-only queries on it.
+import type { RoundConfig } from "./config.ts";
+import type { SecAggErrorCode } from "./result.ts";
+import { PROTOCOL_STAGES, type ProtocolStage, STAGE, type Stage } from "./stages.ts";
+
+export interface ServerClientRecord {
+  /** Shamir point and ordering index, 1..n, assigned when advertising closes (0 before). */
+  index: number;
+  encryptionPublicKey: string;
+  maskPublicKey: string;
+  neighbours: string[];
+  /** Digest of the message accepted from this client at each stage: membership and idempotency in one. */
+  received: Partial<Record<ProtocolStage, string>>;
+}
+
+/** One mask stream of the unmasking correction: AES-CTR seed and whether to add or subtract it. */
+export interface CorrectionStream {
+  seed: string;
+  sign: 1 | -1;
+}
+
+/** What unmasking removes from the total: survivors' self masks and dropped clients' pairwise masks. */
+export interface UnmaskPlan {
+  /** Clients whose inputs are in the sum. */
+  survivors: string[];
+  /** Clients that shared keys but whose inputs are not in the sum. */
+  dropped: string[];
+  streams: CorrectionStream[];
+}
+
+export interface ServerState {
+  version: 1;
+  config: RoundConfig;
+  stage: Stage;
+  /** Public seed of the neighbour graph's permutation. */
+  graphSeed: number;
+  clients: Record<string, ServerClientRecord>;
+  /** Sealed shares by recipient, then sender; ~130 bytes each (n * k of them). */
+  mailbox: Record<string, Record<string, string>>;
+  /** Revealed shares by owner, then holder: self-mask shares of survivors, mask-key shares of the dropped. */
+  revealed: Record<string, Record<string, string>>;
+  plan?: UnmaskPlan;
+  abort?: { code: SecAggErrorCode; message: string };
+}
+
+/** Clients whose message for a stage was accepted, in index order (id order before indices exist). */
+export function participants(state: ServerState, stage: ProtocolStage): string[] {
+  return Object.keys(state.clients)
+    .filter((id) => state.clients[id]!.received[stage] !== undefined)
+    .sort((a, b) => state.clients[a]!.index - state.clients[b]!.index || (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** The stage before a protocol stage (undefined for advertise_keys). */
+export function previousStage(stage: ProtocolStage): ProtocolStage | undefined {
+  return PROTOCOL_STAGES[PROTOCOL_STAGES.indexOf(stage) - 1];
+}
+
+/** Clients the current stage still waits for (the caller closes the stage when this is empty or at its deadline). */
+export function pendingClients(state: ServerState): string[] {
+  const stage = state.stage;
+  if (stage === STAGE.ADVERTISE_KEYS || stage === STAGE.DONE || stage === STAGE.ABORTED) return [];
+  const before = previousStage(stage)!;
+  return participants(state, before).filter((id) => state.clients[id]!.received[stage] === undefined);
+}
