@@ -25,6 +25,7 @@ const USAGE = `usage: fedrouter experiment [options]
   --seed <s>                random seed (default 1)
   --rounds <r>              federated rounds for the MLP router (default 5)
   --clusters <k>            clusters of the K-means router (default 8)
+  --weighting <w>           MLP head averaging: per-head | fedavg (default per-head)
   --personalise             also score personalised routers (always on for high-het)
   --out <file.json>         write the results as JSON
   --plot <file.svg>         write the accuracy-cost plot as SVG (standard and high-het)
@@ -97,6 +98,7 @@ async function experiment(argv: string[]): Promise<void> {
       seed: { type: "string" },
       rounds: { type: "string" },
       clusters: { type: "string" },
+      weighting: { type: "string" },
       personalise: { type: "boolean", default: false },
       out: { type: "string" },
       plot: { type: "string" },
@@ -134,6 +136,7 @@ async function experiment(argv: string[]): Promise<void> {
     family = await familyFor(values.router ?? "kmeans", {
       ...(clusters === undefined ? {} : { clusters }),
       ...(rounds === undefined ? {} : { rounds }),
+      ...(values.weighting === undefined ? {} : { weighting: values.weighting }),
     });
   } catch (error) {
     throw new UsageError((error as Error).message);

@@ -13,6 +13,8 @@ export interface ProtocolOptions {
   trainFraction: number;
   /** Fewest queries a client may get; the partition is redrawn until every client has this many. */
   minQueries: number;
+  /** "clients": each client's task mix ~ Dirichlet(alpha); "tasks": each task split over clients. */
+  partition: "clients" | "tasks";
 }
 
 export const PROTOCOL_DEFAULTS: ProtocolOptions = {
@@ -21,7 +23,49 @@ export const PROTOCOL_DEFAULTS: ProtocolOptions = {
   preferenceAlpha: 0.45,
   trainFraction: 0.75,
   minQueries: 10,
+  partition: "clients",
 };
+
+/**
+ * Gives every client an equal share of the queries, drawn from its own task mixture
+ * q_i ~ Dirichlet(alpha) over the task labels (without replacement; a task that runs out is
+ * dropped from the mixture). Unlike splitting each task across clients, this keeps every client
+ * supplied even when there are fewer task labels than clients and alpha is tiny.
+ */
+export function taskMixturePartition(
+  tasks: readonly string[],
+  clients: number,
+  alpha: number,
+  random: Random,
+): number[][] {
+  const labels = [...new Set(tasks)].sort();
+  const pools = labels.map((label) =>
+    shuffle(
+      random,
+      tasks.flatMap((t, row) => (t === label ? [row] : [])),
+    ),
+  );
+  const owned: number[][] = Array.from({ length: clients }, () => []);
+  const mixtures = owned.map(() => dirichlet(random, alpha, labels.length));
+  const order = shuffle(
+    random,
+    Array.from({ length: tasks.length }, (_, i) => i % clients),
+  );
+  for (const c of order) {
+    const weights = (mixtures[c] as Float64Array).map((w, t) => ((pools[t] as number[]).length > 0 ? w : 0));
+    // A client whose tasks have all run out takes from what is left, in proportion to supply.
+    const total = weights.reduce((a, b) => a + b, 0);
+    const t =
+      total > 0
+        ? categorical(random, weights)
+        : categorical(
+            random,
+            pools.map((p) => p.length),
+          );
+    owned[c]!.push((pools[t] as number[]).pop() as number);
+  }
+  return owned;
+}
 
 export interface ClientSplit {
   id: number;
@@ -66,7 +110,10 @@ export function splitClients(benchmark: Benchmark, options: ProtocolOptions, ran
   const m = benchmark.models.length;
   let owned: number[][] = [];
   for (let attempt = 0; ; attempt++) {
-    owned = dirichletPartition(benchmark.tasks, options.clients, options.alpha, random);
+    owned =
+      options.partition === "clients"
+        ? taskMixturePartition(benchmark.tasks, options.clients, options.alpha, random)
+        : dirichletPartition(benchmark.tasks, options.clients, options.alpha, random);
     if (owned.every((rows) => rows.length >= options.minQueries)) break;
     if (attempt === 999) {
       throw new RangeError(

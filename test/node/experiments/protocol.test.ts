@@ -1,7 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { syntheticBenchmark } from "../../../core/data/synthetic.ts";
 import { seededRandom } from "../../../core/random.ts";
-import { dirichletPartition, PROTOCOL_DEFAULTS, splitClients } from "../../../experiments/protocol.ts";
+import {
+  dirichletPartition,
+  PROTOCOL_DEFAULTS,
+  splitClients,
+  taskMixturePartition,
+} from "../../../experiments/protocol.ts";
 
 describe("the Dirichlet partition over task labels", () => {
   // 200 tasks of 400 queries each: enough draws to pin the share statistics.
@@ -43,8 +48,38 @@ describe("the Dirichlet partition over task labels", () => {
   });
 });
 
+describe("the per-client task mixture partition (the default)", () => {
+  // 5 tasks of 2,000 queries each, 10 clients of 1,000 queries.
+  const tasks = Array.from({ length: 10_000 }, (_, i) => `t${i % 5}`);
+
+  it("gives every client an equal share and every query to one client", () => {
+    const owned = taskMixturePartition(tasks, 10, 0.6, seededRandom(4));
+    expect(owned.map((rows) => rows.length)).toEqual(Array(10).fill(1000));
+    expect(owned.flat().sort((a, b) => a - b)).toEqual(Array.from({ length: 10_000 }, (_, i) => i));
+  });
+
+  it("concentrates each client on fewer tasks as alpha falls, even with fewer tasks than clients", () => {
+    const topShare = (alpha: number) => {
+      const owned = taskMixturePartition(tasks, 10, alpha, seededRandom(8));
+      return (
+        owned.reduce((sum, rows) => {
+          const counts = new Map<string, number>();
+          for (const r of rows) counts.set(tasks[r]!, (counts.get(tasks[r]!) ?? 0) + 1);
+          return sum + Math.max(...counts.values()) / rows.length;
+        }, 0) / owned.length
+      );
+    };
+    // Dirichlet(0.03) over 5 tasks puts nearly all of a client's mass on one task, but clients
+    // that want the same task share its supply; Dirichlet(100) spreads it evenly (1/5 each).
+    const concentrated = topShare(0.03);
+    expect(concentrated).toBeGreaterThan(0.6);
+    expect(concentrated).toBeGreaterThan(topShare(0.6));
+    expect(topShare(100)).toBeLessThan(0.3);
+  });
+});
+
 describe("the paper's client splits", () => {
-  const benchmark = syntheticBenchmark({ seed: 5, queries: 3000, models: 5 });
+  const benchmark = syntheticBenchmark({ seed: 5, queries: 12_000, models: 5 });
 
   it("are reproducible for a fixed seed", () => {
     const a = splitClients(benchmark, PROTOCOL_DEFAULTS, seededRandom(9));
@@ -64,7 +99,7 @@ describe("the paper's client splits", () => {
       expect(s.judgedModel.length).toBe(s.trainRows.length);
       expect(s.preference.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
     }
-    expect(rows).toBe(3000);
+    expect(rows).toBe(12_000);
     const largest = splits.reduce((a, b) => (a.trainRows.length > b.trainRows.length ? a : b));
     const frequency = new Float64Array(5);
     for (const j of largest.judgedModel) frequency[j]! += 1 / largest.judgedModel.length;
