@@ -102,3 +102,38 @@ export function selectModels(benchmark: Benchmark, order: readonly number[]): Be
   }
   return { ...benchmark, models: order.map((j) => benchmark.models[j] as string), quality, cost };
 }
+
+/** Collects a loader's kept rows, then builds the benchmark: the one place rows become columns. */
+export function benchmarkBuilder(name: string) {
+  const ids: string[] = [];
+  const prompts: string[] = [];
+  const tasks: string[] = [];
+  const quality: number[] = [];
+  const cost: number[] = [];
+  return {
+    add(row: {
+      id: string;
+      prompt: string;
+      task: string;
+      quality: readonly number[];
+      cost: readonly number[];
+    }): void {
+      ids.push(row.id);
+      prompts.push(row.prompt);
+      tasks.push(row.task);
+      quality.push(...row.quality);
+      cost.push(...row.cost);
+    },
+    build(models: string[]): Benchmark {
+      return {
+        name,
+        models,
+        ids,
+        prompts,
+        tasks,
+        quality: Float64Array.from(quality),
+        cost: Float64Array.from(cost),
+      };
+    },
+  };
+}

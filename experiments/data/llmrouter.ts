@@ -8,7 +8,13 @@
 // The estimate keeps the models' price ratios and grows with the query's length.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type Benchmark, emptyReport, type LoadReport, recordSkip } from "../../core/data/benchmark.ts";
+import {
+  type Benchmark,
+  benchmarkBuilder,
+  emptyReport,
+  type LoadReport,
+  recordSkip,
+} from "../../core/data/benchmark.ts";
 import { DataError } from "./errors.ts";
 
 export const ASSUMED_OUTPUT_TOKENS = 256;
@@ -63,11 +69,7 @@ export function loadLlmRouter(dir: string): { benchmark: Benchmark; report: Load
   }
   if (ambiguous) report.notes.push(`${ambiguous} queries appear under two task names; the first is used`);
   let models: string[] | null = null;
-  const ids: string[] = [];
-  const prompts: string[] = [];
-  const tasks: string[] = [];
-  const quality: number[] = [];
-  const cost: number[] = [];
+  const kept = benchmarkBuilder("llmrouter");
   const seen = new Set<string>();
   for (const file of ["dcrouter_train.json", "dcrouter_test.json"]) {
     const rows = readJson(join(dir, file));
@@ -101,24 +103,15 @@ export function loadLlmRouter(dir: string): { benchmark: Benchmark; report: Load
         return;
       }
       seen.add(question);
-      ids.push(where);
-      prompts.push(question);
-      tasks.push(task);
-      quality.push(...(scores as number[]));
-      cost.push(...models.map((m) => estimateCost(question, prices[m] as Price)));
+      kept.add({
+        id: where,
+        prompt: question,
+        task,
+        quality: scores as number[],
+        cost: models.map((m) => estimateCost(question, prices[m] as Price)),
+      });
       report.rowsKept++;
     });
   }
-  return {
-    benchmark: {
-      name: "llmrouter",
-      models: models ?? [],
-      ids,
-      prompts,
-      tasks,
-      quality: Float64Array.from(quality),
-      cost: Float64Array.from(cost),
-    },
-    report,
-  };
+  return { benchmark: kept.build(models ?? []), report };
 }

@@ -3,7 +3,13 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import { parse } from "csv-parse/sync";
-import { type Benchmark, emptyReport, type LoadReport, recordSkip } from "../../core/data/benchmark.ts";
+import {
+  type Benchmark,
+  benchmarkBuilder,
+  emptyReport,
+  type LoadReport,
+  recordSkip,
+} from "../../core/data/benchmark.ts";
 import { promptText } from "../../core/data/prompt-literal.ts";
 import { DataError } from "./errors.ts";
 
@@ -31,11 +37,7 @@ function csvFiles(path: string): string[] {
 export function loadRouterBench(path: string): { benchmark: Benchmark; report: LoadReport } {
   const report = emptyReport();
   let models: string[] | null = null;
-  const ids: string[] = [];
-  const prompts: string[] = [];
-  const tasks: string[] = [];
-  const quality: number[] = [];
-  const cost: number[] = [];
+  const kept = benchmarkBuilder(basename(path));
   const seen = new Set<string>();
   const everySampleId = new Set<string>();
   for (const file of csvFiles(path)) {
@@ -86,22 +88,16 @@ export function loadRouterBench(path: string): { benchmark: Benchmark; report: L
         continue;
       }
       seen.add(id);
-      ids.push(id);
-      prompts.push(promptText(row[at("prompt")] ?? ""));
-      tasks.push(row[at("eval_name")] ?? "");
-      quality.push(...qn);
-      cost.push(...cn);
+      kept.add({
+        id,
+        prompt: promptText(row[at("prompt")] ?? ""),
+        task: row[at("eval_name")] ?? "",
+        quality: qn,
+        cost: cn,
+      });
       report.rowsKept++;
     }
   }
-  const benchmark: Benchmark = {
-    name: basename(path),
-    models: models ?? [],
-    ids,
-    prompts,
-    tasks,
-    quality: Float64Array.from(quality),
-    cost: Float64Array.from(cost),
-  };
+  const benchmark = kept.build(models ?? []);
   return { benchmark, report };
 }
