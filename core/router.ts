@@ -3,6 +3,10 @@
 import { EmbedderMismatchError } from "./embedder/embedder.ts";
 import { federatedKMeans, kmeansRouter } from "./kmeans/federated.ts";
 import { predictKMeans } from "./kmeans/router.ts";
+import { parameterLayout } from "./mlp/layout.ts";
+import { predictionFromOutputs } from "./mlp/predict.ts";
+import { referenceForward } from "./mlp/reference.ts";
+import { mlpFromModelFile, mlpRouter } from "./mlp/router-file.ts";
 import type { EmbedderInfo, ModelFile } from "./model-file.ts";
 import { type Prediction, type RouteDecision, type RouteOptions, route } from "./routing.ts";
 
@@ -26,6 +30,24 @@ const loaders = new Map<string, RouterLoader>([
         embedder: file.embedder,
         models: file.models,
         predict: (vector) => predictKMeans(router, vector),
+      };
+    },
+  ],
+  [
+    "mlp",
+    (file) => {
+      const router = mlpRouter(mlpFromModelFile(file));
+      const layout = parameterLayout(router.shape);
+      // The plain forward pass, with the weights widened once rather than on every query.
+      const params = Float64Array.from(router.params);
+      return {
+        kind: "mlp",
+        embedder: file.embedder,
+        models: file.models,
+        predict: (vector) => {
+          const outputs = referenceForward(layout, params, vector, 1, null);
+          return predictionFromOutputs(router, outputs.qualityLogit, outputs.costOutput, 1);
+        },
       };
     },
   ],

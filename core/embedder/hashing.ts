@@ -92,3 +92,24 @@ export function hashingEmbedder(options: HashingOptions = {}): Embedder {
     },
   };
 }
+
+/** Rebuilds the hashing embedder named by an id from hashingEmbedderId, or null for another id. */
+export function hashingEmbedderFromId(id: string): Embedder | null {
+  const match = /^hashing-v1:d(\d+):w(\d+):c(\d+):cw([\d.]+)$/.exec(id);
+  if (!match) return null;
+  const [, dimension, words, chars, charWeight] = match as unknown as [
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
+  const embedder = hashingEmbedder({
+    dimension: Number(dimension),
+    wordNgrams: [...words].map(Number),
+    charNgrams: chars === "0" ? [] : [...chars].map(Number),
+    charWeight: Number(charWeight),
+  });
+  // Only an id that round-trips names this embedder exactly.
+  return embedder.id === id ? embedder : null;
+}

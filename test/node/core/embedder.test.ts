@@ -4,7 +4,7 @@ import {
   functionEmbedder,
   precomputedEmbedder,
 } from "../../../core/embedder/embedder.ts";
-import { hashingEmbedder, hashString } from "../../../core/embedder/hashing.ts";
+import { hashingEmbedder, hashingEmbedderFromId, hashString } from "../../../core/embedder/hashing.ts";
 
 describe("the hashing embedder", () => {
   const embedder = hashingEmbedder({ dimension: 256 });
@@ -38,6 +38,15 @@ describe("the hashing embedder", () => {
     expect(embedder.id).toBe("hashing-v1:d256:w12:c34:cw0.5");
     const [empty] = await embedder.embed([""]);
     expect(Array.from(empty as Float32Array).every((v) => v === 0)).toBe(true);
+  });
+
+  it("is rebuilt exactly from its id, and refuses ids it does not own", async () => {
+    const rebuilt = hashingEmbedderFromId(embedder.id);
+    expect(rebuilt?.id).toBe(embedder.id);
+    expect(await rebuilt?.embed(["same text"])).toEqual(await embedder.embed(["same text"]));
+    expect(hashingEmbedderFromId(hashingEmbedder({ charNgrams: [] }).id)?.dimension).toBe(1024);
+    expect(hashingEmbedderFromId("openai:text-embedding-3-small")).toBeNull();
+    expect(hashingEmbedderFromId("hashing-v1:d1024:w12:c34:cw0.50")).toBeNull();
   });
 
   it("pins the hash function's values", () => {
