@@ -1,11 +1,8 @@
 // Entry point of the fedrouter edge worker: the HTTP API and the Durable Object classes it binds.
-import { Hono } from "hono";
+import { createApp } from "./app.ts";
 
 export { Federation } from "../durable-objects/federation.ts";
 export { Round } from "../durable-objects/round.ts";
+export { Tenant } from "../durable-objects/tenant.ts";
 
-const app = new Hono<{ Bindings: Env }>();
-
-app.get("/v1/health", (c) => c.json({ ok: true }));
-
-export default app;
+export default createApp();

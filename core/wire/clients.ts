@@ -1,0 +1,32 @@
+// Client enrolment: each enrolled client gets its own token, shown once and revocable.
+import { z } from "zod";
+import { clientIdSchema, federationIdSchema } from "./tokens.ts";
+
+export const enrolClientSchema = z
+  .object({ label: z.string().min(1).max(100).optional() })
+  .meta({ id: "EnrolClient" });
+
+export type EnrolClient = z.infer<typeof enrolClientSchema>;
+
+export const enrolledClientSchema = z
+  .object({
+    id: clientIdSchema,
+    label: z.string().nullable(),
+    enrolledAt: z.string(),
+    revokedAt: z.string().nullable(),
+  })
+  .meta({ id: "EnrolledClient" });
+
+export type EnrolledClient = z.infer<typeof enrolledClientSchema>;
+
+export const clientEnrolmentSchema = z
+  .object({
+    client: enrolledClientSchema,
+    /** Shown once: only its hash is stored. */
+    token: z.string(),
+  })
+  .meta({ id: "ClientEnrolment" });
+
+export type ClientEnrolment = z.infer<typeof clientEnrolmentSchema>;
+
+export const clientParamsSchema = z.object({ federationId: federationIdSchema, clientId: clientIdSchema });

@@ -1,0 +1,144 @@
+// A federation's configuration as clients and owners send it: router kind, models, embedder,
+// round policy, secure-aggregation parameters and clipping range.
+import { z } from "zod";
+import { federationIdSchema } from "./tokens.ts";
+
+const seconds = z
+  .number()
+  .int()
+  .min(1)
+  .max(7 * 24 * 3600);
+
+export const routerSpecSchema = z
+  .object({
+    /** Names a registered strategy (core/strategies.ts), e.g. "kmeans" or "mlp". */
+    kind: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, "router kind: lowercase letters, digits and dashes"),
+    /** The kind's hyperparameters; the strategy validates them. */
+    hyperparameters: z
+      .record(z.string().max(64), z.union([z.number(), z.string().max(200), z.boolean()]))
+      .refine((h) => Object.keys(h).length <= 64, "at most 64 hyperparameters")
+      .default({}),
+  })
+  .meta({ id: "RouterSpec" });
+
+export const pricedModelSchema = z
+  .object({
+    id: z.string().min(1).max(200),
+    /** US dollars per million input tokens. */
+    inputPrice: z.number().nonnegative().max(1e6),
+    /** US dollars per million output tokens. */
+    outputPrice: z.number().nonnegative().max(1e6),
+  })
+  .meta({ id: "PricedModel" });
+
+export const embedderSpecSchema = z
+  .object({ id: z.string().min(1).max(200), dimension: z.number().int().min(1).max(16_384) })
+  .meta({ id: "EmbedderSpec" });
+
+export const stageDeadlinesSchema = z
+  .object({
+    advertiseKeys: seconds,
+    shareKeys: seconds,
+    maskedInput: seconds,
+    unmask: seconds,
+  })
+  .meta({
+    id: "StageDeadlines",
+    description: "Seconds each stage stays open before it closes without the missing clients.",
+  });
+
+export const roundPolicySchema = z
+  .object({
+    /** Most clients invited to one round. */
+    cohortSize: z.number().int().min(2).max(1000),
+    /** Fewest clients whose inputs must survive for the round to publish a model. */
+    minParticipants: z.number().int().min(2).max(1000),
+    /** Share of enrolled clients invited (the cohort is the smaller of this and cohortSize). */
+    participationFraction: z.number().gt(0).max(1),
+    deadlines: stageDeadlinesSchema,
+  })
+  .refine((p) => p.minParticipants <= p.cohortSize, "minParticipants must not exceed cohortSize")
+  .meta({ id: "RoundPolicy" });
+
+export const secureAggregationSpecSchema = z
+  .object({
+    /** Shamir threshold t: fewest surviving neighbours that can unmask a client. */
+    threshold: z.number().int().min(1).max(999),
+    /** Neighbours per client (even) or "complete". */
+    neighbourDegree: z.union([z.number().int().min(2).max(998), z.literal("complete")]),
+    curve: z.enum(["X25519", "P-256"]).default("X25519"),
+  })
+  .refine(
+    (s) => s.neighbourDegree === "complete" || s.neighbourDegree % 2 === 0,
+    "neighbourDegree must be even",
+  )
+  .refine(
+    (s) => s.neighbourDegree === "complete" || s.threshold <= s.neighbourDegree,
+    "threshold must not exceed neighbourDegree",
+  )
+  .meta({ id: "SecureAggregationSpec" });
+
+export const clippingRangeSchema = z
+  .object({ min: z.number().min(-1e9).max(1e9), max: z.number().min(-1e9).max(1e9) })
+  .refine((c) => c.min < c.max, "clipping range needs min < max")
+  .meta({
+    id: "ClippingRange",
+    description: "Contribution values outside [min, max] are clipped before encoding.",
+  });
+
+export const federationConfigSchema = z
+  .object({
+    name: z.string().min(1).max(100),
+    router: routerSpecSchema,
+    models: z
+      .array(pricedModelSchema)
+      .min(2)
+      .max(64)
+      .refine((m) => new Set(m.map((x) => x.id)).size === m.length, "model ids must be unique"),
+    embedder: embedderSpecSchema,
+    roundPolicy: roundPolicySchema,
+    secureAggregation: secureAggregationSpecSchema,
+    clipping: clippingRangeSchema,
+  })
+  .refine(
+    (c) => c.secureAggregation.threshold <= c.roundPolicy.cohortSize - 1,
+    "secureAggregation.threshold must be at most roundPolicy.cohortSize - 1",
+  )
+  .refine(
+    (c) => c.secureAggregation.threshold <= c.roundPolicy.minParticipants,
+    "secureAggregation.threshold must not exceed roundPolicy.minParticipants",
+  )
+  .meta({ id: "FederationConfig" });
+
+export type FederationConfig = z.infer<typeof federationConfigSchema>;
+export type FederationConfigInput = z.input<typeof federationConfigSchema>;
+export type RoundPolicy = z.infer<typeof roundPolicySchema>;
+
+export const usageSchema = z
+  .object({
+    roundsRun: z.number().int(),
+    roundsAborted: z.number().int(),
+    updatesAggregated: z.number().int(),
+    bytesIngested: z.number().int(),
+    modelsServed: z.number().int(),
+  })
+  .meta({ id: "Usage", description: "The ledger pay-per-use bills from." });
+
+export type Usage = z.infer<typeof usageSchema>;
+
+export const federationSchema = z
+  .object({
+    id: federationIdSchema,
+    tenantId: z.string(),
+    createdAt: z.string(),
+    config: federationConfigSchema,
+    latestVersion: z.number().int().nonnegative(),
+    clientCount: z.number().int(),
+    currentRound: z.number().int().nullable(),
+    usage: usageSchema,
+  })
+  .meta({ id: "Federation" });
+
+export type Federation = z.infer<typeof federationSchema>;
+
+export const federationParamsSchema = z.object({ federationId: federationIdSchema });

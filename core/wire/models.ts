@@ -1,0 +1,65 @@
+// Published router models: the latest-version pointer, version records and reported evaluations.
+import { z } from "zod";
+import { federationIdSchema } from "./tokens.ts";
+
+export const modelVersionSchema = z
+  .object({
+    version: z.number().int().nonnegative(),
+    /** Hex SHA-256 of the model file's bytes (also the ETag). */
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    bytes: z.number().int(),
+    createdAt: z.string(),
+    /** The round that produced it (null for the initial model). */
+    round: z.number().int().nullable(),
+  })
+  .meta({ id: "ModelVersion" });
+
+export type ModelVersion = z.infer<typeof modelVersionSchema>;
+
+export const modelPointerSchema = modelVersionSchema
+  .extend({
+    federationId: federationIdSchema,
+    /** Where the immutable bytes of this version are served. */
+    url: z.string(),
+  })
+  .meta({ id: "ModelPointer" });
+
+export type ModelPointer = z.infer<typeof modelPointerSchema>;
+
+export const versionParamsSchema = z.object({
+  federationId: federationIdSchema,
+  version: z.coerce.number().int().min(0).max(1e9),
+});
+
+export const evaluationReportSchema = z
+  .object({
+    /** Area under the quality-cost curve the client measured on its held-out data. */
+    auc: z.number().min(0).max(1),
+    /** Held-out examples behind it (weights the mean). */
+    examples: z.number().int().min(1).max(1e9),
+  })
+  .meta({ id: "EvaluationReport" });
+
+export type EvaluationReport = z.infer<typeof evaluationReportSchema>;
+
+export const versionEvaluationSchema = z
+  .object({
+    version: z.number().int(),
+    /** Example-weighted mean AUC over the clients that reported one. */
+    meanAuc: z.number(),
+    reports: z.number().int(),
+    examples: z.number().int(),
+  })
+  .meta({ id: "VersionEvaluation" });
+
+export type VersionEvaluation = z.infer<typeof versionEvaluationSchema>;
+
+/** The model key in KV: immutable once written, read only after the pointer names it. */
+export function modelKey(federationId: string, version: number): string {
+  return `models/${federationId}/${version}`;
+}
+
+/** The public path of a version's bytes. */
+export function modelPath(federationId: string, version: number): string {
+  return `/v1/federations/${federationId}/models/${version}`;
+}

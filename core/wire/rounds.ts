@@ -1,0 +1,74 @@
+// Rounds of secure aggregation as the API shows them, and the client messages of each stage.
+import { z } from "zod";
+import { roundConfigSchema } from "../secagg/index.ts";
+import { federationIdSchema } from "./tokens.ts";
+
+export const ROUND_STAGES = [
+  "advertise_keys",
+  "share_keys",
+  "masked_input",
+  "unmask",
+  "done",
+  "aborted",
+] as const;
+export const roundStageSchema = z.enum(ROUND_STAGES);
+export type RoundStage = z.infer<typeof roundStageSchema>;
+
+export const roundNumberSchema = z.coerce.number().int().min(1).max(1e9);
+export const roundParamsSchema = z.object({ federationId: federationIdSchema, round: roundNumberSchema });
+
+export const roundOutcomeSchema = z
+  .discriminatedUnion("kind", [
+    z.object({ kind: z.literal("published"), version: z.number().int() }),
+    z.object({ kind: z.literal("aborted"), code: z.string(), message: z.string() }),
+  ])
+  .meta({ id: "RoundOutcome" });
+
+export const roundSchema = z
+  .object({
+    federationId: federationIdSchema,
+    round: z.number().int(),
+    /** The secure-aggregation configuration clients need: round id, vector length, encoding, graph. */
+    secureAggregation: roundConfigSchema,
+    /** The model version every contribution of this round is computed against. */
+    modelVersion: z.number().int(),
+    stage: roundStageSchema,
+    startedAt: z.string(),
+    endedAt: z.string().nullable(),
+    /** When the current stage closes, whether or not everyone has answered (ISO time). */
+    stageDeadline: z.string().nullable(),
+    cohort: z.array(z.string()),
+    /** Clients whose message each stage accepted. */
+    participants: z.object({
+      advertiseKeys: z.number().int(),
+      shareKeys: z.number().int(),
+      maskedInput: z.number().int(),
+      unmask: z.number().int(),
+    }),
+    /** Cohort members that took part in an earlier stage and stopped before their input was summed. */
+    dropouts: z.number().int(),
+    outcome: roundOutcomeSchema.nullable(),
+  })
+  .meta({ id: "Round" });
+
+export type RoundSummary = z.infer<typeof roundSchema>;
+
+export const waitingMessageSchema = z
+  .object({ type: z.literal("waiting"), stage: roundStageSchema, roundId: z.string(), clientId: z.string() })
+  .meta({
+    id: "Waiting",
+    description: "Nothing to answer yet: the current stage has no message for this client.",
+  });
+
+/** What a stage message route answers; sending the same message again gets this same receipt. */
+export const messageReceiptSchema = z
+  .object({
+    /** The protocol stage the message belongs to. */
+    stage: roundStageSchema,
+    clientId: z.string(),
+    /** Hex SHA-256 of the accepted message (of the vector's bytes for a masked input). */
+    digest: z.string(),
+  })
+  .meta({ id: "MessageReceipt" });
+
+export type MessageReceipt = z.infer<typeof messageReceiptSchema>;

@@ -1,0 +1,182 @@
+// A tenant's durable state: its record, owner tokens (hashed), federations and daily update quota.
+import { DurableObject } from "cloudflare:workers";
+import type { Dashboard } from "../core/wire/dashboard.ts";
+import { failure, type Result, success } from "../core/wire/errors.ts";
+import type { Federation, FederationConfig } from "../core/wire/federation.ts";
+import type {
+  CreatedTenant,
+  CreateTenant,
+  IssuedOwnerToken,
+  Tenant as TenantRecord,
+} from "../core/wire/tenants.ts";
+import { formatOwnerToken } from "../core/wire/tokens.ts";
+import { randomId, randomSecret, secretMatches, sha256Hex } from "./credentials.ts";
+import { hasSchema, migrate } from "./migrations.ts";
+
+const MIGRATIONS = [
+  `CREATE TABLE tenant (id INTEGER PRIMARY KEY CHECK (id = 1), record TEXT NOT NULL);
+   CREATE TABLE owner_tokens (token_id TEXT PRIMARY KEY, hash TEXT NOT NULL, created_at TEXT NOT NULL, revoked_at TEXT);
+   CREATE TABLE federations (id TEXT PRIMARY KEY, created_at TEXT NOT NULL);
+   CREATE TABLE updates_by_day (day TEXT PRIMARY KEY, updates INTEGER NOT NULL);`,
+];
+
+type StoredTenant = Omit<TenantRecord, "updatesToday">;
+
+const today = (now: number): string => new Date(now).toISOString().slice(0, 10);
+
+export class Tenant extends DurableObject<Env> {
+  private record: StoredTenant | undefined;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    ctx.blockConcurrencyWhile(async () => {
+      // Objects reached by an unknown id stay empty: tables appear only when the object is created.
+      if (!hasSchema(ctx.storage.sql)) return;
+      migrate(ctx.storage.sql, MIGRATIONS);
+      const row = ctx.storage.sql.exec<{ record: string }>("SELECT record FROM tenant").toArray()[0];
+      this.record = row ? (JSON.parse(row.record) as StoredTenant) : undefined;
+    });
+  }
+
+  /** Creates the tenant (once) and its first owner token. */
+  async create(id: string, input: CreateTenant): Promise<Result<CreatedTenant>> {
+    if (this.record) return failure("conflict", "tenant already exists");
+    migrate(this.ctx.storage.sql, MIGRATIONS);
+    const record: StoredTenant = {
+      id,
+      name: input.name,
+      quota: input.quota,
+      createdAt: new Date().toISOString(),
+    };
+    const ownerToken = await this.newOwnerToken(id);
+    this.ctx.storage.sql.exec("INSERT INTO tenant (id, record) VALUES (1, ?)", JSON.stringify(record));
+    this.record = record;
+    return success({ tenant: this.describeRecord(record), ownerToken });
+  }
+
+  /** Checks an owner token's secret: unknown, revoked or wrong all fail the same way. */
+  async authenticateOwner(tokenId: string, secret: string): Promise<Result<{ tenantId: string }>> {
+    if (!this.record) {
+      await secretMatches(secret, "0".repeat(64));
+      return failure("unauthorized", "invalid or revoked owner token");
+    }
+    const row = this.ctx.storage.sql
+      .exec<{ hash: string; revoked_at: string | null }>(
+        "SELECT hash, revoked_at FROM owner_tokens WHERE token_id = ?",
+        tokenId,
+      )
+      .toArray()[0];
+    // Hash even when the token is unknown so the timing does not tell which tokens exist.
+    const matches = await secretMatches(secret, row?.hash ?? "0".repeat(64));
+    if (!this.record || !row || row.revoked_at !== null || !matches)
+      return failure("unauthorized", "invalid or revoked owner token");
+    return success({ tenantId: this.record.id });
+  }
+
+  async describe(): Promise<Result<TenantRecord>> {
+    if (!this.record) return failure("not_found", "no such tenant");
+    return success(this.describeRecord(this.record));
+  }
+
+  async issueOwnerToken(): Promise<Result<IssuedOwnerToken>> {
+    if (!this.record) return failure("not_found", "no such tenant");
+    return success(await this.newOwnerToken(this.record.id));
+  }
+
+  async revokeOwnerToken(tokenId: string): Promise<Result<{ tokenId: string; revokedAt: string }>> {
+    if (!this.record) return failure("not_found", "no such tenant");
+    const revokedAt = new Date().toISOString();
+    const cursor = this.ctx.storage.sql.exec(
+      "UPDATE owner_tokens SET revoked_at = ? WHERE token_id = ? AND revoked_at IS NULL",
+      revokedAt,
+      tokenId,
+    );
+    if (cursor.rowsWritten === 0) return failure("not_found", `no active owner token ${tokenId}`);
+    return success({ tokenId, revokedAt });
+  }
+
+  /** Creates a federation of this tenant: its own Federation object publishes the initial model. */
+  async createFederation(config: FederationConfig): Promise<Result<Federation>> {
+    if (!this.record) return failure("not_found", "no such tenant");
+    const id = randomId("fed", 8);
+    const created = await this.env.FEDERATIONS.getByName(id).create(id, this.record.id, config);
+    if (created.ok)
+      this.ctx.storage.sql.exec(
+        "INSERT INTO federations (id, created_at) VALUES (?, ?)",
+        id,
+        created.value.createdAt,
+      );
+    return created;
+  }
+
+  async listFederations(): Promise<Result<Federation[]>> {
+    if (!this.record) return failure("not_found", "no such tenant");
+    const caller = { kind: "owner", tenantId: this.record.id } as const;
+    const all = await Promise.all(
+      this.federationIds().map((id) => this.env.FEDERATIONS.getByName(id).describe(caller)),
+    );
+    return success(all.flatMap((r) => (r.ok ? [r.value] : [])));
+  }
+
+  async dashboard(): Promise<Result<Dashboard>> {
+    if (!this.record) return failure("not_found", "no such tenant");
+    const caller = { kind: "owner", tenantId: this.record.id } as const;
+    const all = await Promise.all(
+      this.federationIds().map((id) => this.env.FEDERATIONS.getByName(id).overview(caller)),
+    );
+    return success({
+      tenant: this.describeRecord(this.record),
+      federations: all.flatMap((r) => (r.ok ? [r.value] : [])),
+    });
+  }
+
+  /** Reserves updates against today's quota (a round reserves its cohort when it starts). */
+  async reserveUpdates(count: number, now = Date.now()): Promise<Result<{ remaining: number }>> {
+    if (!this.record) return failure("not_found", "no such tenant");
+    const day = today(now);
+    const used = this.updatesOn(day);
+    const limit = this.record.quota.updatesPerDay;
+    if (used + count > limit)
+      return failure(
+        "quota_exceeded",
+        `daily update quota exceeded: ${used} of ${limit} used today (UTC), this round needs ${count}; it resets at 00:00 UTC`,
+      );
+    this.ctx.storage.sql.exec(
+      "INSERT INTO updates_by_day (day, updates) VALUES (?, ?) ON CONFLICT(day) DO UPDATE SET updates = updates + excluded.updates",
+      day,
+      count,
+    );
+    return success({ remaining: limit - used - count });
+  }
+
+  private federationIds(): string[] {
+    return this.ctx.storage.sql
+      .exec<{ id: string }>("SELECT id FROM federations ORDER BY created_at, id")
+      .toArray()
+      .map((r) => r.id);
+  }
+
+  private updatesOn(day: string): number {
+    return (
+      this.ctx.storage.sql
+        .exec<{ updates: number }>("SELECT updates FROM updates_by_day WHERE day = ?", day)
+        .toArray()[0]?.updates ?? 0
+    );
+  }
+
+  private describeRecord(record: StoredTenant): TenantRecord {
+    return { ...record, updatesToday: this.updatesOn(today(Date.now())) };
+  }
+
+  private async newOwnerToken(tenantId: string): Promise<IssuedOwnerToken> {
+    const tokenId = randomId("tok", 6);
+    const secret = randomSecret();
+    this.ctx.storage.sql.exec(
+      "INSERT INTO owner_tokens (token_id, hash, created_at) VALUES (?, ?, ?)",
+      tokenId,
+      await sha256Hex(secret),
+      new Date().toISOString(),
+    );
+    return { tokenId, token: formatOwnerToken(tenantId, tokenId, secret) };
+  }
+}

@@ -1,0 +1,43 @@
+// The fedrouter HTTP API: one OpenAPIHono app, routes split by resource, one error renderer.
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { AppEnv } from "./env.ts";
+import { errorResponse, renderError } from "./errors.ts";
+import { pages } from "./pages/routes.ts";
+import { createRouter } from "./route-kit.ts";
+import { federations } from "./routes/federations.ts";
+import { models } from "./routes/models.ts";
+import { rounds } from "./routes/rounds.ts";
+import { tenants } from "./routes/tenants.ts";
+
+export const API_VERSION = "1.0.0";
+
+export function createApp(): OpenAPIHono<AppEnv> {
+  const app = createRouter();
+  const api = createRouter();
+  api.get("/health", (c) => c.json({ ok: true }));
+  api.route("/", tenants);
+  api.route("/", federations);
+  api.route("/", rounds);
+  api.route("/", models);
+  api.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+    type: "http",
+    scheme: "bearer",
+    description: "Operator token, owner token (fro.…) or client token (frc.…)",
+  });
+  api.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "fedrouter edge API",
+      version: API_VERSION,
+      description: "Federated learning of LLM routers with secure aggregation on Cloudflare's edge.",
+    },
+    servers: [{ url: "/v1" }],
+  });
+  app.route("/v1", api);
+  app.route("/", pages);
+  app.notFound((c) =>
+    errorResponse(c, "not_found", `no route ${c.req.method} ${new URL(c.req.url).pathname}`),
+  );
+  app.onError(renderError);
+  return app;
+}

@@ -1,0 +1,231 @@
+// Rounds: owners start them; cohort clients poll their current message and send one message per
+// stage of secure aggregation (the masked input as raw little-endian Uint32 bytes).
+import { createRoute } from "@hono/zod-openapi";
+import { z } from "zod";
+import {
+  advertiseKeysSchema,
+  MAX_VECTOR_LENGTH,
+  serverMessageSchema,
+  shareKeysSchema,
+  unmaskResponseSchema,
+} from "../../core/secagg/index.ts";
+import { federationParamsSchema } from "../../core/wire/federation.ts";
+import {
+  messageReceiptSchema,
+  roundParamsSchema,
+  roundSchema,
+  waitingMessageSchema,
+} from "../../core/wire/rounds.ts";
+import type { ClientCredential } from "../../durable-objects/round.ts";
+import { roundObjectName, secureRoundId } from "../../durable-objects/round-setup.ts";
+import { member } from "../auth.ts";
+import type { AppEnv } from "../env.ts";
+import { ApiError, unwrap } from "../errors.ts";
+import {
+  bearerSecurity,
+  createRouter,
+  errorResponses,
+  json,
+  jsonBody,
+  KiB,
+  limit,
+  MiB,
+} from "../route-kit.ts";
+
+export const rounds = createRouter();
+const owner = member(["owner"]);
+const anyMember = member(["owner", "client"]);
+const client = member(["client"]);
+
+function credential(caller: AppEnv["Variables"]["caller"]): ClientCredential {
+  if (caller.kind !== "client") throw new ApiError("forbidden", "this needs a client token");
+  return { clientId: caller.clientId, secret: caller.secret };
+}
+
+rounds.openapi(
+  createRoute({
+    method: "post",
+    path: "/federations/{federationId}/rounds",
+    tags: ["rounds"],
+    summary: "Start the next round: samples the cohort and reserves the tenant's quota",
+    security: bearerSecurity,
+    middleware: [limit(KiB), owner] as const,
+    request: { params: federationParamsSchema },
+    responses: { 201: json(roundSchema, "The round, at advertise_keys"), ...errorResponses },
+  }),
+  async (c) =>
+    c.json(
+      unwrap(await c.env.FEDERATIONS.getByName(c.req.valid("param").federationId).startRound(c.var.caller)),
+      201,
+    ),
+);
+
+rounds.openapi(
+  createRoute({
+    method: "get",
+    path: "/federations/{federationId}/rounds",
+    tags: ["rounds"],
+    summary: "Every round with its stage, participants, dropouts and outcome",
+    security: bearerSecurity,
+    middleware: [anyMember] as const,
+    request: { params: federationParamsSchema },
+    responses: { 200: json(z.array(roundSchema), "Rounds"), ...errorResponses },
+  }),
+  async (c) =>
+    c.json(
+      unwrap(await c.env.FEDERATIONS.getByName(c.req.valid("param").federationId).listRounds(c.var.caller)),
+      200,
+    ),
+);
+
+rounds.openapi(
+  createRoute({
+    method: "get",
+    path: "/federations/{federationId}/rounds/current",
+    tags: ["rounds"],
+    summary: "The round in progress (clients: check whether you are in its cohort)",
+    security: bearerSecurity,
+    middleware: [anyMember] as const,
+    request: { params: federationParamsSchema },
+    responses: { 200: json(roundSchema, "The round in progress"), ...errorResponses },
+  }),
+  async (c) =>
+    c.json(
+      unwrap(
+        await c.env.FEDERATIONS.getByName(c.req.valid("param").federationId).getRound(
+          c.var.caller,
+          "current",
+        ),
+      ),
+      200,
+    ),
+);
+
+rounds.openapi(
+  createRoute({
+    method: "get",
+    path: "/federations/{federationId}/rounds/{round}",
+    tags: ["rounds"],
+    summary: "A round",
+    security: bearerSecurity,
+    middleware: [anyMember] as const,
+    request: { params: roundParamsSchema },
+    responses: { 200: json(roundSchema, "The round"), ...errorResponses },
+  }),
+  async (c) => {
+    const { federationId, round } = c.req.valid("param");
+    return c.json(unwrap(await c.env.FEDERATIONS.getByName(federationId).getRound(c.var.caller, round)), 200);
+  },
+);
+
+rounds.openapi(
+  createRoute({
+    method: "get",
+    path: "/federations/{federationId}/rounds/{round}/message",
+    tags: ["secure aggregation"],
+    summary:
+      "The current stage's message for this client (neighbour keys, forwarded shares, unmask request) or waiting",
+    security: bearerSecurity,
+    middleware: [client] as const,
+    request: { params: roundParamsSchema },
+    responses: {
+      200: json(z.union([serverMessageSchema, waitingMessageSchema]), "The message to answer"),
+      ...errorResponses,
+    },
+  }),
+  async (c) => {
+    const { federationId, round } = c.req.valid("param");
+    const stub = c.env.ROUNDS.getByName(roundObjectName(federationId, round));
+    return c.json(unwrap(await stub.message(credential(c.var.caller))), 200);
+  },
+);
+
+const stageRoutes = [
+  {
+    path: "advertise-keys",
+    schema: advertiseKeysSchema,
+    size: 4 * KiB,
+    summary: "Stage advertise_keys: the client's two public keys",
+  },
+  {
+    path: "share-keys",
+    schema: shareKeysSchema,
+    size: 2 * MiB,
+    summary: "Stage share_keys: one sealed share pair per neighbour",
+  },
+  {
+    path: "unmask",
+    schema: unmaskResponseSchema,
+    size: 2 * MiB,
+    summary: "Stage unmask: shares of surviving and dropped neighbours",
+  },
+] as const;
+
+for (const stage of stageRoutes) {
+  rounds.openapi(
+    createRoute({
+      method: "post",
+      path: `/federations/{federationId}/rounds/{round}/${stage.path}`,
+      tags: ["secure aggregation"],
+      summary: stage.summary,
+      security: bearerSecurity,
+      middleware: [limit(stage.size), client] as const,
+      request: { params: roundParamsSchema, ...jsonBody(stage.schema) },
+      responses: {
+        200: json(messageReceiptSchema, "Accepted (the same receipt for a repeat)"),
+        ...errorResponses,
+      },
+    }),
+    async (c) => {
+      const { federationId, round } = c.req.valid("param");
+      const stub = c.env.ROUNDS.getByName(roundObjectName(federationId, round));
+      return c.json(unwrap(await stub.submit(credential(c.var.caller), c.req.valid("json"))), 200);
+    },
+  );
+}
+
+/** The largest masked vector a route accepts (the round then checks its exact length). */
+const MASKED_INPUT_LIMIT = 64 * MiB;
+
+rounds.openapi(
+  createRoute({
+    method: "put",
+    path: "/federations/{federationId}/rounds/{round}/masked-input",
+    tags: ["secure aggregation"],
+    summary: "Stage masked_input: the masked vector [w, w*x] + masks as little-endian Uint32 bytes",
+    security: bearerSecurity,
+    middleware: [limit(Math.min(MASKED_INPUT_LIMIT, (MAX_VECTOR_LENGTH + 1) * 4)), client] as const,
+    request: {
+      params: roundParamsSchema,
+      body: {
+        required: true,
+        content: { "application/octet-stream": { schema: z.string().meta({ format: "binary" }) } },
+      },
+    },
+    responses: {
+      200: json(messageReceiptSchema, "Accepted (the same receipt for a repeat)"),
+      ...errorResponses,
+    },
+  }),
+  async (c) => {
+    const { federationId, round } = c.req.valid("param");
+    if (c.req.header("content-type")?.split(";")[0]?.trim() !== "application/octet-stream")
+      throw new ApiError("unsupported_media_type", "send the masked vector as application/octet-stream");
+    const bytes = await c.req.arrayBuffer();
+    if (bytes.byteLength === 0 || bytes.byteLength % 4 !== 0)
+      throw new ApiError(
+        "invalid_vector",
+        `a masked vector is a non-empty multiple of 4 bytes, got ${bytes.byteLength}`,
+      );
+    const caller = credential(c.var.caller);
+    const stub = c.env.ROUNDS.getByName(roundObjectName(federationId, round));
+    const message = {
+      type: "masked_input",
+      stage: "masked_input",
+      roundId: secureRoundId(federationId, round),
+      clientId: caller.clientId,
+      vector: new Uint32Array(bytes),
+    } as const;
+    return c.json(unwrap(await stub.submit(caller, message)), 200);
+  },
+);
