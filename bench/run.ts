@@ -2,8 +2,8 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { BenchEntry, BenchSuite } from "./entry.ts";
-import { suites } from "./suites/index.ts";
+import type { BenchEntry } from "./entry.ts";
+import { type SuiteEntry, suites } from "./suites/index.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -34,11 +34,16 @@ function formatValue(value: number): string {
 
 async function main(): Promise<void> {
   const { only, dataDir } = parseArgs(process.argv.slice(2));
-  const chosen: BenchSuite[] = only.length ? suites.filter((s) => only.includes(s.name)) : suites;
+  const unknown = only.filter((name) => !suites.some((s) => s.name === name));
+  if (unknown.length)
+    throw new Error(`unknown suite ${unknown.join(", ")}; suites: ${suites.map((s) => s.name).join(", ")}`);
+  const chosen: SuiteEntry[] = only.length ? suites.filter((s) => only.includes(s.name)) : suites;
   if (!existsSync(dataDir)) console.warn(`data folder ${dataDir} not found: data-backed entries are skipped`);
   const entries: BenchEntry[] = [];
-  for (const suite of chosen) {
-    console.log(`# ${suite.name}`);
+  for (const entry of chosen) {
+    console.log(`# ${entry.name}`);
+    // Imported only now: a suite that is not chosen never loads its dependencies.
+    const suite = await entry.load();
     const figures = await suite.run({ dataDir, log: (line) => console.log(`  ${line}`) });
     for (const f of figures) console.log(`  ${f.name} = ${formatValue(f.value)} ${f.unit}`);
     entries.push(...figures);

@@ -2,7 +2,7 @@
 // an aggregator adds them, and a finalize step turns the total into the next global state.
 // Because only the total is ever needed, secure aggregation can stand in for the plain sum.
 import type { ModelFile } from "./model-file.ts";
-import { type Random, shuffle } from "./random.ts";
+import { type Random, seededRandom, shuffle } from "./random.ts";
 
 /**
  * A federated algorithm as a sequence of passes. Each pass is one aggregation: every
@@ -51,10 +51,47 @@ export function sampleParticipants(random: Random, clientCount: number, fraction
   return ids.slice(0, size).sort((a, b) => a - b);
 }
 
+/**
+ * Who takes part in each pass and the randomness each participant trains with, all derived from
+ * one seed. A simulation and a run over the network that share the seed choose the same cohorts
+ * and train the same local models, so their results can be compared number for number.
+ */
+export interface RoundSchedule {
+  /** The participants of `pass` (indices into the client list, ascending). */
+  participants(pass: number, clientCount: number, fraction: number): number[];
+  /** The random stream client `client` uses for its contribution in `pass`. */
+  randomFor(pass: number, client: number): Random;
+}
+
+/** Mixes integers into one 32-bit seed (murmur3's finalizer after each word). */
+function mixSeed(...words: number[]): number {
+  let h = 0x811c9dc5;
+  for (const word of words) {
+    h = Math.imul(h ^ (word >>> 0), 0x9e3779b1);
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x85ebca6b);
+    h ^= h >>> 13;
+    h = Math.imul(h, 0xc2b2ae35);
+    h ^= h >>> 16;
+  }
+  return h >>> 0;
+}
+
+export function roundSchedule(seed: number): RoundSchedule {
+  return {
+    participants: (pass, clientCount, fraction) =>
+      sampleParticipants(seededRandom(mixSeed(seed, pass, 0x70617373)), clientCount, fraction),
+    randomFor: (pass, client) => seededRandom(mixSeed(seed, pass, client, 0x636c6e74)),
+  };
+}
+
 export interface SimulationOptions {
   /** Share of clients sampled for each pass (default 1: everyone, every pass). */
   fraction?: number;
+  /** Draws the schedule's seed when no schedule is given. */
   random: Random;
+  /** Cohorts and per-client randomness; default: a schedule seeded from `random`. */
+  schedule?: RoundSchedule;
   /** Called after each pass with its number and participants. */
   onPass?: (pass: number, participants: number[]) => void;
   /** Safety bound on the number of passes. */
@@ -70,13 +107,15 @@ export async function simulate<Global, ClientData>(
 ): Promise<Global> {
   let global = initial;
   const maxPasses = options.maxPasses ?? 10_000;
+  const schedule = options.schedule ?? roundSchedule(Math.floor(options.random() * 2 ** 32));
   for (let pass = 0; !algorithm.done(global); pass++) {
     if (pass >= maxPasses) throw new RangeError(`training did not finish within ${maxPasses} passes`);
-    const participants = sampleParticipants(options.random, clients.length, options.fraction ?? 1);
+    const participants = schedule.participants(pass, clients.length, options.fraction ?? 1);
     const length = algorithm.contributionLength(global);
     const contributions: Float64Array[] = [];
     for (const id of participants) {
-      contributions.push(await algorithm.contribute(global, clients[id] as ClientData, options.random));
+      const random = schedule.randomFor(pass, id);
+      contributions.push(await algorithm.contribute(global, clients[id] as ClientData, random));
     }
     global = algorithm.finalize(global, sumContributions(contributions, length));
     options.onPass?.(pass, participants);

@@ -21,6 +21,7 @@ import {
 import type { RoundSummary } from "../core/wire/rounds.ts";
 import { formatClientToken } from "../core/wire/tokens.ts";
 import type { Caller } from "./caller.ts";
+import { checkCohort, sampleCohort } from "./cohort.ts";
 import { randomId, randomSecret, secretMatches, sha256Hex } from "./credentials.ts";
 import { hasSchema, migrate } from "./migrations.ts";
 import {
@@ -67,18 +68,6 @@ function setupOf(config: FederationConfig): StrategySetup {
     embedder: config.embedder,
     hyperparameters: config.router.hyperparameters,
   };
-}
-
-/** A uniform sample of `size` ids (cohort choice is not secret, but crypto randomness is unbiased and free). */
-function sampleCohort(ids: readonly string[], size: number): string[] {
-  const pool = [...ids];
-  const random = new Uint32Array(pool.length);
-  crypto.getRandomValues(random);
-  for (let i = pool.length - 1; i > 0; i--) {
-    const j = random[i]! % (i + 1);
-    [pool[i], pool[j]] = [pool[j]!, pool[i]!];
-  }
-  return pool.slice(0, size).sort();
 }
 
 export class Federation extends DurableObject<Env> {
@@ -210,8 +199,11 @@ export class Federation extends DurableObject<Env> {
     return success({ clientId, revokedAt });
   }
 
-  /** Opens the next round: samples the cohort, reserves the tenant's quota, and starts the Round object. */
-  async startRound(caller: Caller): Promise<Result<RoundSummary>> {
+  /**
+   * Opens the next round: samples the cohort (or checks the owner's), reserves the tenant's quota,
+   * and starts the Round object.
+   */
+  async startRound(caller: Caller, cohort?: readonly string[]): Promise<Result<RoundSummary>> {
     const allowed = await this.authorize(caller, ["owner"]);
     if (!allowed.ok) return allowed;
     return this.serial.run(async () => {
@@ -219,11 +211,21 @@ export class Federation extends DurableObject<Env> {
       if (record.currentRound !== null)
         return failure("conflict", `round ${record.currentRound} is still in progress`);
       const { roundPolicy, secureAggregation, clipping } = record.config;
-      const active = this.ctx.storage.sql
-        .exec<{ id: string; token_hash: string }>(
-          "SELECT id, token_hash FROM clients WHERE revoked_at IS NULL",
+      const enrolled = this.ctx.storage.sql
+        .exec<{ id: string; token_hash: string; revoked_at: string | null }>(
+          "SELECT id, token_hash, revoked_at FROM clients",
         )
         .toArray();
+      const active = enrolled.filter((c) => c.revoked_at === null);
+      const chosen =
+        cohort === undefined
+          ? undefined
+          : checkCohort(
+              cohort,
+              new Map(enrolled.map((c) => [c.id, { revoked: c.revoked_at !== null }])),
+              roundPolicy,
+            );
+      if (chosen && !chosen.ok) return chosen;
       if (active.length < roundPolicy.minParticipants)
         return failure(
           "conflict",
@@ -238,7 +240,7 @@ export class Federation extends DurableObject<Env> {
         roundPolicy.minParticipants,
         Math.round(roundPolicy.participationFraction * active.length),
       );
-      const size = Math.min(roundPolicy.cohortSize, active.length, wanted);
+      const size = chosen ? chosen.value.length : Math.min(roundPolicy.cohortSize, active.length, wanted);
       const round = record.nextRound;
       const secure: RoundConfig = {
         roundId: secureRoundId(record.id, round),
@@ -261,7 +263,7 @@ export class Federation extends DurableObject<Env> {
         round,
         modelVersion: record.latestVersion,
         secureAggregation: valid.value,
-        cohort: sampleCohort([...hashes.keys()], size).map((clientId) => ({
+        cohort: (chosen ? chosen.value : sampleCohort([...hashes.keys()], size)).map((clientId) => ({
           clientId,
           tokenHash: hashes.get(clientId)!,
         })),

@@ -216,7 +216,11 @@ export class Round extends DurableObject<Env> {
         this.saveRecord(record);
       });
       this.state = draft;
-      if (readyToClose(draft)) await this.closeCurrentStage();
+      if (readyToClose(draft)) {
+        await this.closeCurrentStage();
+        // The next stage's deadline may come before the alarm set for the stage that just closed.
+        await this.syncAlarm();
+      }
       return success(receipt);
     });
   }

@@ -13,7 +13,7 @@ import {
   singleModelPoints,
   type TestSet,
 } from "./evaluate.ts";
-import type { RouterFamily, TrainingContext } from "./family.ts";
+import type { Predictor, RouterFamily, TrainingContext } from "./family.ts";
 import { personalisedPredictors } from "./personalise.ts";
 import { type ClientSplit, PROTOCOL_DEFAULTS, type ProtocolOptions, splitClients } from "./protocol.ts";
 
@@ -35,6 +35,8 @@ export interface ClientResult {
   tasks: Record<string, number>;
   /** AUCs on the client's own test set; `personalized` and its variants when personalising. */
   ownTest: { local: number; federated: number; centralized: number } & Record<string, number>;
+  /** When personalising: the adaptive mixture's per-model weights of the federated router. */
+  mixture?: { quality: number[]; cost: number[] };
 }
 
 export interface ExperimentResult {
@@ -95,13 +97,37 @@ function taskCounts(benchmark: Benchmark, rows: number[]): Record<string, number
   return counts;
 }
 
-export async function runExperiment(
+/** What the protocol fixes before any router trains: the split, the features, train and test sets. */
+export interface PreparedExperiment {
+  protocol: ProtocolOptions;
+  splits: ClientSplit[];
+  /** One feature vector per benchmark row. */
+  features: Float32Array[];
+  trainSets: EvaluationSet[];
+  testSets: TestSet[];
+  globalTest: TestSet;
+  /** The training context; its `random` continues the stream the split was drawn from. */
+  context: TrainingContext;
+}
+
+/**
+ * Splits the benchmark over clients, embeds the queries and builds every client's train and test
+ * set, as `runExperiment` does before training. A run elsewhere (e.g. over the edge) that starts
+ * from this and scores with `scoreExperiment` follows the experiment number for number.
+ */
+export async function prepareExperiment(
   benchmark: Benchmark,
-  options: ExperimentOptions,
-): Promise<ExperimentResult> {
-  const started = performance.now();
-  const protocol: ProtocolOptions = { ...PROTOCOL_DEFAULTS, ...stripUndefined(options) };
-  const { family, embedder, seed } = options;
+  options: Omit<ExperimentOptions, "family" | "personalise">,
+): Promise<PreparedExperiment> {
+  const protocol: ProtocolOptions = {
+    clients: options.clients ?? PROTOCOL_DEFAULTS.clients,
+    alpha: options.alpha ?? PROTOCOL_DEFAULTS.alpha,
+    preferenceAlpha: options.preferenceAlpha ?? PROTOCOL_DEFAULTS.preferenceAlpha,
+    trainFraction: options.trainFraction ?? PROTOCOL_DEFAULTS.trainFraction,
+    minQueries: options.minQueries ?? PROTOCOL_DEFAULTS.minQueries,
+    partition: options.partition ?? PROTOCOL_DEFAULTS.partition,
+  };
+  const { embedder, seed } = options;
   const progress = options.progress ?? (() => {});
   const random = seededRandom(seed);
   const splits = splitClients(benchmark, protocol, random);
@@ -110,18 +136,64 @@ export async function runExperiment(
   progress("embedding queries", 1, 1);
   const trainSets = splits.map((s) => trainSet(benchmark, s, features));
   const testSets = splits.map((s) => testSet(benchmark, s.testRows, features));
-  const globalTest = concatTestSets(testSets);
-  const context: TrainingContext = {
-    models: benchmark.models,
-    embedder: { id: embedder.id, dimension: embedder.dimension },
-    random,
-    seed,
-    ...(options.rounds !== undefined ? { rounds: options.rounds } : {}),
+  return {
+    protocol,
+    splits,
+    features,
+    trainSets,
+    testSets,
+    globalTest: concatTestSets(testSets),
+    context: {
+      models: benchmark.models,
+      embedder: { id: embedder.id, dimension: embedder.dimension },
+      random,
+      seed,
+      ...(options.rounds !== undefined ? { rounds: options.rounds } : {}),
+    },
   };
+}
+
+/** The federated router to score: one predictor, or also each client's own copy of it. */
+export interface FederatedRouters {
+  /** Scores the global test set (and each client's, when `perClient` is absent). */
+  global: Predictor;
+  /** Client i's router scores client i's test set (e.g. the model each client fetched itself). */
+  perClient?: readonly Predictor[];
+}
+
+export async function runExperiment(
+  benchmark: Benchmark,
+  options: ExperimentOptions,
+): Promise<ExperimentResult> {
+  const started = performance.now();
+  const prepared = await prepareExperiment(benchmark, options);
+  const federated = await options.family.federated(prepared.trainSets, prepared.context);
+  return scoreExperiment(benchmark, prepared, options, { global: federated }, started);
+}
+
+/**
+ * Trains the centralized and client-local routers and the baselines, scores them with the
+ * federated router(s) given, and builds the experiment's result. `started` is when the run
+ * began (performance.now()), for `seconds`.
+ */
+export async function scoreExperiment(
+  benchmark: Benchmark,
+  prepared: PreparedExperiment,
+  options: ExperimentOptions,
+  federatedRouters: FederatedRouters,
+  started: number,
+): Promise<ExperimentResult> {
+  const { family, embedder, seed } = options;
+  const { splits, trainSets, testSets, globalTest, context } = prepared;
+  // The settings echo the options as given (as results written before the split into
+  // prepare/score did), over the protocol's defaults.
+  const protocol = { ...PROTOCOL_DEFAULTS, ...stripUndefined(options) };
+  const { random } = context;
+  const federated = federatedRouters.global;
+  const progress = options.progress ?? (() => {});
   const steps = splits.length + 3;
   let step = 0;
   const advance = (label: string) => progress(label, ++step, steps);
-  const federated = await family.federated(trainSets, context);
   advance("federated router");
   const centralized = await family.alone(concatEvaluationSets(trainSets), context);
   advance("centralized router");
@@ -133,9 +205,10 @@ export async function runExperiment(
     const train = trainSets[i] as EvaluationSet;
     const local = await family.alone(train, context);
     const own = testSets[i] as TestSet;
+    let mixture: ClientResult["mixture"];
     const ownTest: ClientResult["ownTest"] = {
       local: (await scoreRouter(local, own)).auc,
-      federated: (await scoreRouter(federated, own)).auc,
+      federated: (await scoreRouter(federatedRouters.perClient?.[i] ?? federated, own)).auc,
       centralized: (await scoreRouter(centralized, own)).auc,
     };
     if (options.personalise) {
@@ -144,6 +217,7 @@ export async function runExperiment(
       );
       ownTest.personalized = (await scoreRouter(personalised.adaptive, own)).auc;
       ownTest.personalizedFixed = (await scoreRouter(personalised.fixed, own)).auc;
+      mixture = { quality: [...personalised.weights.quality], cost: [...personalised.weights.cost] };
       if (family.fineTune)
         ownTest.fineTuned = (await scoreRouter(await family.fineTune(train, context), own)).auc;
     }
@@ -157,6 +231,7 @@ export async function runExperiment(
       nTest: split.testRows.length,
       tasks: taskCounts(benchmark, split.trainRows),
       ownTest,
+      ...(mixture ? { mixture } : {}),
     });
     advance(`client ${i} local router`);
   }

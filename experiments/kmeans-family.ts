@@ -1,7 +1,7 @@
 // The K-means router in the harness: federated passes simulated with plain sums (secure
 // aggregation sums the same vectors), plus the paper's pooled one-shot baseline.
 import type { EvaluationSet } from "../core/data/evaluations.ts";
-import { simulate } from "../core/federated.ts";
+import { roundSchedule, simulate } from "../core/federated.ts";
 import {
   federatedKMeans,
   initialKMeansState,
@@ -9,6 +9,7 @@ import {
   type KMeansState,
   kmeansRouter,
 } from "../core/kmeans/federated.ts";
+import { fineTunedRouter } from "../core/kmeans/fine-tune.ts";
 import { pooledCentroids } from "../core/kmeans/pooled.ts";
 import { predictKMeansBatch, statsFromSums, statsSums } from "../core/kmeans/router.ts";
 import type { Predictor, RouterFamily, TrainingContext } from "./family.ts";
@@ -31,16 +32,25 @@ export function kmeansFamily(options: KMeansFamilyOptions = {}): RouterFamily {
     clusters: options.clusters ?? KMEANS_DEFAULTS.clusters,
     prior: options.prior ?? KMEANS_DEFAULTS.prior,
   });
-  const train = async (clients: readonly EvaluationSet[], context: TrainingContext) => {
-    const state = await simulate(federatedKMeans, initialKMeansState(config(context)), clients, {
+  const trainState = (clients: readonly EvaluationSet[], context: TrainingContext) =>
+    simulate(federatedKMeans, initialKMeansState(config(context)), clients, {
       random: context.random,
+      schedule: roundSchedule(context.seed),
     });
-    return predictor(state);
-  };
+  /** The federated state trained last, the starting point of fine-tuning. */
+  let lastFederated: KMeansState | null = null;
   return {
     name: "kmeans",
-    federated: train,
-    alone: (set, context) => train([set], context),
+    async federated(clients, context) {
+      lastFederated = await trainState(clients, context);
+      return predictor(lastFederated);
+    },
+    alone: async (set, context) => predictor(await trainState([set], context)),
+    async fineTune(set) {
+      if (!lastFederated) throw new RangeError("fine-tuning starts from a federated router: train one first");
+      const tuned = fineTunedRouter(kmeansRouter(lastFederated), set);
+      return (features) => predictKMeansBatch(tuned, features);
+    },
     newModels: (base, extended, added, context) =>
       kmeansNewModels(config(context), base, extended, added, context),
     newClients: (base, joining, context) => kmeansNewClients(config(context), base, joining, context),

@@ -1,7 +1,7 @@
 // How the K-means router grows: new LLMs (learn only their statistics) and new organisations
 // (their own clusters and statistics, the federation's kept), simulated with plain sums.
 import type { EvaluationSet } from "../core/data/evaluations.ts";
-import { simulate } from "../core/federated.ts";
+import { roundSchedule, simulate } from "../core/federated.ts";
 import {
   addModels,
   federatedKMeans,
@@ -49,12 +49,11 @@ export async function kmeansNewModels(
     federatedKMeans,
     initialKMeansState({ ...config, models: baseModels }),
     base,
-    {
-      random: context.random,
-    },
+    { random: context.random, schedule: roundSchedule(context.seed) },
   );
   const grown = await simulate(federatedKMeans, addModels(trained, added), extended, {
     random: context.random,
+    schedule: roundSchedule(context.seed),
   });
   const before = kmeansRouter(trained);
   const after = kmeansRouter(grown);
@@ -73,16 +72,21 @@ export async function kmeansNewClients(
   joining: readonly EvaluationSet[],
   context: TrainingContext,
 ): Promise<{ before: Predictor; after: Predictor }> {
+  // Every pass is seeded by the experiment's seed, as the families' federated training is.
+  const schedule = roundSchedule(context.seed);
   const trained = await simulate(federatedKMeans, initialKMeansState(config), base, {
     random: context.random,
+    schedule,
   });
   const clusters = Math.max(1, Math.round(config.clusters * JOINING_CLUSTER_SHARE));
   // Only the joining clients take part from here on.
   const theirs = await simulate(federatedKMeans, initialKMeansState({ ...config, clusters }), joining, {
     random: context.random,
+    schedule,
   });
   const joined = await simulate(federatedKMeans, joinClusters(trained, theirs), joining, {
     random: context.random,
+    schedule,
   });
   const before = kmeansRouter(trained);
   const after = kmeansRouter(joined);

@@ -1,5 +1,6 @@
 // The fedrouter HTTP API: one OpenAPIHono app, routes split by resource, one error renderer.
 import type { OpenAPIHono } from "@hono/zod-openapi";
+import { cors } from "hono/cors";
 import type { AppEnv } from "./env.ts";
 import { errorResponse, renderError } from "./errors.ts";
 import { pages } from "./pages/routes.ts";
@@ -15,6 +16,18 @@ export function createApp(): OpenAPIHono<AppEnv> {
   const app = createRouter();
   const api = createRouter();
   api.get("/health", (c) => c.json({ ok: true }));
+  // Browser apps on other origins use the SDK against federation routes. Tokens travel in the
+  // Authorization header, never in cookies, so any origin may call: the token is the check.
+  api.use(
+    "/federations/*",
+    cors({
+      origin: "*",
+      allowMethods: ["GET", "POST", "PUT", "DELETE"],
+      allowHeaders: ["authorization", "content-type", "if-none-match"],
+      exposeHeaders: ["etag"],
+      maxAge: 600,
+    }),
+  );
   api.route("/", tenants);
   api.route("/", federations);
   api.route("/", rounds);

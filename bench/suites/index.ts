@@ -1,7 +1,15 @@
-// The benchmark suites `npm run bench` runs, in order.
+// The benchmark suites `npm run bench` runs, in order. Each is loaded only when chosen, so one
+// suite's heavy dependencies (TensorFlow.js, onnxruntime for `train`) cannot break another's run.
 import type { BenchSuite } from "../entry.ts";
-import { experimentSuite } from "./experiment.ts";
-import { secaggSuite } from "./secagg.ts";
-import { trainSuite } from "./train.ts";
 
-export const suites: BenchSuite[] = [experimentSuite, trainSuite, secaggSuite];
+/** A suite by name, and how to load it (a dynamic import of its module). */
+export interface SuiteEntry {
+  name: string;
+  load(): Promise<BenchSuite>;
+}
+
+export const suites: SuiteEntry[] = [
+  { name: "experiment", load: async () => (await import("./experiment.ts")).experimentSuite },
+  { name: "train", load: async () => (await import("./train.ts")).trainSuite },
+  { name: "secagg", load: async () => (await import("./secagg.ts")).secaggSuite },
+];

@@ -1,5 +1,20 @@
 // The SDK's one error type: every failure carries a stable code an app can switch on.
 
+/**
+ * - `bad_argument`: the call's arguments are wrong (thrown at the call, before any I/O);
+ * - `network`: the edge could not be reached (after the retries);
+ * - `http`: the edge refused the request (4xx; `status` and `serverCode` say why);
+ * - `server`: the edge failed (5xx after the retries) or answered something unreadable;
+ * - `integrity`: a model's bytes do not match the SHA-256 the edge states, or do not decode;
+ * - `no_model`: no routable model is available yet;
+ * - `embedder_mismatch`: a vector or embedder does not fit the router's embedder;
+ * - `no_eligible_model`: the allow/deny lists or the cost cap leave no model;
+ * - `store`: the evaluation store failed;
+ * - `training`: local training or the contribution failed;
+ * - `round`: the round went wrong for this client (aborted, excluded, protocol failure);
+ * - `timeout`: participate() ran past its timeout;
+ * - `aborted`: the caller's AbortSignal fired.
+ */
 export type FedRouterErrorCode =
   | "bad_argument"
   | "network"
@@ -10,7 +25,9 @@ export type FedRouterErrorCode =
   | "embedder_mismatch"
   | "no_eligible_model"
   | "store"
+  | "training"
   | "round"
+  | "timeout"
   | "aborted";
 
 export class FedRouterError extends Error {

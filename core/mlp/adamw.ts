@@ -37,21 +37,33 @@ export interface AdamWState<T extends Float32Array | Float64Array> {
   step: number;
 }
 
-/** Clips the gradient and applies one AdamW update to params, m and v in place. */
+/**
+ * Clips the gradient and applies one AdamW update to params, m and v in place. With a
+ * `trainable` mask (1 trainable, 0 frozen, one entry per parameter) the frozen parameters and
+ * their moments are left untouched (no weight decay either) and their gradient is excluded
+ * from the clipping norm, as if they were not parameters at all.
+ */
 export function adamwStep<T extends Float32Array | Float64Array>(
   params: T,
   gradient: ArrayLike<number>,
   state: AdamWState<T>,
   options: AdamWOptions,
+  trainable?: ArrayLike<number>,
 ): void {
   const { learningRate: lr, beta1, beta2, epsilon, weightDecay } = options;
-  const scale = clipFactor(gradient, options.maxGradNorm);
+  if (trainable && trainable.length !== params.length)
+    throw new RangeError(`trainable mask has ${trainable.length} entries, expected ${params.length}`);
+  const scale = clipFactor(
+    trainable ? Float64Array.from(gradient, (g, i) => (trainable[i] ? g : 0)) : gradient,
+    options.maxGradNorm,
+  );
   state.step += 1;
   const correction1 = 1 - beta1 ** state.step;
   const correction2 = 1 - beta2 ** state.step;
   const decay = 1 - lr * weightDecay;
   const { m, v } = state;
   for (let i = 0; i < params.length; i++) {
+    if (trainable && !trainable[i]) continue;
     const g = gradient[i]! * scale;
     const mi = beta1 * m[i]! + (1 - beta1) * g;
     const vi = beta2 * v[i]! + (1 - beta2) * g * g;

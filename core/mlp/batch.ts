@@ -20,11 +20,36 @@ export interface MlpBatch {
   /** rows x H each: 0 or 1/(1-p), inverted dropout's scaled keep masks */
   dropout1: Float32Array;
   dropout2: Float32Array;
+  /** Distillation targets (only when training against a frozen teacher), rows x M each. */
+  teacher?: BatchTeacher;
 }
 
-export function allocateBatch(shape: MlpShape, rows: number): MlpBatch {
+/** A frozen teacher's predictions for every row of a training set, n x M each. */
+export interface TeacherPredictions {
+  /** Predicted quality after the sigmoid */
+  quality: Float32Array;
+  /** Normalised cost, clamped as the targets are */
+  cost: Float32Array;
+}
+
+export interface BatchTeacher extends TeacherPredictions {
+  /** 1 on every cell of a real (non-padding) row: the distillation term's mask */
+  cells: Float32Array;
+}
+
+export function allocateBatch(shape: MlpShape, rows: number, withTeacher = false): MlpBatch {
   const cells = rows * shape.modelCount;
+  const teacher = withTeacher
+    ? {
+        teacher: {
+          quality: new Float32Array(cells),
+          cost: new Float32Array(cells),
+          cells: new Float32Array(cells),
+        },
+      }
+    : {};
   return {
+    ...teacher,
     rows,
     features: new Float32Array(rows * shape.dimension),
     quality: new Float32Array(cells),
@@ -37,7 +62,8 @@ export function allocateBatch(shape: MlpShape, rows: number): MlpBatch {
 
 /**
  * Copies the given rows of the set into the batch buffers (padding the rest with empty rows)
- * and draws both dropout masks from `random`.
+ * and draws both dropout masks from `random`. With a teacher, its predictions for those rows
+ * fill the batch's distillation targets (the batch must have been allocated with a teacher).
  */
 export function fillBatch(
   batch: MlpBatch,
@@ -46,6 +72,7 @@ export function fillBatch(
   stats: CostStats,
   dropout: number,
   random: Random,
+  teacher?: TeacherPredictions,
 ): void {
   const d = set.dimension;
   const m = set.modelCount;
@@ -65,6 +92,7 @@ export function fillBatch(
       batch.cost[r * m + j] = normaliseCost(set.cost[q * m + j]!, stats.mu[j]!, stats.sigma[j]!);
     }
   }
+  if (teacher) fillTeacher(batch, teacher, rows, m);
   fillDropoutMask(batch.dropout1, dropout, random);
   fillDropoutMask(batch.dropout2, dropout, random);
 }
@@ -77,4 +105,18 @@ export function fillDropoutMask(mask: Float32Array, p: number, random: Random): 
   }
   const keep = 1 / (1 - p);
   for (let i = 0; i < mask.length; i++) mask[i] = random() < p ? 0 : keep;
+}
+
+function fillTeacher(batch: MlpBatch, teacher: TeacherPredictions, rows: ArrayLike<number>, m: number): void {
+  const target = batch.teacher;
+  if (!target) throw new RangeError("the batch was allocated without distillation targets");
+  target.quality.fill(0);
+  target.cost.fill(0);
+  target.cells.fill(0);
+  for (let r = 0; r < rows.length; r++) {
+    const q = rows[r]!;
+    target.quality.set(teacher.quality.subarray(q * m, (q + 1) * m), r * m);
+    target.cost.set(teacher.cost.subarray(q * m, (q + 1) * m), r * m);
+    target.cells.fill(1, r * m, (r + 1) * m);
+  }
 }

@@ -23,6 +23,16 @@ export interface MlpConfig {
    * clients that evaluated that model.
    */
   weighting: HeadWeighting;
+  /**
+   * Server step size on the averaged delta of a training round (FedOpt's server learning rate;
+   * 1 is plain FedAvg): global + serverLearningRate * sum(w_i delta_i) / sum(w_i).
+   */
+  serverLearningRate: number;
+  /**
+   * Whether the statistics pass also sums observed quality per model and starts each quality
+   * head's bias at the logit of that model's mean (quality-prior.ts); false: PyTorch's init.
+   */
+  qualityPrior: boolean;
   /** Public seed of the initial weights (every client starts from the same global state). */
   seed: number;
 }
@@ -36,6 +46,8 @@ export const MLP_DEFAULTS = {
   batchSize: 128,
   optimizer: ADAMW_DEFAULTS,
   weighting: "per-head" as HeadWeighting,
+  serverLearningRate: 1,
+  qualityPrior: true,
   seed: 1,
 };
 
@@ -53,6 +65,8 @@ export function mlpConfig(input: MlpConfigInput): MlpConfig {
     if (!Number.isInteger(config[key]) || config[key] < 1) throw new RangeError(`${key} must be >= 1`);
   }
   if (!Number.isInteger(config.rounds) || config.rounds < 0) throw new RangeError(`rounds must be >= 0`);
+  if (!(config.serverLearningRate > 0 && Number.isFinite(config.serverLearningRate)))
+    throw new RangeError(`serverLearningRate must be a positive number`);
   if (config.weighting !== "per-head" && config.weighting !== "fedavg")
     throw new RangeError(`weighting must be "per-head" or "fedavg"`);
   return config;

@@ -1,11 +1,35 @@
-// The federated MLP router as a sequence of passes over sums: first the cost statistics
-// (count, sum and sum of squares of log1p(cost) per model), then `rounds` rounds of local
+// The federated MLP router as a sequence of passes over sums: first the statistics (count, sum
+// and sum of squares of log1p(cost) per model, and, with the quality prior, the sum of observed
+// quality per model), then `rounds` rounds of local
 // training whose weight deltas are averaged (FedAvg, or per-head weighting by observed cells).
+// A trained router can then grow (growth.ts): new models' statistics and head-only rounds, or
+// rounds of joining clients with distillation.
 import type { FederatedAlgorithm } from "../federated.ts";
 import type { ModelFile } from "../model-file.ts";
 import { seededRandom } from "../random.ts";
 import { type MlpConfig, type MlpConfigInput, mlpConfig } from "./config.ts";
-import { type CostStats, costStatsContribution, costStatsFromTotals } from "./cost-normalisation.ts";
+import {
+  COST_SUMS_PER_MODEL,
+  type CostStats,
+  costStatsContribution,
+  costStatsFromTotals,
+} from "./cost-normalisation.ts";
+import {
+  type AddModelsOptions,
+  addModels,
+  advanceJoin,
+  finalizeNewHeads,
+  finalizeNewModelStats,
+  type JoinClientsOptions,
+  joinClients,
+  joinTrainingOptions,
+  type MlpGrowth,
+  newHeadsContribution,
+  newHeadsContributionLength,
+  newHeadsTrainingOptions,
+  newModelStatsContribution,
+  newModelsGrowth,
+} from "./growth.ts";
 import {
   headRanges,
   initialParameters,
@@ -14,10 +38,15 @@ import {
   parameterLayout,
 } from "./layout.ts";
 import type { LocalTrainer, LocalTrainingOptions } from "./local-training.ts";
+import { qualitySums, withQualityPrior } from "./quality-prior.ts";
 import { mlpFromModelFile, mlpToModelFile } from "./router-file.ts";
 import { checkTrainingSet, type MlpTrainingSet, observedPerModel } from "./training-set.ts";
 
-export type MlpPhase = "stats" | "train" | "done";
+/**
+ * stats -> train (rounds) -> done; then, to add models, new-model-stats -> new-model-heads
+ * (rounds) -> done; or, for joining clients, join (rounds) -> done.
+ */
+export type MlpPhase = "stats" | "train" | "done" | "new-model-stats" | "new-model-heads" | "join";
 
 export interface MlpState {
   config: MlpConfig;
@@ -27,6 +56,8 @@ export interface MlpState {
   params: Float32Array;
   /** Known once the statistics pass is done. */
   costStats: CostStats | null;
+  /** What the router is growing by, in the growth phases. */
+  growth?: MlpGrowth | undefined;
 }
 
 export function mlpShape(config: MlpConfig): MlpShape {
@@ -76,6 +107,13 @@ export function elementWeights(
   return weights;
 }
 
+/**
+ * How a pass's deltas are averaged. Joining rounds weight every tensor by n: the distillation
+ * term gives every head a signal on every row, observed or not.
+ */
+const weightingOf = (state: MlpState): MlpConfig["weighting"] =>
+  state.phase === "join" ? "fedavg" : state.config.weighting;
+
 /** Layout of a training contribution: [n, observed cells per model (M), weighted deltas (P)]. */
 export function trainingContribution(
   state: MlpState,
@@ -90,49 +128,101 @@ export function trainingContribution(
   contribution.set(observedPerModel(set), 1);
   const delta = contribution.subarray(1 + m);
   for (let i = 0; i < layout.size; i++) delta[i] = trained[i]! - state.params[i]!;
-  const weights = elementWeights(layout, state.config.weighting, contribution.subarray(0, 1 + m));
+  const weights = elementWeights(layout, weightingOf(state), contribution.subarray(0, 1 + m));
   for (let i = 0; i < layout.size; i++) delta[i] = delta[i]! * weights[i]!;
   return contribution;
 }
 
-/** global + (sum of weighted deltas) / (sum of weights), slice by slice; unweighted slices stay. */
-export function applyAveragedDelta(state: MlpState, total: Float64Array): Float32Array {
+/**
+ * global + step * (sum of weighted deltas) / (sum of weights), slice by slice; unweighted slices
+ * stay. `step` is the server learning rate (1: plain averaging).
+ */
+export function applyAveragedDelta(state: MlpState, total: Float64Array, step = 1): Float32Array {
   const layout = parameterLayout(mlpShape(state.config));
   const m = layout.shape.modelCount;
-  const weights = elementWeights(layout, state.config.weighting, total.subarray(0, 1 + m));
+  const weights = elementWeights(layout, weightingOf(state), total.subarray(0, 1 + m));
   const params = state.params.slice();
   for (let i = 0; i < params.length; i++) {
     const w = weights[i]!;
-    if (w > 0) params[i] = params[i]! + total[1 + m + i]! / w;
+    if (w > 0) params[i] = params[i]! + (step * total[1 + m + i]!) / w;
   }
   return params;
 }
 
-export function createFederatedMlp(trainer: LocalTrainer): FederatedAlgorithm<MlpState, MlpTrainingSet> {
+/** The federated MLP, with the transitions by which a trained federation grows. */
+export interface FederatedMlp extends FederatedAlgorithm<MlpState, MlpTrainingSet> {
+  /** A trained state whose next passes learn the new models (statistics, then head-only rounds). */
+  addModels(global: MlpState, names: readonly string[], options?: AddModelsOptions): MlpState;
+  /** A trained state whose next passes are the joining clients' distillation rounds. */
+  joinClients(global: MlpState, options?: JoinClientsOptions): MlpState;
+}
+
+export function createFederatedMlp(trainer: LocalTrainer): FederatedMlp {
   return {
+    addModels,
+    joinClients,
     contributionLength(global) {
       const m = global.config.models.length;
-      if (global.phase === "stats") return 3 * m;
+      if (global.phase === "stats") return (COST_SUMS_PER_MODEL + (global.config.qualityPrior ? 1 : 0)) * m;
+      if (global.phase === "new-model-stats")
+        return (COST_SUMS_PER_MODEL + 1) * (m - newModelsGrowth(global).firstAdded);
+      if (global.phase === "new-model-heads") return newHeadsContributionLength(global);
       return 1 + m + parameterLayout(mlpShape(global.config)).size;
     },
     async contribute(global, set, random) {
       checkTrainingSet(set);
-      if (global.phase === "stats") return costStatsContribution(set);
+      if (set.modelCount !== global.config.models.length)
+        throw new RangeError(
+          `the set has ${set.modelCount} models, the router ${global.config.models.length}`,
+        );
+      if (global.phase === "stats") {
+        const costSums = costStatsContribution(set);
+        if (!global.config.qualityPrior) return costSums;
+        const sums = new Float64Array((COST_SUMS_PER_MODEL + 1) * set.modelCount);
+        sums.set(costSums);
+        sums.set(qualitySums(set), costSums.length);
+        return sums;
+      }
       if (global.phase === "done") throw new RangeError("training is finished");
-      const { params } = await trainer.train(global.params, set, localTrainingOptions(global), random);
+      if (global.phase === "new-model-stats") return newModelStatsContribution(global, set);
+      const base = localTrainingOptions(global);
+      if (global.phase === "new-model-heads") {
+        const { params } = await trainer.train(
+          global.params,
+          set,
+          newHeadsTrainingOptions(global, base),
+          random,
+        );
+        return newHeadsContribution(global, set, params);
+      }
+      const options = global.phase === "join" ? joinTrainingOptions(global, set, base) : base;
+      const { params } = await trainer.train(global.params, set, options, random);
       return trainingContribution(global, set, params);
     },
     finalize(global, total) {
+      if (global.phase === "new-model-stats") return finalizeNewModelStats(global, total);
+      if (global.phase === "new-model-heads") return finalizeNewHeads(global, total);
+      if (global.phase === "join") return advanceJoin(global, applyAveragedDelta(global, total));
       if (global.phase === "stats") {
         const phase = global.config.rounds > 0 ? "train" : "done";
-        return { ...global, phase, costStats: costStatsFromTotals(total) };
+        const m = global.config.models.length;
+        const costStats = costStatsFromTotals(total.subarray(0, COST_SUMS_PER_MODEL * m));
+        if (!global.config.qualityPrior) return { ...global, phase, costStats };
+        const layout = parameterLayout(mlpShape(global.config));
+        const params = withQualityPrior(
+          layout,
+          global.params,
+          total.subarray(0, m),
+          total.subarray(COST_SUMS_PER_MODEL * m),
+        );
+        return { ...global, phase, costStats, params };
       }
       const round = global.round + 1;
       return {
         ...global,
         round,
         phase: round >= global.config.rounds ? "done" : "train",
-        params: applyAveragedDelta(global, total),
+        params: applyAveragedDelta(global, total, global.config.serverLearningRate),
       };
     },
     done: (global) => global.phase === "done",

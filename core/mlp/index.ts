@@ -17,12 +17,26 @@ export {
   normaliseCost,
 } from "./cost-normalisation.ts";
 export {
+  DISTILLATION_WEIGHT,
+  distillationLoss,
+  teacherPredictions,
+} from "./distillation.ts";
+export {
   createFederatedMlp,
+  type FederatedMlp,
   initialMlpState,
   localTrainingOptions,
   type MlpState,
   mlpShape,
 } from "./federated.ts";
+export {
+  type AddModelsOptions,
+  addModels,
+  type JoinClientsOptions,
+  joinClients,
+  type MlpGrowth,
+  newHeadsMask,
+} from "./growth.ts";
 /** Network, parameters and the reference */
 export {
   flatten,
@@ -42,7 +56,7 @@ export {
   type StepEngine,
 } from "./local-training.ts";
 export { type MlpPrediction, predictMlp } from "./predict.ts";
-export { maskedLoss, referenceForward, referenceGradients } from "./reference.ts";
+export { maskedLoss, referenceForward, referenceGradients, trainingLoss } from "./reference.ts";
 export { createReferenceTrainer, referenceStepEngine } from "./reference-trainer.ts";
 /** The model file and prediction */
 export {

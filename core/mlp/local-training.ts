@@ -3,7 +3,7 @@
 // reference trainer and the ONNX trainer consume the seeded randomness identically.
 import { type Random, shuffle } from "../random.ts";
 import type { AdamWOptions } from "./adamw.ts";
-import { allocateBatch, fillBatch, type MlpBatch } from "./batch.ts";
+import { allocateBatch, fillBatch, type MlpBatch, type TeacherPredictions } from "./batch.ts";
 import type { CostStats } from "./cost-normalisation.ts";
 import type { MlpShape } from "./layout.ts";
 import type { MlpTrainingSet } from "./training-set.ts";
@@ -16,6 +16,13 @@ export interface LocalTrainingOptions {
   batchSize: number;
   dropout: number;
   optimizer: AdamWOptions;
+  /**
+   * 1 for each parameter the optimizer may change, 0 for frozen ones (length P). Absent: all
+   * trainable. New models train their heads only, with the trunk and the old heads frozen.
+   */
+  trainable?: Float32Array;
+  /** Distillation towards a frozen teacher's predictions for every row of the set. */
+  distillation?: { weight: number; teacher: TeacherPredictions };
 }
 
 export interface LocalTrainingResult {
@@ -55,8 +62,17 @@ export async function runEpochs(
   set: MlpTrainingSet,
   options: LocalTrainingOptions,
   random: Random,
-  batch: MlpBatch = allocateBatch(options.shape, Math.max(1, Math.min(options.batchSize, set.n))),
+  batch: MlpBatch = allocateBatch(
+    options.shape,
+    Math.max(1, Math.min(options.batchSize, set.n)),
+    options.distillation !== undefined,
+  ),
 ): Promise<number[]> {
+  const teacher = options.distillation?.teacher;
+  if (teacher && teacher.quality.length !== set.n * set.modelCount)
+    throw new RangeError(
+      `teacher predictions cover ${teacher.quality.length} cells, the set has ${set.n}x${set.modelCount}`,
+    );
   const order = Array.from({ length: set.n }, (_, i) => i);
   const losses: number[] = [];
   for (let epoch = 0; epoch < options.epochs; epoch++) {
@@ -71,6 +87,7 @@ export async function runEpochs(
         options.costStats,
         options.dropout,
         random,
+        teacher,
       );
       total += await engine.step(batch);
       batches++;

@@ -14,7 +14,10 @@ import {
 import { referenceGradients } from "./reference.ts";
 import type { MlpTrainingSet } from "./training-set.ts";
 
-/** A step engine over float64 state: gradients from the reference, then clipped AdamW. */
+/**
+ * A step engine over float64 state: gradients from the reference (with the distillation term
+ * when the options ask for it), then clipped AdamW on the trainable parameters.
+ */
 export function referenceStepEngine(params: Float32Array, options: LocalTrainingOptions): StepEngine {
   const layout = parameterLayout(options.shape);
   const weights = Float64Array.from(params);
@@ -25,8 +28,13 @@ export function referenceStepEngine(params: Float32Array, options: LocalTraining
   };
   return {
     step(batch) {
-      const { loss, gradient } = referenceGradients(layout, weights, batch);
-      adamwStep(weights, gradient, state, options.optimizer);
+      const { loss, gradient } = referenceGradients(
+        layout,
+        weights,
+        batch,
+        options.distillation?.weight ?? 0,
+      );
+      adamwStep(weights, gradient, state, options.optimizer, options.trainable);
       return loss;
     },
     parameters: () => Float32Array.from(weights),

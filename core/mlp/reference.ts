@@ -1,6 +1,7 @@
 // The plain TypeScript reference of the MLP in float64: forward pass, masked loss and the full
 // backward pass. The ONNX training step computes the same function; tests hold both to it.
 import type { MlpBatch } from "./batch.ts";
+import { distillationLoss } from "./distillation.ts";
 import { gelu, geluDerivative } from "./gelu.ts";
 import { type ParameterLayout, tensorView } from "./layout.ts";
 
@@ -200,17 +201,41 @@ export function maskedLoss(
   return { loss, dQualityLogit, dCostOutput };
 }
 
-/** Loss and gradient of the flat parameter vector for one batch (dropout masks from the batch). */
+/**
+ * The training loss of one batch: the masked loss, plus the distillation term when a weight is
+ * given (the batch must then carry the teacher's targets). Gradients are w.r.t. the head outputs.
+ */
+export function trainingLoss(
+  cache: ForwardCache,
+  batch: MlpBatch,
+  distillation = 0,
+): { loss: number; dQualityLogit: Float64Array; dCostOutput: Float64Array } {
+  const masked = maskedLoss(cache, batch);
+  if (!distillation) return masked;
+  if (!batch.teacher) throw new RangeError("distillation needs the teacher's targets in the batch");
+  const distilled = distillationLoss(cache, batch.teacher, distillation);
+  for (let k = 0; k < masked.dQualityLogit.length; k++) {
+    masked.dQualityLogit[k]! += distilled.dQualityLogit[k]!;
+    masked.dCostOutput[k]! += distilled.dCostOutput[k]!;
+  }
+  return { ...masked, loss: masked.loss + distilled.loss };
+}
+
+/**
+ * Loss and gradient of the flat parameter vector for one batch (dropout masks from the batch),
+ * with the distillation term when `distillation` (its weight) is non-zero.
+ */
 export function referenceGradients(
   layout: ParameterLayout,
   params: Float64Array,
   batch: MlpBatch,
+  distillation = 0,
 ): { loss: number; gradient: Float64Array } {
   const { dimension: d, hidden: h, modelCount: m } = layout.shape;
   const rows = batch.rows;
   const view = (name: Parameters<typeof tensorView>[2]) => tensorView(layout, params, name);
   const cache = referenceForward(layout, params, batch.features, rows, batch);
-  const { loss, dQualityLogit, dCostOutput } = maskedLoss(cache, batch);
+  const { loss, dQualityLogit, dCostOutput } = trainingLoss(cache, batch, distillation);
   const gradient = new Float64Array(layout.size);
   const grad = (name: Parameters<typeof tensorView>[2]) => tensorView(layout, gradient, name);
   const dHidden = new Float64Array(rows * h);

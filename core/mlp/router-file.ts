@@ -11,6 +11,7 @@ import {
 import { type MlpConfig, mlpConfig } from "./config.ts";
 import type { CostStats } from "./cost-normalisation.ts";
 import type { MlpPhase, MlpState } from "./federated.ts";
+import type { JoinGrowth, MlpGrowth, NewModelsGrowth } from "./growth.ts";
 import { flatten, type MlpShape, parameterLayout, unflatten } from "./layout.ts";
 
 export const MLP_KIND = "mlp";
@@ -22,7 +23,12 @@ interface MlpMeta {
   phase: MlpPhase;
   round: number;
   hyperparameters: Omit<MlpConfig, "models" | "embedder">;
+  /** In a growth phase: what is being added (a joining round's teacher is the "teacher" tensor). */
+  growth?: NewModelsGrowth | Omit<JoinGrowth, "teacher">;
 }
+
+/** The frozen teacher's flat parameters while clients join. */
+const TEACHER_TENSOR = "teacher";
 
 /** What prediction needs: the network, its weights and the cost de-normalisation. */
 export interface MlpRouter {
@@ -51,6 +57,13 @@ export function mlpToModelFile(state: MlpState): ModelFile {
     round: state.round,
     hyperparameters,
   };
+  if (state.growth?.kind === "join") {
+    const { teacher, ...growth } = state.growth;
+    meta.growth = growth;
+    tensors[TEACHER_TENSOR] = teacher.slice();
+  } else if (state.growth) {
+    meta.growth = { ...state.growth };
+  }
   return { kind: MLP_KIND, embedder: { ...embedder }, models: [...models], meta: { ...meta }, tensors };
 }
 
@@ -93,7 +106,23 @@ export function mlpFromModelFile(file: ModelFile): MlpState {
     }
     costStats = { mu: Float64Array.from(mu), sigma: Float64Array.from(sigma) };
   }
-  return { config, phase: meta.phase, round: meta.round ?? 0, params, costStats };
+  return {
+    config,
+    phase: meta.phase,
+    round: meta.round ?? 0,
+    params,
+    costStats,
+    growth: growthFromFile(meta, file, params.length),
+  };
+}
+
+function growthFromFile(meta: Partial<MlpMeta>, file: ModelFile, size: number): MlpGrowth | undefined {
+  if (!meta.growth) return undefined;
+  if (meta.growth.kind === "new-models") return { ...meta.growth };
+  const teacher = file.tensors[TEACHER_TENSOR];
+  if (teacher?.length !== size)
+    throw new ModelFileError("bad_header", `a joining round needs the ${size} teacher parameters`);
+  return { ...meta.growth, teacher: Float32Array.from(teacher) };
 }
 
 /** The router a trained state predicts with. */

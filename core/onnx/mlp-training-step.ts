@@ -5,6 +5,10 @@
 // Inputs:  params, adam_m, adam_v [P]; step [] (1-based count for bias correction);
 //          features [B, d]; quality, cost (normalised), observed [B, M]; dropout1, dropout2 [B, H].
 // Outputs: params_out, adam_m_out, adam_v_out [P]; loss [].
+//
+// Variants (extra inputs): `frozen` adds trainable [P] (1 trainable, 0 frozen: the frozen
+// parameters and their moments come out bit-for-bit as they went in); `distillation` (a weight)
+// adds teacher_quality, teacher_cost, teacher_cells [B, M] and the distillation term.
 import type { AdamWOptions } from "../mlp/adamw.ts";
 import { CLIP_EPSILON } from "../mlp/adamw.ts";
 import { type MlpShape, type ParameterName, parameterLayout } from "../mlp/layout.ts";
@@ -22,7 +26,19 @@ export const STEP_INPUTS = {
   observed: "observed",
   dropout1: "dropout1",
   dropout2: "dropout2",
+  trainable: "trainable",
+  teacherQuality: "teacher_quality",
+  teacherCost: "teacher_cost",
+  teacherCells: "teacher_cells",
 } as const;
+
+/** Which optional terms a training-step graph has; the default graph has neither. */
+export interface StepVariant {
+  /** Train only the parameters the `trainable` input marks. */
+  frozen?: boolean;
+  /** Weight of the distillation term towards the teacher inputs (0 or absent: none). */
+  distillation?: number;
+}
 
 export const STEP_OUTPUTS = { params: "params_out", m: "adam_m_out", v: "adam_v_out", loss: "loss" } as const;
 
@@ -42,7 +58,7 @@ function unflattenInput(g: GraphBuilder, flat: string, shape: MlpShape): WeightN
   return names;
 }
 
-/** The loss and its gradients with respect to the two heads' outputs. */
+/** The masked loss and its gradients with respect to the two heads' outputs. */
 function maskedLoss(g: GraphBuilder, qualityLogit: string, costOutput: string) {
   const { quality, cost, observed } = STEP_INPUTS;
   const count = g.op("ReduceSum", [observed], { keepdims: 0 });
@@ -60,14 +76,33 @@ function maskedLoss(g: GraphBuilder, qualityLogit: string, costOutput: string) {
     g.op("ReduceSum", [g.mul(error, error)], { keepdims: 0 }),
     g.op("ReduceSum", [g.mul(observed, smoothL1)], { keepdims: 0 }),
   );
-  const loss = g.op("Mul", [total, scale], {}, STEP_OUTPUTS.loss);
+  const loss = g.mul(total, scale);
   const dQualityLogit = g.mul(
     g.mul(error, g.mul(predicted, g.sub(g.scalar(1), predicted))),
     g.mul(scale, g.scalar(2)),
   );
   const clipped = g.op("Clip", [residual, g.scalar(-1), g.scalar(1)]);
   const dCostOutput = g.mul(g.mul(observed, clipped), scale);
-  return { loss, dQualityLogit, dCostOutput };
+  return { loss, predicted, dQualityLogit, dCostOutput };
+}
+
+/** The distillation term (see core/mlp/distillation.ts) and its head-output gradients. */
+function distillationLoss(g: GraphBuilder, predicted: string, costOutput: string, weight: number) {
+  const { teacherQuality, teacherCost, teacherCells: cells } = STEP_INPUTS;
+  const count = g.op("ReduceSum", [cells], { keepdims: 0 });
+  const scale = g.mul(g.op("Reciprocal", [g.op("Max", [count, g.scalar(1)])]), g.scalar(weight));
+  const qualityError = g.mul(cells, g.sub(predicted, teacherQuality));
+  const costError = g.mul(cells, g.sub(costOutput, teacherCost));
+  const total = g.add(
+    g.op("ReduceSum", [g.mul(qualityError, qualityError)], { keepdims: 0 }),
+    g.op("ReduceSum", [g.mul(costError, costError)], { keepdims: 0 }),
+  );
+  const twiceScale = g.mul(scale, g.scalar(2));
+  return {
+    loss: g.mul(total, scale),
+    dQualityLogit: g.mul(g.mul(qualityError, g.mul(predicted, g.sub(g.scalar(1), predicted))), twiceScale),
+    dCostOutput: g.mul(costError, twiceScale),
+  };
 }
 
 /**
@@ -76,10 +111,12 @@ function maskedLoss(g: GraphBuilder, qualityLogit: string, costOutput: string) {
  * the step size and epsilon) so that only 13 passes run over the P-long vectors; the results
  * are written straight to the graph's output names, without Identity copies.
  */
-function adamw(g: GraphBuilder, gradient: string, options: AdamWOptions): void {
+function adamw(g: GraphBuilder, gradient: string, options: AdamWOptions, frozen: boolean): void {
   const { learningRate: lr, beta1, beta2, epsilon, weightDecay, maxGradNorm } = options;
   const I = STEP_INPUTS;
-  const O = STEP_OUTPUTS;
+  // With frozen parameters the updates go to intermediate values and a Where keeps the frozen
+  // entries' inputs: a selection, not arithmetic, so their bytes cannot change.
+  const O = frozen ? { m: "adam_m_next", v: "adam_v_next", params: "params_next" } : STEP_OUTPUTS;
   const norm = g.op("Sqrt", [g.op("ReduceSumSquare", [gradient], { keepdims: 0 })]);
   const factor = g.op("Min", [
     g.scalar(1),
@@ -102,10 +139,24 @@ function adamw(g: GraphBuilder, gradient: string, options: AdamWOptions): void {
   const denominator = g.add(g.op("Sqrt", [v]), g.mul(g.scalar(epsilon), rootCorrection2));
   const decayed = g.mul(I.params, g.scalar(1 - lr * weightDecay));
   g.op("Sub", [decayed, g.mul(g.div(m, denominator), stepSize)], {}, O.params);
+  if (!frozen) return;
+  const keep = g.op("Cast", [I.trainable], { to: BOOL });
+  g.op("Where", [keep, O.params, I.params], {}, STEP_OUTPUTS.params);
+  g.op("Where", [keep, O.m, I.m], {}, STEP_OUTPUTS.m);
+  g.op("Where", [keep, O.v, I.v], {}, STEP_OUTPUTS.v);
 }
 
-/** The training-step graph's .onnx bytes for a network shape and optimizer settings. */
-export function trainingStepModel(shape: MlpShape, optimizer: AdamWOptions): Uint8Array {
+/** TensorProto.DataType of bool, for Cast. */
+const BOOL = 9;
+
+/** The training-step graph's .onnx bytes for a network shape, optimizer settings and variant. */
+export function trainingStepModel(
+  shape: MlpShape,
+  optimizer: AdamWOptions,
+  variant: StepVariant = {},
+): Uint8Array {
+  const frozen = variant.frozen === true;
+  const distillation = variant.distillation ?? 0;
   const { dimension: d, hidden: h, modelCount: mc } = shape;
   const layout = parameterLayout(shape);
   const g = new GraphBuilder("mlp_training_step");
@@ -120,9 +171,24 @@ export function trainingStepModel(shape: MlpShape, optimizer: AdamWOptions): Uin
   g.input(I.observed, ["batch", mc]);
   g.input(I.dropout1, ["batch", h]);
   g.input(I.dropout2, ["batch", h]);
+  if (frozen) g.input(I.trainable, [layout.size]);
+  if (distillation) {
+    g.input(I.teacherQuality, ["batch", mc]);
+    g.input(I.teacherCost, ["batch", mc]);
+    g.input(I.teacherCells, ["batch", mc]);
+  }
   const w = unflattenInput(g, I.params, shape);
   const f = forward(g, w, I.features, { dropout1: I.dropout1, dropout2: I.dropout2 });
-  const { dQualityLogit, dCostOutput } = maskedLoss(g, f.qualityLogit, f.costOutput);
+  const masked = maskedLoss(g, f.qualityLogit, f.costOutput);
+  let { dQualityLogit, dCostOutput } = masked;
+  if (distillation) {
+    const distilled = distillationLoss(g, masked.predicted, f.costOutput, distillation);
+    g.op("Add", [masked.loss, distilled.loss], {}, STEP_OUTPUTS.loss);
+    dQualityLogit = g.add(dQualityLogit, distilled.dQualityLogit);
+    dCostOutput = g.add(dCostOutput, distilled.dCostOutput);
+  } else {
+    g.op("Identity", [masked.loss], {}, STEP_OUTPUTS.loss);
+  }
 
   const grads = {} as Record<ParameterName, string>;
   const weightGradient = (dy: string, x: string) => g.op("Gemm", [dy, x], { transA: 1 });
@@ -148,14 +214,16 @@ export function trainingStepModel(shape: MlpShape, optimizer: AdamWOptions): Uin
   grads["layer1.bias"] = batchSum(g, b1.dz);
 
   const flatShape = g.int64([-1]);
-  const gradient = g.op(
+  const concatenated = g.op(
     "Concat",
     layout.slots.map((s) =>
       s.shape.length === 1 ? grads[s.name] : g.op("Reshape", [grads[s.name], flatShape]),
     ),
     { axis: 0 },
   );
-  adamw(g, gradient, optimizer);
+  // Frozen parameters' gradients are zeroed before clipping: the norm is over trainable ones.
+  const gradient = frozen ? g.mul(concatenated, I.trainable) : concatenated;
+  adamw(g, gradient, optimizer, frozen);
   g.output(STEP_OUTPUTS.params, STEP_OUTPUTS.params, [layout.size]);
   g.output(STEP_OUTPUTS.m, STEP_OUTPUTS.m, [layout.size]);
   g.output(STEP_OUTPUTS.v, STEP_OUTPUTS.v, [layout.size]);

@@ -243,20 +243,25 @@ export async function clientMaskInput(
       );
     held = {};
     const ownPrivate = fromBase64Url(state.encryptionKeys.privateKey);
-    for (const share of message.shares) {
-      const neighbour = state.neighbours[share.from];
-      if (!neighbour)
-        return fail(SECAGG_ERROR.INVALID_SHARE, `share from ${share.from}, who is not a neighbour`);
-      const key = await shareEncryptionKey(
-        config.curve,
-        config.roundId,
-        ownPrivate,
-        clientId,
-        neighbour.encryptionPublicKey,
-        share.from,
-      );
-      const opened = await decryptShare(key, share.ciphertext, config.roundId, share.from, clientId);
-      const payload = opened && parseSharePayload(opened);
+    // Opened concurrently (Web Crypto works off the main thread), judged in message order.
+    const opened = await Promise.all(
+      message.shares.map(async (share) => {
+        const neighbour = state.neighbours[share.from];
+        if (!neighbour) return { share, known: false, payload: undefined };
+        const key = await shareEncryptionKey(
+          config.curve,
+          config.roundId,
+          ownPrivate,
+          clientId,
+          neighbour.encryptionPublicKey,
+          share.from,
+        );
+        const bytes = await decryptShare(key, share.ciphertext, config.roundId, share.from, clientId);
+        return { share, known: true, payload: bytes && parseSharePayload(bytes) };
+      }),
+    );
+    for (const { share, known, payload } of opened) {
+      if (!known) return fail(SECAGG_ERROR.INVALID_SHARE, `share from ${share.from}, who is not a neighbour`);
       if (!payload)
         return fail(
           SECAGG_ERROR.INVALID_SHARE,
@@ -268,20 +273,23 @@ export async function clientMaskInput(
       };
     }
   }
-  const streams: MaskStream[] = [{ key: await importMaskSeed(state.selfMaskSeed), sign: 1 }];
   const maskPrivate = fromBase64Url(state.maskKeys.privateKey);
-  for (const peerId of Object.keys(held)) {
-    const neighbour = state.neighbours[peerId]!;
-    const seed = await pairwiseMaskSeed(
-      config.curve,
-      config.roundId,
-      maskPrivate,
-      clientId,
-      neighbour.maskPublicKey,
-      peerId,
-    );
-    streams.push({ key: await importMaskSeed(seed), sign: pairwiseSign(state.index, neighbour.index) });
-  }
+  // The pairwise seeds are derived concurrently too; the order of the streams does not change the sum.
+  const streams: MaskStream[] = await Promise.all([
+    importMaskSeed(state.selfMaskSeed).then((key) => ({ key, sign: 1 as const })),
+    ...Object.keys(held).map(async (peerId) => {
+      const neighbour = state.neighbours[peerId]!;
+      const seed = await pairwiseMaskSeed(
+        config.curve,
+        config.roundId,
+        maskPrivate,
+        clientId,
+        neighbour.maskPublicKey,
+        peerId,
+      );
+      return { key: await importMaskSeed(seed), sign: pairwiseSign(state.index, neighbour.index) };
+    }),
+  ]);
   const vector = encoded.slice();
   await applyMaskStreams(vector, 0, streams);
   state.stage = STAGE.MASKED_INPUT;

@@ -1,5 +1,5 @@
 // A secure-aggregation round's configuration and the check that its sum cannot overflow mod 2^32.
-import { z } from "zod";
+import * as z from "zod";
 import { fail, SECAGG_ERROR, type SecAggResult } from "./result.ts";
 
 /** Largest vector length accepted: 2^26 elements (256 MiB as Uint32), well past the 4M required. */

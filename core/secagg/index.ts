@@ -58,6 +58,9 @@ export {
   KEYSTREAM_CHUNK,
   keystream,
   MASK_SEED_BYTES,
+  MASKING_CHUNK,
+  MASKING_IN_FLIGHT,
+  type MaskingOptions,
   type MaskStream,
 } from "./mask-generator.ts";
 /** Wire messages (zod schemas and their types); bytes are base64url, the masked vector a Uint32Array. */

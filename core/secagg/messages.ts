@@ -1,6 +1,6 @@
 // Wire messages of secure aggregation as zod schemas (the single source of their types). All are
 // JSON-safe (bytes as base64url) except the masked input's vector, a Uint32Array sent as a binary body.
-import { z } from "zod";
+import * as z from "zod";
 import { STAGE } from "./stages.ts";
 
 const base64Url = z.string().regex(/^[A-Za-z0-9_-]*$/, "expected base64url");

@@ -55,20 +55,25 @@ export async function buildUnmaskPlan(
         SECAGG_ERROR.RECONSTRUCTION_FAILED,
         `rebuilt mask key of ${owner} does not match its public key`,
       );
-    for (const peer of record.neighbours) {
-      if (!alive.has(peer)) continue;
-      const peerRecord = state.clients[peer]!;
-      const seed = await pairwiseMaskSeed(
-        config.curve,
-        config.roundId,
-        privateKey,
-        owner,
-        peerRecord.maskPublicKey,
-        peer,
-      );
-      const added = pairwiseSign(peerRecord.index, record.index);
-      streams.push({ seed: toBase64Url(seed), sign: added === 1 ? -1 : 1 });
-    }
+    // One key agreement per surviving neighbour, run concurrently (Web Crypto works off the main thread).
+    const corrections = await Promise.all(
+      record.neighbours
+        .filter((peer) => alive.has(peer))
+        .map(async (peer): Promise<CorrectionStream> => {
+          const peerRecord = state.clients[peer]!;
+          const seed = await pairwiseMaskSeed(
+            config.curve,
+            config.roundId,
+            privateKey,
+            owner,
+            peerRecord.maskPublicKey,
+            peer,
+          );
+          const added = pairwiseSign(peerRecord.index, record.index);
+          return { seed: toBase64Url(seed), sign: added === 1 ? -1 : 1 };
+        }),
+    );
+    streams.push(...corrections);
   }
   return { ok: true, value: { survivors, dropped, streams } };
 }

@@ -1,5 +1,5 @@
 // Client enrolment: each enrolled client gets its own token, shown once and revocable.
-import { z } from "zod";
+import * as z from "zod";
 import { clientIdSchema, federationIdSchema } from "./tokens.ts";
 
 export const enrolClientSchema = z

@@ -1,5 +1,5 @@
 // What the dashboard page reads: one tenant's federations with rounds, versions, evaluations and usage.
-import { z } from "zod";
+import * as z from "zod";
 import { federationSchema } from "./federation.ts";
 import { modelVersionSchema, versionEvaluationSchema } from "./models.ts";
 import { roundSchema } from "./rounds.ts";

@@ -1,5 +1,5 @@
 // The one error shape of the HTTP API: stable codes, their HTTP statuses, and the envelope schema.
-import { z } from "zod";
+import * as z from "zod";
 
 /** Every error code the API returns, with its HTTP status. Codes are stable: clients branch on them. */
 export const API_ERRORS = {
@@ -19,6 +19,7 @@ export const API_ERRORS = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   invalid_config: 422,
+  invalid_cohort: 422,
   invalid_message: 422,
   invalid_vector: 422,
   invalid_share: 422,

@@ -1,6 +1,6 @@
 // A federation's configuration as clients and owners send it: router kind, models, embedder,
 // round policy, secure-aggregation parameters and clipping range.
-import { z } from "zod";
+import * as z from "zod";
 import { federationIdSchema } from "./tokens.ts";
 
 const seconds = z

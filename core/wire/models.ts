@@ -1,5 +1,5 @@
 // Published router models: the latest-version pointer, version records and reported evaluations.
-import { z } from "zod";
+import * as z from "zod";
 import { federationIdSchema } from "./tokens.ts";
 
 export const modelVersionSchema = z

@@ -1,7 +1,7 @@
 // Rounds of secure aggregation as the API shows them, and the client messages of each stage.
-import { z } from "zod";
+import * as z from "zod";
 import { roundConfigSchema } from "../secagg/index.ts";
-import { federationIdSchema } from "./tokens.ts";
+import { clientIdSchema, federationIdSchema } from "./tokens.ts";
 
 export const ROUND_STAGES = [
   "advertise_keys",
@@ -16,6 +16,19 @@ export type RoundStage = z.infer<typeof roundStageSchema>;
 
 export const roundNumberSchema = z.coerce.number().int().min(1).max(1e9);
 export const roundParamsSchema = z.object({ federationId: federationIdSchema, round: roundNumberSchema });
+
+/**
+ * What an owner may send when opening a round. Without `cohort` the edge samples the cohort from
+ * the round policy; with it the owner chooses (e.g. to follow a seeded schedule), and the edge
+ * checks that every id is an active enrolled client, none repeats, and the size fits the policy.
+ */
+export const startRoundSchema = z
+  .object({
+    cohort: z.array(clientIdSchema).min(1).max(1000).optional(),
+  })
+  .meta({ id: "StartRound" });
+
+export type StartRound = z.infer<typeof startRoundSchema>;
 
 export const roundOutcomeSchema = z
   .discriminatedUnion("kind", [

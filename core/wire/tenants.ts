@@ -1,5 +1,5 @@
 // Tenants (the paying accounts), their owner tokens and quotas.
-import { z } from "zod";
+import * as z from "zod";
 import { ownerTokenIdSchema, tenantIdSchema } from "./tokens.ts";
 
 export const tenantQuotaSchema = z

@@ -2,7 +2,7 @@
 // tenant for owner tokens, the federation for client tokens) followed by a random secret:
 //   owner:  fro.<tenantId>.<tokenId>.<secret>      client: frc.<federationId>.<clientId>.<secret>
 // Secrets are 32 random bytes in base64url; only their SHA-256 hashes are ever stored.
-import { z } from "zod";
+import * as z from "zod";
 
 const hex = (prefix: string, bytes: number) => new RegExp(`^${prefix}_[0-9a-f]{${bytes * 2}}$`);
 

@@ -1,75 +1,28 @@
 // The dashboard in headless Chromium (Debian's package, driven by playwright-core) against the
 // worker under wrangler dev on 127.0.0.1: it loads, shows a federation after a round, and logs no errors.
-import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { type BrowserContext, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Unstable_DevWorker, unstable_dev } from "wrangler";
+import { type Browser, launchChromium } from "./chromium.ts";
+import { type DevEdge, startDevEdge } from "./dev-edge.ts";
 import { EdgeClient } from "./edge-client.ts";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const OPERATOR = "browser-test-operator";
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 describe("dashboard in a browser", () => {
-  let worker: Unstable_DevWorker;
-  let browser: BrowserContext;
-  let state: string;
-  let profile: string;
+  let devEdge: DevEdge;
+  let browser: Browser;
 
   beforeAll(async () => {
-    state = mkdtempSync(join(tmpdir(), "fedrouter-dev-"));
-    profile = mkdtempSync(join(tmpdir(), "fedrouter-chromium-"));
-    worker = await unstable_dev("test/worker/support/edge-with-mean.ts", {
-      config: "wrangler.toml",
-      ip: "127.0.0.1",
-      port: await freePort(),
-      inspectorPort: await freePort(),
-      persistTo: state,
-      envFiles: [],
-      vars: { OPERATOR_TOKEN: OPERATOR },
-      logLevel: "warn",
-      experimental: { disableExperimentalWarning: true },
-    });
-    // A fresh profile directory (playwright passes it as --user-data-dir).
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    devEdge = await startDevEdge(OPERATOR, "test/worker/support/edge-with-mean.ts");
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {
     await browser?.close();
-    await worker?.stop();
-    rmSync(state, { recursive: true, force: true });
-    rmSync(profile, { recursive: true, force: true });
+    await devEdge?.stop();
   });
 
   it("shows a federation, its published round and the AUC plot, with no console errors", async () => {
-    const origin = `http://127.0.0.1:${worker.port}`;
+    const origin = devEdge.origin;
     const edge = new EdgeClient(origin);
     const { owner, federationId, clients } = await edge.setUp(OPERATOR, 4);
     const round = await edge.runRound(owner, federationId, clients);
@@ -88,7 +41,7 @@ describe("dashboard in a browser", () => {
         },
       );
 
-    const page = await browser.newPage();
+    const page = await browser.context.newPage();
     const problems: string[] = [];
     const foreignRequests: string[] = [];
     page.on("console", (message) => {

@@ -1,15 +1,13 @@
-// A Node-side client of a running edge worker (wrangler dev): tenants, federations and one full
-// secure round over real HTTP, using the same core/secagg client state machine as the SDK.
+// A Node-side owner of a running edge worker (wrangler dev): tenants, federations, enrolments, and
+// one full secure round over real HTTP whose clients send the SDK's secure-aggregation messages.
 import {
-  type ClientState,
-  clientMaskInput,
-  clientShareKeys,
-  clientUnmask,
-  encode,
-  startClient,
-} from "../../core/secagg/index.ts";
+  type OutgoingMessage,
+  roundPath,
+  SecureAggregationSession,
+} from "../../client-sdk/src/round/secure-aggregation.ts";
+import { encode } from "../../core/secagg/index.ts";
 import type { ClientEnrolment } from "../../core/wire/clients.ts";
-import type { Federation } from "../../core/wire/federation.ts";
+import type { Federation, FederationConfigInput } from "../../core/wire/federation.ts";
 import type { RoundSummary } from "../../core/wire/rounds.ts";
 import type { CreatedTenant } from "../../core/wire/tenants.ts";
 import { federationConfig } from "../worker/support/federation-config.ts";
@@ -37,13 +35,13 @@ export class EdgeClient {
     return json as T;
   }
 
-  /** Creates a tenant and a federation with `clients` enrolled clients. */
-  async setUp(operatorToken: string, clients: number) {
+  /** Creates a tenant and a federation (default: the edge tests' "mean" one) with `clients` enrolled clients. */
+  async setUp(operatorToken: string, clients: number, config: FederationConfigInput = federationConfig()) {
     const tenant = await this.request<CreatedTenant>("POST", "/v1/tenants", operatorToken, {
       name: "browser tenant",
     });
     const owner = tenant.ownerToken.token;
-    const federation = await this.request<Federation>("POST", "/v1/federations", owner, federationConfig());
+    const federation = await this.request<Federation>("POST", "/v1/federations", owner, config);
     const enrolled: { clientId: string; token: string }[] = [];
     for (let i = 0; i < clients; i++) {
       const e = await this.request<ClientEnrolment>(
@@ -57,54 +55,31 @@ export class EdgeClient {
     return { owner, federationId: federation.id, clients: enrolled };
   }
 
+  /** Sends one secure-aggregation message of a client (built by the SDK's session). */
+  send(base: string, token: string, message: OutgoingMessage) {
+    return message.method === "PUT"
+      ? this.request("PUT", `${base}/${message.path}`, token, message.bytes)
+      : this.request("POST", `${base}/${message.path}`, token, message.json);
+  }
+
   /** Runs one round in which every cohort client contributes a distinct vector. */
   async runRound(owner: string, federationId: string, clients: { clientId: string; token: string }[]) {
     const round = await this.request<RoundSummary>("POST", `/v1/federations/${federationId}/rounds`, owner);
-    const base = `/v1/federations/${federationId}/rounds/${round.round}`;
-    const cohort = clients.filter((c) => round.cohort.includes(c.clientId));
-    const states = new Map<string, ClientState>();
-    for (const c of cohort) {
-      const started = await startClient(round.secureAggregation, c.clientId);
-      if (!started.ok) throw new Error(started.message);
-      states.set(c.clientId, started.state);
-      await this.request("POST", `${base}/advertise-keys`, c.token, started.message);
-    }
-    for (const c of cohort) {
-      const next = await clientShareKeys(
-        states.get(c.clientId)!,
-        await this.request<never>("GET", `${base}/message`, c.token),
-      );
-      if (!next.ok) throw new Error(next.message);
-      states.set(c.clientId, next.state);
-      await this.request("POST", `${base}/share-keys`, c.token, next.message);
-    }
+    const base = roundPath(federationId, round.round);
+    const cohort = clients
+      .filter((c) => round.cohort.includes(c.clientId))
+      .map((c) => ({ ...c, session: new SecureAggregationSession(c.clientId) }));
+    const message = <T>(token: string) => this.request<T>("GET", `${base}/message`, token);
+    for (const c of cohort)
+      await this.send(base, c.token, await c.session.advertiseKeys(round.secureAggregation));
+    for (const c of cohort) await this.send(base, c.token, await c.session.shareKeys(await message(c.token)));
     for (const [i, c] of cohort.entries()) {
       const length = round.secureAggregation.vectorLength;
       const contribution = Float64Array.from({ length }, (_, j) => (j === 0 ? 1 : i + j / 10));
       const encoded = encode(contribution, 1, round.secureAggregation).vector;
-      const next = await clientMaskInput(
-        states.get(c.clientId)!,
-        await this.request<never>("GET", `${base}/message`, c.token),
-        encoded,
-      );
-      if (!next.ok) throw new Error(next.message);
-      states.set(c.clientId, next.state);
-      const v = next.message.vector;
-      await this.request(
-        "PUT",
-        `${base}/masked-input`,
-        c.token,
-        new Uint8Array(v.buffer, v.byteOffset, v.byteLength),
-      );
+      await this.send(base, c.token, await c.session.maskedInput(await message(c.token), encoded));
     }
-    for (const c of cohort) {
-      const next = await clientUnmask(
-        states.get(c.clientId)!,
-        await this.request<never>("GET", `${base}/message`, c.token),
-      );
-      if (!next.ok) throw new Error(next.message);
-      await this.request("POST", `${base}/unmask`, c.token, next.message);
-    }
+    for (const c of cohort) await this.send(base, c.token, await c.session.unmask(await message(c.token)));
     return this.request<RoundSummary>("GET", base, owner);
   }
 }

@@ -14,6 +14,7 @@ import {
   messageReceiptSchema,
   roundParamsSchema,
   roundSchema,
+  startRoundSchema,
   waitingMessageSchema,
 } from "../../core/wire/rounds.ts";
 import type { ClientCredential } from "../../durable-objects/round.ts";
@@ -47,17 +48,27 @@ rounds.openapi(
     method: "post",
     path: "/federations/{federationId}/rounds",
     tags: ["rounds"],
-    summary: "Start the next round: samples the cohort and reserves the tenant's quota",
+    summary:
+      "Start the next round: samples the cohort (or takes the one given) and reserves the tenant's quota",
+    description:
+      "The body is optional. With `cohort` (client ids) the owner picks the round's cohort: every id must be an active enrolled client, listed once, and the cohort must have at least the policy's minParticipants and at most its cohortSize members (otherwise 422 invalid_cohort).",
     security: bearerSecurity,
-    middleware: [limit(KiB), owner] as const,
-    request: { params: federationParamsSchema },
+    // A cohort of up to 1000 ids of 20 characters.
+    middleware: [limit(32 * KiB), owner] as const,
+    request: {
+      params: federationParamsSchema,
+      body: {
+        required: false,
+        content: { "application/json": { schema: startRoundSchema } },
+      },
+    },
     responses: { 201: json(roundSchema, "The round, at advertise_keys"), ...errorResponses },
   }),
-  async (c) =>
-    c.json(
-      unwrap(await c.env.FEDERATIONS.getByName(c.req.valid("param").federationId).startRound(c.var.caller)),
-      201,
-    ),
+  async (c) => {
+    const { cohort } = c.req.valid("json");
+    const stub = c.env.FEDERATIONS.getByName(c.req.valid("param").federationId);
+    return c.json(unwrap(await stub.startRound(c.var.caller, cohort)), 201);
+  },
 );
 
 rounds.openapi(

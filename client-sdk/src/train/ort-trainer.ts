@@ -11,7 +11,12 @@ import {
   runEpochs,
   type StepEngine,
 } from "../../../core/mlp/local-training.ts";
-import { STEP_INPUTS, STEP_OUTPUTS, trainingStepModel } from "../../../core/onnx/mlp-training-step.ts";
+import {
+  STEP_INPUTS,
+  STEP_OUTPUTS,
+  type StepVariant,
+  trainingStepModel,
+} from "../../../core/onnx/mlp-training-step.ts";
 import {
   loadOrtRuntime,
   type OrtRuntime,
@@ -20,30 +25,42 @@ import {
   type RuntimeOptions,
 } from "./ort-runtime.ts";
 
-/** A compiled training-step session for one network shape and optimizer setting. */
+/** A compiled training-step session for one network shape, optimizer setting and variant. */
 export interface OrtStepSession {
   runtime: OrtRuntime;
   shape: MlpShape;
   session: OrtSession;
-  /** A step engine starting from `params` with zero moments (a fresh optimizer). */
-  engine(params: Float32Array): StepEngine;
+  variant: StepVariant;
+  /**
+   * A step engine starting from `params` with zero moments (a fresh optimizer). A frozen
+   * variant needs the `trainable` mask (1 trainable, 0 frozen, one entry per parameter).
+   */
+  engine(params: Float32Array, trainable?: Float32Array): StepEngine;
 }
 
 export async function createOrtStepSession(
   runtime: OrtRuntime,
   shape: MlpShape,
   optimizer: AdamWOptions,
+  variant: StepVariant = {},
 ): Promise<OrtStepSession> {
-  const session = await runtime.createSession(trainingStepModel(shape, optimizer));
+  const session = await runtime.createSession(trainingStepModel(shape, optimizer, variant));
   const { Tensor } = runtime.ort;
   const size = parameterLayout(shape).size;
   return {
     runtime,
     shape,
     session,
-    engine(params) {
+    variant,
+    engine(params, trainable) {
       if (params.length !== size)
         throw new RangeError(`${params.length} parameters, the network has ${size}`);
+      if (variant.frozen && trainable?.length !== size)
+        throw new RangeError(`a frozen-parameter step needs a trainable mask of ${size} entries`);
+      const mask: Record<string, OrtTensor> =
+        variant.frozen && trainable
+          ? { [STEP_INPUTS.trainable]: new Tensor("float32", trainable, [size]) }
+          : {};
       let weights: OrtTensor = new Tensor("float32", params.slice(), [size]);
       let m: OrtTensor = new Tensor("float32", new Float32Array(size), [size]);
       let v: OrtTensor = new Tensor("float32", new Float32Array(size), [size]);
@@ -61,7 +78,15 @@ export async function createOrtStepSession(
           [STEP_INPUTS.observed]: new Tensor("float32", batch.observed, cells),
           [STEP_INPUTS.dropout1]: new Tensor("float32", batch.dropout1, hidden),
           [STEP_INPUTS.dropout2]: new Tensor("float32", batch.dropout2, hidden),
+          ...mask,
         };
+        if (variant.distillation) {
+          const teacher = batch.teacher;
+          if (!teacher) throw new RangeError("a distillation step needs the teacher's targets in the batch");
+          batchFeeds[STEP_INPUTS.teacherQuality] = new Tensor("float32", teacher.quality, cells);
+          batchFeeds[STEP_INPUTS.teacherCost] = new Tensor("float32", teacher.cost, cells);
+          batchFeeds[STEP_INPUTS.teacherCells] = new Tensor("float32", teacher.cells, cells);
+        }
         wrapped = batch;
       };
       return {
@@ -108,13 +133,19 @@ export function createOrtTrainer(options: OrtTrainerOptions = {}): LocalTrainer 
     runtime: getRuntime,
     async train(params, set, training: LocalTrainingOptions, random) {
       checkTrainingShape(set, training.shape);
-      const key = JSON.stringify([training.shape, training.optimizer]);
+      const variant: StepVariant = {
+        frozen: training.trainable !== undefined,
+        distillation: training.distillation?.weight ?? 0,
+      };
+      const key = JSON.stringify([training.shape, training.optimizer, variant]);
       let session = sessions.get(key);
       if (!session) {
-        session = getRuntime().then((rt) => createOrtStepSession(rt, training.shape, training.optimizer));
+        session = getRuntime().then((rt) =>
+          createOrtStepSession(rt, training.shape, training.optimizer, variant),
+        );
         sessions.set(key, session);
       }
-      const engine = (await session).engine(params);
+      const engine = (await session).engine(params, training.trainable);
       const epochLosses = await runEpochs(engine, set, training, random);
       return { params: await engine.parameters(), epochLosses };
     },

@@ -59,15 +59,16 @@ describe("a router loaded from its model file", () => {
 
 describe("an MLP router loaded from its model file", () => {
   it("routes with the same predictions as the MLP's own batch prediction", async () => {
-    const { initialMlpState, mlpToModelFile, mlpRouter, predictMlp, costStatsFromTotals } = await import(
+    const { initialMlpState, mlpToModelFile, mlpRouter, predictMlp } = await import(
       "../../../core/mlp/index.ts"
     );
     const embedder = { id: "toy-8", dimension: 8 };
     const state = initialMlpState({ models: ["a", "b", "c"], embedder, hidden: 16 });
-    // Cost statistics as the first pass would give them: count, sum, sum of squares per model.
-    state.costStats = costStatsFromTotals(
-      Float64Array.from([4, 4, 4, 0.01, 0.02, 0.04, 0.0001, 0.0002, 0.0005]),
-    );
+    // Cost statistics as the first pass would give them: mu and sigma of log1p(cost) per model.
+    state.costStats = {
+      mu: Float64Array.from([0.0025, 0.005, 0.01]),
+      sigma: Float64Array.from([1e-4, 2e-4, 5e-3]),
+    };
     const router = loadRouter(decodeModelFile(encodeModelFile(mlpToModelFile(state))));
     const vector = Float32Array.from({ length: 8 }, (_, i) => Math.cos(i));
     const direct = predictMlp(mlpRouter(state), vector, 1);

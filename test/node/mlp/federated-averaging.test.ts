@@ -2,7 +2,11 @@
 // a hand-made case.
 import { describe, expect, it } from "vitest";
 import { sumContributions } from "../../../core/federated.ts";
-import { costStatsContribution, costStatsFromTotals } from "../../../core/mlp/cost-normalisation.ts";
+import {
+  COST_SUMS_PER_MODEL,
+  costStatsContribution,
+  costStatsFromTotals,
+} from "../../../core/mlp/cost-normalisation.ts";
 import {
   applyAveragedDelta,
   createFederatedMlp,
@@ -51,7 +55,7 @@ describe("federated MLP sums", () => {
     const a = client(2, 2, 1, Math.E - 1); // log1p = 1
     const b = client(2, 1, 0, Math.exp(3) - 1); // log1p = 3
     const stats = costStatsFromTotals(
-      sumContributions([costStatsContribution(a), costStatsContribution(b)], 6),
+      sumContributions([costStatsContribution(a), costStatsContribution(b)], 2 * COST_SUMS_PER_MODEL),
     );
     expect(stats.mu[0]).toBeCloseTo((1 + 1 + 3) / 3, 6);
     expect(stats.sigma[0]).toBeCloseTo(Math.sqrt((1 + 1 + 9) / 3 - (5 / 3) ** 2), 6);
@@ -108,10 +112,10 @@ describe("federated MLP sums", () => {
       },
     };
     const algorithm = createFederatedMlp(trainer);
-    let state = initialMlpState({ models, embedder, hidden: 3, rounds: 2 });
+    let state = initialMlpState({ models, embedder, hidden: 3, rounds: 2, qualityPrior: false });
     const data = client(2, 2, 1, 1);
     const random = seededRandom(1);
-    expect(algorithm.contributionLength(state)).toBe(6);
+    expect(algorithm.contributionLength(state)).toBe(2 * COST_SUMS_PER_MODEL);
     state = algorithm.finalize(state, await algorithm.contribute(state, data, random));
     expect(state.phase).toBe("train");
     expect(state.costStats?.mu[0]).toBeCloseTo(Math.log(2), 6);

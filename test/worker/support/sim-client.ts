@@ -1,23 +1,19 @@
-// A federation client driven over HTTP: the secure-aggregation client state machine of core/secagg,
-// one method per stage, so tests can stop any client at any stage (a dropout).
-
-import { call, expectStatus, type Reply } from "./api.ts";
+// A federation client driven over HTTP inside workerd, one method per stage so tests can stop any
+// client at any stage (a dropout). The messages come from the SDK's SecureAggregationSession, the
+// code participate() sends them with.
 import {
-  type ClientState,
-  clientMaskInput,
-  clientShareKeys,
-  clientUnmask,
-  encode,
-  type RoundConfig,
-  seededEncodingRandom,
-  startClient,
-} from "./secagg.ts";
+  type OutgoingMessage,
+  roundPath,
+  SecureAggregationSession,
+} from "../../../client-sdk/src/round/secure-aggregation.ts";
+import { call, expectStatus, type Reply } from "./api.ts";
+import { type ClientState, encode, type RoundConfig, seededEncodingRandom } from "./secagg.ts";
 
 export class SimClient {
   readonly clientId: string;
   readonly token: string;
   private readonly base: string;
-  state: ClientState | undefined;
+  private readonly session: SecureAggregationSession;
   /** The encoded vector this client sent (for the plain reference sum). */
   encoded: Uint32Array | undefined;
   /** The masked bytes this client sent (to replay them). */
@@ -26,14 +22,23 @@ export class SimClient {
   constructor(federationId: string, round: number, client: { clientId: string; token: string }) {
     this.clientId = client.clientId;
     this.token = client.token;
-    this.base = `/v1/federations/${federationId}/rounds/${round}`;
+    this.base = roundPath(federationId, round);
+    this.session = new SecureAggregationSession(client.clientId);
+  }
+
+  get state(): ClientState | undefined {
+    return this.session.state;
+  }
+
+  private send(message: OutgoingMessage): Promise<Reply> {
+    const path = `${this.base}/${message.path}`;
+    return message.method === "PUT"
+      ? call("PUT", path, { token: this.token, bytes: message.bytes })
+      : call("POST", path, { token: this.token, json: message.json });
   }
 
   async advertise(config: RoundConfig): Promise<Reply> {
-    const started = await startClient(config, this.clientId);
-    if (!started.ok) throw new Error(started.message);
-    this.state = started.state;
-    return call("POST", `${this.base}/advertise-keys`, { token: this.token, json: started.message });
+    return this.send(await this.session.advertiseKeys(config));
   }
 
   /** The server's current message for this client. */
@@ -42,28 +47,19 @@ export class SimClient {
   }
 
   async shareKeys(): Promise<Reply> {
-    const next = await clientShareKeys(this.state!, await this.message());
-    if (!next.ok) throw new Error(`share keys: ${next.message}`);
-    this.state = next.state;
-    return call("POST", `${this.base}/share-keys`, { token: this.token, json: next.message });
+    return this.send(await this.session.shareKeys(await this.message()));
   }
 
   /** Encodes the contribution (weight 1, seeded rounding) and sends the masked vector. */
   async maskedInput(contribution: Float64Array, seed: number): Promise<Reply> {
     const config = this.state!.config;
     this.encoded = encode(contribution, 1, config, seededEncodingRandom(seed)).vector;
-    const next = await clientMaskInput(this.state!, await this.message(), this.encoded);
-    if (!next.ok) throw new Error(`masked input: ${next.message}`);
-    this.state = next.state;
-    const vector = next.message.vector;
-    this.maskedBytes = new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength).slice();
-    return call("PUT", `${this.base}/masked-input`, { token: this.token, bytes: this.maskedBytes });
+    const message = await this.session.maskedInput(await this.message(), this.encoded);
+    if (message.method === "PUT") this.maskedBytes = message.bytes.slice();
+    return this.send(message);
   }
 
   async unmask(): Promise<Reply> {
-    const next = await clientUnmask(this.state!, await this.message());
-    if (!next.ok) throw new Error(`unmask: ${next.message}`);
-    this.state = next.state;
-    return call("POST", `${this.base}/unmask`, { token: this.token, json: next.message });
+    return this.send(await this.session.unmask(await this.message()));
   }
 }

@@ -1,0 +1,155 @@
+// The client's view of the edge API: the routes a client token may call, each answer checked
+// against the wire schema the edge itself is built from (core/wire), retries per retry.ts.
+import type { z } from "zod";
+import { type ServerMessage, serverMessageSchema } from "../../core/secagg/index.ts";
+import {
+  type EvaluationReport,
+  type ModelPointer,
+  type ModelVersion,
+  messageReceiptSchema,
+  modelPointerSchema,
+  modelVersionSchema,
+  type RoundSummary,
+  roundSchema,
+  type VersionEvaluation,
+  versionEvaluationSchema,
+  waitingMessageSchema,
+} from "../../core/wire/index.ts";
+import { FedRouterError } from "./errors.ts";
+import { fetchWithRetry, type RetryPolicy } from "./retry.ts";
+import { type OutgoingMessage, requestOf, roundPath } from "./round/secure-aggregation.ts";
+
+export interface EdgeOptions {
+  edgeUrl: string;
+  federationId: string;
+  token: string;
+  fetch: typeof fetch;
+  retry: Partial<RetryPolicy>;
+}
+
+/** What GET …/rounds/{n}/message answers: a stage message, or "nothing for you yet". */
+export type RoundMessage = ServerMessage | z.infer<typeof waitingMessageSchema>;
+
+const messageSchema = serverMessageSchema.or(waitingMessageSchema);
+
+/** Hex SHA-256, as the edge states model digests. */
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as BufferSource));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export class EdgeApi {
+  readonly #options: EdgeOptions;
+  readonly #base: string;
+  /** The edge URL without a trailing slash (it may carry a path prefix behind a proxy). */
+  readonly #origin: string;
+
+  constructor(options: EdgeOptions) {
+    this.#options = options;
+    this.#origin = options.edgeUrl.replace(/\/+$/, "");
+    this.#base = `/v1/federations/${options.federationId}`;
+  }
+
+  async #fetch(path: string, init: RequestInit, signal?: AbortSignal): Promise<Response> {
+    const headers = new Headers(init.headers);
+    headers.set("authorization", `Bearer ${this.#options.token}`);
+    return fetchWithRetry(
+      `${this.#origin}${path}`,
+      { ...init, headers },
+      { fetch: this.#options.fetch, retry: this.#options.retry, ...(signal ? { signal } : {}) },
+    );
+  }
+
+  async #json<S extends z.ZodType>(
+    schema: S,
+    path: string,
+    init: RequestInit = {},
+    signal?: AbortSignal,
+  ): Promise<z.infer<S>> {
+    const response = await this.#fetch(path, init, signal);
+    let body: unknown;
+    try {
+      body = await response.json();
+    } catch (cause) {
+      throw new FedRouterError("server", `${path} answered ${response.status} without JSON`, { cause });
+    }
+    const parsed = schema.safeParse(body);
+    if (!parsed.success)
+      throw new FedRouterError("server", `${path} answered an unexpected body: ${parsed.error.message}`);
+    return parsed.data;
+  }
+
+  /** The latest pointer, or "unchanged" when it still has the SHA-256 in `knownSha256`. */
+  async latest(knownSha256?: string): Promise<ModelPointer | "unchanged"> {
+    const headers: Record<string, string> = knownSha256 ? { "if-none-match": `"${knownSha256}"` } : {};
+    const response = await this.#fetch(`${this.#base}/models/latest`, { headers });
+    if (response.status === 304) return "unchanged";
+    const parsed = modelPointerSchema.safeParse(await response.json().catch(() => undefined));
+    if (!parsed.success) throw new FedRouterError("server", "the latest model pointer is malformed");
+    return parsed.data;
+  }
+
+  /** Every published version with its SHA-256. */
+  versions(): Promise<ModelVersion[]> {
+    return this.#json(modelVersionSchema.array(), `${this.#base}/models`);
+  }
+
+  /**
+   * A version's bytes, checked against the SHA-256 the edge states for it: a model that does
+   * not match is refused before anything reads it.
+   */
+  async modelBytes(version: number, sha256: string, signal?: AbortSignal): Promise<Uint8Array> {
+    const path = `${this.#base}/models/${version}`;
+    const response = await this.#fetch(path, {}, signal);
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    const actual = await sha256Hex(bytes);
+    if (actual !== sha256)
+      throw new FedRouterError(
+        "integrity",
+        `model version ${version} has SHA-256 ${actual}, the edge states ${sha256}`,
+      );
+    return bytes;
+  }
+
+  /** The round in progress, or null when none runs (the edge answers 404 not_found). */
+  async currentRound(signal?: AbortSignal): Promise<RoundSummary | null> {
+    try {
+      return await this.#json(roundSchema, `${this.#base}/rounds/current`, {}, signal);
+    } catch (error) {
+      if (error instanceof FedRouterError && error.status === 404) return null;
+      throw error;
+    }
+  }
+
+  round(round: number, signal?: AbortSignal): Promise<RoundSummary> {
+    return this.#json(roundSchema, `${this.#base}/rounds/${round}`, {}, signal);
+  }
+
+  message(round: number, signal?: AbortSignal): Promise<RoundMessage> {
+    return this.#json(
+      messageSchema,
+      `${roundPath(this.#options.federationId, round)}/message`,
+      {},
+      signal,
+    ) as Promise<RoundMessage>;
+  }
+
+  /** Sends one stage's message; a resend of the same message gets the same receipt. */
+  async send(round: number, message: OutgoingMessage, signal?: AbortSignal): Promise<void> {
+    const { method, body, contentType } = requestOf(message);
+    await this.#json(
+      messageReceiptSchema,
+      `${roundPath(this.#options.federationId, round)}/${message.path}`,
+      { method, body, headers: { "content-type": contentType } },
+      signal,
+    );
+  }
+
+  reportEvaluation(version: number, report: EvaluationReport): Promise<VersionEvaluation> {
+    return this.#json(versionEvaluationSchema, `${this.#base}/models/${version}/evaluations`, {
+      method: "POST",
+      body: JSON.stringify(report),
+      headers: { "content-type": "application/json" },
+    });
+  }
+}

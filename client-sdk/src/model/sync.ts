@@ -1,0 +1,80 @@
+// Keeps the client's copy of the federation's latest router: asks the edge with the SHA-256 it
+// holds (If-None-Match, so an unchanged model costs one small 304), downloads a new version,
+// verifies its bytes against the SHA-256 the edge states and decodes it. Until a new version has
+// passed all of that, the previous one stays in service.
+import { decodeModelFile, type ModelFile, ModelFileError } from "../../../core/model-file.ts";
+import type { EdgeApi } from "../edge.ts";
+import { FedRouterError } from "../errors.ts";
+
+/** A verified, decoded model version. */
+export interface LoadedModel {
+  version: number;
+  sha256: string;
+  /** The round that produced it (null for the initial model). */
+  round: number | null;
+  file: ModelFile;
+}
+
+export interface SyncResult {
+  version: number;
+  /** Whether this call replaced the model the client held. */
+  changed: boolean;
+}
+
+/** Decodes verified bytes; a file that does not decode is an integrity failure, not a crash. */
+export function decodeVerified(bytes: Uint8Array, version: number): ModelFile {
+  try {
+    return decodeModelFile(bytes);
+  } catch (error) {
+    if (error instanceof ModelFileError)
+      throw new FedRouterError("integrity", `model version ${version} does not decode: ${error.message}`, {
+        cause: error,
+      });
+    throw error;
+  }
+}
+
+export class ModelSync {
+  readonly #edge: EdgeApi;
+  #current: LoadedModel | undefined;
+  /** One download at a time: concurrent sync() calls share it. */
+  #inFlight: Promise<SyncResult> | undefined;
+
+  constructor(edge: EdgeApi) {
+    this.#edge = edge;
+  }
+
+  get current(): LoadedModel | undefined {
+    return this.#current;
+  }
+
+  sync(): Promise<SyncResult> {
+    this.#inFlight ??= this.#sync().finally(() => {
+      this.#inFlight = undefined;
+    });
+    return this.#inFlight;
+  }
+
+  async #sync(): Promise<SyncResult> {
+    const held = this.#current;
+    const pointer = await this.#edge.latest(held?.sha256);
+    if (pointer === "unchanged" || (held && pointer.sha256 === held.sha256))
+      return { version: held!.version, changed: false };
+    const bytes = await this.#edge.modelBytes(pointer.version, pointer.sha256);
+    const file = decodeVerified(bytes, pointer.version);
+    this.#current = { version: pointer.version, sha256: pointer.sha256, round: pointer.round, file };
+    return { version: pointer.version, changed: true };
+  }
+
+  /**
+   * A given version (the one a round trains against): the held one when it is that version,
+   * otherwise downloaded and checked against the SHA-256 in the edge's version list.
+   */
+  async version(version: number, signal?: AbortSignal): Promise<LoadedModel> {
+    if (this.#current?.version === version) return this.#current;
+    const record = (await this.#edge.versions()).find((v) => v.version === version);
+    if (!record) throw new FedRouterError("no_model", `model version ${version} is not published`);
+    const bytes = await this.#edge.modelBytes(version, record.sha256, signal);
+    return { version, sha256: record.sha256, round: record.round, file: decodeVerified(bytes, version) };
+  }
+}

@@ -1,0 +1,197 @@
+// The client's options, their defaults and the checks createClient() runs before anything else.
+import type { Embedder } from "../../core/embedder/embedder.ts";
+import { FEDERATION_ID, parseToken } from "../../core/wire/tokens.ts";
+import { requireArgument } from "./errors.ts";
+import type { Inference } from "./model/predictor.ts";
+import type { Personaliser } from "./personalise.ts";
+import { DEFAULT_RETRY, type RetryPolicy } from "./retry.ts";
+import { type EvaluationStore, MemoryStore } from "./store/store.ts";
+import type { Backend } from "./train/ort-runtime.ts";
+
+/** Retries of network failures and 5xx answers (4xx answers are never retried). */
+export type RetryOptions = Partial<RetryPolicy>;
+
+export interface ClientOptions {
+  /** The edge's URL, e.g. "http://127.0.0.1:8787" (a path prefix is kept). Required. */
+  edgeUrl: string;
+  /** The federation's id ("fed_" + 16 hex). Required. */
+  federationId: string;
+  /** This client's token, "frc.<federationId>.<clientId>.<secret>", from enrolment. Required. */
+  token: string;
+  /** Where evaluations stay on the device. Default: a new MemoryStore (lost when the process ends). */
+  store?: EvaluationStore;
+  /**
+   * Turns query texts into vectors. Default: the hashing embedder named by the federation's
+   * embedder id (rebuilt from the id, nothing downloaded); a federation with another embedder
+   * needs this option, with the same id and dimension.
+   */
+  embedder?: Embedder;
+  /** The fetch to call the edge with. Default: globalThis.fetch. */
+  fetch?: typeof fetch;
+  /** onnxruntime backend for MLP training (and inference with `inference: "onnxruntime"`). Default "auto": native in Node when onnxruntime-node loads, WASM otherwise. */
+  backend?: Backend;
+  /** How route() and predict() run an MLP router: "js" (no download) or "onnxruntime". Default "js". */
+  inference?: Inference;
+  /** onnxruntime threads. Default 1. */
+  threads?: number;
+  /** Where onnxruntime-web finds its .wasm files in a browser. Default: beside the onnxruntime-web script. */
+  wasmPaths?: string;
+  /** Retry policy. Default { attempts: 4, baseDelayMs: 250, maxDelayMs: 5000 }. */
+  retry?: RetryOptions;
+  /** Interval between polls of a round's state while participating. Default 1000 ms. */
+  pollIntervalMs?: number;
+  /** Builds the personalised router for route(..., { mode: "personalised" }). Default: none. */
+  personaliser?: Personaliser;
+}
+
+/** The defaults of the optional client options (see ClientOptions). */
+export const CLIENT_DEFAULTS = {
+  backend: "auto",
+  inference: "js",
+  threads: 1,
+  retry: DEFAULT_RETRY,
+  pollIntervalMs: 1000,
+} as const;
+
+export interface ResolvedOptions {
+  edgeUrl: string;
+  federationId: string;
+  token: string;
+  clientId: string;
+  store: EvaluationStore;
+  embedder: Embedder | undefined;
+  fetch: typeof fetch;
+  backend: Backend;
+  inference: Inference;
+  threads: number;
+  wasmPaths: string | undefined;
+  retry: RetryPolicy;
+  pollIntervalMs: number;
+  personaliser: Personaliser | undefined;
+}
+
+const OPTION_KEYS = new Set([
+  "edgeUrl",
+  "federationId",
+  "token",
+  "store",
+  "embedder",
+  "fetch",
+  "backend",
+  "inference",
+  "threads",
+  "wasmPaths",
+  "retry",
+  "pollIntervalMs",
+  "personaliser",
+]);
+
+const isFunction = (value: unknown): boolean => typeof value === "function";
+
+function checkUrl(edgeUrl: unknown): string {
+  requireArgument(typeof edgeUrl === "string", "edgeUrl must be a string such as http://127.0.0.1:8787");
+  let url: URL;
+  try {
+    url = new URL(edgeUrl);
+  } catch {
+    requireArgument(false, `edgeUrl is not a URL: ${edgeUrl}`);
+  }
+  requireArgument(url.protocol === "http:" || url.protocol === "https:", "edgeUrl must be http or https");
+  requireArgument(url.search === "" && url.hash === "", "edgeUrl must have no query or fragment");
+  return edgeUrl;
+}
+
+function checkRetry(retry: unknown): RetryPolicy {
+  if (retry === undefined) return { ...DEFAULT_RETRY };
+  requireArgument(typeof retry === "object" && retry !== null, "retry must be an object");
+  const policy = { ...DEFAULT_RETRY, ...(retry as RetryOptions) };
+  requireArgument(
+    Number.isInteger(policy.attempts) && policy.attempts >= 1,
+    "retry.attempts must be an integer >= 1",
+  );
+  for (const key of ["baseDelayMs", "maxDelayMs"] as const)
+    requireArgument(Number.isFinite(policy[key]) && policy[key] >= 0, `retry.${key} must be a number >= 0`);
+  return policy;
+}
+
+/** Checks every option and fills in the defaults; throws a bad_argument error on the first problem. */
+export function resolveOptions(options: unknown): ResolvedOptions {
+  requireArgument(typeof options === "object" && options !== null, "createClient() needs an options object");
+  for (const key of Object.keys(options))
+    requireArgument(OPTION_KEYS.has(key), `unknown option "${key}" (known: ${[...OPTION_KEYS].join(", ")})`);
+  const o = options as ClientOptions;
+  const edgeUrl = checkUrl(o.edgeUrl);
+  requireArgument(
+    typeof o.federationId === "string" && FEDERATION_ID.test(o.federationId),
+    `federationId must be "fed_" + 16 hex, got ${JSON.stringify(o.federationId)}`,
+  );
+  requireArgument(typeof o.token === "string", "token must be a string");
+  const token = parseToken(o.token);
+  requireArgument(
+    token?.kind === "client",
+    "token must be a client token frc.<federationId>.<clientId>.<secret>",
+  );
+  requireArgument(
+    token.federationId === o.federationId,
+    `the token belongs to federation ${token.federationId}, not ${o.federationId}`,
+  );
+  const store = o.store ?? new MemoryStore();
+  requireArgument(
+    ["add", "all", "count", "clear"].every((m) =>
+      isFunction((store as unknown as Record<string, unknown>)[m]),
+    ),
+    "store must implement add, all, count and clear",
+  );
+  const embedder = o.embedder;
+  requireArgument(
+    embedder === undefined ||
+      (typeof embedder.id === "string" &&
+        Number.isInteger(embedder.dimension) &&
+        embedder.dimension > 0 &&
+        isFunction(embedder.embed)),
+    "embedder must have an id, an integer dimension and an embed function",
+  );
+  const fetchImpl = o.fetch ?? globalThis.fetch?.bind(globalThis);
+  requireArgument(isFunction(fetchImpl), "no fetch is available here: pass the fetch option");
+  const backend = o.backend ?? CLIENT_DEFAULTS.backend;
+  requireArgument(
+    ["auto", "wasm", "native"].includes(backend),
+    `backend must be auto, wasm or native, got ${backend}`,
+  );
+  const inference = o.inference ?? CLIENT_DEFAULTS.inference;
+  requireArgument(
+    ["js", "onnxruntime"].includes(inference),
+    `inference must be js or onnxruntime, got ${inference}`,
+  );
+  const threads = o.threads ?? CLIENT_DEFAULTS.threads;
+  requireArgument(
+    Number.isInteger(threads) && threads >= 1,
+    `threads must be an integer >= 1, got ${threads}`,
+  );
+  requireArgument(o.wasmPaths === undefined || typeof o.wasmPaths === "string", "wasmPaths must be a string");
+  const pollIntervalMs = o.pollIntervalMs ?? CLIENT_DEFAULTS.pollIntervalMs;
+  requireArgument(
+    Number.isFinite(pollIntervalMs) && pollIntervalMs > 0,
+    `pollIntervalMs must be a number > 0, got ${pollIntervalMs}`,
+  );
+  requireArgument(
+    o.personaliser === undefined || isFunction(o.personaliser?.personalise),
+    "personaliser must have a personalise function",
+  );
+  return {
+    edgeUrl,
+    federationId: o.federationId,
+    token: o.token,
+    clientId: token.clientId,
+    store,
+    embedder,
+    fetch: fetchImpl as typeof fetch,
+    backend,
+    inference,
+    threads,
+    wasmPaths: o.wasmPaths,
+    retry: checkRetry(o.retry),
+    pollIntervalMs,
+    personaliser: o.personaliser,
+  };
+}

@@ -1,0 +1,275 @@
+// Taking part in one round (docs/edge-api.md, "Taking part in a round"): find the round whose
+// cohort holds this client, fetch the model version it trains against, compute the contribution
+// from the stored evaluations, then answer each stage of secure aggregation. Only the masked
+// vector and the protocol's keys and sealed shares leave the client.
+import type { Embedder } from "../../../core/embedder/embedder.ts";
+import type { LocalTrainer } from "../../../core/mlp/local-training.ts";
+import type { EmbedderInfo } from "../../../core/model-file.ts";
+import { type Random, seededRandom } from "../../../core/random.ts";
+import { encode } from "../../../core/secagg/index.ts";
+import { ROUND_STAGES, type RoundStage, type RoundSummary } from "../../../core/wire/rounds.ts";
+import type { EdgeApi, RoundMessage } from "../edge.ts";
+import { FedRouterError } from "../errors.ts";
+import type { ModelSync } from "../model/sync.ts";
+import type { EvaluationStore } from "../store/store.ts";
+import { computeContribution, isFinal } from "./contribution.ts";
+import { Deadline } from "./deadline.ts";
+import { type OutgoingMessage, type ProtocolStep, SecureAggregationSession } from "./secure-aggregation.ts";
+import { buildTrainingSet } from "./training-set.ts";
+
+/** What participate() reports as it goes, in order. */
+export type ParticipationStage =
+  | "waiting_for_round"
+  | "model"
+  | "training"
+  | ProtocolStep
+  | "waiting_for_outcome"
+  | "done";
+
+export interface ProgressEvent {
+  stage: ParticipationStage;
+  /** The round, once found. */
+  round?: number;
+  detail?: string;
+}
+
+export interface ParticipateOptions {
+  /**
+   * Take part in this round number; it fails if the round ended or this client is not in its
+   * cohort. Default: the next round (current or future) whose cohort holds this client.
+   */
+  round?: number;
+  /** Randomness of local training (batches, dropout). Default: seeded from crypto.getRandomValues. */
+  random?: Random;
+  /** Fault drill: go silent after sending this stage's message. Default: take part to the end. */
+  stopAfter?: "advertise_keys" | "share_keys" | "masked_input";
+  /** Called at each step. Default: none. */
+  onProgress?: (event: ProgressEvent) => void;
+  /** Stops waiting and any request in flight (then the error's code is `aborted`). Default: none. */
+  signal?: AbortSignal;
+  /** Gives up after this long (code `timeout`). Default 900000 ms (15 minutes). */
+  timeoutMs?: number;
+  /** After the unmask answer, wait for the round's outcome (published version or abort). Default true. */
+  waitForOutcome?: boolean;
+}
+
+export const PARTICIPATE_DEFAULTS = { timeoutMs: 900_000, waitForOutcome: true } as const;
+
+export interface ParticipationResult {
+  round: number;
+  /** The model version the contribution was computed against. */
+  modelVersion: number;
+  /** The protocol messages this client sent, in order. */
+  stages: ProtocolStep[];
+  /** Distinct queries (rows) trained on. */
+  examples: number;
+  /** Stored evaluations left out because the federation does not route to their model. */
+  skipped: number;
+  /** Contribution values outside the federation's clipping range, clipped before encoding. */
+  clipped: number;
+  /** Set when `stopAfter` made the client go silent. */
+  stoppedAfter?: ParticipateOptions["stopAfter"];
+  /** The round's outcome, when waited for (waitForOutcome). */
+  outcome?: RoundSummary["outcome"];
+}
+
+/** What participate() needs from the client object. */
+export interface ParticipationContext {
+  clientId: string;
+  edge: EdgeApi;
+  models: ModelSync;
+  store: EvaluationStore;
+  embedderFor(info: EmbedderInfo): Embedder | undefined;
+  trainer(): LocalTrainer;
+  pollIntervalMs: number;
+}
+
+/** The stage whose message each awaited server message opens. */
+const STAGE_OF: Record<string, RoundStage> = {
+  neighbour_keys: "share_keys",
+  forwarded_shares: "masked_input",
+  unmask_request: "unmask",
+};
+
+function cryptoSeededRandom(): Random {
+  return seededRandom(crypto.getRandomValues(new Uint32Array(1))[0]!);
+}
+
+export async function participate(
+  context: ParticipationContext,
+  options: ParticipateOptions,
+): Promise<ParticipationResult> {
+  const deadline = new Deadline(options.timeoutMs ?? PARTICIPATE_DEFAULTS.timeoutMs, options.signal);
+  try {
+    return await run(context, options, deadline);
+  } catch (error) {
+    throw deadline.translate(error);
+  } finally {
+    deadline.dispose();
+  }
+}
+
+async function run(
+  context: ParticipationContext,
+  options: ParticipateOptions,
+  deadline: Deadline,
+): Promise<ParticipationResult> {
+  const { edge, clientId } = context;
+  const progress = (stage: ParticipationStage, round?: number, detail?: string) =>
+    options.onProgress?.({ stage, ...(round !== undefined ? { round } : {}), ...(detail ? { detail } : {}) });
+
+  progress("waiting_for_round");
+  const summary = await findRound(context, options.round, deadline);
+  const round = summary.round;
+  const config = summary.secureAggregation;
+
+  progress("model", round, `version ${summary.modelVersion}`);
+  const model = await context.models.version(summary.modelVersion, deadline.signal);
+  deadline.check();
+  const evaluations = await readStore(context.store);
+  const { set, skipped } = await buildTrainingSet(
+    evaluations,
+    model.file.models,
+    model.file.embedder,
+    context.embedderFor(model.file.embedder),
+  );
+  progress("training", round, `${set.n} queries`);
+  const contribution = await computeContribution(
+    model.file,
+    set,
+    options.random ?? cryptoSeededRandom(),
+    config.vectorLength,
+    context.trainer,
+  );
+  // Weight 1: the edge sums contributions, and the algorithms carry their weights inside.
+  const encoded = encode(contribution, 1, config);
+  deadline.check();
+
+  const result: ParticipationResult = {
+    round,
+    modelVersion: summary.modelVersion,
+    stages: [],
+    examples: set.n,
+    skipped,
+    clipped: encoded.report.clippedLow + encoded.report.clippedHigh,
+  };
+  const session = new SecureAggregationSession(clientId);
+  const send = async (message: OutgoingMessage): Promise<boolean> => {
+    await edge.send(round, message, deadline.signal);
+    result.stages.push(message.stage);
+    progress(message.stage, round);
+    if (options.stopAfter !== message.stage) return false;
+    result.stoppedAfter = options.stopAfter;
+    return true;
+  };
+  const next = <T extends RoundMessage["type"]>(type: T) => awaitMessage(context, round, type, deadline);
+
+  if (await send(await session.advertiseKeys(config))) return result;
+  if (await send(await session.shareKeys(await next("neighbour_keys")))) return result;
+  if (await send(await session.maskedInput(await next("forwarded_shares"), encoded.vector))) return result;
+  await send(await session.unmask(await next("unmask_request")));
+
+  if (options.waitForOutcome ?? PARTICIPATE_DEFAULTS.waitForOutcome) {
+    progress("waiting_for_outcome", round);
+    result.outcome = await awaitOutcome(context, round, deadline);
+  }
+  progress("done", round, result.outcome ? JSON.stringify(result.outcome) : undefined);
+  return result;
+}
+
+async function readStore(store: EvaluationStore) {
+  try {
+    return await store.all();
+  } catch (error) {
+    if (error instanceof FedRouterError) throw error;
+    throw new FedRouterError("store", `cannot read the evaluations: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+}
+
+/** Polls until the wanted round (or, without one, the next round holding this client) is open. */
+async function findRound(
+  context: ParticipationContext,
+  wanted: number | undefined,
+  deadline: Deadline,
+): Promise<RoundSummary> {
+  const { edge, clientId } = context;
+  let checkedFinal = false;
+  for (;;) {
+    deadline.check();
+    const current = await edge.currentRound(deadline.signal);
+    if (wanted !== undefined && current && current.round > wanted) {
+      const past = await edge.round(wanted, deadline.signal);
+      throw new FedRouterError("round", `round ${wanted} is over (${past.stage})`);
+    }
+    if (current && (wanted === undefined || current.round === wanted)) {
+      const member = current.cohort.includes(clientId);
+      if (member && current.stage === "advertise_keys") return current;
+      if (wanted !== undefined)
+        throw new FedRouterError(
+          "round",
+          member
+            ? `round ${wanted} is past advertise_keys (${current.stage}): too late to join`
+            : `this client is not in the cohort of round ${wanted}`,
+        );
+    }
+    if (!current && wanted !== undefined) await failIfOver(context, wanted, deadline);
+    if (!current && !checkedFinal) {
+      // No round runs: if the latest model is final none ever will, so say so instead of waiting.
+      checkedFinal = true;
+      await context.models.sync();
+      const latest = context.models.current!;
+      if (isFinal(latest.file, context.trainer))
+        throw new FedRouterError("round", `training has finished: version ${latest.version} is final`);
+    }
+    await deadline.sleep(context.pollIntervalMs);
+  }
+}
+
+/** Fails when the wanted round exists and has ended (a 404 means it has not been opened yet). */
+async function failIfOver(context: ParticipationContext, wanted: number, deadline: Deadline): Promise<void> {
+  let past: RoundSummary;
+  try {
+    past = await context.edge.round(wanted, deadline.signal);
+  } catch (error) {
+    if (error instanceof FedRouterError && error.status === 404) return;
+    throw error;
+  }
+  if (past.outcome) throw new FedRouterError("round", `round ${wanted} is over (${past.stage})`);
+}
+
+/** Polls the round's message route until the awaited message arrives. */
+async function awaitMessage<T extends RoundMessage["type"]>(
+  context: ParticipationContext,
+  round: number,
+  type: T,
+  deadline: Deadline,
+): Promise<Extract<RoundMessage, { type: T }>> {
+  const expected = ROUND_STAGES.indexOf(STAGE_OF[type]!);
+  for (;;) {
+    const message = await context.edge.message(round, deadline.signal);
+    if (message.type === type) return message as Extract<RoundMessage, { type: T }>;
+    if (message.type === "round_aborted")
+      throw new FedRouterError("round", `round ${round} was aborted: ${message.code}: ${message.message}`);
+    if (message.stage === "aborted") throw new FedRouterError("round", `round ${round} was aborted`);
+    if (ROUND_STAGES.indexOf(message.stage) > expected)
+      throw new FedRouterError(
+        "round",
+        `round ${round} moved on to ${message.stage} without this client (it answered too late)`,
+      );
+    await deadline.sleep(context.pollIntervalMs);
+  }
+}
+
+async function awaitOutcome(
+  context: ParticipationContext,
+  round: number,
+  deadline: Deadline,
+): Promise<RoundSummary["outcome"]> {
+  for (;;) {
+    const summary = await context.edge.round(round, deadline.signal);
+    if (summary.outcome) return summary.outcome;
+    await deadline.sleep(context.pollIntervalMs);
+  }
+}

@@ -1,0 +1,104 @@
+// The client side of one secure-aggregation round as messages to send: it runs core/secagg's
+// client state machine and says which route each answer goes to. It does no I/O, so the SDK's
+// participate() and the edge tests' simulated clients send the very same messages.
+import {
+  type ClientState,
+  clientMaskInput,
+  clientShareKeys,
+  clientUnmask,
+  type ForwardedShares,
+  type NeighbourKeys,
+  type RoundConfig,
+  startClient,
+  type UnmaskRequest,
+} from "../../../core/secagg/index.ts";
+import { FedRouterError } from "../errors.ts";
+
+/** The four stages at which a client sends a message, in protocol order. */
+export type ProtocolStep = "advertise_keys" | "share_keys" | "masked_input" | "unmask";
+
+export const PROTOCOL_STEPS: readonly ProtocolStep[] = [
+  "advertise_keys",
+  "share_keys",
+  "masked_input",
+  "unmask",
+];
+
+/** A message ready to send: its route under `/v1/federations/{id}/rounds/{n}/` and its body. */
+export type OutgoingMessage =
+  | { stage: "advertise_keys" | "share_keys" | "unmask"; method: "POST"; path: string; json: unknown }
+  | { stage: "masked_input"; method: "PUT"; path: "masked-input"; bytes: Uint8Array<ArrayBuffer> };
+
+/** The path of a round's routes. */
+export function roundPath(federationId: string, round: number): string {
+  return `/v1/federations/${federationId}/rounds/${round}`;
+}
+
+function failed(stage: ProtocolStep, message: string): FedRouterError {
+  return new FedRouterError("round", `secure aggregation, ${stage}: ${message}`);
+}
+
+/** One client's part in one round: holds the protocol state between messages. */
+export class SecureAggregationSession {
+  readonly clientId: string;
+  #state: ClientState | undefined;
+
+  constructor(clientId: string) {
+    this.clientId = clientId;
+  }
+
+  /** The protocol state (JSON-serialisable), once started. */
+  get state(): ClientState | undefined {
+    return this.#state;
+  }
+
+  #require(stage: ProtocolStep): ClientState {
+    if (!this.#state) throw failed(stage, "the session has not advertised its keys yet");
+    return this.#state;
+  }
+
+  /** Stage advertise_keys: fresh key pairs for the round. */
+  async advertiseKeys(config: RoundConfig): Promise<OutgoingMessage> {
+    const started = await startClient(config, this.clientId);
+    if (!started.ok) throw failed("advertise_keys", started.message);
+    this.#state = started.state;
+    return { stage: "advertise_keys", method: "POST", path: "advertise-keys", json: started.message };
+  }
+
+  /** Stage share_keys: Shamir shares of this client's secrets, sealed for each neighbour. */
+  async shareKeys(message: NeighbourKeys): Promise<OutgoingMessage> {
+    const next = await clientShareKeys(this.#require("share_keys"), message);
+    if (!next.ok) throw failed("share_keys", next.message);
+    this.#state = next.state;
+    return { stage: "share_keys", method: "POST", path: "share-keys", json: next.message };
+  }
+
+  /**
+   * Stage masked_input: the encoded contribution plus the pairwise and self masks, as the
+   * little-endian Uint32 bytes the edge takes.
+   */
+  async maskedInput(message: ForwardedShares, encoded: Uint32Array): Promise<OutgoingMessage> {
+    const next = await clientMaskInput(this.#require("masked_input"), message, encoded);
+    if (!next.ok) throw failed("masked_input", next.message);
+    this.#state = next.state;
+    const vector = next.message.vector;
+    // Copied: the bytes must not alias a buffer the caller may reuse.
+    const bytes = new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength).slice();
+    return { stage: "masked_input", method: "PUT", path: "masked-input", bytes };
+  }
+
+  /** Stage unmask: the shares that let the edge remove the masks of survivors and dropouts. */
+  async unmask(message: UnmaskRequest): Promise<OutgoingMessage> {
+    const next = await clientUnmask(this.#require("unmask"), message);
+    if (!next.ok) throw failed("unmask", next.message);
+    this.#state = next.state;
+    return { stage: "unmask", method: "POST", path: "unmask", json: next.message };
+  }
+}
+
+/** A message as fetch's RequestInit (headers besides the content type are the caller's). */
+export function requestOf(message: OutgoingMessage): { method: string; body: BodyInit; contentType: string } {
+  return message.method === "PUT"
+    ? { method: "PUT", body: message.bytes, contentType: "application/octet-stream" }
+    : { method: "POST", body: JSON.stringify(message.json), contentType: "application/json" };
+}
