@@ -20,7 +20,7 @@
 //   which would hand the local router all of that model's weight; shrinkage keeps such models
 //   near the client's overall comparison and fades as the model's cells grow.
 // Quality errors are squared errors on the quality scale, cost errors on log1p(USD).
-import type { EvaluationSet } from "./data/evaluations.ts";
+import { type EvaluationSet, emptyEvaluationSet } from "./data/evaluations.ts";
 
 /** Row-major [query][model] predictions of one router. */
 export interface Predictions {
@@ -147,15 +147,7 @@ export interface RouterErrors {
 /** The rows of a set, in the given order, as a set of the same shape. */
 export function selectRows(set: EvaluationSet, rows: readonly number[]): EvaluationSet {
   const { dimension: d, modelCount: m } = set;
-  const out: EvaluationSet = {
-    n: rows.length,
-    dimension: d,
-    modelCount: m,
-    features: new Float32Array(rows.length * d),
-    quality: new Float32Array(rows.length * m),
-    cost: new Float32Array(rows.length * m),
-    observed: new Uint8Array(rows.length * m),
-  };
+  const out = emptyEvaluationSet(rows.length, d, m);
   for (const [i, r] of rows.entries()) {
     out.features.set(set.features.subarray(r * d, r * d + d), i * d);
     out.quality.set(set.quality.subarray(r * m, r * m + m), i * m);

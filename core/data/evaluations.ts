@@ -16,6 +16,19 @@ export interface EvaluationSet {
   observed: Uint8Array;
 }
 
+/** An evaluation set of `n` queries with every cell unobserved and zero features, to be filled. */
+export function emptyEvaluationSet(n: number, dimension: number, modelCount: number): EvaluationSet {
+  return {
+    n,
+    dimension,
+    modelCount,
+    features: new Float32Array(n * dimension),
+    quality: new Float32Array(n * modelCount),
+    cost: new Float32Array(n * modelCount),
+    observed: new Uint8Array(n * modelCount),
+  };
+}
+
 /**
  * Builds an evaluation set from a benchmark's rows and their features. `keep(row, model)`
  * decides which cells are observed (the paper's protocol keeps one per training query).
@@ -29,15 +42,7 @@ export function evaluationSet(
   const m = benchmark.models.length;
   if (features.length !== n) throw new RangeError(`${features.length} feature vectors for ${n} queries`);
   const dimension = features[0]?.length ?? 0;
-  const set: EvaluationSet = {
-    n,
-    dimension,
-    modelCount: m,
-    features: new Float32Array(n * dimension),
-    quality: new Float32Array(n * m),
-    cost: new Float32Array(n * m),
-    observed: new Uint8Array(n * m),
-  };
+  const set = emptyEvaluationSet(n, dimension, m);
   for (let q = 0; q < n; q++) {
     const vector = features[q] as Float32Array;
     if (vector.length !== dimension)

@@ -1,22 +1,12 @@
 // The edge worker under wrangler's unstable_dev on 127.0.0.1, with a throwaway persistence
 // folder, for the tests that talk to it over real HTTP (browser tests and the SDK's end to end).
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Unstable_DevWorker, unstable_dev } from "wrangler";
+import { freePort } from "../../main/edge.ts";
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 export interface DevEdge {
   origin: string;

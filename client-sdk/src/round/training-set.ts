@@ -1,7 +1,7 @@
 // Turns the evaluations in the store into the evaluation set routers train on: one row per
 // distinct query (in order of first appearance), one observed cell per (query, model) judged.
 // The query texts are embedded here, on the device; only vectors and numbers go further.
-import type { EvaluationSet } from "../../../core/data/evaluations.ts";
+import { type EvaluationSet, emptyEvaluationSet } from "../../../core/data/evaluations.ts";
 import type { Embedder } from "../../../core/embedder/embedder.ts";
 import type { EmbedderInfo } from "../../../core/model-file.ts";
 import { FedRouterError } from "../errors.ts";
@@ -54,15 +54,7 @@ export async function buildTrainingSet(
       `the router uses embedder ${embedderInfo.id}, which this SDK cannot build: pass an embedder option`,
     );
   const embedded = toEmbed.length > 0 ? await embedder!.embed(toEmbed.map((row) => row.query)) : [];
-  const set: EvaluationSet = {
-    n: list.length,
-    dimension: d,
-    modelCount: m,
-    features: new Float32Array(list.length * d),
-    quality: new Float32Array(list.length * m),
-    cost: new Float32Array(list.length * m),
-    observed: new Uint8Array(list.length * m),
-  };
+  const set = emptyEvaluationSet(list.length, d, m);
   let next = 0;
   list.forEach((row, q) => {
     const vector = row.vector ? Float32Array.from(row.vector) : embedded[next++]!;
