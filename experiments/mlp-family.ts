@@ -4,7 +4,7 @@
 
 import { type Backend, createOrtPredictor, createOrtTrainer } from "../client-sdk/src/train/index.ts";
 import type { EvaluationSet } from "../core/data/evaluations.ts";
-import { type RoundSchedule, roundSchedule, simulate } from "../core/federated.ts";
+import { roundSchedule, simulate } from "../core/federated.ts";
 import {
   type AddModelsOptions,
   createFederatedMlp,
@@ -29,8 +29,6 @@ export interface MlpFamilyOptions {
   serverLearningRate?: number;
   /** Start each quality head's bias at the logit of the model's federated mean quality. */
   qualityPrior?: boolean;
-  /** TEMPORARY (C's measurements): the cohort schedule from the seed. */
-  schedule?: (seed: number) => RoundSchedule;
   /** Head-only rounds when models are added. */
   newModels?: AddModelsOptions;
   /** Joining rounds (default 2) and distillation weight (default 1) when clients join. */
@@ -67,7 +65,7 @@ export function mlpFamily(options: MlpFamilyOptions = {}): RouterFamily {
       fraction: state.config.fraction,
       random: context.random,
       // Seeded by the experiment's seed alone, so `npm start` over the edge can follow it.
-      schedule: (options.schedule ?? roundSchedule)(context.seed),
+      schedule: roundSchedule(context.seed),
     });
   return {
     name: "mlp",
