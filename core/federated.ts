@@ -2,7 +2,7 @@
 // an aggregator adds them, and a finalize step turns the total into the next global state.
 // Because only the total is ever needed, secure aggregation can stand in for the plain sum.
 import type { ModelFile } from "./model-file.ts";
-import { type Random, seededRandom, shuffle } from "./random.ts";
+import { fmix32, type Random, seededRandom, shuffle } from "./random.ts";
 
 /**
  * A federated algorithm as a sequence of passes. Each pass is one aggregation: every
@@ -67,12 +67,7 @@ export interface RoundSchedule {
 function mixSeed(...words: number[]): number {
   let h = 0x811c9dc5;
   for (const word of words) {
-    h = Math.imul(h ^ (word >>> 0), 0x9e3779b1);
-    h ^= h >>> 16;
-    h = Math.imul(h, 0x85ebca6b);
-    h ^= h >>> 13;
-    h = Math.imul(h, 0xc2b2ae35);
-    h ^= h >>> 16;
+    h = fmix32(Math.imul(h ^ (word >>> 0), 0x9e3779b1));
   }
   return h >>> 0;
 }

@@ -4,6 +4,17 @@
 /** A source of uniform numbers in [0, 1). Injected so that simulations are reproducible. */
 export type Random = () => number;
 
+/** murmur3's 32-bit finaliser: spreads every input bit over the output (hashes and seed mixing). */
+export function fmix32(value: number): number {
+  let h = value;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
 /** sfc32, seeded through splitmix32: fast, small state, good statistical quality. */
 export function seededRandom(seed: number): Random {
   let s = seed >>> 0;

@@ -64,15 +64,7 @@ export function concatEvaluationSets(sets: readonly EvaluationSet[]): Evaluation
   if (!first) throw new RangeError("nothing to concatenate");
   const { dimension, modelCount } = first;
   const n = sets.reduce((s, e) => s + e.n, 0);
-  const out: EvaluationSet = {
-    n,
-    dimension,
-    modelCount,
-    features: new Float32Array(n * dimension),
-    quality: new Float32Array(n * modelCount),
-    cost: new Float32Array(n * modelCount),
-    observed: new Uint8Array(n * modelCount),
-  };
+  const out = emptyEvaluationSet(n, dimension, modelCount);
   let row = 0;
   for (const set of sets) {
     if (set.dimension !== dimension || set.modelCount !== modelCount)

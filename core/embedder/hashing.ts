@@ -1,5 +1,7 @@
 // The built-in embedder: signed feature hashing of word and character n-grams with sublinear
 // term frequency, L2-normalised. Deterministic, no download, runs anywhere JavaScript runs.
+
+import { fmix32 } from "../random.ts";
 import type { Embedder } from "./embedder.ts";
 
 export interface HashingOptions {
@@ -29,12 +31,7 @@ export function hashString(text: string, seed = 0x811c9dc5): number {
     h ^= text.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
   }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return fmix32(h);
 }
 
 export function hashingEmbedderId(options: Required<HashingOptions>): string {
