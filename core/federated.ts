@@ -20,6 +20,11 @@ export interface FederatedAlgorithm<Global, ClientData> {
   /** Whether training has finished (no further pass). */
   done(global: Global): boolean;
   /**
+   * The share of clients this pass needs when it is not the round's usual one (e.g. 1 for a pass
+   * every client should join); undefined: the round's participation fraction.
+   */
+  passFraction?(global: Global): number | undefined;
+  /**
    * The global state as a router model file. Every pass publishes one, so the edge stores and
    * serves a single format and clients read the state they contribute against from it.
    */
@@ -105,7 +110,8 @@ export async function simulate<Global, ClientData>(
   const schedule = options.schedule ?? roundSchedule(Math.floor(options.random() * 2 ** 32));
   for (let pass = 0; !algorithm.done(global); pass++) {
     if (pass >= maxPasses) throw new RangeError(`training did not finish within ${maxPasses} passes`);
-    const participants = schedule.participants(pass, clients.length, options.fraction ?? 1);
+    const fraction = algorithm.passFraction?.(global) ?? options.fraction ?? 1;
+    const participants = schedule.participants(pass, clients.length, fraction);
     const length = algorithm.contributionLength(global);
     const contributions: Float64Array[] = [];
     for (const id of participants) {

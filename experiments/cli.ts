@@ -25,7 +25,7 @@ const USAGE = `usage: fedrouter experiment [options]
   --seed <s>                random seed (default 1)
   --rounds <r>              federated rounds for the MLP router (default 5)
   --clusters <k>            clusters of the K-means router (default 8)
-  --weighting <w>           MLP head averaging: per-head | fedavg (default per-head)
+  --weighting <w>           MLP head averaging: fedavg | per-head (default fedavg)
   --personalise             also score personalised routers (always on for high-het)
   --out <file.json>         write the results as JSON
   --plot <file.svg>         write the accuracy-cost plot as SVG (standard and high-het)

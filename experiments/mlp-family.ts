@@ -1,4 +1,4 @@
-// The MLP router in the harness: FedAvg through sums (per-head weighting by default), local
+// The MLP router in the harness: FedAvg through sums (or per-head weighting), local
 // training on onnxruntime (native in Node when installed, WASM otherwise), as the SDK runs it;
 // with one-epoch fine-tuning, new models (head-only rounds) and new clients (distillation).
 

@@ -89,12 +89,20 @@ export function roundsLeft(global: unknown): number {
     pass?: number;
     round?: number;
     splitting?: number[];
-    config: { rounds?: number; clusters?: number; lloydPasses?: number; powerPasses?: number };
+    config: {
+      rounds?: number;
+      calibrate?: boolean;
+      clusters?: number;
+      lloydPasses?: number;
+      powerPasses?: number;
+    };
   };
   if (state.phase === "done") return 0;
   if (state.size === undefined) {
     const rounds = state.config.rounds ?? 0;
-    return state.phase === "stats" ? 1 + rounds : rounds - (state.round ?? 0);
+    const calibration = state.config.calibrate ? 1 : 0;
+    if (state.phase === "calibrate") return 1;
+    return (state.phase === "stats" ? 1 + rounds : rounds - (state.round ?? 0)) + calibration;
   }
   const { clusters = 1, lloydPasses = 1, powerPasses = 1 } = state.config;
   const pass = state.pass ?? 0;
@@ -159,7 +167,8 @@ export async function runRounds(run: FederationRun): Promise<RoundRecord[]> {
     const started = performance.now();
     const total = pass + roundsLeft(global);
     run.onProgress?.(pass, total, `round ${pass + 1}: opening`);
-    const plan = planPass(pass, run.organisations.length, run.fraction, run.seed, run.drops);
+    const fraction = algorithm.passFraction?.(global) ?? run.fraction;
+    const plan = planPass(pass, run.organisations.length, fraction, run.seed, run.drops);
     const members = plan.cohort.map((i) => run.organisations[i]!);
     const ids = members.map((o) => o.clients[run.kind]!.clientId);
     const opened = await openRound(run.owner, run.federationId, ids);

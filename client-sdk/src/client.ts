@@ -286,6 +286,9 @@ export class FedrouterClient {
     return this.#options.personaliser!.personalise(global, {
       version: model.version,
       file: model.file,
+      trainer: this.#trainer,
+      predictor: (file) =>
+        createPredictor(file, model.version, this.#options.inference, () => this.#trainer.runtime()),
       trainingSet: async () =>
         (
           await buildTrainingSet(

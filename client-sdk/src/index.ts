@@ -10,6 +10,12 @@ export type { EmbedderInfo, ModelFile } from "../../core/model-file.ts";
 export type { Random } from "../../core/random.ts";
 export { seededRandom } from "../../core/random.ts";
 export type { EvaluationReport, VersionEvaluation } from "../../core/wire/models.ts";
+/** Personalised routing: the built-in adaptive mixture, or a personaliser of the app's own. */
+export {
+  type AdaptivePersonaliserOptions,
+  adaptivePersonaliser,
+  type PersonalisedPredictor,
+} from "./adaptive-personaliser.ts";
 /** The client: createClient(options) and what its methods take and return. */
 export { type BatchPrediction, createClient, FedrouterClient, type ModelInfo } from "./client.ts";
 /** Typed errors with stable codes. */

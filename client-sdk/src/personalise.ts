@@ -1,8 +1,9 @@
 // The hook for personalised routing: a personaliser turns the federation's predictor into this
 // client's own (for example a mixture with a router trained on the client's data alone, as in
-// core/personalisation.ts). The client builds it once per model version and routes with it
+// core/personalisation.ts; adaptive-personaliser.ts is the built-in one). The client builds it once per model version and routes with it
 // when route() is asked for mode "personalised".
 import type { EvaluationSet } from "../../core/data/evaluations.ts";
+import type { LocalTrainer } from "../../core/mlp/local-training.ts";
 import type { ModelFile } from "../../core/model-file.ts";
 import type { ModelPredictor } from "./model/predictor.ts";
 
@@ -12,6 +13,10 @@ export interface PersonalisationContext {
   file: ModelFile;
   /** The client's stored evaluations as a training set for this model (embedded on the device). */
   trainingSet(): Promise<EvaluationSet>;
+  /** The client's local trainer (onnxruntime), for routers trained on the device. */
+  trainer: LocalTrainer;
+  /** A predictor for another model file, on the client's inference engine. */
+  predictor(file: ModelFile): Promise<ModelPredictor>;
 }
 
 export interface Personaliser {

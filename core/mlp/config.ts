@@ -33,6 +33,11 @@ export interface MlpConfig {
    * head's bias at the logit of that model's mean (quality-prior.ts); false: PyTorch's init.
    */
   qualityPrior: boolean;
+  /**
+   * Whether training ends with a calibration pass that every client joins: one Newton step on
+   * each quality bias from summed residuals at the final weights (calibration.ts).
+   */
+  calibrate: boolean;
   /** Public seed of the initial weights (every client starts from the same global state). */
   seed: number;
 }
@@ -45,9 +50,12 @@ export const MLP_DEFAULTS = {
   localEpochs: 1,
   batchSize: 128,
   optimizer: ADAMW_DEFAULTS,
-  weighting: "per-head" as HeadWeighting,
+  // Measured with the calibration pass over 30 RouterBench runs: FedAvg +0.0024 AUC (s.e.
+  // 0.0013) over per-head weighting (docs/mlp.md).
+  weighting: "fedavg" as HeadWeighting,
   serverLearningRate: 1,
   qualityPrior: true,
+  calibrate: true,
   seed: 1,
 };
 

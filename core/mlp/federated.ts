@@ -7,6 +7,7 @@
 import type { FederatedAlgorithm } from "../federated.ts";
 import type { ModelFile } from "../model-file.ts";
 import { seededRandom } from "../random.ts";
+import { CALIBRATION_SUMS_PER_MODEL, calibrationSums, withCalibratedBiases } from "./calibration.ts";
 import { type MlpConfig, type MlpConfigInput, mlpConfig } from "./config.ts";
 import {
   COST_SUMS_PER_MODEL,
@@ -38,15 +39,23 @@ import {
   parameterLayout,
 } from "./layout.ts";
 import type { LocalTrainer, LocalTrainingOptions } from "./local-training.ts";
+import { predictMlp } from "./predict.ts";
 import { qualitySums, withQualityPrior } from "./quality-prior.ts";
-import { mlpFromModelFile, mlpToModelFile } from "./router-file.ts";
+import { mlpFromModelFile, mlpRouter, mlpToModelFile } from "./router-file.ts";
 import { checkTrainingSet, type MlpTrainingSet, observedPerModel } from "./training-set.ts";
 
 /**
- * stats -> train (rounds) -> done; then, to add models, new-model-stats -> new-model-heads
+ * stats -> train (rounds) -> calibrate (with `calibrate`) -> done; then, to add models, new-model-stats -> new-model-heads
  * (rounds) -> done; or, for joining clients, join (rounds) -> done.
  */
-export type MlpPhase = "stats" | "train" | "done" | "new-model-stats" | "new-model-heads" | "join";
+export type MlpPhase =
+  | "stats"
+  | "train"
+  | "calibrate"
+  | "done"
+  | "new-model-stats"
+  | "new-model-heads"
+  | "join";
 
 export interface MlpState {
   config: MlpConfig;
@@ -149,6 +158,8 @@ export function applyAveragedDelta(state: MlpState, total: Float64Array, step = 
   return params;
 }
 
+const afterTraining = (config: MlpConfig): MlpPhase => (config.calibrate ? "calibrate" : "done");
+
 /** The federated MLP, with the transitions by which a trained federation grows. */
 export interface FederatedMlp extends FederatedAlgorithm<MlpState, MlpTrainingSet> {
   /** A trained state whose next passes learn the new models (statistics, then head-only rounds). */
@@ -164,6 +175,7 @@ export function createFederatedMlp(trainer: LocalTrainer): FederatedMlp {
     contributionLength(global) {
       const m = global.config.models.length;
       if (global.phase === "stats") return (COST_SUMS_PER_MODEL + (global.config.qualityPrior ? 1 : 0)) * m;
+      if (global.phase === "calibrate") return CALIBRATION_SUMS_PER_MODEL * m;
       if (global.phase === "new-model-stats")
         return (COST_SUMS_PER_MODEL + 1) * (m - newModelsGrowth(global).firstAdded);
       if (global.phase === "new-model-heads") return newHeadsContributionLength(global);
@@ -184,6 +196,13 @@ export function createFederatedMlp(trainer: LocalTrainer): FederatedMlp {
         return sums;
       }
       if (global.phase === "done") throw new RangeError("training is finished");
+      if (global.phase === "calibrate") {
+        const router = mlpRouter(global);
+        const quality = trainer.predictQuality
+          ? await trainer.predictQuality(router, set.features)
+          : predictMlp(router, set.features, set.n).quality;
+        return calibrationSums(set, quality);
+      }
       if (global.phase === "new-model-stats") return newModelStatsContribution(global, set);
       const base = localTrainingOptions(global);
       if (global.phase === "new-model-heads") {
@@ -203,8 +222,12 @@ export function createFederatedMlp(trainer: LocalTrainer): FederatedMlp {
       if (global.phase === "new-model-stats") return finalizeNewModelStats(global, total);
       if (global.phase === "new-model-heads") return finalizeNewHeads(global, total);
       if (global.phase === "join") return advanceJoin(global, applyAveragedDelta(global, total));
+      if (global.phase === "calibrate") {
+        const layout = parameterLayout(mlpShape(global.config));
+        return { ...global, phase: "done", params: withCalibratedBiases(layout, global.params, total) };
+      }
       if (global.phase === "stats") {
-        const phase = global.config.rounds > 0 ? "train" : "done";
+        const phase = global.config.rounds > 0 ? "train" : afterTraining(global.config);
         const m = global.config.models.length;
         const costStats = costStatsFromTotals(total.subarray(0, COST_SUMS_PER_MODEL * m));
         if (!global.config.qualityPrior) return { ...global, phase, costStats };
@@ -221,11 +244,14 @@ export function createFederatedMlp(trainer: LocalTrainer): FederatedMlp {
       return {
         ...global,
         round,
-        phase: round >= global.config.rounds ? "done" : "train",
+        phase: round >= global.config.rounds ? afterTraining(global.config) : "train",
         params: applyAveragedDelta(global, total, global.config.serverLearningRate),
       };
     },
     done: (global) => global.phase === "done",
+    // Calibration is a forward pass over the client's own cells: cheap enough to ask everyone,
+    // and the biases it sets should match the whole federation's cells, not one cohort's.
+    passFraction: (global) => (global.phase === "calibrate" ? 1 : undefined),
     toModelFile: (global): ModelFile => mlpToModelFile(global),
     fromModelFile: (file) => mlpFromModelFile(file),
   };

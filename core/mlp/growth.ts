@@ -274,7 +274,10 @@ export function newHeadsContribution(
   let k = 1 + added;
   for (const [i, { start, end }] of ranges.entries()) {
     const a = Math.floor(i / 4);
-    const weight = state.config.weighting === "per-head" ? contribution[1 + a]! : set.n;
+    // A new head is averaged over the clients that evaluated its model whatever the rounds'
+    // weighting: only a tenth of the queries evaluate a new model by default, and averaging by n
+    // would shrink its head's steps by as much.
+    const weight = contribution[1 + a]!;
     for (let p = start; p < end; p++) contribution[k++] = (trained[p]! - state.params[p]!) * weight;
   }
   return contribution;
@@ -294,7 +297,7 @@ export function finalizeNewHeads(state: MlpState, total: Float64Array): MlpState
   const params = state.params.slice();
   let k = 1 + added;
   for (const [i, { start, end }] of addedHeadRanges(layout, growth.firstAdded).entries()) {
-    const weight = state.config.weighting === "per-head" ? total[1 + Math.floor(i / 4)]! : total[0]!;
+    const weight = total[1 + Math.floor(i / 4)]!;
     for (let p = start; p < end; p++, k++) if (weight > 0) params[p] = params[p]! + total[k]! / weight;
   }
   const round = growth.round + 1;

@@ -6,6 +6,7 @@ import type { AdamWOptions } from "./adamw.ts";
 import { allocateBatch, fillBatch, type MlpBatch, type TeacherPredictions } from "./batch.ts";
 import type { CostStats } from "./cost-normalisation.ts";
 import type { MlpShape } from "./layout.ts";
+import type { MlpRouter } from "./router-file.ts";
 import type { MlpTrainingSet } from "./training-set.ts";
 
 export interface LocalTrainingOptions {
@@ -42,6 +43,11 @@ export interface LocalTrainer {
     options: LocalTrainingOptions,
     random: Random,
   ): Promise<LocalTrainingResult>;
+  /**
+   * Predicted quality [n x M] of a router for the given rows, without dropout. Optional: the
+   * calibration pass falls back to the TypeScript reference.
+   */
+  predictQuality?(router: MlpRouter, features: Float32Array): Promise<Float64Array>;
 }
 
 /** One optimiser run's steps on flat state; created fresh for every call of `train`. */

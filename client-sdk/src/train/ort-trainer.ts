@@ -17,6 +17,7 @@ import {
   type StepVariant,
   trainingStepModel,
 } from "../../../core/onnx/mlp-training-step.ts";
+import { createOrtPredictor } from "./ort-predictor.ts";
 import {
   loadOrtRuntime,
   type OrtRuntime,
@@ -148,6 +149,11 @@ export function createOrtTrainer(options: OrtTrainerOptions = {}): LocalTrainer 
       const engine = (await session).engine(params, training.trainable);
       const epochLosses = await runEpochs(engine, set, training, random);
       return { params: await engine.parameters(), epochLosses };
+    },
+    // One inference session per call: the calibration pass predicts once per client.
+    async predictQuality(router, features) {
+      const predictor = await createOrtPredictor(router, { runtime: await getRuntime() });
+      return (await predictor.predict(features)).quality;
     },
   };
 }

@@ -154,9 +154,10 @@ describe("the SDK against the edge over HTTP", () => {
     const { owner: ownerToken, federationId, clients, sdk } = setUp;
     const schedule = roundSchedule(SEED);
 
-    for (let pass = 0; pass < 3; pass++)
+    // The statistics pass, two training rounds and the calibration pass.
+    for (let pass = 0; pass < 4; pass++)
       expect(schedule.participants(pass, sdk.length, 1)).toEqual([0, 1, 2]);
-    const { rounds, results } = await runRounds(owner, ownerToken, federationId, sdk, schedule, 3);
+    const { rounds, results } = await runRounds(owner, ownerToken, federationId, sdk, schedule, 4);
     for (const [pass, round] of results.entries())
       for (const result of round)
         expect(result).toMatchObject({
@@ -183,7 +184,7 @@ describe("the SDK against the edge over HTTP", () => {
 
     const fetched: MlpState[] = [];
     for (const client of sdk) {
-      expect(await client.sync()).toEqual({ version: 3, changed: true });
+      expect(await client.sync()).toEqual({ version: 4, changed: true });
       fetched.push(mlpFromModelFile(client.modelFile()!));
     }
     expect(new Set(sdk.map((c) => c.model!.sha256)).size).toBe(1);
@@ -193,7 +194,7 @@ describe("the SDK against the edge over HTTP", () => {
 
     // Each pass exactly within the quantisation bound.
     const files = await publishedFiles(owner, ownerToken, federationId);
-    expect(files).toHaveLength(4);
+    expect(files).toHaveLength(5);
     const passes = await checkEachPass(
       algorithm,
       files,
@@ -249,13 +250,13 @@ describe("the SDK against the edge over HTTP", () => {
     // The README's example runs against the trained federation (no round is left to join).
     const store = join(mkdtempSync(join(tmpdir(), "fedrouter-quickstart-")), "evaluations.jsonl");
     const example = await quickstart(edge.origin, federationId, clients[2]!.token, store);
-    expect(example.version).toBe(3);
+    expect(example.version).toBe(4);
     expect(readFileSync(store, "utf8")).toContain(example.model);
     rmSync(dirname(store), { recursive: true, force: true });
 
     // The clients route with it, and no query text ever left them.
     const decision = await sdk[0]!.route("an unseen question about the weather");
-    expect(decision.version).toBe(3);
+    expect(decision.version).toBe(4);
     for (const org of orgs)
       for (const prompt of org.benchmark.prompts) expect(sent.some((s) => s.includes(prompt))).toBe(false);
   }, 240_000);

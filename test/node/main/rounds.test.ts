@@ -47,7 +47,9 @@ describe("round plans", () => {
     const embedder = hashingEmbedder({ dimension: 64 });
     const info = { id: embedder.id, dimension: embedder.dimension };
     const models = ["a", "b", "c"];
-    expect(roundsLeft(initialMlpState({ models, embedder: info, rounds: 4 }))).toBe(5);
+    // The statistics pass, four rounds and the calibration pass.
+    expect(roundsLeft(initialMlpState({ models, embedder: info, rounds: 4 }))).toBe(6);
+    expect(roundsLeft(initialMlpState({ models, embedder: info, rounds: 4, calibrate: false }))).toBe(5);
 
     const benchmark = syntheticBenchmark({ seed: 4, queries: 240, models: 3 });
     const prepared = await prepareExperiment(benchmark, { seed: 4, embedder, clients: 4 });

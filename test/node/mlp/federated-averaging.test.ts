@@ -112,7 +112,14 @@ describe("federated MLP sums", () => {
       },
     };
     const algorithm = createFederatedMlp(trainer);
-    let state = initialMlpState({ models, embedder, hidden: 3, rounds: 2, qualityPrior: false });
+    let state = initialMlpState({
+      models,
+      embedder,
+      hidden: 3,
+      rounds: 2,
+      qualityPrior: false,
+      calibrate: false,
+    });
     const data = client(2, 2, 1, 1);
     const random = seededRandom(1);
     expect(algorithm.contributionLength(state)).toBe(2 * COST_SUMS_PER_MODEL);

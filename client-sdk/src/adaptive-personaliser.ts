@@ -1,0 +1,107 @@
+// The built-in personaliser: the adaptive per-model mixture of the federation's router and a
+// router of the same kind trained on this client's own evaluations alone, weighted by inverse
+// error on the client's observed cells (core/personalisation.ts says how the errors are
+// estimated). Built once per model version, on the device: no evaluation leaves it.
+import type { EvaluationSet } from "../../core/data/evaluations.ts";
+import { trainLocalModel } from "../../core/local-router.ts";
+import {
+  adaptiveMixture,
+  type Predictions as FlatPredictions,
+  type MixtureWeights,
+  mixPredictions,
+  type PersonalisationOptions,
+  type Predict,
+} from "../../core/personalisation.ts";
+import { seededRandom } from "../../core/random.ts";
+import type { ModelPredictor, Predictions } from "./model/predictor.ts";
+import type { PersonalisationContext, Personaliser } from "./personalise.ts";
+
+/** A personalised predictor, with the mixture it routes by. */
+export interface PersonalisedPredictor extends ModelPredictor {
+  /** Per model: the weight of the federation's router (the local one gets 1 - w). */
+  mixture: MixtureWeights;
+  /** Evaluations the local router was trained on. */
+  evaluations: number;
+}
+
+export interface AdaptivePersonaliserOptions extends PersonalisationOptions {
+  /** Seed of the local router's training (shuffling, dropout); default 1. */
+  seed?: number;
+}
+
+/** A predictor's batch on row-major features, as core's mixture functions take it. */
+function flatPredict(predictor: ModelPredictor, dimension: number): Predict {
+  return async (features) => {
+    const rows = features.length / dimension;
+    const vectors = Array.from({ length: rows }, (_, i) =>
+      features.subarray(i * dimension, (i + 1) * dimension),
+    );
+    const p = await predictor.predict(vectors);
+    const m = predictor.models.length;
+    const out: FlatPredictions = {
+      quality: new Float64Array(rows * m),
+      cost: new Float64Array(rows * m),
+      available: p.available ? new Uint8Array(rows * m).fill(1) : null,
+    };
+    for (let i = 0; i < rows; i++) {
+      out.quality.set(p.quality[i]!, i * m);
+      out.cost.set(p.cost[i]!, i * m);
+      const available = p.available?.[i];
+      if (available && out.available) for (let j = 0; j < m; j++) out.available[i * m + j] = available[j]!;
+    }
+    return out;
+  };
+}
+
+function rowsOf(flat: FlatPredictions, rows: number, m: number): Predictions {
+  const slice = <T extends Float64Array | Uint8Array>(a: T, i: number) => a.slice(i * m, i * m + m) as T;
+  return {
+    quality: Array.from({ length: rows }, (_, i) => slice(flat.quality, i)),
+    cost: Array.from({ length: rows }, (_, i) => slice(flat.cost, i)),
+    ...(flat.available
+      ? { available: Array.from({ length: rows }, (_, i) => slice(flat.available!, i)) }
+      : {}),
+  };
+}
+
+export function adaptivePersonaliser(options: AdaptivePersonaliserOptions = {}): Personaliser {
+  const { seed = 1, ...mixture } = options;
+  return {
+    async personalise(global, context: PersonalisationContext): Promise<PersonalisedPredictor> {
+      const set = await context.trainingSet();
+      const d = global.embedder.dimension;
+      const m = global.models.length;
+      const globalPredict = flatPredict(global, d);
+      if (set.n === 0) {
+        // Nothing recorded yet: the federation's router, with every weight on it.
+        const all = new Float64Array(m).fill(1);
+        return { ...global, mixture: { quality: all, cost: all.slice() }, evaluations: 0 };
+      }
+      const train = async (subset: EvaluationSet) => {
+        const file = await trainLocalModel(context.file, subset, {
+          trainer: context.trainer,
+          random: seededRandom(seed),
+        });
+        return context.predictor(file);
+      };
+      const { weights } = await adaptiveMixture(
+        globalPredict,
+        async (subset) => flatPredict(await train(subset), d),
+        set,
+        mixture,
+      );
+      const localPredict = flatPredict(await train(set), d);
+      return {
+        ...global,
+        mixture: weights,
+        evaluations: set.n,
+        async predict(vectors) {
+          const features = new Float32Array(vectors.length * d);
+          for (const [i, v] of vectors.entries()) features.set(v, i * d);
+          const [g, l] = await Promise.all([globalPredict(features), localPredict(features)]);
+          return rowsOf(mixPredictions(g, l, weights), vectors.length, m);
+        },
+      };
+    },
+  };
+}

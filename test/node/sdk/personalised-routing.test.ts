@@ -1,0 +1,121 @@
+// The SDK's built-in personalised routing mode: the adaptive mixture of the federation's router
+// and a router trained on the client's own recorded evaluations, built on the device.
+import { beforeAll, describe, expect, it } from "vitest";
+import {
+  adaptivePersonaliser,
+  createClient,
+  type PersonalisedPredictor,
+} from "../../../client-sdk/src/index.ts";
+import { buildTrainingSet } from "../../../client-sdk/src/round/training-set.ts";
+import { MemoryStore } from "../../../client-sdk/src/store/store.ts";
+import { trainLocalModel } from "../../../core/local-router.ts";
+import { createReferenceTrainer } from "../../../core/mlp/reference-trainer.ts";
+import type { ModelFile } from "../../../core/model-file.ts";
+import { seededRandom } from "../../../core/random.ts";
+import { loadRouter } from "../../../core/router.ts";
+import {
+  EDGE,
+  embedder,
+  FakeEdge,
+  FEDERATION,
+  type Fixture,
+  fixture,
+  kmeansFile,
+  mlpFile,
+  TOKEN,
+} from "./fake-edge.ts";
+
+let data: Fixture;
+beforeAll(async () => {
+  data = await fixture();
+});
+
+/** A client holding `file`, whose app judged `judged` on each of the first `count` queries. */
+async function clientWith(file: ModelFile, count: number, quality: (q: number) => number) {
+  const edge = new FakeEdge();
+  await edge.publish(file);
+  const store = new MemoryStore();
+  const [judged] = data.benchmark.models;
+  for (let q = 0; q < count; q++)
+    await store.add({ query: data.benchmark.prompts[q]!, model: judged!, quality: quality(q), cost: 0.001 });
+  const personaliser = adaptivePersonaliser();
+  let built: PersonalisedPredictor | undefined;
+  const client = createClient({
+    edgeUrl: EDGE,
+    federationId: FEDERATION,
+    token: TOKEN,
+    fetch: edge.fetch,
+    store,
+    embedder,
+    personaliser: {
+      async personalise(global, context) {
+        built = (await personaliser.personalise(global, context)) as PersonalisedPredictor;
+        return built;
+      },
+    },
+  });
+  return { client, store, edge, built: () => built! };
+}
+
+const unseen = ["what is the boiling point of water at altitude", "prove that sqrt 2 is irrational"];
+
+describe("personalised routing (adaptive mixture)", () => {
+  it("mixes the federation's K-means router with one trained on the client's own evaluations", async () => {
+    const file = await kmeansFile(data);
+    // The client's judged model is right on three queries in four.
+    const { client, store, built } = await clientWith(file, 40, (q) => (q % 4 === 0 ? 0 : 1));
+    const personalised = await client.route(unseen[0]!, { mode: "personalised" });
+    const global = await client.route(unseen[0]!);
+    const { mixture, evaluations } = built();
+    expect(evaluations).toBe(40);
+    // Only the judged model has own cells; the others keep the even split.
+    expect(mixture.quality[0]).toBeGreaterThan(0);
+    expect(mixture.quality[0]).toBeLessThan(1);
+    for (let j = 1; j < data.benchmark.models.length; j++) expect(mixture.quality[j]).toBe(0.5);
+
+    // Each prediction is w * federation + (1 - w) * local, the local router being the
+    // federation's kind trained on the client's cells alone.
+    const set = (await buildTrainingSet(await store.all(), file.models, file.embedder, embedder)).set;
+    const local = loadRouter(
+      await trainLocalModel(file, set, {
+        trainer: createReferenceTrainer(),
+        random: seededRandom(1),
+      }),
+    );
+    const [vector] = await embedder.embed([unseen[0]!]);
+    const mine = local.predict(vector!);
+    personalised.predictions.forEach((p, j) => {
+      const g = global.predictions[j]!.quality;
+      const w = mixture.quality[j]!;
+      const expected = mine.available && !mine.available[j] ? g : w * g + (1 - w) * mine.quality[j]!;
+      expect(p.quality).toBeCloseTo(expected, 9);
+    });
+  });
+
+  it("gives a model all to the local router when it predicts the client's cells without error", async () => {
+    // Always right: the local router's cross-validated error is 0, so w_global = 0.
+    const { client, built } = await clientWith(await kmeansFile(data), 40, () => 1);
+    const personalised = await client.route(unseen[1]!, { mode: "personalised" });
+    expect(built().mixture.quality[0]).toBe(0);
+    expect(personalised.predictions[0]!.quality).toBeCloseTo(1, 9);
+  });
+
+  it("routes with the federation's router alone before anything is recorded", async () => {
+    const { client, built } = await clientWith(await kmeansFile(data), 0, () => 1);
+    const personalised = await client.route(unseen[1]!, { mode: "personalised" });
+    const global = await client.route(unseen[1]!);
+    expect(built().evaluations).toBe(0);
+    expect(personalised.predictions).toEqual(global.predictions);
+  });
+
+  it("trains a local MLP on the device and mixes it in", async () => {
+    const { client, built } = await clientWith(await mlpFile(data), 30, (q) => q % 2);
+    const personalised = await client.route(unseen[0]!, { mode: "personalised" });
+    const global = await client.route(unseen[0]!);
+    const { mixture } = built();
+    expect(mixture.quality[0]).toBeGreaterThan(0);
+    expect(mixture.quality[0]).toBeLessThan(1);
+    expect(mixture.quality[1]).toBe(0.5);
+    expect(personalised.predictions[0]!.quality).not.toBeCloseTo(global.predictions[0]!.quality, 6);
+  });
+});
