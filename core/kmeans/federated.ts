@@ -63,6 +63,8 @@ export interface KMeansState {
   added?: number;
   /** During the join pass: how many clusters the router had before the joining clients' ones. */
   joinedFrom?: number;
+  /** During the join pass: pseudo-observations of the old router given to each new cluster. */
+  joinDistillation?: number;
 }
 
 export function initialKMeansState(
@@ -244,7 +246,7 @@ export const federatedKMeans: FederatedAlgorithm<KMeansState, EvaluationSet> = {
     if (state.phase === "join") {
       const stats = distilledStats(state);
       for (let i = 0; i < stats.length; i++) stats[i]! += total[i]!;
-      const { joinedFrom: _joined, ...rest } = state;
+      const { joinedFrom: _joined, joinDistillation: _distillation, ...rest } = state;
       return { ...rest, phase: "done", stats };
     }
     if (state.phase !== "lloyd") throw new RangeError("federated K-means is done");
@@ -296,6 +298,7 @@ export const federatedKMeans: FederatedAlgorithm<KMeansState, EvaluationSet> = {
         splitting: state.splitting ?? null,
         added: state.added ?? null,
         joinedFrom: state.joinedFrom ?? null,
+        joinDistillation: state.joinDistillation ?? null,
         tolerance: config.tolerance,
         seed: config.seed,
         prior: config.prior,
@@ -333,6 +336,7 @@ export const federatedKMeans: FederatedAlgorithm<KMeansState, EvaluationSet> = {
       ...(Array.isArray(meta.splitting) ? { splitting: meta.splitting.map(Number) } : {}),
       ...(typeof meta.added === "number" ? { added: meta.added } : {}),
       ...(typeof meta.joinedFrom === "number" ? { joinedFrom: meta.joinedFrom } : {}),
+      ...(typeof meta.joinDistillation === "number" ? { joinDistillation: meta.joinDistillation } : {}),
       ...(file.tensors.directions ? { directions: Float32Array.from(file.tensors.directions) } : {}),
       ...(stats ? { stats: Float64Array.from(stats) } : {}),
     };
@@ -373,14 +377,22 @@ function widenClusters(stats: Float64Array, from: number, to: number, models: nu
   return wide;
 }
 
-/** Pseudo-observations of the federation's knowledge given to each joining cluster. */
-export const JOIN_DISTILLATION_WEIGHT = 8;
+/**
+ * Default pseudo-observations of the old router given to each joining cluster: none. The
+ * federation's knowledge is kept without them (its clusters and statistics stay; a new cluster's
+ * thin cells shrink towards the federation-wide means through the router's prior), and seeding
+ * new clusters from their nearest old cluster, whose queries come from other tasks, cost the
+ * joining organisations AUC at every weight measured (RouterBench new-clients, seeds 1-3, mean
+ * over the new organisations: 0.810 at 0, 0.779 at 1, 0.780 at 2 and 4, 0.768 at 8; the base
+ * organisations 0.763 to 0.766 throughout). docs/personalisation.md has the table.
+ */
+export const JOIN_DISTILLATION_WEIGHT = 0;
 
 /**
  * The router's statistics widened to the joined clusters. Each new cluster starts with
- * JOIN_DISTILLATION_WEIGHT pseudo-observations of what the old router predicts at its centroid
- * (its nearest old cluster's means), the K-means counterpart of distilling from the frozen base
- * model: the joining clients' own evaluations then refine, rather than replace, that knowledge.
+ * `joinDistillation` pseudo-observations of what the old router predicts at its centroid (its
+ * nearest old cluster's means), the K-means counterpart of distilling from the frozen base
+ * model: the joining clients' own evaluations then refine that knowledge.
  */
 function distilledStats(state: KMeansState): Float64Array {
   const from = state.joinedFrom ?? state.size;
@@ -394,7 +406,8 @@ function distilledStats(state: KMeansState): Float64Array {
     for (let j = 0; j < m; j++) {
       const count = state.stats![cluster * m + j]!;
       if (!(count > 0)) continue;
-      const w = JOIN_DISTILLATION_WEIGHT;
+      const w = state.joinDistillation ?? JOIN_DISTILLATION_WEIGHT;
+      if (!(w > 0)) continue;
       stats[k * m + j]! += w;
       stats[cells + k * m + j]! += (w * state.stats![oldCells + cluster * m + j]!) / count;
       stats[2 * cells + k * m + j]! += (w * state.stats![2 * oldCells + cluster * m + j]!) / count;
@@ -409,7 +422,14 @@ function distilledStats(state: KMeansState): Float64Array {
  * "join" pass in which only the joining clients take part adds their statistics. What the
  * federation knew, its clusters and statistics, is kept as it was.
  */
-export function joinClusters(state: KMeansState, joining: KMeansState): KMeansState {
+export function joinClusters(
+  state: KMeansState,
+  joining: KMeansState,
+  options: { distillation?: number } = {},
+): KMeansState {
+  const distillation = options.distillation ?? JOIN_DISTILLATION_WEIGHT;
+  if (!(distillation >= 0 && Number.isFinite(distillation)))
+    throw new RangeError(`distillation must be a non-negative number, got ${distillation}`);
   if (state.phase !== "done" || !state.stats) throw new RangeError("clients can join a trained router only");
   if (joining.config.models.join("\u0000") !== state.config.models.join("\u0000")) {
     throw new RangeError("the joining clustering has other models than the router");
@@ -425,6 +445,7 @@ export function joinClusters(state: KMeansState, joining: KMeansState): KMeansSt
     size: state.size + joining.size,
     phase: "join",
     joinedFrom: state.size,
+    joinDistillation: distillation,
   };
 }
 

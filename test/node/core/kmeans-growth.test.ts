@@ -69,7 +69,13 @@ describe("growing a K-means router", () => {
       joiningData,
       options,
     );
-    const joined = await simulate(federatedKMeans, joinClusters(base, theirs), joiningData, options);
+    // Seeded with 8 pseudo-observations of the old router per new cell.
+    const joined = await simulate(
+      federatedKMeans,
+      joinClusters(base, theirs, { distillation: 8 }),
+      joiningData,
+      options,
+    );
     expect(joined.size).toBe(5);
     const old = statsFromSums(base.stats!, 3, 4);
     const now = statsFromSums(joined.stats!, 5, 4);
@@ -77,5 +83,10 @@ describe("growing a K-means router", () => {
     for (let cell = 0; cell < 12; cell++) expect(now.count[cell]).toBeGreaterThanOrEqual(old.count[cell]!);
     // Every new cluster holds at least the distilled pseudo-observations for each known model.
     for (let cell = 12; cell < 20; cell++) expect(now.count[cell]).toBeGreaterThanOrEqual(8);
+    // By default nothing is seeded: the new cells hold the joining clients' evaluations only.
+    const plain = await simulate(federatedKMeans, joinClusters(base, theirs), joiningData, options);
+    const own = statsFromSums(plain.stats!, 5, 4);
+    for (let cell = 12; cell < 20; cell++) expect(own.count[cell]).toBe(now.count[cell]! - 8);
+    expect(() => joinClusters(base, theirs, { distillation: -1 })).toThrow(RangeError);
   });
 });
