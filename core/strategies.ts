@@ -2,10 +2,15 @@
 // The edge only needs the aggregation side of the contract (length, finalize, done, model files),
 // so every algorithm is held as a FederatedAlgorithm over its own global state.
 import type { FederatedAlgorithm } from "./federated.ts";
-import { federatedKMeans, initialKMeansState, type KMeansConfig } from "./kmeans/federated.ts";
+import {
+  addModels as addKMeansModels,
+  federatedKMeans,
+  initialKMeansState,
+  type KMeansConfig,
+} from "./kmeans/federated.ts";
 import { createFederatedMlp, initialMlpState } from "./mlp/federated.ts";
 import { type LocalTrainer, type MlpConfigInput, mlpConfig } from "./mlp/index.ts";
-import { mlpToModelFile } from "./mlp/router-file.ts";
+import { mlpFromModelFile, mlpToModelFile } from "./mlp/router-file.ts";
 import type { EmbedderInfo, ModelFile } from "./model-file.ts";
 
 /** What a strategy is built from: a federation's models, embedder and router hyperparameters. */
@@ -23,6 +28,13 @@ export interface RouterStrategy {
   initialModel(setup: StrategySetup): ModelFile;
   /** The algorithm whose finalize turns a round's total into the next global state. */
   algorithm(setup: StrategySetup): FederatedAlgorithm<unknown, never>;
+  /**
+   * A trained router that learns new models next (the passes that follow train only them), as a
+   * model file; absent when the kind cannot grow this way.
+   */
+  addModels?(trained: ModelFile, models: readonly string[]): ModelFile;
+  /** A trained router whose next rounds are new organisations joining; absent when unsupported. */
+  joinClients?(trained: ModelFile): ModelFile;
 }
 
 type Hyperparameters = StrategySetup["hyperparameters"];
@@ -70,6 +82,10 @@ const kmeansStrategy: RouterStrategy = {
   },
   initialModel: (setup) => federatedKMeans.toModelFile(initialKMeansState(kmeansConfig(setup))),
   algorithm: () => federatedKMeans as unknown as FederatedAlgorithm<unknown, never>,
+  addModels: (trained, models) =>
+    federatedKMeans.toModelFile(addKMeansModels(federatedKMeans.fromModelFile(trained), models)),
+  // Joining K-means clients first cluster their own data among themselves (a run of its own, as
+  // experiments/kmeans-growth.ts does); the edge does not hold two runs in one federation.
 };
 
 const MLP_NUMBERS = ["hidden", "dropout", "rounds", "fraction", "localEpochs", "batchSize", "seed"] as const;
@@ -110,6 +126,10 @@ const mlpStrategy: RouterStrategy = {
   },
   initialModel: (setup) => mlpToModelFile(initialMlpState(mlpInput(setup))),
   algorithm: () => createFederatedMlp(aggregateOnly) as unknown as FederatedAlgorithm<unknown, never>,
+  addModels: (trained, models) =>
+    mlpToModelFile(createFederatedMlp(aggregateOnly).addModels(mlpFromModelFile(trained), models)),
+  joinClients: (trained) =>
+    mlpToModelFile(createFederatedMlp(aggregateOnly).joinClients(mlpFromModelFile(trained))),
 };
 
 const strategies = new Map<string, RouterStrategy>([

@@ -9,7 +9,12 @@ import { type RouterStrategy, type StrategySetup, strategyFor } from "../core/st
 import type { ClientEnrolment, EnrolClient, EnrolledClient } from "../core/wire/clients.ts";
 import type { FederationOverview } from "../core/wire/dashboard.ts";
 import { failure, type Result, success } from "../core/wire/errors.ts";
-import type { FederationConfig, Federation as FederationRecord, Usage } from "../core/wire/federation.ts";
+import type {
+  FederationConfig,
+  Federation as FederationRecord,
+  Growth,
+  Usage,
+} from "../core/wire/federation.ts";
 import {
   type EvaluationReport,
   type ModelPointer,
@@ -23,6 +28,7 @@ import { formatClientToken } from "../core/wire/tokens.ts";
 import type { Caller } from "./caller.ts";
 import { checkCohort, sampleCohort } from "./cohort.ts";
 import { randomId, randomSecret, secretMatches, sha256Hex } from "./credentials.ts";
+import { grownModel } from "./growth.ts";
 import { hasSchema, migrate } from "./migrations.ts";
 import {
   encodingScale,
@@ -277,6 +283,41 @@ export class Federation extends DurableObject<Env> {
         this.saveRecord({ ...record, nextRound: round + 1, currentRound: round });
       });
       return success(opened.value);
+    });
+  }
+
+  /**
+   * Grows a trained federation (new LLMs, or joining organisations): the grown state is published
+   * as the next version, which the following rounds train from.
+   */
+  async grow(caller: Caller, growth: Growth): Promise<Result<FederationRecord>> {
+    const allowed = await this.authorize(caller, ["owner"]);
+    if (!allowed.ok) return allowed;
+    return this.serial.run(async () => {
+      const record = this.record!;
+      if (record.currentRound !== null)
+        return failure("conflict", `round ${record.currentRound} is still in progress`);
+      const loaded = await this.loadGlobal(record.latestVersion);
+      if (!loaded.ok) return loaded;
+      const { strategy, algorithm, global } = loaded.value;
+      const grown = grownModel(strategy, algorithm, global, record.config, growth);
+      if (!grown.ok) return grown;
+      const bytes = encodeModelFile(grown.value.file);
+      const version = record.latestVersion + 1;
+      await this.env.MODELS.put(modelKey(record.id, version), bytes);
+      const sha256 = await sha256Hex(bytes);
+      const next: StoredFederation = { ...record, config: grown.value.config, latestVersion: version };
+      this.ctx.storage.transactionSync(() => {
+        this.ctx.storage.sql.exec(
+          "INSERT INTO versions (version, sha256, bytes, created_at, round) VALUES (?, ?, ?, ?, NULL)",
+          version,
+          sha256,
+          bytes.length,
+          new Date().toISOString(),
+        );
+        this.saveRecord(next);
+      });
+      return success(this.describeRecord(next));
     });
   }
 

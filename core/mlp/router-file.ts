@@ -129,6 +129,12 @@ function growthFromFile(meta: Partial<MlpMeta>, file: ModelFile, size: number): 
 export function mlpRouter(state: MlpState): MlpRouter {
   if (!state.costStats)
     throw new RangeError("the router has no cost statistics yet (statistics pass not run)");
+  // Until their passes end, added models' heads predict quality 0.5 at a cost of 0 USD: a router
+  // would pick them for everything.
+  if (state.phase === "new-model-stats" || state.phase === "new-model-heads")
+    throw new RangeError(
+      `the router is learning models added to it (${state.phase}); route with the previous version`,
+    );
   const { config } = state;
   return {
     shape: { dimension: config.embedder.dimension, hidden: config.hidden, modelCount: config.models.length },

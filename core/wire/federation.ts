@@ -110,6 +110,20 @@ export const federationConfigSchema = z
   )
   .meta({ id: "FederationConfig" });
 
+/**
+ * How a trained federation grows: new LLMs join its model list (the next rounds learn only them),
+ * or new organisations join (the next rounds are theirs: open them with those clients as the
+ * cohort).
+ */
+export const growthSchema = z
+  .discriminatedUnion("kind", [
+    z.object({ kind: z.literal("add-models"), models: z.array(pricedModelSchema).min(1).max(16) }),
+    z.object({ kind: z.literal("join-clients") }),
+  ])
+  .meta({ id: "Growth" });
+
+export type Growth = z.infer<typeof growthSchema>;
+
 export type FederationConfig = z.infer<typeof federationConfigSchema>;
 export type FederationConfigInput = z.input<typeof federationConfigSchema>;
 export type RoundPolicy = z.infer<typeof roundPolicySchema>;

@@ -11,6 +11,7 @@ import {
   federationConfigSchema,
   federationParamsSchema,
   federationSchema,
+  growthSchema,
   usageSchema,
 } from "../../core/wire/federation.ts";
 import { member, ownerTenant } from "../auth.ts";
@@ -85,6 +86,30 @@ federations.openapi(
   async (c) =>
     c.json(
       unwrap(await c.env.FEDERATIONS.getByName(c.req.valid("param").federationId).usage(c.var.caller)),
+      200,
+    ),
+);
+
+federations.openapi(
+  createRoute({
+    method: "post",
+    path: "/federations/{federationId}/growth",
+    tags: ["federations"],
+    summary:
+      "Grow a trained federation: add LLMs (the next rounds learn only them) or let new organisations join (MLP: the next rounds are theirs, with distillation; open them with those clients as the cohort). The grown state is published as the next version.",
+    security: bearerSecurity,
+    middleware: [limit(16 * KiB), owner] as const,
+    request: { params: federationParamsSchema, ...jsonBody(growthSchema) },
+    responses: { 200: json(federationSchema, "The federation, grown"), ...errorResponses },
+  }),
+  async (c) =>
+    c.json(
+      unwrap(
+        await c.env.FEDERATIONS.getByName(c.req.valid("param").federationId).grow(
+          c.var.caller,
+          c.req.valid("json"),
+        ),
+      ),
       200,
     ),
 );

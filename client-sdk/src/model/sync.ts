@@ -1,8 +1,10 @@
 // Keeps the client's copy of the federation's latest router: asks the edge with the SHA-256 it
 // holds (If-None-Match, so an unchanged model costs one small 304), downloads a new version,
 // verifies its bytes against the SHA-256 the edge states and decodes it. Until a new version has
-// passed all of that, the previous one stays in service.
+// passed all of that, the previous one stays in service; so it does while the new version cannot
+// route yet (a K-means router learning models just added to it), when the held one can.
 import { decodeModelFile, type ModelFile, ModelFileError } from "../../../core/model-file.ts";
+import { loadRouter } from "../../../core/router.ts";
 import type { EdgeApi } from "../edge.ts";
 import { FedRouterError } from "../errors.ts";
 
@@ -19,6 +21,18 @@ export interface SyncResult {
   version: number;
   /** Whether this call replaced the model the client held. */
   changed: boolean;
+  /** A newer published version that cannot route yet; the held one stays in service meanwhile. */
+  pending?: number;
+}
+
+/** Whether a model file can route queries (a K-means router between passes cannot). */
+function routable(file: ModelFile): boolean {
+  try {
+    loadRouter(file);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Decodes verified bytes; a file that does not decode is an integrity failure, not a crash. */
@@ -39,6 +53,8 @@ export class ModelSync {
   #current: LoadedModel | undefined;
   /** One download at a time: concurrent sync() calls share it. */
   #inFlight: Promise<SyncResult> | undefined;
+  /** The newer version last found unable to route, so an unchanged pointer is not downloaded again. */
+  #pending: { version: number; sha256: string } | undefined;
 
   constructor(edge: EdgeApi) {
     this.#edge = edge;
@@ -60,8 +76,15 @@ export class ModelSync {
     const pointer = await this.#edge.latest(held?.sha256);
     if (pointer === "unchanged" || (held && pointer.sha256 === held.sha256))
       return { version: held!.version, changed: false };
+    if (held && this.#pending?.sha256 === pointer.sha256)
+      return { version: held.version, changed: false, pending: pointer.version };
     const bytes = await this.#edge.modelBytes(pointer.version, pointer.sha256);
     const file = decodeVerified(bytes, pointer.version);
+    if (held && !routable(file) && routable(held.file)) {
+      this.#pending = { version: pointer.version, sha256: pointer.sha256 };
+      return { version: held.version, changed: false, pending: pointer.version };
+    }
+    this.#pending = undefined;
     this.#current = { version: pointer.version, sha256: pointer.sha256, round: pointer.round, file };
     return { version: pointer.version, changed: true };
   }

@@ -11,6 +11,7 @@ import {
   kmeansFile,
   mlpFile,
   TOKEN,
+  untrainedKMeansFile,
 } from "./fake-edge.ts";
 
 let data: Fixture;
@@ -67,6 +68,27 @@ describe("sync", () => {
     await edge.publish(await mlpFile(data), 1);
     expect(await c.sync()).toEqual({ version: 1, changed: true });
     expect(c.model).toMatchObject({ version: 1, kind: "mlp", round: 1 });
+  });
+
+  it("keeps routing with the held version while the latest cannot route yet", async () => {
+    const edge = new FakeEdge();
+    await edge.publish(await kmeansFile(data, 2));
+    const c = client(edge);
+    await c.sync();
+    // A K-means router between passes (as while it learns models just added) cannot route.
+    await edge.publish(untrainedKMeansFile(data), 1);
+    expect(await c.sync()).toEqual({ version: 0, changed: false, pending: 1 });
+    expect((await c.route("explain how to sort a list")).version).toBe(0);
+    // Asked again, the pending version is not downloaded twice.
+    const downloads = edge.count("GET", /\/models\/\d+$/);
+    expect(await c.sync()).toEqual({ version: 0, changed: false, pending: 1 });
+    expect(edge.count("GET", /\/models\/\d+$/)).toBe(downloads);
+    await edge.publish(await kmeansFile(data, 3), 2);
+    expect(await c.sync()).toEqual({ version: 2, changed: true });
+    // With nothing routable held, the latest version is taken whatever it is.
+    const fresh = client(edge);
+    await edge.publish(untrainedKMeansFile(data), 3);
+    expect(await fresh.sync()).toEqual({ version: 3, changed: true });
   });
 
   it("refuses bytes whose SHA-256 differs from the edge's and keeps routing with the previous version", async () => {

@@ -1,0 +1,51 @@
+// How a trained federation grows, before anything is stored: the next global model and the
+// configuration it implies (the model list gains the new LLMs), or a failure for the owner.
+import type { FederatedAlgorithm } from "../core/federated.ts";
+import type { ModelFile } from "../core/model-file.ts";
+import type { RouterStrategy } from "../core/strategies.ts";
+import { failure, type Result, success } from "../core/wire/errors.ts";
+import type { FederationConfig, Growth } from "../core/wire/federation.ts";
+
+/** At most this many models in a federation (the configuration's own bound). */
+const MAX_MODELS = 64;
+
+export function grownModel(
+  strategy: RouterStrategy,
+  algorithm: FederatedAlgorithm<unknown, never>,
+  global: unknown,
+  config: FederationConfig,
+  growth: Growth,
+): Result<{ file: ModelFile; config: FederationConfig }> {
+  if (!algorithm.done(global))
+    return failure("conflict", "the federation is still training: it can grow once its model is final");
+  const trained = algorithm.toModelFile(global);
+  const kind = config.router.kind;
+  if (growth.kind === "add-models") {
+    const known = new Set(config.models.map((m) => m.id));
+    const ids = growth.models.map((m) => m.id);
+    const clash = ids.filter((id, i) => known.has(id) || ids.indexOf(id) !== i);
+    if (clash.length)
+      return failure("invalid_config", `models already in the federation: ${clash.join(", ")}`);
+    if (known.size + ids.length > MAX_MODELS)
+      return failure("invalid_config", `a federation holds at most ${MAX_MODELS} models`);
+    if (!strategy.addModels) return failure("invalid_config", `${kind} routers cannot add models`);
+    return attempt(() => ({
+      file: strategy.addModels!(trained, ids),
+      config: { ...config, models: [...config.models, ...growth.models] },
+    }));
+  }
+  if (!strategy.joinClients)
+    return failure(
+      "invalid_config",
+      `${kind} routers cannot take joining rounds over the edge (new clients can still enrol and train in regular rounds)`,
+    );
+  return attempt(() => ({ file: strategy.joinClients!(trained), config }));
+}
+
+function attempt<T>(grow: () => T): Result<T> {
+  try {
+    return success(grow());
+  } catch (error) {
+    return failure("invalid_config", `cannot grow the router: ${(error as Error).message}`);
+  }
+}
