@@ -7,6 +7,7 @@ import {
   federatedKMeans,
   initialKMeansState,
   type KMeansConfig,
+  startJoin,
 } from "./kmeans/federated.ts";
 import { createFederatedMlp, initialMlpState } from "./mlp/federated.ts";
 import { type LocalTrainer, type MlpConfigInput, mlpConfig } from "./mlp/index.ts";
@@ -84,8 +85,7 @@ const kmeansStrategy: RouterStrategy = {
   algorithm: () => federatedKMeans as unknown as FederatedAlgorithm<unknown, never>,
   addModels: (trained, models) =>
     federatedKMeans.toModelFile(addKMeansModels(federatedKMeans.fromModelFile(trained), models)),
-  // Joining K-means clients first cluster their own data among themselves (a run of its own, as
-  // experiments/kmeans-growth.ts does); the edge does not hold two runs in one federation.
+  joinClients: (trained) => federatedKMeans.toModelFile(startJoin(federatedKMeans.fromModelFile(trained))),
 };
 
 const MLP_NUMBERS = ["hidden", "dropout", "rounds", "fraction", "localEpochs", "batchSize", "seed"] as const;

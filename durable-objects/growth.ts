@@ -34,11 +34,7 @@ export function grownModel(
       config: { ...config, models: [...config.models, ...growth.models] },
     }));
   }
-  if (!strategy.joinClients)
-    return failure(
-      "invalid_config",
-      `${kind} routers cannot take joining rounds over the edge (new clients can still enrol and train in regular rounds)`,
-    );
+  if (!strategy.joinClients) return failure("invalid_config", `${kind} routers cannot take joining rounds`);
   return attempt(() => ({ file: strategy.joinClients!(trained), config }));
 }
 

@@ -1,14 +1,15 @@
 // How the K-means router grows: new LLMs (learn only their statistics) and new organisations
-// (their own clusters and statistics, the federation's kept), simulated with plain sums.
+// (their own clusters and statistics, the federation's kept; core/kmeans/join.ts), simulated
+// with plain sums.
 import type { EvaluationSet } from "../core/data/evaluations.ts";
 import { roundSchedule, simulate } from "../core/federated.ts";
 import {
   addModels,
   federatedKMeans,
   initialKMeansState,
-  joinClusters,
   type KMeansConfig,
   kmeansRouter,
+  startJoin,
 } from "../core/kmeans/federated.ts";
 import { predictKMeansBatch } from "../core/kmeans/router.ts";
 import type { BatchPrediction, Predictor, TrainingContext } from "./family.ts";
@@ -63,9 +64,6 @@ export async function kmeansNewModels(
   };
 }
 
-/** The joining organisations get this share of the router's clusters for their own data. */
-export const JOINING_CLUSTER_SHARE = 0.5;
-
 export async function kmeansNewClients(
   config: Config & { clusters: number },
   base: readonly EvaluationSet[],
@@ -78,13 +76,8 @@ export async function kmeansNewClients(
     random: context.random,
     schedule,
   });
-  const clusters = Math.max(1, Math.round(config.clusters * JOINING_CLUSTER_SHARE));
-  // Only the joining clients take part from here on.
-  const theirs = await simulate(federatedKMeans, initialKMeansState({ ...config, clusters }), joining, {
-    random: context.random,
-    schedule,
-  });
-  const joined = await simulate(federatedKMeans, joinClusters(trained, theirs), joining, {
+  // Only the joining clients take part from here on: their own clustering, then the join pass.
+  const joined = await simulate(federatedKMeans, startJoin(trained), joining, {
     random: context.random,
     schedule,
   });

@@ -89,6 +89,7 @@ export function roundsLeft(global: unknown): number {
     pass?: number;
     round?: number;
     splitting?: number[];
+    joinBase?: unknown;
     config: {
       rounds?: number;
       calibrate?: boolean;
@@ -107,13 +108,15 @@ export function roundsLeft(global: unknown): number {
   const { clusters = 1, lloydPasses = 1, powerPasses = 1 } = state.config;
   const pass = state.pass ?? 0;
   const perSplit = powerPasses + lloydPasses;
-  if (state.phase === "stats") return 1;
+  // A joining organisations' clustering ends with the pass that joins them to the router.
+  const joining = state.joinBase ? 1 : 0;
+  if (state.phase === "stats") return 1 + joining;
   if (state.phase === "power") {
     const grown = state.size + (state.splitting?.length ?? 0);
-    return powerPasses - pass + lloydPasses + splitsLeft(grown, clusters) * perSplit + 1;
+    return powerPasses - pass + lloydPasses + splitsLeft(grown, clusters) * perSplit + 1 + joining;
   }
   const here = state.size === 1 ? 1 - pass : lloydPasses - pass;
-  return Math.max(0, here) + splitsLeft(state.size, clusters) * perSplit + 1;
+  return Math.max(0, here) + splitsLeft(state.size, clusters) * perSplit + 1 + joining;
 }
 
 function phaseOf(global: unknown): string {

@@ -7,81 +7,26 @@
 // per (cluster, model) quality, cost and counts.
 import type { EvaluationSet } from "../data/evaluations.ts";
 import type { FederatedAlgorithm } from "../federated.ts";
-import type { EmbedderInfo, ModelFile } from "../model-file.ts";
+import type { ModelFile } from "../model-file.ts";
 import { normal, seededRandom } from "../random.ts";
 import { centroidsFromSums, lloydSums, nearestCentroid } from "./geometry.ts";
+import { distilledStats, finishJoiningClustering } from "./join.ts";
 import { type KMeansRouter, mergeStatsColumns, statsFromSums, statsSums } from "./router.ts";
+import type { KMeansPhase, KMeansState } from "./state.ts";
 
-export interface KMeansConfig {
-  clusters: number;
-  /** Lloyd passes at each size of the clustering (the last size gets the same). */
-  lloydPasses: number;
-  /** Power-iteration passes that find a splitting cluster's principal direction. */
-  powerPasses: number;
-  /** Stop refining a size early when the squared error improves by less than this fraction. */
-  tolerance: number;
-  /** Public seed of the split directions (not secret: it reveals nothing about any client). */
-  seed: number;
-  /** Pseudo-count for sparse (cluster, model) cells. */
-  prior: number;
-  models: string[];
-  embedder: EmbedderInfo;
-}
-
-/** Defaults chosen by measured AUC on both real data sets (docs/tuning.md). */
-export const KMEANS_DEFAULTS = {
-  clusters: 8,
-  lloydPasses: 20,
-  powerPasses: 4,
-  tolerance: 1e-4,
-  seed: 7,
-  prior: 4,
-};
-
-/**
- * "extend" is the pass after models were added to a trained router: clients send statistics for
- * the new models' columns only, and the clustering and the old statistics stay as they were.
- */
-export type KMeansPhase = "lloyd" | "power" | "stats" | "extend" | "join" | "done";
-
-export interface KMeansState {
-  config: KMeansConfig;
-  phase: KMeansPhase;
-  /** Clusters in the current clustering (grows to config.clusters). */
-  size: number;
-  /** Lloyd passes done at the current size. */
-  pass: number;
-  /** Squared error measured by the previous pass (for the early stop). */
-  lastError: number;
-  centroids: Float32Array;
-  /** During power passes: the clusters being split and their current directions (one row each). */
-  splitting?: number[];
-  directions?: Float32Array;
-  /** Present once the statistics pass is done. */
-  stats?: Float64Array;
-  /** During the extend pass: how many of config.models are new (they are the last ones). */
-  added?: number;
-  /** During the join pass: how many clusters the router had before the joining clients' ones. */
-  joinedFrom?: number;
-  /** During the join pass: pseudo-observations of the old router given to each new cluster. */
-  joinDistillation?: number;
-}
-
-export function initialKMeansState(
-  config: Partial<KMeansConfig> & Pick<KMeansConfig, "models" | "embedder">,
-): KMeansState {
-  const full: KMeansConfig = { ...KMEANS_DEFAULTS, ...config };
-  if (!Number.isInteger(full.clusters) || full.clusters < 1)
-    throw new RangeError(`clusters must be >= 1, got ${full.clusters}`);
-  return {
-    config: full,
-    phase: "lloyd",
-    size: 1,
-    pass: 0,
-    lastError: Number.POSITIVE_INFINITY,
-    centroids: new Float32Array(full.embedder.dimension),
-  };
-}
+export {
+  JOIN_DISTILLATION_WEIGHT,
+  JOINING_CLUSTER_SHARE,
+  joinClusters,
+  startJoin,
+} from "./join.ts";
+export {
+  initialKMeansState,
+  KMEANS_DEFAULTS,
+  type KMeansConfig,
+  type KMeansPhase,
+  type KMeansState,
+} from "./state.ts";
 
 /** The clusters to split next: those with the largest squared error, up to the target size. */
 function chooseSplits(state: KMeansState, lloyd: Float64Array): number[] {
@@ -234,7 +179,11 @@ export const federatedKMeans: FederatedAlgorithm<KMeansState, EvaluationSet> = {
     if (total.length !== this.contributionLength(state)) {
       throw new RangeError(`total has length ${total.length}, expected ${this.contributionLength(state)}`);
     }
-    if (state.phase === "stats") return { ...state, phase: "done", stats: Float64Array.from(total) };
+    if (state.phase === "stats") {
+      const done: KMeansState = { ...state, phase: "done", stats: Float64Array.from(total) };
+      // A joining organisations' clustering has finished: their clusters join the router.
+      return state.joinBase ? finishJoiningClustering(done) : done;
+    }
     if (state.phase === "power") return finalizePower(state, total);
     if (state.phase === "extend") {
       const added = state.added ?? 0;
@@ -299,6 +248,13 @@ export const federatedKMeans: FederatedAlgorithm<KMeansState, EvaluationSet> = {
         added: state.added ?? null,
         joinedFrom: state.joinedFrom ?? null,
         joinDistillation: state.joinDistillation ?? null,
+        joinBase: state.joinBase
+          ? {
+              clusters: state.joinBase.clusters,
+              size: state.joinBase.size,
+              distillation: state.joinBase.distillation,
+            }
+          : null,
         tolerance: config.tolerance,
         seed: config.seed,
         prior: config.prior,
@@ -307,6 +263,9 @@ export const federatedKMeans: FederatedAlgorithm<KMeansState, EvaluationSet> = {
         centroids: state.centroids,
         ...(state.directions ? { directions: state.directions } : {}),
         ...(state.stats ? { stats: state.stats } : {}),
+        ...(state.joinBase
+          ? { "join.centroids": state.joinBase.centroids, "join.stats": state.joinBase.stats }
+          : {}),
       },
     } satisfies ModelFile;
   },
@@ -337,11 +296,31 @@ export const federatedKMeans: FederatedAlgorithm<KMeansState, EvaluationSet> = {
       ...(typeof meta.added === "number" ? { added: meta.added } : {}),
       ...(typeof meta.joinedFrom === "number" ? { joinedFrom: meta.joinedFrom } : {}),
       ...(typeof meta.joinDistillation === "number" ? { joinDistillation: meta.joinDistillation } : {}),
+      ...joinBaseFromFile(file),
       ...(file.tensors.directions ? { directions: Float32Array.from(file.tensors.directions) } : {}),
       ...(stats ? { stats: Float64Array.from(stats) } : {}),
     };
   },
 };
+
+/** The trained router kept aside while joining organisations cluster, from a model file. */
+function joinBaseFromFile(file: ModelFile): { joinBase?: KMeansState["joinBase"] } {
+  const meta = (file.meta as { joinBase?: { clusters: number; size: number; distillation: number } | null })
+    .joinBase;
+  if (!meta) return {};
+  const centroids = file.tensors["join.centroids"];
+  const stats = file.tensors["join.stats"];
+  if (!centroids || !stats) throw new RangeError("kmeans router file lacks the joined router's tensors");
+  return {
+    joinBase: {
+      clusters: Number(meta.clusters),
+      size: Number(meta.size),
+      distillation: Number(meta.distillation),
+      centroids: Float32Array.from(centroids),
+      stats: Float64Array.from(stats),
+    },
+  };
+}
 
 /** Indices of the models added since the router was trained (the last `added` ones). */
 function addedColumns(state: KMeansState): number[] {
@@ -365,87 +344,6 @@ export function addModels(state: KMeansState, models: readonly string[]): KMeans
     config: { ...state.config, models: [...state.config.models, ...models] },
     phase: "extend",
     added: models.length,
-  };
-}
-
-/** Statistics sums over `from` clusters laid out for `to` clusters (the new ones empty). */
-function widenClusters(stats: Float64Array, from: number, to: number, models: number): Float64Array {
-  const wide = new Float64Array(3 * to * models);
-  for (let part = 0; part < 3; part++) {
-    wide.set(stats.subarray(part * from * models, (part + 1) * from * models), part * to * models);
-  }
-  return wide;
-}
-
-/**
- * Default pseudo-observations of the old router given to each joining cluster: none. The
- * federation's knowledge is kept without them (its clusters and statistics stay; a new cluster's
- * thin cells shrink towards the federation-wide means through the router's prior), and seeding
- * new clusters from their nearest old cluster, whose queries come from other tasks, cost the
- * joining organisations AUC at every weight measured (RouterBench new-clients, seeds 1-3, mean
- * over the new organisations: 0.810 at 0, 0.779 at 1, 0.780 at 2 and 4, 0.768 at 8; the base
- * organisations 0.763 to 0.766 throughout). docs/personalisation.md has the table.
- */
-export const JOIN_DISTILLATION_WEIGHT = 0;
-
-/**
- * The router's statistics widened to the joined clusters. Each new cluster starts with
- * `joinDistillation` pseudo-observations of what the old router predicts at its centroid (its
- * nearest old cluster's means), the K-means counterpart of distilling from the frozen base
- * model: the joining clients' own evaluations then refine that knowledge.
- */
-function distilledStats(state: KMeansState): Float64Array {
-  const from = state.joinedFrom ?? state.size;
-  const m = state.config.models.length;
-  const d = state.config.embedder.dimension;
-  const stats = widenClusters(state.stats!, from, state.size, m);
-  const oldCells = from * m;
-  const cells = state.size * m;
-  for (let k = from; k < state.size; k++) {
-    const { cluster } = nearestCentroid(state.centroids, k, state.centroids, from, d);
-    for (let j = 0; j < m; j++) {
-      const count = state.stats![cluster * m + j]!;
-      if (!(count > 0)) continue;
-      const w = state.joinDistillation ?? JOIN_DISTILLATION_WEIGHT;
-      if (!(w > 0)) continue;
-      stats[k * m + j]! += w;
-      stats[cells + k * m + j]! += (w * state.stats![oldCells + cluster * m + j]!) / count;
-      stats[2 * cells + k * m + j]! += (w * state.stats![2 * oldCells + cluster * m + j]!) / count;
-    }
-  }
-  return stats;
-}
-
-/**
- * New organisations join a trained router: the clusters learned from their data alone
- * (`joining`, a finished state over the same models) are appended to the router's, and one
- * "join" pass in which only the joining clients take part adds their statistics. What the
- * federation knew, its clusters and statistics, is kept as it was.
- */
-export function joinClusters(
-  state: KMeansState,
-  joining: KMeansState,
-  options: { distillation?: number } = {},
-): KMeansState {
-  const distillation = options.distillation ?? JOIN_DISTILLATION_WEIGHT;
-  if (!(distillation >= 0 && Number.isFinite(distillation)))
-    throw new RangeError(`distillation must be a non-negative number, got ${distillation}`);
-  if (state.phase !== "done" || !state.stats) throw new RangeError("clients can join a trained router only");
-  if (joining.config.models.join("\u0000") !== state.config.models.join("\u0000")) {
-    throw new RangeError("the joining clustering has other models than the router");
-  }
-  const d = state.config.embedder.dimension;
-  const centroids = new Float32Array((state.size + joining.size) * d);
-  centroids.set(state.centroids.subarray(0, state.size * d));
-  centroids.set(joining.centroids.subarray(0, joining.size * d), state.size * d);
-  return {
-    ...state,
-    config: { ...state.config, clusters: state.size + joining.size },
-    centroids,
-    size: state.size + joining.size,
-    phase: "join",
-    joinedFrom: state.size,
-    joinDistillation: distillation,
   };
 }
 

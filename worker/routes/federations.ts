@@ -96,7 +96,7 @@ federations.openapi(
     path: "/federations/{federationId}/growth",
     tags: ["federations"],
     summary:
-      "Grow a trained federation: add LLMs (the next rounds learn only them) or let new organisations join (MLP: the next rounds are theirs, with distillation; open them with those clients as the cohort). The grown state is published as the next version.",
+      "Grow a trained federation: add LLMs (the next rounds learn only them) or let new organisations join (the next rounds are theirs: open them with those clients as the cohort). The grown state is published as the next version.",
     security: bearerSecurity,
     middleware: [limit(16 * KiB), owner] as const,
     request: { params: federationParamsSchema, ...jsonBody(growthSchema) },

@@ -8,7 +8,10 @@ import {
   addModels,
   federatedKMeans,
   initialKMeansState,
+  JOINING_CLUSTER_SHARE,
   joinClusters,
+  type KMeansState,
+  startJoin,
 } from "../../../core/kmeans/federated.ts";
 import { statsFromSums } from "../../../core/kmeans/router.ts";
 import { seededRandom } from "../../../core/random.ts";
@@ -88,5 +91,39 @@ describe("growing a K-means router", () => {
     const own = statsFromSums(plain.stats!, 5, 4);
     for (let cell = 12; cell < 20; cell++) expect(own.count[cell]).toBe(now.count[cell]! - 8);
     expect(() => joinClusters(base, theirs, { distillation: -1 })).toThrow(RangeError);
+  });
+
+  it("runs the joining organisations' clustering and the join as one sequence of passes, resumable from any published file", async () => {
+    const config = { models: ["a", "b", "c", "d"], embedder, clusters: 4 };
+    const base = await simulate(federatedKMeans, initialKMeansState(config), await sets(4, 3, 5), options);
+    const joiningData = await sets(4, 2, 9);
+    // The two steps the harness used to take: their own clustering, then joinClusters.
+    const theirs = await simulate(
+      federatedKMeans,
+      initialKMeansState({ ...config, clusters: Math.round(4 * JOINING_CLUSTER_SHARE) }),
+      joiningData,
+      options,
+    );
+    const twoSteps = await simulate(federatedKMeans, joinClusters(base, theirs), joiningData, options);
+    // One sequence, every state passing through its model file as it would over the edge.
+    let state: KMeansState = startJoin(base);
+    let passes = 0;
+    while (!federatedKMeans.done(state)) {
+      state = federatedKMeans.fromModelFile(federatedKMeans.toModelFile(state));
+      expect(state.joinBase === undefined).toBe(state.phase === "join");
+      const total = new Float64Array(federatedKMeans.contributionLength(state));
+      for (const set of joiningData) {
+        const part = await federatedKMeans.contribute(state, set, seededRandom(0));
+        for (let i = 0; i < total.length; i++) total[i]! += part[i]!;
+      }
+      state = federatedKMeans.finalize(state, total);
+      passes++;
+    }
+    expect(passes).toBeGreaterThan(2);
+    expect(state.size).toBe(base.size + theirs.size);
+    expect([...state.centroids]).toEqual([...twoSteps.centroids]);
+    expect([...state.stats!]).toEqual([...twoSteps.stats!]);
+    expect([...state.centroids.subarray(0, base.size * 32)]).toEqual([...base.centroids]);
+    expect(() => startJoin(initialKMeansState(config))).toThrow(/trained router/);
   });
 });

@@ -1,11 +1,13 @@
 // End to end: a trained federation grows over the edge. SDK clients train an MLP router, the
 // owner adds an LLM (the next rounds learn only its head: the trunk and the old heads keep their
 // bytes) and then lets three new organisations join (rounds whose cohort is only them, with
-// distillation); a K-means federation adds an LLM through its statistics pass. The owner's
+// distillation); a K-means federation adds an LLM through its statistics pass and takes in new
+// organisations, which cluster their own data first. The owner's
 // mistakes get the API's error envelope.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient, type FedrouterClient } from "../../../client-sdk/src/index.ts";
 import { roundSchedule } from "../../../core/federated.ts";
+import { federatedKMeans } from "../../../core/kmeans/federated.ts";
 import type { MlpState } from "../../../core/mlp/federated.ts";
 import { mlpFromModelFile, mlpShape } from "../../../core/mlp/index.ts";
 import { headRanges, parameterLayout, slotOf } from "../../../core/mlp/layout.ts";
@@ -55,7 +57,7 @@ async function trainToTheEnd(
 ): Promise<RoundSummary[]> {
   const rounds: RoundSummary[] = [];
   const schedule = roundSchedule(SEED);
-  for (let pass = 0; pass < 10; pass++) {
+  for (let pass = 0; pass < 30; pass++) {
     const path = `/v1/federations/${federationId}/rounds`;
     let opened: RoundSummary;
     try {
@@ -71,7 +73,7 @@ async function trainToTheEnd(
     );
     rounds.push(opened);
   }
-  throw new Error("training did not finish within 10 rounds");
+  throw new Error("training did not finish within 30 rounds");
 }
 
 /** Records the new model's evaluations on every third query (quality alternating, 0.002 USD). */
@@ -87,6 +89,40 @@ async function evaluateNewModel(client: FedrouterClient, org: Organisation): Pro
     recorded++;
   }
   return recorded;
+}
+
+/** Enrols organisations into a running federation as SDK clients holding their evaluations. */
+async function enrolJoining(
+  owner: EdgeClient,
+  token: string,
+  federationId: string,
+  orgs: Organisation[],
+): Promise<{ clientId: string; sdk: FedrouterClient }[]> {
+  const joining: { clientId: string; sdk: FedrouterClient }[] = [];
+  for (const org of orgs) {
+    const enrolment = await owner.request<ClientEnrolment>(
+      "POST",
+      `/v1/federations/${federationId}/clients`,
+      token,
+      {},
+    );
+    const sdk = createClient({
+      edgeUrl: edge.origin,
+      federationId,
+      token: enrolment.token,
+      pollIntervalMs: 50,
+    });
+    const m = org.benchmark.models.length;
+    for (let q = 0; q < org.benchmark.ids.length; q++)
+      await sdk.record({
+        query: org.benchmark.prompts[q]!,
+        model: org.benchmark.models[q % m]!,
+        quality: org.benchmark.quality[q * m + (q % m)]!,
+        cost: org.benchmark.cost[q * m + (q % m)]!,
+      });
+    joining.push({ clientId: enrolment.client.id, sdk });
+  }
+  return joining;
 }
 
 const tensor = (state: MlpState, name: Parameters<typeof slotOf>[1]) => {
@@ -176,30 +212,7 @@ describe("growing a federation over the edge", () => {
     expect(decision.version).toBe(grown.latestVersion + 2);
 
     // Three organisations join: enrolled, holding their evaluations, and the only cohort.
-    const joining: { clientId: string; sdk: FedrouterClient }[] = [];
-    for (const org of orgs.slice(3)) {
-      const enrolment = await owner.request<ClientEnrolment>(
-        "POST",
-        `/v1/federations/${federationId}/clients`,
-        token,
-        {},
-      );
-      const sdk = createClient({
-        edgeUrl: edge.origin,
-        federationId,
-        token: enrolment.token,
-        pollIntervalMs: 50,
-      });
-      const m = org.benchmark.models.length;
-      for (let q = 0; q < org.benchmark.ids.length; q++)
-        await sdk.record({
-          query: org.benchmark.prompts[q]!,
-          model: org.benchmark.models[q % m]!,
-          quality: org.benchmark.quality[q * m + (q % m)]!,
-          cost: org.benchmark.cost[q * m + (q % m)]!,
-        });
-      joining.push({ clientId: enrolment.client.id, sdk });
-    }
+    const joining = await enrolJoining(owner, token, federationId, orgs.slice(3));
     await owner.request<Federation>("POST", `/v1/federations/${federationId}/growth`, token, {
       kind: "join-clients",
     });
@@ -213,40 +226,57 @@ describe("growing a federation over the edge", () => {
     expect(joined.params).not.toEqual(added.params);
   }, 300_000);
 
-  it("adds an LLM to a trained K-means router; joining rounds are not offered for K-means", async () => {
+  it("adds an LLM to a trained K-means router, then lets new organisations cluster their data and join", async () => {
     const owner = new EdgeClient(edge.origin);
-    const orgs = await organisations(3, 24, SEED + 1);
+    const orgs = await organisations(6, 24, SEED + 1);
+    const base = orgs.slice(0, 3);
     const config = federation(orgs[0]!.benchmark, {
-      router: { kind: "kmeans", hyperparameters: { clusters: 1 } },
+      router: { kind: "kmeans", hyperparameters: { clusters: 2 } },
     });
-    const setUp = await enrolSdkClients(owner, OPERATOR, config, orgs);
+    const setUp = await enrolSdkClients(owner, OPERATOR, config, base);
     const { owner: token, federationId } = setUp;
     const members = setUp.clients.map((c, i) => ({ clientId: c.clientId, sdk: setUp.sdk[i]! }));
     await trainToTheEnd(owner, token, federationId, members);
-    await expect(
-      owner.request("POST", `/v1/federations/${federationId}/growth`, token, { kind: "join-clients" }),
-    ).rejects.toThrow(/422.*"invalid_config"/);
-    const trained = await members[1]!.sdk.sync();
+    const held = await members[1]!.sdk.sync();
     const grown = await owner.request<Federation>("POST", `/v1/federations/${federationId}/growth`, token, {
       kind: "add-models",
       models: [NEW_MODEL],
     });
     // Until the new statistics are in, clients keep routing with the trained version.
     expect(await members[1]!.sdk.sync()).toEqual({
-      version: trained.version,
+      version: held.version,
       changed: false,
       pending: grown.latestVersion,
     });
-    expect((await members[1]!.sdk.route(orgs[1]!.benchmark.prompts[0]!)).version).toBe(trained.version);
-    for (const [i, org] of orgs.entries()) await evaluateNewModel(members[i]!.sdk, org);
+    expect((await members[1]!.sdk.route(base[1]!.benchmark.prompts[0]!)).version).toBe(held.version);
+    for (const [i, org] of base.entries()) await evaluateNewModel(members[i]!.sdk, org);
     expect((await trainToTheEnd(owner, token, federationId, members)).length).toBe(1);
-    const file = await latestFile(owner, token, federationId);
-    expect(file.models).toContain(NEW_MODEL.id);
-    expect((file.meta as { phase: string }).phase).toBe("done");
+    const added = federatedKMeans.fromModelFile(await latestFile(owner, token, federationId));
+    expect(added.config.models).toContain(NEW_MODEL.id);
+    expect(added.phase).toBe("done");
     expect((await members[1]!.sdk.sync()).changed).toBe(true);
-    const decision = await members[1]!.sdk.route(orgs[1]!.benchmark.prompts[0]!);
-    const added = decision.predictions.find((p) => p.model === NEW_MODEL.id)!;
-    expect(added.eligible).toBe(true);
-    expect(added.quality).toBeGreaterThan(0);
+    const decision = await members[1]!.sdk.route(base[1]!.benchmark.prompts[0]!);
+    const predicted = decision.predictions.find((p) => p.model === NEW_MODEL.id)!;
+    expect(predicted.eligible).toBe(true);
+    expect(predicted.quality).toBeGreaterThan(0);
+
+    // Three organisations join: they cluster their own data (one cluster, half the router's
+    // two), their cluster is appended and one pass adds their statistics.
+    const joining = await enrolJoining(owner, token, federationId, orgs.slice(3));
+    await owner.request<Federation>("POST", `/v1/federations/${federationId}/growth`, token, {
+      kind: "join-clients",
+    });
+    const cohort = joining.map((j) => j.clientId);
+    const rounds = await trainToTheEnd(owner, token, federationId, [...members, ...joining], cohort);
+    for (const round of rounds) expect([...round.cohort].sort()).toEqual([...cohort].sort());
+    const joined = federatedKMeans.fromModelFile(await latestFile(owner, token, federationId));
+    expect(joined.phase).toBe("done");
+    expect(joined.size).toBe(added.size + 1);
+    const d = config.embedder.dimension;
+    expect([...joined.centroids.subarray(0, added.size * d)]).toEqual([...added.centroids]);
+    expect((await members[0]!.sdk.sync()).changed).toBe(true);
+    expect((await members[0]!.sdk.route(base[0]!.benchmark.prompts[1]!)).version).toBe(
+      (await members[0]!.sdk.sync()).version,
+    );
   }, 180_000);
 });
