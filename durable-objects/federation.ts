@@ -120,15 +120,9 @@ export class Federation extends DurableObject<Env> {
         currentRound: null,
       };
       const bytes = encodeModelFile(initial);
-      await this.env.MODELS.put(modelKey(id, 0), bytes);
-      const sha256 = await sha256Hex(bytes);
+      const sha256 = await this.putModel(id, 0, bytes);
       this.ctx.storage.transactionSync(() => {
-        this.ctx.storage.sql.exec(
-          "INSERT INTO versions (version, sha256, bytes, created_at, round) VALUES (0, ?, ?, ?, NULL)",
-          sha256,
-          bytes.length,
-          record.createdAt,
-        );
+        this.insertVersion(0, sha256, bytes.length, null, record.createdAt);
         this.saveRecord(record);
       });
       return success(this.describeRecord(record));
@@ -304,17 +298,10 @@ export class Federation extends DurableObject<Env> {
       if (!grown.ok) return grown;
       const bytes = encodeModelFile(grown.value.file);
       const version = record.latestVersion + 1;
-      await this.env.MODELS.put(modelKey(record.id, version), bytes);
-      const sha256 = await sha256Hex(bytes);
+      const sha256 = await this.putModel(record.id, version, bytes);
       const next: StoredFederation = { ...record, config: grown.value.config, latestVersion: version };
       this.ctx.storage.transactionSync(() => {
-        this.ctx.storage.sql.exec(
-          "INSERT INTO versions (version, sha256, bytes, created_at, round) VALUES (?, ?, ?, ?, NULL)",
-          version,
-          sha256,
-          bytes.length,
-          new Date().toISOString(),
-        );
+        this.insertVersion(version, sha256, bytes.length, null);
         this.saveRecord(next);
       });
       return success(this.describeRecord(next));
@@ -446,8 +433,7 @@ export class Federation extends DurableObject<Env> {
         return failure("internal", `finalize failed: ${(error as Error).message}`);
       }
       const version = record.latestVersion + 1;
-      await this.env.MODELS.put(modelKey(record.id, version), bytes);
-      const sha256 = await sha256Hex(bytes);
+      const sha256 = await this.putModel(record.id, version, bytes);
       this.movePointer(
         { ...summary, outcome: { kind: "published", version } },
         version,
@@ -457,6 +443,33 @@ export class Federation extends DurableObject<Env> {
       );
       return success({ version });
     });
+  }
+
+  /**
+   * Writes a version's bytes under its immutable KV key, before any pointer names it; returns
+   * their SHA-256.
+   */
+  private async putModel(federationId: string, version: number, bytes: Uint8Array): Promise<string> {
+    await this.env.MODELS.put(modelKey(federationId, version), bytes);
+    return sha256Hex(bytes);
+  }
+
+  /** A published version's row (inside the caller's transaction); round null: no round made it. */
+  private insertVersion(
+    version: number,
+    sha256: string,
+    size: number,
+    round: number | null,
+    createdAt = new Date().toISOString(),
+  ): void {
+    this.ctx.storage.sql.exec(
+      "INSERT INTO versions (version, sha256, bytes, created_at, round) VALUES (?, ?, ?, ?, ?)",
+      version,
+      sha256,
+      size,
+      createdAt,
+      round,
+    );
   }
 
   /** The pointer move: one transaction records the version, the round's outcome, usage and the pointer. */
@@ -469,14 +482,7 @@ export class Federation extends DurableObject<Env> {
   ): void {
     const record = this.record!;
     this.ctx.storage.transactionSync(() => {
-      this.ctx.storage.sql.exec(
-        "INSERT INTO versions (version, sha256, bytes, created_at, round) VALUES (?, ?, ?, ?, ?)",
-        version,
-        sha256,
-        size,
-        new Date().toISOString(),
-        summary.round,
-      );
+      this.insertVersion(version, sha256, size, summary.round);
       this.storeRound(summary);
       this.addUsage({ roundsRun: 1, updatesAggregated: usage.updates, bytesIngested: usage.bytes });
       this.saveRecord({ ...record, latestVersion: version, currentRound: null });
