@@ -1,7 +1,8 @@
 // The SDK in headless Chromium: bundled for the browser (client-sdk/scripts/bundle.ts), served
 // from one 127.0.0.1 origin, it fetches the federation's model from the edge on another (so CORS
 // is exercised), routes a query on onnxruntime-web's WASM and in plain JavaScript, and keeps an
-// evaluation in IndexedDB. Three Node SDK clients train the model first, over secure rounds.
+// evaluation in IndexedDB, and routes in personalised mode with a local MLP it trains itself. Three
+// Node SDK clients train the model first, over secure rounds.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
@@ -76,7 +77,23 @@ const PAGE_SCRIPT = `async (args) => {
   const stored = await wasm.store.all();
   let refused = null;
   try { sdk.createClient({ ...options, token: "frc.bad" }); } catch (error) { refused = error.code; }
-  return { first, again, decision, jsDecision, stored: stored.map((e) => e.query), refused };
+  // Personalised routing: a local MLP trained here, on onnxruntime-web, from the page's own records.
+  let built = null;
+  const adaptive = sdk.adaptivePersonaliser();
+  const personal = sdk.createClient({
+    ...options,
+    inference: "onnxruntime",
+    backend: "wasm",
+    wasmPaths: args.ortPath,
+    store: new sdk.MemoryStore(),
+    personaliser: { personalise: async (global, context) => (built = await adaptive.personalise(global, context)) },
+  });
+  const models = decision.predictions.map((p) => p.model);
+  for (let i = 0; i < 12; i++)
+    await personal.record({ query: args.query + " " + i, model: models[0], quality: i % 3 === 0 ? 0 : 1, cost: 0.001 });
+  const personalised = await personal.route(args.query, { lambda: args.lambda, mode: "personalised" });
+  const mixture = { quality: [...built.mixture.quality], evaluations: built.evaluations };
+  return { first, again, decision, jsDecision, stored: stored.map((e) => e.query), refused, personalised, mixture };
 }`;
 
 describe("the SDK in a browser", () => {
@@ -151,6 +168,8 @@ describe("the SDK in a browser", () => {
       jsDecision: RouteDecision;
       stored: string[];
       refused: string | null;
+      personalised: RouteDecision;
+      mixture: { quality: number[]; evaluations: number };
     };
     expect(result.first).toEqual({ version: 2, changed: true });
     expect(result.again).toEqual({ version: 2, changed: false });
@@ -164,6 +183,14 @@ describe("the SDK in a browser", () => {
       });
     }
     expect(result.stored).toEqual([query]);
+    // The personalised mode mixes in the page's own router: the judged model's weight is the
+    // inverse-error one, the others 0.5, and the predictions move off the federation's.
+    expect(result.mixture.evaluations).toBe(12);
+    expect(result.mixture.quality[0]).toBeGreaterThan(0);
+    expect(result.mixture.quality[0]).toBeLessThan(1);
+    expect(result.mixture.quality.slice(1).every((w) => w === 0.5)).toBe(true);
+    expect(result.personalised.version).toBe(2);
+    expect(result.personalised.predictions[0]!.quality).not.toBeCloseTo(inNode.predictions[0]!.quality, 4);
     expect(result.refused).toBe("bad_argument");
     expect(problems).toEqual([]);
     expect([...origins].sort()).toEqual([edge.origin, page.origin].sort());
