@@ -4,6 +4,7 @@
 // FedRouterError synchronously, before any I/O); everything else fails with a coded error.
 import type { Embedder } from "../../core/embedder/embedder.ts";
 import { hashingEmbedderFromId } from "../../core/embedder/hashing.ts";
+import { modelsBeingAdded } from "../../core/growth-info.ts";
 import type { LocalTrainer } from "../../core/mlp/local-training.ts";
 import type { EmbedderInfo, ModelFile } from "../../core/model-file.ts";
 import type { EvaluationReport, VersionEvaluation } from "../../core/wire/models.ts";
@@ -100,6 +101,21 @@ export class FedrouterClient {
    */
   sync(): Promise<SyncResult> {
     return this.#models.sync();
+  }
+
+  /**
+   * The LLMs to evaluate on this query besides the one the app uses: while the federation learns
+   * models just added to it (the latest version the last sync() saw), all of them on a share of
+   * queries (`newModelShare`, default 0.1, drawn with crypto.getRandomValues), otherwise none.
+   * Record those evaluations with record() like any other.
+   */
+  newModelsToEvaluate(): string[] {
+    const latest = this.#models.pending ?? this.#models.current;
+    if (!latest) return [];
+    const added = modelsBeingAdded(latest.file);
+    if (added.length === 0) return [];
+    const draw = crypto.getRandomValues(new Uint32Array(1))[0]! / 2 ** 32;
+    return draw < this.#options.newModelShare ? added : [];
   }
 
   /**

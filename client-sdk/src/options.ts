@@ -42,6 +42,11 @@ export interface ClientOptions {
   pollIntervalMs?: number;
   /** Builds the personalised router for route(..., { mode: "personalised" }). Default: none. */
   personaliser?: Personaliser;
+  /**
+   * Share of queries on which newModelsToEvaluate() asks for the LLMs the federation is learning
+   * after they were added to it. Default 0.1.
+   */
+  newModelShare?: number;
 }
 
 /** The defaults of the optional client options (see ClientOptions). */
@@ -51,6 +56,7 @@ export const CLIENT_DEFAULTS = {
   threads: 1,
   retry: DEFAULT_RETRY,
   pollIntervalMs: 1000,
+  newModelShare: 0.1,
 } as const;
 
 export interface ResolvedOptions {
@@ -68,6 +74,7 @@ export interface ResolvedOptions {
   retry: RetryPolicy;
   pollIntervalMs: number;
   personaliser: Personaliser | undefined;
+  newModelShare: number;
 }
 
 const OPTION_KEYS = new Set([
@@ -84,6 +91,7 @@ const OPTION_KEYS = new Set([
   "retry",
   "pollIntervalMs",
   "personaliser",
+  "newModelShare",
 ]);
 
 const isFunction = (value: unknown): boolean => typeof value === "function";
@@ -178,6 +186,11 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     o.personaliser === undefined || isFunction(o.personaliser?.personalise),
     "personaliser must have a personalise function",
   );
+  const newModelShare = o.newModelShare ?? CLIENT_DEFAULTS.newModelShare;
+  requireArgument(
+    Number.isFinite(newModelShare) && newModelShare >= 0 && newModelShare <= 1,
+    `newModelShare must be a number in [0, 1], got ${newModelShare}`,
+  );
   return {
     edgeUrl,
     federationId: o.federationId,
@@ -193,5 +206,6 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     retry: checkRetry(o.retry),
     pollIntervalMs,
     personaliser: o.personaliser,
+    newModelShare,
   };
 }

@@ -54,7 +54,7 @@ export class ModelSync {
   /** One download at a time: concurrent sync() calls share it. */
   #inFlight: Promise<SyncResult> | undefined;
   /** The newer version last found unable to route, so an unchanged pointer is not downloaded again. */
-  #pending: { version: number; sha256: string } | undefined;
+  #pending: LoadedModel | undefined;
 
   constructor(edge: EdgeApi) {
     this.#edge = edge;
@@ -62,6 +62,11 @@ export class ModelSync {
 
   get current(): LoadedModel | undefined {
     return this.#current;
+  }
+
+  /** The newer version the last sync found unable to route yet (held back), if any. */
+  get pending(): LoadedModel | undefined {
+    return this.#pending;
   }
 
   sync(): Promise<SyncResult> {
@@ -74,14 +79,17 @@ export class ModelSync {
   async #sync(): Promise<SyncResult> {
     const held = this.#current;
     const pointer = await this.#edge.latest(held?.sha256);
-    if (pointer === "unchanged" || (held && pointer.sha256 === held.sha256))
+    if (pointer === "unchanged" || (held && pointer.sha256 === held.sha256)) {
+      // The latest is what is held: nothing newer is pending any more.
+      this.#pending = undefined;
       return { version: held!.version, changed: false };
+    }
     if (held && this.#pending?.sha256 === pointer.sha256)
       return { version: held.version, changed: false, pending: pointer.version };
     const bytes = await this.#edge.modelBytes(pointer.version, pointer.sha256);
     const file = decodeVerified(bytes, pointer.version);
     if (held && !routable(file) && routable(held.file)) {
-      this.#pending = { version: pointer.version, sha256: pointer.sha256 };
+      this.#pending = { version: pointer.version, sha256: pointer.sha256, round: pointer.round, file };
       return { version: held.version, changed: false, pending: pointer.version };
     }
     this.#pending = undefined;
