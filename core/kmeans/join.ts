@@ -10,7 +10,7 @@ import { initialKMeansState, type KMeansState } from "./state.ts";
 export const JOINING_CLUSTER_SHARE = 0.5;
 
 /** Statistics sums over `from` clusters laid out for `to` clusters (the new ones empty). */
-export function widenClusters(stats: Float64Array, from: number, to: number, models: number): Float64Array {
+function widenClusters(stats: Float64Array, from: number, to: number, models: number): Float64Array {
   const wide = new Float64Array(3 * to * models);
   for (let part = 0; part < 3; part++) {
     wide.set(stats.subarray(part * from * models, (part + 1) * from * models), part * to * models);
