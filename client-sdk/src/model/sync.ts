@@ -25,6 +25,13 @@ export interface SyncResult {
   pending?: number;
 }
 
+/**
+ * How many versions before an unroutable latest a client holding none looks through: a grown
+ * federation's last final version is a few rounds back; a federation in its first training has
+ * none, and the client then takes the latest as it is.
+ */
+const MAX_LOOKBACK = 12;
+
 /** Whether a model file can route queries (a K-means router between passes cannot). */
 function routable(file: ModelFile): boolean {
   try {
@@ -88,13 +95,40 @@ export class ModelSync {
       return { version: held.version, changed: false, pending: pointer.version };
     const bytes = await this.#edge.modelBytes(pointer.version, pointer.sha256);
     const file = decodeVerified(bytes, pointer.version);
-    if (held && !routable(file) && routable(held.file)) {
-      this.#pending = { version: pointer.version, sha256: pointer.sha256, round: pointer.round, file };
-      return { version: held.version, changed: false, pending: pointer.version };
+    const latest: LoadedModel = {
+      version: pointer.version,
+      sha256: pointer.sha256,
+      round: pointer.round,
+      file,
+    };
+    if (!routable(file)) {
+      // Hold back a version that cannot route yet while a routable one is held, or, for a client
+      // holding none, found among the few versions before it (a federation learning new models).
+      const fallback =
+        held && routable(held.file) ? held : held ? undefined : await this.#lastRoutable(latest);
+      if (fallback) {
+        this.#pending = latest;
+        const changed = fallback !== held;
+        this.#current = fallback;
+        return { version: fallback.version, changed, pending: latest.version };
+      }
     }
     this.#pending = undefined;
-    this.#current = { version: pointer.version, sha256: pointer.sha256, round: pointer.round, file };
-    return { version: pointer.version, changed: true };
+    this.#current = latest;
+    return { version: latest.version, changed: true };
+  }
+
+  /** The newest routable version among the MAX_LOOKBACK before `latest`, if any. */
+  async #lastRoutable(latest: LoadedModel): Promise<LoadedModel | undefined> {
+    const earlier = (await this.#edge.versions())
+      .filter((v) => v.version < latest.version)
+      .sort((a, b) => b.version - a.version)
+      .slice(0, MAX_LOOKBACK);
+    for (const v of earlier) {
+      const file = decodeVerified(await this.#edge.modelBytes(v.version, v.sha256), v.version);
+      if (routable(file)) return { version: v.version, sha256: v.sha256, round: v.round, file };
+    }
+    return undefined;
   }
 
   /**

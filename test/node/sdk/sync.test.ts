@@ -85,10 +85,16 @@ describe("sync", () => {
     expect(edge.count("GET", /\/models\/\d+$/)).toBe(downloads);
     await edge.publish(await kmeansFile(data, 3), 2);
     expect(await c.sync()).toEqual({ version: 2, changed: true });
-    // With nothing routable held, the latest version is taken whatever it is.
+    // A client holding nothing takes the newest routable version among the recent ones.
     const fresh = client(edge);
     await edge.publish(untrainedKMeansFile(data), 3);
-    expect(await fresh.sync()).toEqual({ version: 3, changed: true });
+    expect(await fresh.sync()).toEqual({ version: 2, changed: true, pending: 3 });
+    expect((await fresh.route("explain how to sort a list")).version).toBe(2);
+    // With no routable version at all (a federation in its first training), it takes the latest.
+    const first = new FakeEdge();
+    await first.publish(untrainedKMeansFile(data));
+    await first.publish(untrainedKMeansFile(data), 1);
+    expect(await client(first).sync()).toEqual({ version: 1, changed: true });
   });
 
   it("refuses bytes whose SHA-256 differs from the edge's and keeps routing with the previous version", async () => {
