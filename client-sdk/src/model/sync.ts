@@ -104,8 +104,9 @@ export class ModelSync {
     if (!routable(file)) {
       // Hold back a version that cannot route yet while a routable one is held, or, for a client
       // holding none, found among the few versions before it (a federation learning new models).
-      const fallback =
-        held && routable(held.file) ? held : held ? undefined : await this.#lastRoutable(latest);
+      let fallback: LoadedModel | undefined;
+      if (!held) fallback = await this.#lastRoutable(latest);
+      else if (routable(held.file)) fallback = held;
       if (fallback) {
         this.#pending = latest;
         const changed = fallback !== held;
