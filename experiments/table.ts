@@ -11,26 +11,35 @@ function render(rows: string[][]): string {
   );
 }
 
-const f = (v: number | undefined) => (v === undefined ? "" : v.toFixed(3));
+/** An AUC as tables show it (three decimals; blank when absent). */
+export const f = (v: number | undefined): string => (v === undefined || Number.isNaN(v) ? "" : v.toFixed(3));
+
+/** A difference of AUCs, with its sign. */
+const signed = (v: number): string => `${v >= 0 ? "+" : ""}${v.toFixed(3)}`;
+
+/**
+ * One client's row: id, train and test sizes, its local, federated and centralized AUCs, the
+ * `extra` AUCs of its ownTest, and federated - local.
+ */
+export function clientCells(c: ExperimentResult["clients"][number], extra: readonly string[] = []): string[] {
+  return [
+    String(c.id),
+    String(c.nTrain),
+    String(c.nTest),
+    f(c.ownTest.local),
+    f(c.ownTest.federated),
+    f(c.ownTest.centralized),
+    ...extra.map((k) => f(c.ownTest[k])),
+    signed(c.ownTest.federated - c.ownTest.local),
+  ];
+}
 
 export function clientTable(result: ExperimentResult): string {
   const extra = Object.keys(result.clients[0]?.ownTest ?? {}).filter(
     (k) => !["local", "federated", "centralized"].includes(k),
   );
-  const rows = [["client", "train", "test", "local", "federated", "centralized", ...extra, "fed - local"]];
-  for (const c of result.clients) {
-    rows.push([
-      String(c.id),
-      String(c.nTrain),
-      String(c.nTest),
-      f(c.ownTest.local),
-      f(c.ownTest.federated),
-      f(c.ownTest.centralized),
-      ...extra.map((k) => f(c.ownTest[k])),
-      (c.ownTest.federated - c.ownTest.local >= 0 ? "+" : "") + f(c.ownTest.federated - c.ownTest.local),
-    ]);
-  }
-  return render(rows);
+  const head = ["client", "train", "test", "local", "federated", "centralized", ...extra, "fed - local"];
+  return render([head, ...result.clients.map((c) => clientCells(c, extra))]);
 }
 
 export function globalTable(result: ExperimentResult): string {

@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import type { ExperimentResult } from "../experiments/harness.ts";
+import { clientCells, f } from "../experiments/table.ts";
 import type { RoundRecord } from "./rounds.ts";
 
 export interface RouterReport {
@@ -45,9 +46,6 @@ const scriptJson = (value: unknown): string =>
     .replace(/</g, "\\u003c")
     .replace(/\u2028|\u2029/g, " ");
 
-const f = (v: number | undefined): string => (v === undefined || Number.isNaN(v) ? "" : v.toFixed(3));
-const signed = (v: number): string => `${v >= 0 ? "+" : ""}${v.toFixed(3)}`;
-
 function table(head: string[], rows: string[][], className = ""): string {
   const th = head.map((h) => `<th>${escapeHtml(h)}</th>`).join("");
   const body = rows.map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join("")}</tr>`).join("\n");
@@ -55,15 +53,7 @@ function table(head: string[], rows: string[][], className = ""): string {
 }
 
 function organisationTable(result: ExperimentResult): string {
-  const rows = result.clients.map((c) => [
-    String(c.id),
-    String(c.nTrain),
-    String(c.nTest),
-    f(c.ownTest.local),
-    f(c.ownTest.federated),
-    f(c.ownTest.centralized),
-    signed(c.ownTest.federated - c.ownTest.local),
-  ]);
+  const rows = result.clients.map((c) => clientCells(c));
   return table(
     ["organisation", "train", "test", "local", "federated (edge)", "centralized", "fed − local"],
     rows,

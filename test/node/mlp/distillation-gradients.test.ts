@@ -12,6 +12,11 @@ const shape = { dimension: 5, hidden: 7, modelCount: 3 };
 const layout = parameterLayout(shape);
 const WEIGHT = 1;
 
+/** The teacher's own forward pass over a batch (no dropout): a student equal to it. */
+function teacherForward(batch: { features: Float32Array; rows: number }, teacherParams: Float32Array) {
+  return referenceForward(layout, Float64Array.from(teacherParams), batch.features, batch.rows, null);
+}
+
 /** A batch of 6 real rows and 2 padding rows, with a teacher's targets for the real ones. */
 function distillationBatch(seed: number) {
   const random = seededRandom(seed);
@@ -63,13 +68,7 @@ describe("the distillation term", () => {
 
   it("is zero for a student equal to its teacher and ignores padding rows", () => {
     const { batch, teacherParams } = distillationBatch(4);
-    const cache = referenceForward(
-      layout,
-      Float64Array.from(teacherParams),
-      batch.features,
-      batch.rows,
-      null,
-    );
+    const cache = teacherForward(batch, teacherParams);
     const { loss, dQualityLogit } = distillationLoss(cache, batch.teacher!, WEIGHT);
     expect(loss).toBeLessThan(1e-12);
     expect(dQualityLogit.every((g) => Math.abs(g) < 1e-9)).toBe(true);
@@ -78,13 +77,7 @@ describe("the distillation term", () => {
 
   it("averages the squared quality and cost gaps over every real cell, times its weight", () => {
     const { batch, teacherParams } = distillationBatch(9);
-    const cache = referenceForward(
-      layout,
-      Float64Array.from(teacherParams),
-      batch.features,
-      batch.rows,
-      null,
-    );
+    const cache = teacherForward(batch, teacherParams);
     // The student's quality equals the teacher's; every cost output is 0.5 above it.
     const shifted = { ...cache, costOutput: cache.costOutput.map((c) => c + 0.5) };
     const { loss } = distillationLoss(shifted, batch.teacher!, 2);
