@@ -46,7 +46,13 @@ const loaders = new Map<string, RouterLoader>([
         models: file.models,
         predict: (vector) => {
           const outputs = referenceForward(layout, params, vector, 1, null);
-          return predictionFromOutputs(router, outputs.qualityLogit, outputs.costOutput, 1);
+          const { quality, cost, available } = predictionFromOutputs(
+            router,
+            outputs.qualityLogit,
+            outputs.costOutput,
+            1,
+          );
+          return { quality, cost, ...(available ? { available } : {}) };
         },
       };
     },

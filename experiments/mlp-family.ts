@@ -58,7 +58,7 @@ export function mlpFamily(options: MlpFamilyOptions = {}): RouterFamily {
     });
   const predictor = async (state: MlpState): Promise<Predictor> => {
     const ort = await createOrtPredictor(mlpRouter(state), { backend, runtime: await trainer.runtime() });
-    return async (features) => ({ ...(await ort.predict(features)), available: null });
+    return (features) => ort.predict(features);
   };
   const federate = (clients: readonly EvaluationSet[], state: MlpState, context: TrainingContext) =>
     simulate(algorithm, state, clients, {

@@ -16,6 +16,17 @@ export const MIN_COST_SIGMA = 1e-12;
 export interface CostStats {
   mu: Float64Array;
   sigma: Float64Array;
+  /**
+   * Observed cells per model behind mu and sigma. A model nobody observed has no statistics (mu 0,
+   * sigma 1 stand in) and an untrained head, so a router does not predict it. Absent in files
+   * written before counts were kept: every model counts as observed.
+   */
+  count?: Float64Array;
+}
+
+/** 1 for each model the statistics were estimated from, 0 for a model nobody observed. */
+export function observedModels(stats: CostStats, modelCount: number): Uint8Array {
+  return Uint8Array.from({ length: modelCount }, (_, j) => (stats.count ? (stats.count[j]! > 0 ? 1 : 0) : 1));
 }
 
 /**
@@ -72,21 +83,22 @@ function resolvedSum(total: Float64Array, m: number, j: number, moment: 1 | 2): 
   return best;
 }
 
-/** mu and sigma per model from the summed contributions; an unseen model gets mu 0, sigma 1. */
+/** mu, sigma and counts per model from the summed contributions; an unseen model gets mu 0, sigma 1. */
 export function costStatsFromTotals(total: Float64Array): CostStats {
   if (total.length % COST_SUMS_PER_MODEL !== 0)
     throw new RangeError(`cost sums have ${total.length} entries, not ${COST_SUMS_PER_MODEL}M`);
   const m = total.length / COST_SUMS_PER_MODEL;
   const mu = new Float64Array(m);
   const sigma = new Float64Array(m).fill(1);
+  const counts = Float64Array.from(total.subarray(0, m), (c) => Math.max(0, c));
   for (let j = 0; j < m; j++) {
-    const count = total[j]!;
+    const count = counts[j]!;
     if (count <= 0) continue;
     mu[j] = resolvedSum(total, m, j, 1) / count;
     const variance = Math.max(0, resolvedSum(total, m, j, 2) / count - mu[j]! ** 2);
     sigma[j] = Math.max(MIN_COST_SIGMA, MIN_RELATIVE_COST_SIGMA * Math.abs(mu[j]!), Math.sqrt(variance));
   }
-  return { mu, sigma };
+  return { mu, sigma, count: counts };
 }
 
 export function normaliseCost(cost: number, mu: number, sigma: number): number {

@@ -123,14 +123,17 @@ export function addModels(
   if (!Number.isInteger(rounds) || rounds < 0) throw new RangeError("rounds must be >= 0");
   const mu = new Float64Array(total);
   const sigma = new Float64Array(total).fill(1);
+  // The added models have no observations until their statistics pass.
+  const count = new Float64Array(total);
   mu.set(costStats.mu);
   sigma.set(costStats.sigma);
+  count.set(costStats.count ?? new Float64Array(first).fill(1));
   return {
     ...state,
     config: { ...state.config, models: [...state.config.models, ...names] },
     phase: "new-model-stats",
     params: widenParameters(parameterLayout(shapeOf(state)), state.params, total),
-    costStats: { mu, sigma },
+    costStats: { mu, sigma, count },
     growth: {
       kind: "new-models",
       firstAdded: first,
@@ -215,8 +218,10 @@ export function finalizeNewModelStats(state: MlpState, total: Float64Array): Mlp
   const stats = costStatsFromTotals(total.subarray(0, COST_SUMS_PER_MODEL * added));
   const mu = state.costStats!.mu.slice();
   const sigma = state.costStats!.sigma.slice();
+  const count = state.costStats!.count?.slice() ?? new Float64Array(mu.length).fill(1);
   mu.set(stats.mu, growth.firstAdded);
   sigma.set(stats.sigma, growth.firstAdded);
+  count.set(stats.count!, growth.firstAdded);
   const layout = parameterLayout(shapeOf(state));
   const params = state.params.slice();
   const qualityBias = slotOf(layout, "quality.bias");
@@ -234,7 +239,7 @@ export function finalizeNewModelStats(state: MlpState, total: Float64Array): Mlp
     ...state,
     phase,
     params,
-    costStats: { mu, sigma },
+    costStats: { mu, sigma, count },
     ...(phase === "done" ? { growth: undefined } : {}),
   };
 }

@@ -1,6 +1,6 @@
 // Inference with the TypeScript reference: predicted quality (sigmoid of the logit) and cost in
 // USD per (query, model), the shape every router family returns.
-import { denormaliseCost } from "./cost-normalisation.ts";
+import { denormaliseCost, observedModels } from "./cost-normalisation.ts";
 import { parameterLayout } from "./layout.ts";
 import { referenceForward } from "./reference.ts";
 import type { MlpRouter } from "./router-file.ts";
@@ -10,6 +10,8 @@ export interface MlpPrediction {
   quality: Float64Array;
   /** USD, row-major [query][model] */
   cost: Float64Array;
+  /** Row-major [query][model], 0 for a model the router has no statistics for; null: all 1. */
+  available: Uint8Array | null;
 }
 
 /** Turns the heads' outputs into predictions: sigmoid for quality, de-normalised cost. */
@@ -30,7 +32,13 @@ export function predictionFromOutputs(
       cost[k] = denormaliseCost(costOutput[k]!, mu[j]!, sigma[j]!);
     }
   }
-  return { quality, cost };
+  // A model without statistics (a local router whose client never judged it) would be priced
+  // by an untrained head on made-up mu and sigma: anywhere from 0 to 19 USD a query.
+  const observed = observedModels(router.costStats, m);
+  if (observed.every((o) => o === 1)) return { quality, cost, available: null };
+  const available = new Uint8Array(rows * m);
+  for (let r = 0; r < rows; r++) available.set(observed, r * m);
+  return { quality, cost, available };
 }
 
 /** Predictions for `rows` feature vectors laid out row-major in `features` (no dropout). */

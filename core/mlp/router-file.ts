@@ -50,6 +50,7 @@ export function mlpToModelFile(state: MlpState): ModelFile {
   if (state.costStats) {
     tensors["cost.mu"] = state.costStats.mu.slice();
     tensors["cost.sigma"] = state.costStats.sigma.slice();
+    if (state.costStats.count) tensors["cost.count"] = state.costStats.count.slice();
   }
   const meta: MlpMeta = {
     version: MLP_FILE_VERSION,
@@ -96,15 +97,18 @@ export function mlpFromModelFile(file: ModelFile): MlpState {
   }
   const mu = file.tensors["cost.mu"];
   const sigma = file.tensors["cost.sigma"];
+  const count = file.tensors["cost.count"];
   let costStats: CostStats | null = null;
-  if (mu || sigma) {
-    if (mu?.length !== file.models.length || sigma?.length !== file.models.length) {
-      throw new ModelFileError(
-        "bad_header",
-        `cost statistics must have one entry per model (${file.models.length})`,
-      );
+  if (mu || sigma || count) {
+    const m = file.models.length;
+    if (mu?.length !== m || sigma?.length !== m || (count && count.length !== m)) {
+      throw new ModelFileError("bad_header", `cost statistics must have one entry per model (${m})`);
     }
-    costStats = { mu: Float64Array.from(mu), sigma: Float64Array.from(sigma) };
+    costStats = {
+      mu: Float64Array.from(mu),
+      sigma: Float64Array.from(sigma),
+      ...(count ? { count: Float64Array.from(count) } : {}),
+    };
   }
   return {
     config,

@@ -77,10 +77,12 @@ async function ortPredictor(file: ModelFile, version: number, runtime: OrtRuntim
       if (vectors.length === 0) return { quality: [], cost: [] };
       const features = new Float32Array(vectors.length * d);
       for (const [i, v] of vectors.entries()) features.set(v, i * d);
-      const { quality, cost } = await ort.predict(features, vectors.length);
+      const { quality, cost, available } = await ort.predict(features, vectors.length);
+      const row = <T extends Float64Array | Uint8Array>(a: T, i: number) => a.slice(i * m, i * m + m) as T;
       return {
-        quality: vectors.map((_, i) => quality.slice(i * m, i * m + m)),
-        cost: vectors.map((_, i) => cost.slice(i * m, i * m + m)),
+        quality: vectors.map((_, i) => row(quality, i)),
+        cost: vectors.map((_, i) => row(cost, i)),
+        ...(available ? { available: vectors.map((_, i) => row(available, i)) } : {}),
       };
     },
   };

@@ -114,6 +114,7 @@ describe("adding models to a trained MLP router", () => {
     expect(done.costStats!.mu[2]).toBeCloseTo(expectedStats.mu[2]!, 12);
     expect(done.costStats!.sigma[2]).toBeCloseTo(expectedStats.sigma[2]!, 12);
     expect([...done.costStats!.mu.subarray(0, 2)]).toEqual([...trained.costStats!.mu]);
+    expect([...done.costStats!.count!]).toEqual([...expectedStats.count!]);
     // The new model costs twice as much on cluster 1 (feature 1 high): the new head has learnt it.
     const test = syntheticSet(seededRandom(77), { n: 200, dimension, coverage: 1 });
     const cost = predictMlp(mlpRouter(done), test.features, test.n).cost;
