@@ -27,6 +27,8 @@ const USAGE = `usage: fedrouter experiment [options]
   --clusters <k>            clusters of the K-means router (default 8)
   --weighting <w>           MLP head averaging: fedavg | per-head (default fedavg)
   --personalise             also score personalised routers (always on for high-het)
+  --bootstrap <b>           paired bootstrap resamples of each client's test set for standard
+                            errors of its AUC differences (default 0; high-het 200)
   --out <file.json>         write the results as JSON
   --plot <file.svg>         write the accuracy-cost plot as SVG (standard and high-het)
   --quiet                   no progress bar
@@ -100,6 +102,7 @@ async function experiment(argv: string[]): Promise<void> {
       clusters: { type: "string" },
       weighting: { type: "string" },
       personalise: { type: "boolean", default: false },
+      bootstrap: { type: "string" },
       out: { type: "string" },
       plot: { type: "string" },
       quiet: { type: "boolean", default: false },
@@ -127,6 +130,12 @@ async function experiment(argv: string[]): Promise<void> {
     values.rounds === undefined
       ? undefined
       : number(values.rounds, "rounds", 5, (v) => Number.isInteger(v) && v >= 1);
+  const bootstrap = number(
+    values.bootstrap,
+    "bootstrap",
+    highHet ? 200 : 0,
+    (v) => v === 0 || (Number.isInteger(v) && v >= 2 && v <= 100_000),
+  );
   const clusters =
     values.clusters === undefined
       ? undefined
@@ -170,6 +179,7 @@ async function experiment(argv: string[]): Promise<void> {
     alpha,
     preferenceAlpha,
     personalise: highHet || (values.personalise ?? false),
+    bootstrap,
     ...(rounds !== undefined ? { rounds } : {}),
   });
   progress.stop();

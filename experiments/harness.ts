@@ -3,7 +3,8 @@ import type { CurvePoint } from "../core/auc.ts";
 import { type Benchmark, selectQueries } from "../core/data/benchmark.ts";
 import { concatEvaluationSets, type EvaluationSet, evaluationSet } from "../core/data/evaluations.ts";
 import type { Embedder } from "../core/embedder/embedder.ts";
-import { seededRandom } from "../core/random.ts";
+import { fmix32, seededRandom } from "../core/random.ts";
+import { pairedBootstrap, standardError } from "./bootstrap.ts";
 import {
   concatTestSets,
   type Scored,
@@ -24,6 +25,11 @@ export interface ExperimentOptions extends Partial<ProtocolOptions> {
   rounds?: number;
   /** Also score each client's personalised routers (costs k extra local trainings per client). */
   personalise?: boolean;
+  /**
+   * Paired bootstrap resamples of each client's own test set for standard errors of its AUC
+   * differences (0 or absent: none).
+   */
+  bootstrap?: number;
   /** Reports a step of work: a label and how many of how many are done. */
   progress?: (label: string, done: number, total: number) => void;
 }
@@ -37,6 +43,11 @@ export interface ClientResult {
   ownTest: { local: number; federated: number; centralized: number } & Record<string, number>;
   /** When personalising: the adaptive mixture's per-model weights of the federated router. */
   mixture?: { quality: number[]; cost: number[] };
+  /**
+   * With `bootstrap`: standard errors, over paired resamples of the own test set, of local -
+   * federated and (when personalising) of personalized - max(local, federated).
+   */
+  ownTestSe?: { resamples: number; localMinusFederated: number; personalizedMinusBest?: number };
 }
 
 export interface ExperimentResult {
@@ -189,6 +200,8 @@ export async function scoreExperiment(
   // prepare/score did), over the protocol's defaults.
   const protocol = { ...PROTOCOL_DEFAULTS, ...stripUndefined(options) };
   const { random } = context;
+  // Its own stream: resampling must not move the numbers the experiment draws after it.
+  const resampling = seededRandom(fmix32(seed ^ 0x5bd1e995));
   const federated = federatedRouters.global;
   const progress = options.progress ?? (() => {});
   const steps = splits.length + 3;
@@ -206,18 +219,21 @@ export async function scoreExperiment(
     const local = await family.alone(train, context);
     const own = testSets[i] as TestSet;
     let mixture: ClientResult["mixture"];
+    const ownFederated = federatedRouters.perClient?.[i] ?? federated;
     const ownTest: ClientResult["ownTest"] = {
       local: (await scoreRouter(local, own)).auc,
-      federated: (await scoreRouter(federatedRouters.perClient?.[i] ?? federated, own)).auc,
+      federated: (await scoreRouter(ownFederated, own)).auc,
       centralized: (await scoreRouter(centralized, own)).auc,
     };
+    let personalised: Predictor | undefined;
     if (options.personalise) {
-      const personalised = await personalisedPredictors(federated, local, train, (set) =>
+      const routers = await personalisedPredictors(federated, local, train, (set) =>
         family.alone(set, context),
       );
-      ownTest.personalized = (await scoreRouter(personalised.adaptive, own)).auc;
-      ownTest.personalizedFixed = (await scoreRouter(personalised.fixed, own)).auc;
-      mixture = { quality: [...personalised.weights.quality], cost: [...personalised.weights.cost] };
+      personalised = routers.adaptive;
+      ownTest.personalized = (await scoreRouter(routers.adaptive, own)).auc;
+      ownTest.personalizedFixed = (await scoreRouter(routers.fixed, own)).auc;
+      mixture = { quality: [...routers.weights.quality], cost: [...routers.weights.cost] };
       if (family.fineTune)
         ownTest.fineTuned = (await scoreRouter(await family.fineTune(train, context), own)).auc;
     }
@@ -225,6 +241,11 @@ export async function scoreExperiment(
       ownTest[name] = (await scoreRouter(predictor, own)).auc;
     }
     localOnGlobal.push(await scoreRouter(local, globalTest));
+    const routers = {
+      local,
+      federated: ownFederated,
+      ...(personalised ? { personalized: personalised } : {}),
+    };
     clients.push({
       id: split.id,
       nTrain: split.trainRows.length,
@@ -232,6 +253,9 @@ export async function scoreExperiment(
       tasks: taskCounts(benchmark, split.trainRows),
       ownTest,
       ...(mixture ? { mixture } : {}),
+      ...(options.bootstrap
+        ? { ownTestSe: await ownTestErrors(routers, own, options.bootstrap, resampling) }
+        : {}),
     });
     advance(`client ${i} local router`);
   }
@@ -287,4 +311,30 @@ export async function scoreExperiment(
 
 export function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** Bootstrap standard errors of a client's own-test AUC differences (see `ownTestSe`). */
+async function ownTestErrors(
+  routers: { local: Predictor; federated: Predictor; personalized?: Predictor },
+  own: TestSet,
+  resamples: number,
+  random: () => number,
+): Promise<NonNullable<ClientResult["ownTestSe"]>> {
+  const predictions: Record<string, Awaited<ReturnType<Predictor>>> = {};
+  for (const [name, predict] of Object.entries(routers)) predictions[name] = await predict(own.features);
+  const aucs = pairedBootstrap(own, predictions, resamples, random);
+  const local = aucs.local!;
+  const federated = aucs.federated!;
+  const personalized = aucs.personalized;
+  return {
+    resamples,
+    localMinusFederated: standardError(local.map((l, b) => l - federated[b]!)),
+    ...(personalized
+      ? {
+          personalizedMinusBest: standardError(
+            personalized.map((p, b) => p - Math.max(local[b]!, federated[b]!)),
+          ),
+        }
+      : {}),
+  };
 }

@@ -1,5 +1,5 @@
 // Plain-text tables of an experiment's results for the terminal and for notes.
-import type { ExperimentResult } from "./harness.ts";
+import type { ClientResult, ExperimentResult } from "./harness.ts";
 import type { ScenarioResult } from "./scenarios.ts";
 
 function render(rows: string[][]): string {
@@ -87,7 +87,36 @@ export function personalisationLine(result: ExperimentResult): string {
       `${name}: within 0.01 of the better of local and federated for ${close}/${scored} clients; better than federated on ${rescued} of the ${losing} clients where federated loses to local`,
     );
   }
+  const resolution = resolutionLine(result.clients);
+  if (resolution) lines.push(resolution);
   return lines.join("\n");
+}
+
+/**
+ * Which of those differences the clients' test sets resolve: local's wins over federated, and
+ * the adaptive router's misses (more than 0.01 below the better), beyond 2 bootstrap s.e.
+ */
+function resolutionLine(clients: readonly ClientResult[]): string | undefined {
+  const withSe = clients.filter((c) => c.ownTestSe);
+  if (withSe.length === 0) return undefined;
+  let localWins = 0;
+  let localWinsResolved = 0;
+  let misses = 0;
+  let missesResolved = 0;
+  for (const c of withSe) {
+    const { local, federated, personalized } = c.ownTest;
+    const se = c.ownTestSe!;
+    if (local > federated) {
+      localWins++;
+      if (local - federated > 2 * se.localMinusFederated) localWinsResolved++;
+    }
+    const best = Math.max(local, federated);
+    if (personalized !== undefined && se.personalizedMinusBest !== undefined && personalized < best - 0.01) {
+      misses++;
+      if (best - personalized > 2 * se.personalizedMinusBest) missesResolved++;
+    }
+  }
+  return `bootstrap (${withSe[0]!.ownTestSe!.resamples} paired resamples of each client's test set): local beats federated by more than 2 s.e. on ${localWinsResolved} of the ${localWins} clients where it wins; the adaptive router is more than 2 s.e. below the better on ${missesResolved} of its ${misses} misses`;
 }
 
 export function scenarioTable(result: ScenarioResult): string {

@@ -68,6 +68,9 @@ describe("fedrouter experiment", () => {
     const bad = run("experiment", "--clients", "many");
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/--clients got "many"/);
+    const oneResample = run("experiment", "--bootstrap", "1");
+    expect(oneResample.status).toBe(2);
+    expect(oneResample.stderr).toMatch(/--bootstrap got "1"/);
     const missing = run("experiment", "--data", "/nonexistent/folder");
     expect(missing.status).toBe(2);
     expect(missing.stderr).toMatch(/does not exist/);
