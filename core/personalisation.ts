@@ -11,9 +11,10 @@
 // - the federated router's error is measured in-sample on all of the client's cells: the client
 //   is one of many that trained it; held-out estimates (retraining the federation without each
 //   fold) were only 3.5-7% higher and moved no client's outcome for the better;
-// - every observed cell counts, including those where a router makes no prediction (a K-means
-//   cell with no evaluations predicts 0 there): excluding them let a sparse local router win
-//   models on a handful of lucky cells and lost clients;
+// - every observed cell counts, including those where a router makes no prediction, scored as
+//   a prediction of quality 0 at 0 USD (what a K-means cell with no evaluations reports; an MLP
+//   reports its untrained head there, so the rule is applied, not assumed): excluding them let a
+//   sparse local router win models on a handful of lucky cells and lost clients;
 // - each model's error is shrunk towards the router's error pooled over the client's models,
 //   with `shrinkage` pseudo-cells (default 10): a model seen on a few cells with the same outcome
 //   gets an error near 0 from a local router that starts at the mean (the MLP's quality prior),
@@ -50,7 +51,8 @@ export function inverseErrorWeight(errGlobal: number, errLocal: number): number 
 
 /**
  * Mean squared training errors per model over the observed cells: quality on its own scale, cost
- * on log1p(USD) (costs span orders of magnitude). NaN for a model with no observed cell.
+ * on log1p(USD) (costs span orders of magnitude). A cell the router does not predict counts as
+ * quality 0 at 0 USD. NaN for a model with no observed cell.
  */
 export function trainingErrors(
   predicted: Predictions,
@@ -68,8 +70,11 @@ export function trainingErrors(
       const cell = row * modelCount + j;
       if (!observed[cell]) continue;
       count[j]! += 1;
-      q[j]! += (predicted.quality[cell]! - quality[cell]!) ** 2;
-      c[j]! += (Math.log1p(Math.max(0, predicted.cost[cell]!)) - Math.log1p(cost[cell]!)) ** 2;
+      const predicts = predicted.available ? predicted.available[cell] !== 0 : true;
+      const pq = predicts ? predicted.quality[cell]! : 0;
+      const pc = predicts ? Math.max(0, predicted.cost[cell]!) : 0;
+      q[j]! += (pq - quality[cell]!) ** 2;
+      c[j]! += (Math.log1p(pc) - Math.log1p(cost[cell]!)) ** 2;
     }
   }
   for (let j = 0; j < modelCount; j++) {

@@ -53,6 +53,23 @@ describe("adaptive personalisation", () => {
     expect(mixed.quality[1]).toBeCloseTo(0.45, 12);
   });
 
+  it("scores a cell the router does not predict as quality 0 at 0 USD, whatever values it holds", () => {
+    // One model observed on two queries (quality 1 and 0, cost e - 1); the router predicts the
+    // first only. Its untrained values on the second (0.9, 5 USD) must not count.
+    const observed = Uint8Array.from([1, 1]);
+    const quality = [1, 0];
+    const cost = [Math.E - 1, Math.E - 1];
+    const router = {
+      quality: Float64Array.from([0.5, 0.9]),
+      cost: Float64Array.from([Math.E - 1, 5]),
+      available: Uint8Array.from([1, 0]),
+    };
+    const errors = trainingErrors(router, observed, quality, cost, 1);
+    // Quality: ((0.5 - 1)^2 + (0 - 0)^2) / 2; cost: (0 + (log1p 0 - 1)^2) / 2.
+    expect(errors.quality[0]).toBeCloseTo(0.125, 12);
+    expect(errors.cost[0]).toBeCloseTo(0.5, 12);
+  });
+
   it("falls back to whichever router can predict a model, and to none when neither can", () => {
     const weights = { quality: Float64Array.from([0.5, 0.5]), cost: Float64Array.from([0.5, 0.5]) };
     const global = {
