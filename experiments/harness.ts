@@ -3,7 +3,7 @@ import type { CurvePoint } from "../core/auc.ts";
 import { type Benchmark, selectQueries } from "../core/data/benchmark.ts";
 import { concatEvaluationSets, type EvaluationSet, evaluationSet } from "../core/data/evaluations.ts";
 import type { Embedder } from "../core/embedder/embedder.ts";
-import { fmix32, seededRandom } from "../core/random.ts";
+import { fmix32, type Random, seededRandom } from "../core/random.ts";
 import { pairedBootstrap, standardError } from "./bootstrap.ts";
 import {
   concatTestSets,
@@ -241,7 +241,7 @@ export async function scoreExperiment(
       ownTest[name] = (await scoreRouter(predictor, own)).auc;
     }
     localOnGlobal.push(await scoreRouter(local, globalTest));
-    const routers = {
+    const compared = {
       local,
       federated: ownFederated,
       ...(personalised ? { personalized: personalised } : {}),
@@ -254,7 +254,7 @@ export async function scoreExperiment(
       ownTest,
       ...(mixture ? { mixture } : {}),
       ...(options.bootstrap
-        ? { ownTestSe: await ownTestErrors(routers, own, options.bootstrap, resampling) }
+        ? { ownTestSe: await ownTestErrors(compared, own, options.bootstrap, resampling) }
         : {}),
     });
     advance(`client ${i} local router`);
@@ -318,7 +318,7 @@ async function ownTestErrors(
   routers: { local: Predictor; federated: Predictor; personalized?: Predictor },
   own: TestSet,
   resamples: number,
-  random: () => number,
+  random: Random,
 ): Promise<NonNullable<ClientResult["ownTestSe"]>> {
   const predictions: Record<string, Awaited<ReturnType<Predictor>>> = {};
   for (const [name, predict] of Object.entries(routers)) predictions[name] = await predict(own.features);
