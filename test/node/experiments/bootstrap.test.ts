@@ -2,15 +2,12 @@
 // draw that takes every query once, pair the routers on the same draws, shrink with the test
 // set's size, and leave the experiment's own numbers untouched.
 import { describe, expect, it } from "vitest";
-import { syntheticBenchmark } from "../../../core/data/synthetic.ts";
-import { hashingEmbedder } from "../../../core/embedder/hashing.ts";
 import { seededRandom } from "../../../core/random.ts";
 import { pairedBootstrap, standardError } from "../../../experiments/bootstrap.ts";
 import { scoreRouter, type TestSet } from "../../../experiments/evaluate.ts";
 import type { BatchPrediction } from "../../../experiments/family.ts";
-import { runExperiment } from "../../../experiments/harness.ts";
-import { kmeansFamily } from "../../../experiments/kmeans-family.ts";
 import { personalisationLine } from "../../../experiments/table.ts";
+import { smallHighHetRun } from "./high-het-run.ts";
 
 const M = 3;
 
@@ -85,18 +82,7 @@ describe("paired bootstrap of own-test AUCs", () => {
   });
 
   it("adds per-client standard errors to an experiment without moving its other numbers", async () => {
-    const benchmark = syntheticBenchmark({ seed: 4, queries: 400, tasks: 4, models: 5 });
-    const run = (bootstrap?: number) =>
-      runExperiment(benchmark, {
-        seed: 4,
-        family: kmeansFamily({ clusters: 4 }),
-        embedder: hashingEmbedder({ dimension: 32 }),
-        clients: 4,
-        alpha: 0.03,
-        preferenceAlpha: 1,
-        personalise: true,
-        ...(bootstrap ? { bootstrap } : {}),
-      });
+    const run = (bootstrap?: number) => smallHighHetRun(bootstrap ? { bootstrap } : {});
     const [plain, resampled] = [await run(), await run(50)];
     expect(resampled.clients.map((c) => c.ownTest)).toEqual(plain.clients.map((c) => c.ownTest));
     expect(resampled.global).toEqual(plain.global);

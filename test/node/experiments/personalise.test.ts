@@ -1,24 +1,12 @@
 // Personalisation in the harness: every client gets the adaptive mixture, the fixed 0.5/0.5
 // mixture and the fine-tuned router scored on its own test set, and the JSON keeps the weights.
 import { describe, expect, it } from "vitest";
-import { syntheticBenchmark } from "../../../core/data/synthetic.ts";
-import { hashingEmbedder } from "../../../core/embedder/hashing.ts";
-import { runExperiment } from "../../../experiments/harness.ts";
-import { kmeansFamily } from "../../../experiments/kmeans-family.ts";
 import { personalisationLine } from "../../../experiments/table.ts";
+import { smallHighHetRun } from "./high-het-run.ts";
 
 describe("personalisation in the harness", () => {
   it("scores the adaptive, fixed and fine-tuned routers per client and keeps the mixture weights", async () => {
-    const benchmark = syntheticBenchmark({ seed: 4, queries: 400, tasks: 4, models: 5 });
-    const result = await runExperiment(benchmark, {
-      seed: 4,
-      family: kmeansFamily({ clusters: 4 }),
-      embedder: hashingEmbedder({ dimension: 32 }),
-      clients: 4,
-      alpha: 0.03,
-      preferenceAlpha: 1,
-      personalise: true,
-    });
+    const result = await smallHighHetRun();
     for (const client of result.clients) {
       for (const key of ["personalized", "personalizedFixed", "fineTuned"]) {
         expect(client.ownTest[key], key).toBeGreaterThan(0);
