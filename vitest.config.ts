@@ -1,6 +1,7 @@
-// Two test projects: plain Node for shared code, the SDK and experiments; workerd for the edge.
+// Test projects: plain Node for shared code and experiments; the SDK in Node against one real edge
+// (wrangler dev) for the run; workerd for the edge; headless Chromium for the pages and the bundle.
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
@@ -9,8 +10,20 @@ export default defineConfig({
         test: {
           name: "node",
           include: ["test/node/**/*.test.ts"],
+          exclude: [...configDefaults.exclude, "test/node/client-sdk/**"],
           environment: "node",
           testTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          // The SDK as apps run it, over HTTP to the worker under wrangler dev, started once per run.
+          name: "sdk",
+          include: ["test/node/client-sdk/**/*.test.ts"],
+          environment: "node",
+          globalSetup: ["test/node/client-sdk/support/edge-setup.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
         },
       },
       {

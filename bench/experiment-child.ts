@@ -1,11 +1,11 @@
 // Runs one experiment in its own process so that its peak memory can be measured alone.
-// Prints one JSON line: { seconds, peakMb, federated, centralized }.
+// Prints one JSON line: { seconds, peakMb, federated, centralised }.
 import { parseArgs } from "node:util";
 import { syntheticBenchmark } from "../core/data/synthetic.ts";
 import { hashingEmbedder } from "../core/embedder/hashing.ts";
 import { loadBenchmark } from "../experiments/data/load.ts";
-import { familyFor } from "../experiments/families.ts";
 import { runExperiment } from "../experiments/harness.ts";
+import { kindExperiment } from "../experiments/kind-experiment.ts";
 
 const { values } = parseArgs({
   options: { data: { type: "string" }, router: { type: "string", default: "kmeans" } },
@@ -14,7 +14,7 @@ const benchmark = values.data ? loadBenchmark(values.data).benchmark : synthetic
 const started = performance.now();
 const result = await runExperiment(benchmark, {
   seed: 1,
-  family: await familyFor(values.router ?? "kmeans"),
+  kind: await kindExperiment(values.router ?? "kmeans"),
   embedder: hashingEmbedder(),
 });
 const seconds = (performance.now() - started) / 1000;
@@ -25,6 +25,6 @@ console.log(
     seconds,
     peakMb,
     federated: result.global.federated,
-    centralized: result.global.centralized,
+    centralised: result.global.centralised,
   }),
 );

@@ -1,5 +1,5 @@
 // The contract every federated algorithm in fedrouter follows: clients contribute vectors of sums,
-// an aggregator adds them, and a finalize step turns the total into the next global state.
+// an aggregator adds them, and a finalise step turns the total into the next global state.
 // Because only the total is ever needed, secure aggregation can stand in for the plain sum.
 import type { ModelFile } from "./model-file.ts";
 import { fmix32, type Random, seededRandom, shuffle } from "./random.ts";
@@ -7,7 +7,7 @@ import { fmix32, type Random, seededRandom, shuffle } from "./random.ts";
 /**
  * A federated algorithm as a sequence of passes. Each pass is one aggregation: every
  * participating client computes `contribute(global, data)` (a vector of sums, weights inside),
- * the vectors are added, and `finalize(global, total)` gives the next global state.
+ * the vectors are added, and `finalise(global, total)` gives the next global state.
  * No step may look at a single client's vector.
  */
 export interface FederatedAlgorithm<Global, ClientData> {
@@ -16,7 +16,7 @@ export interface FederatedAlgorithm<Global, ClientData> {
   /** One client's contribution: sums over its own data only (async where local training runs in WASM). */
   contribute(global: Global, data: ClientData, random: Random): Float64Array | Promise<Float64Array>;
   /** The next global state from the sum of the participants' contributions. */
-  finalize(global: Global, total: Float64Array): Global;
+  finalise(global: Global, total: Float64Array): Global;
   /** Whether training has finished (no further pass). */
   done(global: Global): boolean;
   /**
@@ -68,7 +68,7 @@ export interface RoundSchedule {
   randomFor(pass: number, client: number): Random;
 }
 
-/** Mixes integers into one 32-bit seed (murmur3's finalizer after each word). */
+/** Mixes integers into one 32-bit seed (murmur3's finaliser after each word). */
 function mixSeed(...words: number[]): number {
   let h = 0x811c9dc5;
   for (const word of words) {
@@ -118,7 +118,7 @@ export async function simulate<Global, ClientData>(
       const random = schedule.randomFor(pass, id);
       contributions.push(await algorithm.contribute(global, clients[id] as ClientData, random));
     }
-    global = algorithm.finalize(global, sumContributions(contributions, length));
+    global = algorithm.finalise(global, sumContributions(contributions, length));
     options.onPass?.(pass, participants);
   }
   return global;

@@ -22,13 +22,7 @@
 //   near the client's overall comparison and fades as the model's cells grow.
 // Quality errors are squared errors on the quality scale, cost errors on log1p(USD).
 import { type EvaluationSet, emptyEvaluationSet } from "./data/evaluations.ts";
-
-/** Row-major [query][model] predictions of one router. */
-export interface Predictions {
-  quality: Float64Array;
-  cost: Float64Array;
-  available: Uint8Array | null;
-}
+import type { BatchPrediction, BatchPredictor } from "./prediction.ts";
 
 export interface MixtureWeights {
   /** Per model: weight of the federated router's predicted quality (the local one gets 1 - w). */
@@ -55,7 +49,7 @@ export function inverseErrorWeight(errGlobal: number, errLocal: number): number 
  * quality 0 at 0 USD. NaN for a model with no observed cell.
  */
 export function trainingErrors(
-  predicted: Predictions,
+  predicted: BatchPrediction,
   observed: Uint8Array,
   quality: ArrayLike<number>,
   cost: ArrayLike<number>,
@@ -110,10 +104,10 @@ export function fixedWeights(modelCount: number, weight = 0.5): MixtureWeights {
  * where neither can, the model stays unavailable.
  */
 export function mixPredictions(
-  global: Predictions,
-  local: Predictions,
+  global: BatchPrediction,
+  local: BatchPrediction,
   weights: MixtureWeights,
-): Predictions {
+): BatchPrediction {
   const m = weights.quality.length;
   const cells = global.quality.length;
   const quality = new Float64Array(cells);
@@ -131,9 +125,6 @@ export function mixPredictions(
   }
   return { quality, cost, available };
 }
-
-/** A router's batch predictions: row-major [query][model] for a feature matrix. */
-export type Predict = (features: Float32Array) => Predictions | Promise<Predictions>;
 
 export interface PersonalisationOptions {
   /** Folds of the local router's cross-validated error (default 5). */
@@ -175,7 +166,7 @@ export function observedCounts(set: EvaluationSet): Float64Array {
  * on that fold, pooled over the folds cell by cell.
  */
 export async function crossValidatedErrors(
-  train: (set: EvaluationSet) => Promise<Predict>,
+  train: (set: EvaluationSet) => Promise<BatchPredictor>,
   set: EvaluationSet,
   folds: number,
 ): Promise<RouterErrors> {
@@ -242,8 +233,8 @@ export interface AdaptiveMixture {
  * cells, the local router's by cross-validation (`trainLocal` trains a local router on a subset).
  */
 export async function adaptiveMixture(
-  global: Predict,
-  trainLocal: (set: EvaluationSet) => Promise<Predict>,
+  global: BatchPredictor,
+  trainLocal: (set: EvaluationSet) => Promise<BatchPredictor>,
   set: EvaluationSet,
   options: PersonalisationOptions = {},
 ): Promise<AdaptiveMixture> {
@@ -260,6 +251,10 @@ export async function adaptiveMixture(
 }
 
 /** A predictor mixing two routers' predictions with fixed weights. */
-export function mixedPredictor(global: Predict, local: Predict, weights: MixtureWeights): Predict {
+export function mixedPredictor(
+  global: BatchPredictor,
+  local: BatchPredictor,
+  weights: MixtureWeights,
+): BatchPredictor {
   return async (features) => mixPredictions(await global(features), await local(features), weights);
 }

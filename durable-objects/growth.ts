@@ -1,21 +1,20 @@
 // How a trained federation grows, before anything is stored: the next global model and the
 // configuration it implies (the model list gains the new LLMs), or a failure for the owner.
-import type { FederatedAlgorithm } from "../core/federated.ts";
 import type { ModelFile } from "../core/model-file.ts";
-import type { RouterStrategy } from "../core/strategies.ts";
 import { failure, type Result, success } from "../core/wire/errors.ts";
 import type { FederationConfig, Growth } from "../core/wire/federation.ts";
+import type { FederationRouter } from "./router-kind.ts";
 
 /** At most this many models in a federation (the configuration's own bound). */
 const MAX_MODELS = 64;
 
 export function grownModel(
-  strategy: RouterStrategy,
-  algorithm: FederatedAlgorithm<unknown, never>,
+  router: FederationRouter,
   global: unknown,
   config: FederationConfig,
   growth: Growth,
 ): Result<{ file: ModelFile; config: FederationConfig }> {
+  const { algorithm, addModels, joinClients } = router;
   if (!algorithm.done(global))
     return failure("conflict", "the federation is still training: it can grow once its model is final");
   const trained = algorithm.toModelFile(global);
@@ -28,14 +27,14 @@ export function grownModel(
       return failure("invalid_config", `models already in the federation: ${clash.join(", ")}`);
     if (known.size + ids.length > MAX_MODELS)
       return failure("invalid_config", `a federation holds at most ${MAX_MODELS} models`);
-    if (!strategy.addModels) return failure("invalid_config", `${kind} routers cannot add models`);
+    if (!addModels) return failure("invalid_config", `${kind} routers cannot add models`);
     return attempt(() => ({
-      file: strategy.addModels!(trained, ids),
+      file: addModels(trained, ids),
       config: { ...config, models: [...config.models, ...growth.models] },
     }));
   }
-  if (!strategy.joinClients) return failure("invalid_config", `${kind} routers cannot take joining rounds`);
-  return attempt(() => ({ file: strategy.joinClients!(trained), config }));
+  if (!joinClients) return failure("invalid_config", `${kind} routers cannot take joining rounds`);
+  return attempt(() => ({ file: joinClients(trained), config }));
 }
 
 function attempt<T>(grow: () => T): Result<T> {

@@ -1,6 +1,7 @@
 // The running masked total of a round, kept in SQLite as Uint32 chunks well under the 2 MB value
 // limit. Every function runs synchronously on the SQL handle so callers can put it in one transaction.
 import { addMaskedInput, decodeChunk } from "../core/secagg/index.ts";
+import type { Sql } from "./sql.ts";
 
 /** Elements per stored chunk: 256 Ki x 4 bytes = 1 MiB. */
 export const CHUNK_ELEMENTS = 256 * 1024;
@@ -16,38 +17,28 @@ function chunkLength(length: number, index: number): number {
 }
 
 /** Zero total of `length` elements. */
-export function createTotal(sql: SqlStorage, length: number): void {
-  sql.exec("DELETE FROM total_chunks");
+export function createTotal(sql: Sql, length: number): void {
+  sql`DELETE FROM total_chunks`;
   for (let i = 0; i < chunkCount(length); i++)
-    sql.exec(
-      "INSERT INTO total_chunks (idx, data) VALUES (?, ?)",
-      i,
-      new Uint32Array(chunkLength(length, i)).buffer,
-    );
+    sql`INSERT INTO total_chunks (idx, data) VALUES (${i}, ${new Uint32Array(chunkLength(length, i)).buffer})`;
 }
 
-export function readChunk(sql: SqlStorage, index: number): { data: Uint32Array; unmasked: boolean } {
-  const row = sql
-    .exec<{ data: ArrayBuffer; unmasked: number }>(
-      "SELECT data, unmasked FROM total_chunks WHERE idx = ?",
-      index,
-    )
-    .one();
+export function readChunk(sql: Sql, index: number): { data: Uint32Array; unmasked: boolean } {
+  const row = sql.first<{ data: ArrayBuffer; unmasked: number }>`
+    SELECT data, unmasked FROM total_chunks WHERE idx = ${index}`;
+  if (!row) throw new RangeError(`the total has no chunk ${index}`);
   // Copy: the returned buffer belongs to the cursor.
   return { data: new Uint32Array(row.data.slice(0)), unmasked: row.unmasked === 1 };
 }
 
-export function writeChunk(sql: SqlStorage, index: number, data: Uint32Array, unmasked: boolean): void {
-  sql.exec(
-    "UPDATE total_chunks SET data = ?, unmasked = ? WHERE idx = ?",
-    data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength),
-    unmasked ? 1 : 0,
-    index,
-  );
+export function writeChunk(sql: Sql, index: number, data: Uint32Array, unmasked: boolean): void {
+  // A copy of just the view's elements, in a buffer of its own.
+  const bytes = new Uint32Array(data).buffer;
+  sql`UPDATE total_chunks SET data = ${bytes}, unmasked = ${unmasked ? 1 : 0} WHERE idx = ${index}`;
 }
 
 /** total += vector mod 2^32, chunk by chunk. */
-export function addToTotal(sql: SqlStorage, vector: Uint32Array): void {
+export function addToTotal(sql: Sql, vector: Uint32Array): void {
   for (let i = 0; i < chunkCount(vector.length); i++) {
     const { data } = readChunk(sql, i);
     writeChunk(sql, i, addMaskedInput(data, vector, i * CHUNK_ELEMENTS), false);
@@ -55,11 +46,8 @@ export function addToTotal(sql: SqlStorage, vector: Uint32Array): void {
 }
 
 /** Indices of chunks the unmask correction has not been applied to yet. */
-export function maskedChunks(sql: SqlStorage): number[] {
-  return sql
-    .exec<{ idx: number }>("SELECT idx FROM total_chunks WHERE unmasked = 0 ORDER BY idx")
-    .toArray()
-    .map((r) => r.idx);
+export function maskedChunks(sql: Sql): number[] {
+  return sql<{ idx: number }>`SELECT idx FROM total_chunks WHERE unmasked = 0 ORDER BY idx`.map((r) => r.idx);
 }
 
 /**
@@ -67,7 +55,7 @@ export function maskedChunks(sql: SqlStorage): number[] {
  * (every client encodes with weight 1, so the weighted sum is the plain sum) and the weight total.
  */
 export function decodeTotal(
-  sql: SqlStorage,
+  sql: Sql,
   length: number,
   scale: number,
 ): { sum: Float64Array; weightTotal: number } {
@@ -92,6 +80,6 @@ export function decodeTotal(
   return { sum, weightTotal: encodedWeight / scale };
 }
 
-export function dropTotal(sql: SqlStorage): void {
-  sql.exec("DELETE FROM total_chunks");
+export function dropTotal(sql: Sql): void {
+  sql`DELETE FROM total_chunks`;
 }

@@ -1,8 +1,10 @@
 // A tenant's durable state: its record, owner tokens (hashed), federations and daily update quota.
 import { DurableObject } from "cloudflare:workers";
+import { sha256Hex } from "../core/sha256.ts";
 import type { Dashboard } from "../core/wire/dashboard.ts";
 import { failure, type Result, success } from "../core/wire/errors.ts";
 import type { Federation, FederationConfig } from "../core/wire/federation.ts";
+import { randomId } from "../core/wire/ids.ts";
 import type {
   CreatedTenant,
   CreateTenant,
@@ -10,8 +12,9 @@ import type {
   Tenant as TenantRecord,
 } from "../core/wire/tenants.ts";
 import { formatOwnerToken } from "../core/wire/tokens.ts";
-import { randomId, randomSecret, secretMatches, sha256Hex } from "./credentials.ts";
+import { randomSecret, secretMatches } from "./credentials.ts";
 import { hasSchema, migrate } from "./migrations.ts";
+import { type Sql, sqlOf } from "./sql.ts";
 
 const MIGRATIONS = [
   `CREATE TABLE tenant (id INTEGER PRIMARY KEY CHECK (id = 1), record TEXT NOT NULL);
@@ -26,14 +29,16 @@ const today = (now: number): string => new Date(now).toISOString().slice(0, 10);
 
 export class Tenant extends DurableObject<Env> {
   private record: StoredTenant | undefined;
+  private readonly sql: Sql;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    this.sql = sqlOf(ctx.storage.sql);
     ctx.blockConcurrencyWhile(async () => {
       // Objects reached by an unknown id stay empty: tables appear only when the object is created.
       if (!hasSchema(ctx.storage.sql)) return;
       migrate(ctx.storage.sql, MIGRATIONS);
-      const row = ctx.storage.sql.exec<{ record: string }>("SELECT record FROM tenant").toArray()[0];
+      const row = this.sql.first<{ record: string }>`SELECT record FROM tenant`;
       this.record = row ? (JSON.parse(row.record) as StoredTenant) : undefined;
     });
   }
@@ -49,7 +54,7 @@ export class Tenant extends DurableObject<Env> {
       createdAt: new Date().toISOString(),
     };
     const ownerToken = await this.newOwnerToken(id);
-    this.ctx.storage.sql.exec("INSERT INTO tenant (id, record) VALUES (1, ?)", JSON.stringify(record));
+    this.sql`INSERT INTO tenant (id, record) VALUES (1, ${JSON.stringify(record)})`;
     this.record = record;
     return success({ tenant: this.describeRecord(record), ownerToken });
   }
@@ -60,15 +65,11 @@ export class Tenant extends DurableObject<Env> {
       await secretMatches(secret, "0".repeat(64));
       return failure("unauthorized", "invalid or revoked owner token");
     }
-    const row = this.ctx.storage.sql
-      .exec<{ hash: string; revoked_at: string | null }>(
-        "SELECT hash, revoked_at FROM owner_tokens WHERE token_id = ?",
-        tokenId,
-      )
-      .toArray()[0];
+    const row = this.sql.first<{ hash: string; revokedAt: string | null }>`
+      SELECT hash, revoked_at FROM owner_tokens WHERE token_id = ${tokenId}`;
     // Hash even when the token is unknown so the timing does not tell which tokens exist.
     const matches = await secretMatches(secret, row?.hash ?? "0".repeat(64));
-    if (!this.record || !row || row.revoked_at !== null || !matches)
+    if (!this.record || !row || row.revokedAt !== null || !matches)
       return failure("unauthorized", "invalid or revoked owner token");
     return success({ tenantId: this.record.id });
   }
@@ -86,12 +87,9 @@ export class Tenant extends DurableObject<Env> {
   async revokeOwnerToken(tokenId: string): Promise<Result<{ tokenId: string; revokedAt: string }>> {
     if (!this.record) return failure("not_found", "no such tenant");
     const revokedAt = new Date().toISOString();
-    const cursor = this.ctx.storage.sql.exec(
-      "UPDATE owner_tokens SET revoked_at = ? WHERE token_id = ? AND revoked_at IS NULL",
-      revokedAt,
-      tokenId,
-    );
-    if (cursor.rowsWritten === 0) return failure("not_found", `no active owner token ${tokenId}`);
+    const revoked = this.sql.write`
+      UPDATE owner_tokens SET revoked_at = ${revokedAt} WHERE token_id = ${tokenId} AND revoked_at IS NULL`;
+    if (revoked === 0) return failure("not_found", `no active owner token ${tokenId}`);
     return success({ tokenId, revokedAt });
   }
 
@@ -101,11 +99,7 @@ export class Tenant extends DurableObject<Env> {
     const id = randomId("fed", 8);
     const created = await this.env.FEDERATIONS.getByName(id).create(id, this.record.id, config);
     if (created.ok)
-      this.ctx.storage.sql.exec(
-        "INSERT INTO federations (id, created_at) VALUES (?, ?)",
-        id,
-        created.value.createdAt,
-      );
+      this.sql`INSERT INTO federations (id, created_at) VALUES (${id}, ${created.value.createdAt})`;
     return created;
   }
 
@@ -141,26 +135,18 @@ export class Tenant extends DurableObject<Env> {
         "quota_exceeded",
         `daily update quota exceeded: ${used} of ${limit} used today (UTC), this round needs ${count}; it resets at 00:00 UTC`,
       );
-    this.ctx.storage.sql.exec(
-      "INSERT INTO updates_by_day (day, updates) VALUES (?, ?) ON CONFLICT(day) DO UPDATE SET updates = updates + excluded.updates",
-      day,
-      count,
-    );
+    this.sql`INSERT INTO updates_by_day (day, updates) VALUES (${day}, ${count})
+      ON CONFLICT(day) DO UPDATE SET updates = updates + excluded.updates`;
     return success({ remaining: limit - used - count });
   }
 
   private federationIds(): string[] {
-    return this.ctx.storage.sql
-      .exec<{ id: string }>("SELECT id FROM federations ORDER BY created_at, id")
-      .toArray()
-      .map((r) => r.id);
+    return this.sql<{ id: string }>`SELECT id FROM federations ORDER BY created_at, id`.map((r) => r.id);
   }
 
   private updatesOn(day: string): number {
     return (
-      this.ctx.storage.sql
-        .exec<{ updates: number }>("SELECT updates FROM updates_by_day WHERE day = ?", day)
-        .toArray()[0]?.updates ?? 0
+      this.sql.first<{ updates: number }>`SELECT updates FROM updates_by_day WHERE day = ${day}`?.updates ?? 0
     );
   }
 
@@ -171,12 +157,9 @@ export class Tenant extends DurableObject<Env> {
   private async newOwnerToken(tenantId: string): Promise<IssuedOwnerToken> {
     const tokenId = randomId("tok", 6);
     const secret = randomSecret();
-    this.ctx.storage.sql.exec(
-      "INSERT INTO owner_tokens (token_id, hash, created_at) VALUES (?, ?, ?)",
-      tokenId,
-      await sha256Hex(secret),
-      new Date().toISOString(),
-    );
+    const hash = await sha256Hex(secret);
+    this.sql`INSERT INTO owner_tokens (token_id, hash, created_at)
+             VALUES (${tokenId}, ${hash}, ${new Date().toISOString()})`;
     return { tokenId, token: formatOwnerToken(tenantId, tokenId, secret) };
   }
 }

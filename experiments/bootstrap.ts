@@ -4,10 +4,10 @@
 // resample draws the test queries with replacement once and scores every router on that same
 // draw (paired), so what the routers share cancels in their differences.
 import { lambdaGrid, normalisedAuc } from "../core/auc.ts";
+import type { BatchPrediction } from "../core/prediction.ts";
 import type { Random } from "../core/random.ts";
 import { chooseByLambda } from "../core/routing.ts";
 import type { TestSet } from "./evaluate.ts";
-import type { BatchPrediction } from "./family.ts";
 
 const LAMBDAS = lambdaGrid();
 

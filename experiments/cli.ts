@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The fedrouter command line: `fedrouter experiment ...` runs the paper's protocol and reports.
+// The fedrouter command line: `fedrouter experiment ...` runs the paper's protocol and reports;
+// `fedrouter table <results.json>` prints the tables of a run written before.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { parseArgs } from "node:util";
@@ -8,13 +9,20 @@ import { syntheticBenchmark } from "../core/data/synthetic.ts";
 import { hashingEmbedder } from "../core/embedder/hashing.ts";
 import { DataError } from "./data/errors.ts";
 import { describeReport, loadBenchmark } from "./data/load.ts";
-import { familyFor } from "./families.ts";
-import { runExperiment } from "./harness.ts";
+import { type ExperimentResult, runExperiment } from "./harness.ts";
+import { kindExperiment } from "./kind-experiment.ts";
 import { plotSvg } from "./plot.ts";
+import { loadExperimentResult } from "./results.ts";
 import { newClientsScenario, newModelsScenario } from "./scenarios.ts";
 import { clientTable, globalTable, personalisationLine, scenarioTable, summaryLine } from "./table.ts";
 
 const USAGE = `usage: fedrouter experiment [options]
+       fedrouter table <results.json>
+
+fedrouter table prints again the tables fedrouter experiment printed for the results JSON it
+wrote (--out), also from files with the keys' old spelling (centralized, personalized).
+
+options of fedrouter experiment:
 
   --data <dir>              RouterBench CSV folder or LLMRouter folder (default: synthetic benchmark)
   --router <kind>           kmeans | mlp (default kmeans)
@@ -140,9 +148,9 @@ async function experiment(argv: string[]): Promise<void> {
     values.clusters === undefined
       ? undefined
       : number(values.clusters, "clusters", 8, (v) => Number.isInteger(v) && v >= 1);
-  let family: Awaited<ReturnType<typeof familyFor>>;
+  let kind: Awaited<ReturnType<typeof kindExperiment>>;
   try {
-    family = await familyFor(values.router ?? "kmeans", {
+    kind = await kindExperiment(values.router ?? "kmeans", {
       ...(clusters === undefined ? {} : { clusters }),
       ...(rounds === undefined ? {} : { rounds }),
       ...(values.weighting === undefined ? {} : { weighting: values.weighting }),
@@ -161,7 +169,7 @@ async function experiment(argv: string[]): Promise<void> {
     );
   }
   const progress = progressReporter(values.quiet ?? false);
-  const common = { seed, family, embedder: hashingEmbedder(), progress: progress.report };
+  const common = { seed, kind, embedder: hashingEmbedder(), progress: progress.report };
   if (scenario === "new-models" || scenario === "new-clients") {
     const protocol = { alpha, preferenceAlpha };
     const result =
@@ -184,20 +192,47 @@ async function experiment(argv: string[]): Promise<void> {
   });
   progress.stop();
   const output = { scenario, ...result };
+  printTables(result, highHet || (values.personalise ?? false));
+  if (values.out) write(values.out, `${JSON.stringify(output, null, 2)}\n`);
+  if (values.plot) write(values.plot, plotSvg(result));
+}
+
+/** The terminal tables of a standard or high-het run; `personalised` adds the personalisation lines. */
+function printTables(result: ExperimentResult, personalised: boolean): void {
   console.log(clientTable(result));
   console.log();
   console.log(globalTable(result));
   console.log();
   console.log(summaryLine(result));
-  if (highHet || values.personalise) console.log(personalisationLine(result));
-  if (values.out) write(values.out, `${JSON.stringify(output, null, 2)}\n`);
-  if (values.plot) write(values.plot, plotSvg(result));
+  if (personalised) console.log(personalisationLine(result));
+}
+
+function table(argv: string[]): void {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: true,
+    options: { help: { type: "boolean", short: "h", default: false } },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const [path, ...extra] = positionals;
+  if (path === undefined || extra.length > 0) throw new UsageError("table takes one results JSON file");
+  const result = loadExperimentResult(path);
+  // A run scored personalised routers exactly when it printed their lines (--personalise, high-het).
+  printTables(
+    result,
+    result.clients.some((c) => c.ownTest.personalised !== undefined),
+  );
 }
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
     if (command === "experiment") await experiment(rest);
+    else if (command === "table") table(rest);
     else if (command === undefined || command === "-h" || command === "--help") console.log(USAGE);
     else throw new UsageError(`unknown command "${command}"`);
     return 0;
@@ -205,7 +240,7 @@ async function main(argv: string[]): Promise<number> {
     const usage =
       error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
     console.error(`fedrouter: ${(error as Error).message}`);
-    if (usage) console.error("run `fedrouter experiment --help` for the options");
+    if (usage) console.error("run `fedrouter --help` for the commands and their options");
     else if (!(error instanceof DataError)) console.error((error as Error).stack);
     return usage || error instanceof DataError ? 2 : 1;
   }

@@ -1,7 +1,7 @@
 // Scores routers on a test set with the paper's lambda sweep, and the reference routers.
 import { accuracyCostCurve, type CurvePoint, lambdaGrid, normalisedAuc } from "../core/auc.ts";
+import type { BatchPredictor } from "../core/prediction.ts";
 import type { Random } from "../core/random.ts";
-import type { Predictor } from "./family.ts";
 
 /** A test set: features and every model's true quality and cost. */
 export interface TestSet {
@@ -19,7 +19,7 @@ export interface Scored {
 
 const LAMBDAS = lambdaGrid();
 
-export async function scoreRouter(predict: Predictor, test: TestSet): Promise<Scored> {
+export async function scoreRouter(predict: BatchPredictor, test: TestSet): Promise<Scored> {
   const p = await predict(test.features);
   const curve = accuracyCostCurve(
     p.quality,

@@ -1,9 +1,11 @@
-// The experiment harness: the paper's protocol end to end on one data set and router family.
+// The experiment harness: the paper's protocol end to end on one data set and router kind.
 import type { CurvePoint } from "../core/auc.ts";
 import { type Benchmark, selectQueries } from "../core/data/benchmark.ts";
 import { concatEvaluationSets, type EvaluationSet, evaluationSet } from "../core/data/evaluations.ts";
 import type { Embedder } from "../core/embedder/embedder.ts";
+import type { BatchPredictor } from "../core/prediction.ts";
 import { fmix32, type Random, seededRandom } from "../core/random.ts";
+import type { KindExperiment, TrainingContext } from "../core/routers/kind.ts";
 import { pairedBootstrap, standardError } from "./bootstrap.ts";
 import {
   concatTestSets,
@@ -14,13 +16,12 @@ import {
   singleModelPoints,
   type TestSet,
 } from "./evaluate.ts";
-import type { Predictor, RouterFamily, TrainingContext } from "./family.ts";
 import { personalisedPredictors } from "./personalise.ts";
 import { type ClientSplit, PROTOCOL_DEFAULTS, type ProtocolOptions, splitClients } from "./protocol.ts";
 
 export interface ExperimentOptions extends Partial<ProtocolOptions> {
   seed: number;
-  family: RouterFamily;
+  kind: KindExperiment;
   embedder: Embedder;
   rounds?: number;
   /** Also score each client's personalised routers (costs k extra local trainings per client). */
@@ -39,27 +40,27 @@ export interface ClientResult {
   nTrain: number;
   nTest: number;
   tasks: Record<string, number>;
-  /** AUCs on the client's own test set; `personalized` and its variants when personalising. */
-  ownTest: { local: number; federated: number; centralized: number } & Record<string, number>;
+  /** AUCs on the client's own test set; `personalised` and its variants when personalising. */
+  ownTest: { local: number; federated: number; centralised: number } & Record<string, number>;
   /** When personalising: the adaptive mixture's per-model weights of the federated router. */
   mixture?: { quality: number[]; cost: number[] };
   /**
    * With `bootstrap`: standard errors, over paired resamples of the own test set, of local -
-   * federated and (when personalising) of personalized - max(local, federated).
+   * federated and (when personalising) of personalised - max(local, federated).
    */
-  ownTestSe?: { resamples: number; localMinusFederated: number; personalizedMinusBest?: number };
+  ownTestSe?: { resamples: number; localMinusFederated: number; personalisedMinusBest?: number };
 }
 
 export interface ExperimentResult {
   dataset: string;
-  router: "kmeans" | "mlp";
+  router: string;
   seed: number;
   seconds: number;
   settings: ProtocolOptions & { embedder: string; dimension: number; rounds?: number };
   clients: ClientResult[];
   global: {
     federated: number;
-    centralized: number;
+    centralised: number;
     localMin: number;
     localMax: number;
     oracle: number;
@@ -128,7 +129,7 @@ export interface PreparedExperiment {
  */
 export async function prepareExperiment(
   benchmark: Benchmark,
-  options: Omit<ExperimentOptions, "family" | "personalise">,
+  options: Omit<ExperimentOptions, "kind" | "personalise">,
 ): Promise<PreparedExperiment> {
   const protocol: ProtocolOptions = {
     clients: options.clients ?? PROTOCOL_DEFAULTS.clients,
@@ -167,9 +168,9 @@ export async function prepareExperiment(
 /** The federated router to score: one predictor, or also each client's own copy of it. */
 export interface FederatedRouters {
   /** Scores the global test set (and each client's, when `perClient` is absent). */
-  global: Predictor;
+  global: BatchPredictor;
   /** Client i's router scores client i's test set (e.g. the model each client fetched itself). */
-  perClient?: readonly Predictor[];
+  perClient?: readonly BatchPredictor[];
 }
 
 export async function runExperiment(
@@ -178,12 +179,12 @@ export async function runExperiment(
 ): Promise<ExperimentResult> {
   const started = performance.now();
   const prepared = await prepareExperiment(benchmark, options);
-  const federated = await options.family.federated(prepared.trainSets, prepared.context);
+  const federated = await options.kind.federated(prepared.trainSets, prepared.context);
   return scoreExperiment(benchmark, prepared, options, { global: federated }, started);
 }
 
 /**
- * Trains the centralized and client-local routers and the baselines, scores them with the
+ * Trains the centralised and client-local routers and the baselines, scores them with the
  * federated router(s) given, and builds the experiment's result. `started` is when the run
  * began (performance.now()), for `seconds`.
  */
@@ -194,11 +195,12 @@ export async function scoreExperiment(
   federatedRouters: FederatedRouters,
   started: number,
 ): Promise<ExperimentResult> {
-  const { family, embedder, seed } = options;
+  const { kind, ...given } = options;
+  const { embedder, seed } = given;
   const { splits, trainSets, testSets, globalTest, context } = prepared;
   // The settings echo the options as given (as results written before the split into
-  // prepare/score did), over the protocol's defaults.
-  const protocol = { ...PROTOCOL_DEFAULTS, ...stripUndefined(options) };
+  // prepare/score did), over the protocol's defaults; the router is the result's own field.
+  const protocol = { ...PROTOCOL_DEFAULTS, ...stripUndefined(given) };
   const { random } = context;
   // Its own stream: resampling must not move the numbers the experiment draws after it.
   const resampling = seededRandom(fmix32(seed ^ 0x5bd1e995));
@@ -208,34 +210,34 @@ export async function scoreExperiment(
   let step = 0;
   const advance = (label: string) => progress(label, ++step, steps);
   advance("federated router");
-  const centralized = await family.alone(concatEvaluationSets(trainSets), context);
-  advance("centralized router");
-  const baselines = family.baselines ? await family.baselines(trainSets, context) : {};
+  const centralised = await kind.alone(concatEvaluationSets(trainSets), context);
+  advance("centralised router");
+  const baselines = kind.baselines ? await kind.baselines(trainSets, context) : {};
   advance("baselines");
   const clients: ClientResult[] = [];
   const localOnGlobal: Scored[] = [];
   for (const [i, split] of splits.entries()) {
     const train = trainSets[i] as EvaluationSet;
-    const local = await family.alone(train, context);
+    const local = await kind.alone(train, context);
     const own = testSets[i] as TestSet;
     let mixture: ClientResult["mixture"];
     const ownFederated = federatedRouters.perClient?.[i] ?? federated;
     const ownTest: ClientResult["ownTest"] = {
       local: (await scoreRouter(local, own)).auc,
       federated: (await scoreRouter(ownFederated, own)).auc,
-      centralized: (await scoreRouter(centralized, own)).auc,
+      centralised: (await scoreRouter(centralised, own)).auc,
     };
-    let personalised: Predictor | undefined;
+    let personalised: BatchPredictor | undefined;
     if (options.personalise) {
       const routers = await personalisedPredictors(federated, local, train, (set) =>
-        family.alone(set, context),
+        kind.alone(set, context),
       );
       personalised = routers.adaptive;
-      ownTest.personalized = (await scoreRouter(routers.adaptive, own)).auc;
-      ownTest.personalizedFixed = (await scoreRouter(routers.fixed, own)).auc;
+      ownTest.personalised = (await scoreRouter(routers.adaptive, own)).auc;
+      ownTest.personalisedFixed = (await scoreRouter(routers.fixed, own)).auc;
       mixture = { quality: [...routers.weights.quality], cost: [...routers.weights.cost] };
-      if (family.fineTune)
-        ownTest.fineTuned = (await scoreRouter(await family.fineTune(train, context), own)).auc;
+      if (kind.fineTune)
+        ownTest.fineTuned = (await scoreRouter(await kind.fineTune(train, context), own)).auc;
     }
     for (const [name, predictor] of Object.entries(baselines)) {
       ownTest[name] = (await scoreRouter(predictor, own)).auc;
@@ -244,7 +246,7 @@ export async function scoreExperiment(
     const compared = {
       local,
       federated: ownFederated,
-      ...(personalised ? { personalized: personalised } : {}),
+      ...(personalised ? { personalised } : {}),
     };
     clients.push({
       id: split.id,
@@ -260,7 +262,7 @@ export async function scoreExperiment(
     advance(`client ${i} local router`);
   }
   const fed = await scoreRouter(federated, globalTest);
-  const cen = await scoreRouter(centralized, globalTest);
+  const cen = await scoreRouter(centralised, globalTest);
   const oracle = scoreOracle(globalTest);
   const singles = singleModelPoints(globalTest);
   const cheapestIndex = singles.reduce(
@@ -270,12 +272,12 @@ export async function scoreExperiment(
   const localAucs = localOnGlobal.map((s) => s.auc);
   const curves: Record<string, CurvePoint[]> = {
     federated: fed.curve,
-    centralized: cen.curve,
+    centralised: cen.curve,
     oracle: oracle.curve,
   };
   const global: ExperimentResult["global"] = {
     federated: fed.auc,
-    centralized: cen.auc,
+    centralised: cen.auc,
     localMin: Math.min(...localAucs),
     localMax: Math.max(...localAucs),
     oracle: oracle.auc,
@@ -293,7 +295,7 @@ export async function scoreExperiment(
   });
   return {
     dataset: benchmark.name,
-    router: family.name,
+    router: kind.name,
     seed,
     seconds: (performance.now() - started) / 1000,
     settings: {
@@ -315,24 +317,24 @@ export function stripUndefined<T extends object>(value: T): Partial<T> {
 
 /** Bootstrap standard errors of a client's own-test AUC differences (see `ownTestSe`). */
 async function ownTestErrors(
-  routers: { local: Predictor; federated: Predictor; personalized?: Predictor },
+  routers: { local: BatchPredictor; federated: BatchPredictor; personalised?: BatchPredictor },
   own: TestSet,
   resamples: number,
   random: Random,
 ): Promise<NonNullable<ClientResult["ownTestSe"]>> {
-  const predictions: Record<string, Awaited<ReturnType<Predictor>>> = {};
+  const predictions: Record<string, Awaited<ReturnType<BatchPredictor>>> = {};
   for (const [name, predict] of Object.entries(routers)) predictions[name] = await predict(own.features);
   const aucs = pairedBootstrap(own, predictions, resamples, random);
   const local = aucs.local!;
   const federated = aucs.federated!;
-  const personalized = aucs.personalized;
+  const personalised = aucs.personalised;
   return {
     resamples,
     localMinusFederated: standardError(local.map((l, b) => l - federated[b]!)),
-    ...(personalized
+    ...(personalised
       ? {
-          personalizedMinusBest: standardError(
-            personalized.map((p, b) => p - Math.max(local[b]!, federated[b]!)),
+          personalisedMinusBest: standardError(
+            personalised.map((p, b) => p - Math.max(local[b]!, federated[b]!)),
           ),
         }
       : {}),

@@ -9,20 +9,20 @@ import {
   mixedPredictor,
   type PersonalisationOptions,
 } from "../core/personalisation.ts";
-import type { Predictor } from "./family.ts";
+import type { BatchPredictor } from "../core/prediction.ts";
 
 export interface PersonalisedRouters {
-  adaptive: Predictor;
-  fixed: Predictor;
+  adaptive: BatchPredictor;
+  fixed: BatchPredictor;
   /** The adaptive mixture's per-model weights of the federated router. */
   weights: MixtureWeights;
 }
 
 export async function personalisedPredictors(
-  federated: Predictor,
-  local: Predictor,
+  federated: BatchPredictor,
+  local: BatchPredictor,
   train: EvaluationSet,
-  trainLocal: (set: EvaluationSet) => Promise<Predictor>,
+  trainLocal: (set: EvaluationSet) => Promise<BatchPredictor>,
   options: PersonalisationOptions = {},
 ): Promise<PersonalisedRouters> {
   const { weights } = await adaptiveMixture(federated, trainLocal, train, options);

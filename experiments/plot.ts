@@ -5,13 +5,13 @@ const WIDTH = 760;
 const HEIGHT = 480;
 const MARGIN = { left: 64, right: 180, top: 36, bottom: 52 };
 
-const STYLE: Record<string, { color: string; width: number; dash?: string }> = {
-  oracle: { color: "#222222", width: 2, dash: "6 4" },
+const STYLE: Record<string, { colour: string; width: number; dash?: string }> = {
+  oracle: { colour: "#222222", width: 2, dash: "6 4" },
   // Wide and pale so that a federated curve lying exactly on it stays visible.
-  centralized: { color: "#9ecae1", width: 6 },
-  federated: { color: "#d1495b", width: 2.5 },
-  pooled: { color: "#8e6c8a", width: 1.5, dash: "3 3" },
-  personalized: { color: "#2a9d8f", width: 2 },
+  centralised: { colour: "#9ecae1", width: 6 },
+  federated: { colour: "#d1495b", width: 2.5 },
+  pooled: { colour: "#8e6c8a", width: 1.5, dash: "3 3" },
+  personalised: { colour: "#2a9d8f", width: 2 },
 };
 
 const escapeXml = (text: string): string =>
@@ -59,32 +59,32 @@ export function plotSvg(result: ExperimentResult): string {
     `<text x="${MARGIN.left + plotW / 2}" y="${HEIGHT - 12}" text-anchor="middle">mean cost per query (USD, log scale)</text>`,
     `<text transform="translate(16 ${MARGIN.top + plotH / 2}) rotate(-90)" text-anchor="middle">mean quality</text>`,
   );
-  const legend: { label: string; color: string; dash?: string }[] = [];
+  const legend: { label: string; colour: string; dash?: string }[] = [];
   for (const [name, curve] of series) {
     const sorted = [...curve].sort((a, b) => a.cost - b.cost);
-    const style = STYLE[name] ?? { color: "#bbbbbb", width: 1 };
+    const style = STYLE[name] ?? { colour: "#bbbbbb", width: 1 };
     const path = sorted
       .map((p, i) => `${i ? "L" : "M"}${x(p.cost).toFixed(1)},${y(p.quality).toFixed(1)}`)
       .join("");
     parts.push(
-      `<path d="${path}" fill="none" stroke="${style.color}" stroke-width="${style.width}"${style.dash ? ` stroke-dasharray="${style.dash}"` : ""}/>`,
+      `<path d="${path}" fill="none" stroke="${style.colour}" stroke-width="${style.width}"${style.dash ? ` stroke-dasharray="${style.dash}"` : ""}/>`,
     );
     if (!name.startsWith("local-"))
-      legend.push({ label: name, color: style.color, ...(style.dash ? { dash: style.dash } : {}) });
+      legend.push({ label: name, colour: style.colour, ...(style.dash ? { dash: style.dash } : {}) });
   }
   if (series.some(([name]) => name.startsWith("local-")))
-    legend.push({ label: "client-local", color: "#bbbbbb" });
+    legend.push({ label: "client-local", colour: "#bbbbbb" });
   for (const s of result.singleModels) {
     parts.push(
       `<circle cx="${x(s.cost).toFixed(1)}" cy="${y(s.quality).toFixed(1)}" r="3.5" fill="#f4a261"><title>${escapeXml(s.model)}</title></circle>`,
     );
   }
-  legend.push({ label: "single models", color: "#f4a261" });
+  legend.push({ label: "single models", colour: "#f4a261" });
   legend.forEach((item, i) => {
     const ly = MARGIN.top + 12 + i * 18;
     const lx = MARGIN.left + plotW + 14;
     parts.push(
-      `<line x1="${lx}" y1="${ly}" x2="${lx + 24}" y2="${ly}" stroke="${item.color}" stroke-width="2.5"${item.dash ? ` stroke-dasharray="${item.dash}"` : ""}/>`,
+      `<line x1="${lx}" y1="${ly}" x2="${lx + 24}" y2="${ly}" stroke="${item.colour}" stroke-width="2.5"${item.dash ? ` stroke-dasharray="${item.dash}"` : ""}/>`,
       `<text x="${lx + 30}" y="${ly + 4}">${escapeXml(item.label)}</text>`,
     );
   });

@@ -4,15 +4,16 @@
 import { type Benchmark, selectModels, selectQueries } from "../core/data/benchmark.ts";
 import { type EvaluationSet, evaluationSet } from "../core/data/evaluations.ts";
 import type { Embedder } from "../core/embedder/embedder.ts";
+import type { BatchPredictor } from "../core/prediction.ts";
 import { categorical, type Random, seededRandom, shuffle } from "../core/random.ts";
+import type { KindExperiment, TrainingContext } from "../core/routers/kind.ts";
 import { concatTestSets, scoreRouter, type TestSet } from "./evaluate.ts";
-import type { Predictor, RouterFamily, TrainingContext } from "./family.ts";
 import { testSet, trainSet } from "./harness.ts";
 import { type ClientSplit, PROTOCOL_DEFAULTS, type ProtocolOptions, splitClients } from "./protocol.ts";
 
 export interface ScenarioOptions {
   seed: number;
-  family: RouterFamily;
+  kind: KindExperiment;
   embedder: Embedder;
   protocol?: Partial<ProtocolOptions>;
   progress?: (label: string, done: number, total: number) => void;
@@ -47,7 +48,7 @@ function context(benchmark: Benchmark, embedder: Embedder, random: Random, seed:
   };
 }
 
-async function score(predict: Predictor, test: TestSet): Promise<number> {
+async function score(predict: BatchPredictor, test: TestSet): Promise<number> {
   return (await scoreRouter(predict, test)).auc;
 }
 
@@ -62,10 +63,10 @@ export async function newModelsScenario(
   options: ScenarioOptions & { withheld?: number; fraction?: number },
 ): Promise<ScenarioResult> {
   const started = performance.now();
-  const { seed, family, embedder } = options;
+  const { seed, kind, embedder } = options;
   const withheld = options.withheld ?? 3;
   const fraction = options.fraction ?? 0.1;
-  const newModels = require(family.newModels, "new-models").bind(family);
+  const newModels = require(kind.newModels, "new-models").bind(kind);
   const random = seededRandom(seed);
   const m = source.models.length;
   if (withheld < 1 || withheld >= m) throw new RangeError(`cannot withhold ${withheld} of ${m} models`);
@@ -110,7 +111,7 @@ export async function newModelsScenario(
   options.progress?.("base router and new models", 0, 2);
   const { before, after } = await newModels(baseSets, extendedSets, benchmark.models.slice(base), ctx);
   options.progress?.("reference router with every model", 1, 2);
-  const full = await family.federated(reference, ctx);
+  const full = await kind.federated(reference, ctx);
   options.progress?.("scoring", 2, 2);
   const tests = splits.map((s) => testSet(benchmark, s.testRows, features));
   const clients = [];
@@ -130,7 +131,7 @@ export async function newModelsScenario(
   return {
     scenario: "new-models",
     dataset: source.name,
-    router: family.name,
+    router: kind.name,
     seed,
     seconds: (performance.now() - started) / 1000,
     details: { withheld: benchmark.models.slice(base), fraction },
@@ -149,8 +150,8 @@ export async function newClientsScenario(
   options: ScenarioOptions & { baseClients?: number; newClients?: number; heldOutTasks?: number },
 ): Promise<ScenarioResult> {
   const started = performance.now();
-  const { seed, family, embedder } = options;
-  const newClients = require(family.newClients, "new-clients").bind(family);
+  const { seed, kind, embedder } = options;
+  const newClients = require(kind.newClients, "new-clients").bind(kind);
   const random = seededRandom(seed);
   const tasks = [...new Set(benchmark.tasks)].sort();
   const heldOutCount = Math.max(1, Math.round(tasks.length * (options.heldOutTasks ?? 0.3)));
@@ -202,7 +203,7 @@ export async function newClientsScenario(
   return {
     scenario: "new-clients",
     dataset: benchmark.name,
-    router: family.name,
+    router: kind.name,
     seed,
     seconds: (performance.now() - started) / 1000,
     details: {

@@ -18,7 +18,7 @@ export const f = (v: number | undefined): string => (v === undefined || Number.i
 const signed = (v: number): string => `${v >= 0 ? "+" : ""}${v.toFixed(3)}`;
 
 /**
- * One client's row: id, train and test sizes, its local, federated and centralized AUCs, the
+ * One client's row: id, train and test sizes, its local, federated and centralised AUCs, the
  * `extra` AUCs of its ownTest, and federated - local.
  */
 export function clientCells(c: ExperimentResult["clients"][number], extra: readonly string[] = []): string[] {
@@ -28,7 +28,7 @@ export function clientCells(c: ExperimentResult["clients"][number], extra: reado
     String(c.nTest),
     f(c.ownTest.local),
     f(c.ownTest.federated),
-    f(c.ownTest.centralized),
+    f(c.ownTest.centralised),
     ...extra.map((k) => f(c.ownTest[k])),
     signed(c.ownTest.federated - c.ownTest.local),
   ];
@@ -36,9 +36,9 @@ export function clientCells(c: ExperimentResult["clients"][number], extra: reado
 
 export function clientTable(result: ExperimentResult): string {
   const extra = Object.keys(result.clients[0]?.ownTest ?? {}).filter(
-    (k) => !["local", "federated", "centralized"].includes(k),
+    (k) => !["local", "federated", "centralised"].includes(k),
   );
-  const head = ["client", "train", "test", "local", "federated", "centralized", ...extra, "fed - local"];
+  const head = ["client", "train", "test", "local", "federated", "centralised", ...extra, "fed - local"];
   return render([head, ...result.clients.map((c) => clientCells(c, extra))]);
 }
 
@@ -48,14 +48,14 @@ export function globalTable(result: ExperimentResult): string {
 
 export function summaryLine(result: ExperimentResult): string {
   const wins = result.clients.filter((c) => c.ownTest.federated > c.ownTest.local).length;
-  const gap = result.global.federated - result.global.centralized;
-  return `${result.dataset} ${result.router} seed ${result.seed}: federated beats local for ${wins}/${result.clients.length} clients; global federated ${f(result.global.federated)} vs centralized ${f(result.global.centralized)} (${gap >= 0 ? "+" : ""}${gap.toFixed(4)}); ${result.seconds.toFixed(1)} s`;
+  const gap = result.global.federated - result.global.centralised;
+  return `${result.dataset} ${result.router} seed ${result.seed}: federated beats local for ${wins}/${result.clients.length} clients; global federated ${f(result.global.federated)} vs centralised ${f(result.global.centralised)} (${gap >= 0 ? "+" : ""}${gap.toFixed(4)}); ${result.seconds.toFixed(1)} s`;
 }
 
 /** The personalised routers the harness scores, by their key in `ownTest`. */
 const PERSONALISED = {
-  personalized: "adaptive",
-  personalizedFixed: "fixed 0.5/0.5",
+  personalised: "adaptive",
+  personalisedFixed: "fixed 0.5/0.5",
   fineTuned: "fine-tuned",
 };
 
@@ -104,16 +104,16 @@ function resolutionLine(clients: readonly ClientResult[]): string | undefined {
   let misses = 0;
   let missesResolved = 0;
   for (const c of withSe) {
-    const { local, federated, personalized } = c.ownTest;
+    const { local, federated, personalised } = c.ownTest;
     const se = c.ownTestSe!;
     if (local > federated) {
       localWins++;
       if (local - federated > 2 * se.localMinusFederated) localWinsResolved++;
     }
     const best = Math.max(local, federated);
-    if (personalized !== undefined && se.personalizedMinusBest !== undefined && personalized < best - 0.01) {
+    if (personalised !== undefined && se.personalisedMinusBest !== undefined && personalised < best - 0.01) {
       misses++;
-      if (best - personalized > 2 * se.personalizedMinusBest) missesResolved++;
+      if (best - personalised > 2 * se.personalisedMinusBest) missesResolved++;
     }
   }
   return `bootstrap (${withSe[0]!.ownTestSe!.resamples} paired resamples of each client's test set): local beats federated by more than 2 s.e. on ${localWinsResolved} of the ${localWins} clients where it wins; the adaptive router is more than 2 s.e. below the better on ${missesResolved} of its ${misses} misses`;

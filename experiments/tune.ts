@@ -1,15 +1,16 @@
 // Measures routing AUC over a grid of embedder and K-means settings, to choose defaults by data.
-// usage: node experiments/tune.ts --data <dir> [--seeds 1,2,3] [--dims 256,1024] [--clusters 8,16]
+// usage: node experiments/tune.ts --data <dir> [--router kmeans] [--seeds 1,2,3] [--dims 256,1024] [--clusters 8,16]
 //        [--priors 1,4] [--chars 34,0] [--words 12,1]   (n-gram orders written as digits)
 import { parseArgs } from "node:util";
 import { hashingEmbedder } from "../core/embedder/hashing.ts";
 import { loadBenchmark } from "./data/load.ts";
 import { runExperiment } from "./harness.ts";
-import { kmeansFamily } from "./kmeans-family.ts";
+import { kindExperiment } from "./kind-experiment.ts";
 
 const { values } = parseArgs({
   options: {
     data: { type: "string" },
+    router: { type: "string", default: "kmeans" },
     seeds: { type: "string", default: "1,2,3" },
     dims: { type: "string", default: "1024" },
     clusters: { type: "string", default: "8" },
@@ -48,7 +49,11 @@ for (const { dimension, words, chars, clusters, prior } of grid) {
   const results = [];
   for (const seed of numbers(values.seeds)) {
     results.push(
-      await runExperiment(benchmark, { seed, embedder, family: kmeansFamily({ clusters, prior }) }),
+      await runExperiment(benchmark, {
+        seed,
+        embedder,
+        kind: await kindExperiment(values.router, { clusters, prior }),
+      }),
     );
   }
   const wins = results.map((r) => r.clients.filter((c) => c.ownTest.federated > c.ownTest.local).length);

@@ -1,8 +1,8 @@
 // Bearer-token middleware: the operator token (a secret binding), tenant owner tokens (checked by the
 // tenant's Durable Object) and client tokens (checked by whichever object holds the client's hash).
 import type { MiddlewareHandler } from "hono";
+import { constantTimeEqual, sha256Hex } from "../core/sha256.ts";
 import { parseToken } from "../core/wire/tokens.ts";
-import { constantTimeEqual, sha256Hex } from "../durable-objects/credentials.ts";
 import type { AppEnv } from "./env.ts";
 import { ApiError, unwrap } from "./errors.ts";
 

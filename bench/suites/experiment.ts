@@ -3,6 +3,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { routerKind, routerKindNames } from "../../core/routers/registry.ts";
 import type { BenchEntry, BenchSuite } from "../entry.ts";
 
 const child = join(dirname(fileURLToPath(import.meta.url)), "../experiment-child.ts");
@@ -16,7 +17,9 @@ export const experimentSuite: BenchSuite = {
       ["llmrouter", join(dataDir, "llmrouter")],
     ];
     const entries: BenchEntry[] = [];
-    for (const router of ["kmeans"]) {
+    // Kinds that train on the device (the MLP) have their own suite (train); the harness's time
+    // and memory are measured on the others.
+    for (const router of routerKindNames().filter((name) => !routerKind(name).trainsLocally)) {
       for (const [name, path] of datasets) {
         if (path && !existsSync(path)) {
           log(`skipping ${name}: ${path} not found`);

@@ -1,8 +1,5 @@
 // MLP router training-step throughput (ONNX on WASM and native, the TypeScript reference,
 // TensorFlow.js on WASM) and inference latency, on the paper's shape, one core.
-import { createOrtPredictor } from "../../client-sdk/src/train/ort-predictor.ts";
-import { loadOrtRuntime } from "../../client-sdk/src/train/ort-runtime.ts";
-import { createOrtStepSession } from "../../client-sdk/src/train/ort-trainer.ts";
 import { ADAMW_DEFAULTS } from "../../core/mlp/adamw.ts";
 import { allocateBatch, fillDropoutMask, type MlpBatch } from "../../core/mlp/batch.ts";
 import { initialParameters, type MlpShape, parameterLayout } from "../../core/mlp/layout.ts";
@@ -11,6 +8,7 @@ import { predictMlp } from "../../core/mlp/predict.ts";
 import { referenceStepEngine } from "../../core/mlp/reference-trainer.ts";
 import type { MlpRouter } from "../../core/mlp/router-file.ts";
 import { normal, seededRandom } from "../../core/random.ts";
+import { createOrtPredictor, createOrtStepSession, loadOrtRuntime } from "../../ort/index.ts";
 import type { BenchEntry, BenchSuite } from "../entry.ts";
 import { inferenceFlops, trainingStepFlops } from "../train/flops.ts";
 import { createTfjsStep, initTfjsWasm } from "../train/tfjs-step.ts";

@@ -18,8 +18,10 @@ export interface BundleFile {
   path: string;
   bytes: number;
   gzipBytes: number;
-  /** Whether the page loads it at once (the entry) or only on demand (a dynamic-import chunk). */
+  /** Whether it is the entry module. */
   entry: boolean;
+  /** Whether the page loads it at once (the entry and the chunks it imports statically) or only on demand. */
+  atStart: boolean;
 }
 
 export interface BrowserBundle {
@@ -54,17 +56,27 @@ export async function bundleBrowser(outdir = join(sdk, "dist/browser")): Promise
   const inputs = Object.keys(metafile.inputs).map((p) => relative(root, resolve(root, p)));
   const leaked = inputs.filter((p) => SERVER_CODE.some((pattern) => pattern.test(p)));
   if (leaked.length) throw new Error(`server code in the browser bundle: ${leaked.join(", ")}`);
-  const files = Object.entries(metafile.outputs)
-    .filter(([path]) => path.endsWith(".js"))
-    .map(([path, output]) => {
-      const bytes = readFileSync(resolve(root, path));
-      return {
-        path: resolve(root, path),
-        bytes: bytes.length,
-        gzipBytes: gzipSync(bytes, { level: 9 }).length,
-        entry: output.entryPoint?.endsWith("client-sdk/src/index.ts") ?? false,
-      };
-    });
+  const outputs = Object.entries(metafile.outputs).filter(([path]) => path.endsWith(".js"));
+  const entryPath = outputs.find(([, output]) => output.entryPoint?.endsWith("client-sdk/src/index.ts"))?.[0];
+  // Shared chunks the entry imports statically load with it; dynamic imports load on demand.
+  const atStart = new Set<string>();
+  const visit = (path: string | undefined) => {
+    if (!path || atStart.has(path)) return;
+    atStart.add(path);
+    for (const imported of metafile.outputs[path]?.imports ?? [])
+      if (imported.kind === "import-statement" && !imported.external) visit(imported.path);
+  };
+  visit(entryPath);
+  const files = outputs.map(([path]) => {
+    const bytes = readFileSync(resolve(root, path));
+    return {
+      path: resolve(root, path),
+      bytes: bytes.length,
+      gzipBytes: gzipSync(bytes, { level: 9 }).length,
+      entry: path === entryPath,
+      atStart: atStart.has(path),
+    };
+  });
   return { outdir, entry: join(outdir, "fedrouter-client.js"), files, inputs };
 }
 
@@ -74,8 +86,13 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const bundle = await bundleBrowser(process.argv[2] ? resolve(process.argv[2]) : undefined);
   for (const file of bundle.files)
     console.log(
-      `${relative(root, file.path)}  ${kib(file.bytes)} minified, ${kib(file.gzipBytes)} gzipped${file.entry ? " (entry)" : " (loaded on demand)"}`,
+      `${relative(root, file.path)}  ${kib(file.bytes)} minified, ${kib(file.gzipBytes)} gzipped${file.entry ? " (entry)" : file.atStart ? " (imported by the entry)" : " (loaded on demand)"}`,
     );
+  const start = bundle.files.filter((f) => f.atStart);
+  const sum = (key: "bytes" | "gzipBytes") => start.reduce((total, f) => total + f[key], 0);
+  console.log(
+    `loaded at start (the entry and its static imports)  ${kib(sum("bytes"))} minified, ${kib(sum("gzipBytes"))} gzipped`,
+  );
   const wasm = join(root, "node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.wasm");
   const wasmBytes = readFileSync(wasm);
   console.log(

@@ -3,17 +3,16 @@
 // error on the client's observed cells (core/personalisation.ts says how the errors are
 // estimated). Built once per model version, on the device: no evaluation leaves it.
 import type { EvaluationSet } from "../../core/data/evaluations.ts";
-import { trainLocalModel } from "../../core/local-router.ts";
 import {
   adaptiveMixture,
-  type Predictions as FlatPredictions,
   type MixtureWeights,
   mixPredictions,
   type PersonalisationOptions,
-  type Predict,
 } from "../../core/personalisation.ts";
+import { type BatchPredictor, batchToRows, rowsToBatch } from "../../core/prediction.ts";
 import { seededRandom } from "../../core/random.ts";
-import type { ModelPredictor, Predictions } from "./model/predictor.ts";
+import { trainLocalModel } from "../../core/routers/local.ts";
+import type { ModelPredictor } from "./model/predictor.ts";
 import type { PersonalisationContext, Personaliser } from "./personalise.ts";
 
 /** A personalised predictor, with the mixture it routes by. */
@@ -30,37 +29,13 @@ export interface AdaptivePersonaliserOptions extends PersonalisationOptions {
 }
 
 /** A predictor's batch on row-major features, as core's mixture functions take it. */
-function flatPredict(predictor: ModelPredictor, dimension: number): Predict {
+function flatPredict(predictor: ModelPredictor, dimension: number): BatchPredictor {
   return async (features) => {
     const rows = features.length / dimension;
     const vectors = Array.from({ length: rows }, (_, i) =>
       features.subarray(i * dimension, (i + 1) * dimension),
     );
-    const p = await predictor.predict(vectors);
-    const m = predictor.models.length;
-    const out: FlatPredictions = {
-      quality: new Float64Array(rows * m),
-      cost: new Float64Array(rows * m),
-      available: p.available ? new Uint8Array(rows * m).fill(1) : null,
-    };
-    for (let i = 0; i < rows; i++) {
-      out.quality.set(p.quality[i]!, i * m);
-      out.cost.set(p.cost[i]!, i * m);
-      const available = p.available?.[i];
-      if (available && out.available) for (let j = 0; j < m; j++) out.available[i * m + j] = available[j]!;
-    }
-    return out;
-  };
-}
-
-function rowsOf(flat: FlatPredictions, rows: number, m: number): Predictions {
-  const slice = <T extends Float64Array | Uint8Array>(a: T, i: number) => a.slice(i * m, i * m + m) as T;
-  return {
-    quality: Array.from({ length: rows }, (_, i) => slice(flat.quality, i)),
-    cost: Array.from({ length: rows }, (_, i) => slice(flat.cost, i)),
-    ...(flat.available
-      ? { available: Array.from({ length: rows }, (_, i) => slice(flat.available!, i)) }
-      : {}),
+    return rowsToBatch(await predictor.predict(vectors), predictor.models.length);
   };
 }
 
@@ -79,7 +54,7 @@ export function adaptivePersonaliser(options: AdaptivePersonaliserOptions = {}):
       }
       const train = async (subset: EvaluationSet) => {
         const file = await trainLocalModel(context.file, subset, {
-          trainer: context.trainer,
+          compute: context.compute,
           random: seededRandom(seed),
         });
         return context.predictor(file);
@@ -99,7 +74,7 @@ export function adaptivePersonaliser(options: AdaptivePersonaliserOptions = {}):
           const features = new Float32Array(vectors.length * d);
           for (const [i, v] of vectors.entries()) features.set(v, i * d);
           const [g, l] = await Promise.all([globalPredict(features), localPredict(features)]);
-          return rowsOf(mixPredictions(g, l, weights), vectors.length, m);
+          return batchToRows(mixPredictions(g, l, weights), m);
         },
       };
     },

@@ -4,10 +4,10 @@
 // FedRouterError synchronously, before any I/O); everything else fails with a coded error.
 import type { Embedder } from "../../core/embedder/embedder.ts";
 import { hashingEmbedderFromId } from "../../core/embedder/hashing.ts";
-import { modelsBeingAdded } from "../../core/growth-info.ts";
-import type { LocalTrainer } from "../../core/mlp/local-training.ts";
 import type { EmbedderInfo, ModelFile } from "../../core/model-file.ts";
+import { modelsBeingAdded } from "../../core/routers/registry.ts";
 import type { EvaluationReport, VersionEvaluation } from "../../core/wire/models.ts";
+import { type OrtCompute, ortCompute } from "../../ort/index.ts";
 import { EdgeApi } from "./edge.ts";
 import { FedRouterError, requireArgument } from "./errors.ts";
 import { createPredictor, type ModelPredictor } from "./model/predictor.ts";
@@ -26,7 +26,6 @@ import {
   routeVector,
 } from "./route.ts";
 import type { Evaluation, EvaluationStore } from "./store/store.ts";
-import { createOrtTrainer } from "./train/ort-trainer.ts";
 
 /** What the client holds of the federation's router. */
 export interface ModelInfo {
@@ -40,7 +39,7 @@ export interface ModelInfo {
 }
 
 /** Every model's predicted quality and cost (USD) for each vector, in the router's model order. */
-export interface BatchPrediction {
+export interface VersionPredictions {
   quality: Float64Array[];
   cost: Float64Array[];
   /**
@@ -59,7 +58,8 @@ export class FedrouterClient {
   readonly #options: ResolvedOptions;
   readonly #edge: EdgeApi;
   readonly #models: ModelSync;
-  readonly #trainer: ReturnType<typeof createOrtTrainer>;
+  /** Local training and onnxruntime inference, loaded on first use. */
+  readonly #compute: OrtCompute;
   /** Predictors of the held version, per mode; rebuilt when the version changes. */
   #predictors = new Map<string, Promise<ModelPredictor>>();
   #predictorsVersion = -1;
@@ -72,7 +72,7 @@ export class FedrouterClient {
     this.#edge = new EdgeApi(this.#options);
     this.#models = new ModelSync(this.#edge);
     const { backend, threads, wasmPaths } = this.#options;
-    this.#trainer = createOrtTrainer({ backend, threads, ...(wasmPaths ? { wasmPaths } : {}) });
+    this.#compute = ortCompute({ backend, threads, ...(wasmPaths ? { wasmPaths } : {}) });
   }
 
   /** The model version held, or undefined before the first successful sync. */
@@ -143,7 +143,7 @@ export class FedrouterClient {
   }
 
   /** Every model's predicted quality and cost for vectors of the federation's embedder (for evaluation). */
-  predict(vectors: Float32Array[]): Promise<BatchPrediction> {
+  predict(vectors: Float32Array[]): Promise<VersionPredictions> {
     requireArgument(
       Array.isArray(vectors) && vectors.every((v) => v instanceof Float32Array),
       "predict(): vectors must be an array of Float32Array",
@@ -151,7 +151,7 @@ export class FedrouterClient {
     return this.#predict(vectors);
   }
 
-  async #predict(vectors: Float32Array[]): Promise<BatchPrediction> {
+  async #predict(vectors: Float32Array[]): Promise<VersionPredictions> {
     const model = await this.#held();
     for (const vector of vectors) this.#checkDimension(vector, model.file.embedder);
     const predictor = await this.#predictor(model, "global");
@@ -204,7 +204,7 @@ export class FedrouterClient {
         models: this.#models,
         store: this.store,
         embedderFor: (info) => this.#embedderFor(info),
-        trainer: (): LocalTrainer => this.#trainer,
+        compute: () => this.#compute,
         pollIntervalMs: this.#options.pollIntervalMs,
       },
       options,
@@ -294,17 +294,14 @@ export class FedrouterClient {
   async #buildPredictor(model: LoadedModel, mode: "global" | "personalised"): Promise<ModelPredictor> {
     const global =
       mode === "global"
-        ? await createPredictor(model.file, model.version, this.#options.inference, () =>
-            this.#trainer.runtime(),
-          )
+        ? await createPredictor(model.file, model.version, this.#options.inference, () => this.#compute)
         : await this.#predictor(model, "global");
     if (mode === "global") return global;
     return this.#options.personaliser!.personalise(global, {
       version: model.version,
       file: model.file,
-      trainer: this.#trainer,
-      predictor: (file) =>
-        createPredictor(file, model.version, this.#options.inference, () => this.#trainer.runtime()),
+      compute: this.#compute,
+      predictor: (file) => createPredictor(file, model.version, this.#options.inference, () => this.#compute),
       trainingSet: async () =>
         (
           await buildTrainingSet(

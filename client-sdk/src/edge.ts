@@ -2,6 +2,7 @@
 // against the wire schema the edge itself is built from (core/wire), retries per retry.ts.
 import type { z } from "zod";
 import { type ServerMessage, serverMessageSchema } from "../../core/secagg/index.ts";
+import { sha256Hex } from "../../core/sha256.ts";
 import {
   type EvaluationReport,
   type ModelPointer,
@@ -32,10 +33,29 @@ export type RoundMessage = ServerMessage | z.infer<typeof waitingMessageSchema>;
 
 const messageSchema = serverMessageSchema.or(waitingMessageSchema);
 
-/** Hex SHA-256, as the edge states model digests. */
-export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as BufferSource));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+/**
+ * A response body, read no longer than `signal` allows. Node's fetch can wait forever on the body
+ * of a request whose signal aborted mid-read (nodejs/undici#4232), so the read races the signal.
+ */
+async function readBody<T>(read: Promise<T>, signal: AbortSignal | undefined, path: string): Promise<T> {
+  if (!signal) return read;
+  // The losing read's failure is of no interest once the signal has won.
+  read.catch(() => {});
+  let onAbort = () => {};
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(new FedRouterError("aborted", `reading the answer of ${path} was aborted`));
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([read, aborted]);
+  } catch (cause) {
+    if (signal.aborted && !(cause instanceof FedRouterError))
+      throw new FedRouterError("aborted", `reading the answer of ${path} was aborted`, { cause });
+    throw cause;
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+  }
 }
 
 export class EdgeApi {
@@ -69,8 +89,9 @@ export class EdgeApi {
     const response = await this.#fetch(path, init, signal);
     let body: unknown;
     try {
-      body = await response.json();
+      body = await readBody(response.json(), signal, path);
     } catch (cause) {
+      if (cause instanceof FedRouterError) throw cause;
       throw new FedRouterError("server", `${path} answered ${response.status} without JSON`, { cause });
     }
     const parsed = schema.safeParse(body);
@@ -80,11 +101,17 @@ export class EdgeApi {
   }
 
   /** The latest pointer, or "unchanged" when it still has the SHA-256 in `knownSha256`. */
-  async latest(knownSha256?: string): Promise<ModelPointer | "unchanged"> {
+  async latest(knownSha256?: string, signal?: AbortSignal): Promise<ModelPointer | "unchanged"> {
+    const path = `${this.#base}/models/latest`;
     const headers: Record<string, string> = knownSha256 ? { "if-none-match": `"${knownSha256}"` } : {};
-    const response = await this.#fetch(`${this.#base}/models/latest`, { headers });
+    const response = await this.#fetch(path, { headers }, signal);
     if (response.status === 304) return "unchanged";
-    const parsed = modelPointerSchema.safeParse(await response.json().catch(() => undefined));
+    const body = await readBody(
+      response.json().catch(() => undefined),
+      signal,
+      path,
+    );
+    const parsed = modelPointerSchema.safeParse(body);
     if (!parsed.success) throw new FedRouterError("server", "the latest model pointer is malformed");
     return parsed.data;
   }
@@ -101,7 +128,7 @@ export class EdgeApi {
   async modelBytes(version: number, sha256: string, signal?: AbortSignal): Promise<Uint8Array> {
     const path = `${this.#base}/models/${version}`;
     const response = await this.#fetch(path, {}, signal);
-    const bytes = new Uint8Array(await response.arrayBuffer());
+    const bytes = new Uint8Array(await readBody(response.arrayBuffer(), signal, path));
     const actual = await sha256Hex(bytes);
     if (actual !== sha256)
       throw new FedRouterError(

@@ -7,9 +7,11 @@ export type { EvaluationSet } from "../../core/data/evaluations.ts";
 export { type Embedder, functionEmbedder, precomputedEmbedder } from "../../core/embedder/embedder.ts";
 export { type HashingOptions, hashingEmbedder } from "../../core/embedder/hashing.ts";
 export type { EmbedderInfo, ModelFile } from "../../core/model-file.ts";
+export type { PredictionRows } from "../../core/prediction.ts";
 export type { Random } from "../../core/random.ts";
 export { seededRandom } from "../../core/random.ts";
 export type { EvaluationReport, VersionEvaluation } from "../../core/wire/models.ts";
+export type { Backend } from "../../ort/index.ts";
 /** Personalised routing: the built-in adaptive mixture, or a personaliser of the app's own. */
 export {
   type AdaptivePersonaliserOptions,
@@ -17,10 +19,10 @@ export {
   type PersonalisedPredictor,
 } from "./adaptive-personaliser.ts";
 /** The client: createClient(options) and what its methods take and return. */
-export { type BatchPrediction, createClient, FedrouterClient, type ModelInfo } from "./client.ts";
+export { createClient, FedrouterClient, type ModelInfo, type VersionPredictions } from "./client.ts";
 /** Typed errors with stable codes. */
 export { FedRouterError, type FedRouterErrorCode } from "./errors.ts";
-export type { Inference, ModelPredictor, Predictions } from "./model/predictor.ts";
+export type { Inference, ModelPredictor } from "./model/predictor.ts";
 export type { SyncResult } from "./model/sync.ts";
 export { CLIENT_DEFAULTS, type ClientOptions, type RetryOptions } from "./options.ts";
 export type { PersonalisationContext, Personaliser } from "./personalise.ts";
@@ -38,4 +40,3 @@ export type { RouteDecision, RouteOptions, RoutePrediction, RouteQuery } from ".
 /** Evaluation stores: in memory, and IndexedDB in browsers. */
 export { IndexedDbStore } from "./store/indexeddb-store.ts";
 export { type Evaluation, type EvaluationStore, MemoryStore } from "./store/store.ts";
-export type { Backend } from "./train/ort-runtime.ts";

@@ -1,12 +1,12 @@
 // The client's options, their defaults and the checks createClient() runs before anything else.
 import type { Embedder } from "../../core/embedder/embedder.ts";
 import { FEDERATION_ID, parseToken } from "../../core/wire/tokens.ts";
+import type { Backend } from "../../ort/index.ts";
 import { requireArgument } from "./errors.ts";
 import type { Inference } from "./model/predictor.ts";
 import type { Personaliser } from "./personalise.ts";
 import { DEFAULT_RETRY, type RetryPolicy } from "./retry.ts";
 import { type EvaluationStore, MemoryStore } from "./store/store.ts";
-import type { Backend } from "./train/ort-runtime.ts";
 
 /** Retries of network failures and 5xx answers (4xx answers are never retried). */
 export type RetryOptions = Partial<RetryPolicy>;

@@ -3,8 +3,8 @@
 // core/personalisation.ts; adaptive-personaliser.ts is the built-in one). The client builds it once per model version and routes with it
 // when route() is asked for mode "personalised".
 import type { EvaluationSet } from "../../core/data/evaluations.ts";
-import type { LocalTrainer } from "../../core/mlp/local-training.ts";
 import type { ModelFile } from "../../core/model-file.ts";
+import type { LocalCompute } from "../../core/routers/kind.ts";
 import type { ModelPredictor } from "./model/predictor.ts";
 
 export interface PersonalisationContext {
@@ -13,8 +13,8 @@ export interface PersonalisationContext {
   file: ModelFile;
   /** The client's stored evaluations as a training set for this model (embedded on the device). */
   trainingSet(): Promise<EvaluationSet>;
-  /** The client's local trainer (onnxruntime), for routers trained on the device. */
-  trainer: LocalTrainer;
+  /** The client's local compute (onnxruntime), for routers trained on the device. */
+  compute: LocalCompute;
   /** A predictor for another model file, on the client's inference engine. */
   predictor(file: ModelFile): Promise<ModelPredictor>;
 }

@@ -39,10 +39,6 @@ export function recordSkip(report: LoadReport, reason: string, example: string):
   if (entry.examples.length < 5) entry.examples.push(example);
 }
 
-export function queryCount(benchmark: Benchmark): number {
-  return benchmark.ids.length;
-}
-
 /** A new benchmark holding the given queries, in the given order. */
 export function selectQueries(
   benchmark: Benchmark,

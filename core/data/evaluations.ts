@@ -58,7 +58,7 @@ export function evaluationSet(
   return set;
 }
 
-/** Concatenates evaluation sets with the same dimension and models (the centralized reference). */
+/** Concatenates evaluation sets with the same dimension and models (the centralised reference). */
 export function concatEvaluationSets(sets: readonly EvaluationSet[]): EvaluationSet {
   const first = sets[0];
   if (!first) throw new RangeError("nothing to concatenate");

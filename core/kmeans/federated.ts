@@ -12,10 +12,9 @@ import { normal, seededRandom } from "../random.ts";
 import { centroidsFromSums, lloydSums, nearestCentroid } from "./geometry.ts";
 import { distilledStats, finishJoiningClustering } from "./join.ts";
 import { type KMeansRouter, mergeStatsColumns, statsFromSums, statsSums } from "./router.ts";
-import type { KMeansPhase, KMeansState } from "./state.ts";
+import { KMEANS_KIND, type KMeansPhase, type KMeansState } from "./state.ts";
 
 export {
-  JOIN_DISTILLATION_WEIGHT,
   JOINING_CLUSTER_SHARE,
   joinClusters,
   startJoin,
@@ -24,7 +23,6 @@ export {
   initialKMeansState,
   KMEANS_DEFAULTS,
   type KMeansConfig,
-  type KMeansPhase,
   type KMeansState,
 } from "./state.ts";
 
@@ -117,7 +115,7 @@ function bisect(
   return centroids;
 }
 
-function finalizePower(state: KMeansState, total: Float64Array): KMeansState {
+function finalisePower(state: KMeansState, total: Float64Array): KMeansState {
   const d = state.config.embedder.dimension;
   const splitting = state.splitting ?? [];
   const directions = new Float32Array(splitting.length * d);
@@ -174,7 +172,7 @@ export const federatedKMeans: FederatedAlgorithm<KMeansState, EvaluationSet> = {
     throw new RangeError("federated K-means is done: nothing to contribute");
   },
 
-  finalize(state, total) {
+  finalise(state, total) {
     const d = state.config.embedder.dimension;
     if (total.length !== this.contributionLength(state)) {
       throw new RangeError(`total has length ${total.length}, expected ${this.contributionLength(state)}`);
@@ -184,7 +182,7 @@ export const federatedKMeans: FederatedAlgorithm<KMeansState, EvaluationSet> = {
       // A joining organisations' clustering has finished: their clusters join the router.
       return state.joinBase ? finishJoiningClustering(done) : done;
     }
-    if (state.phase === "power") return finalizePower(state, total);
+    if (state.phase === "power") return finalisePower(state, total);
     if (state.phase === "extend") {
       const added = state.added ?? 0;
       const oldModels = state.config.models.length - added;
@@ -233,7 +231,7 @@ export const federatedKMeans: FederatedAlgorithm<KMeansState, EvaluationSet> = {
   toModelFile(state) {
     const { config } = state;
     return {
-      kind: "kmeans",
+      kind: KMEANS_KIND,
       embedder: config.embedder,
       models: config.models,
       meta: {
@@ -271,7 +269,8 @@ export const federatedKMeans: FederatedAlgorithm<KMeansState, EvaluationSet> = {
   },
 
   fromModelFile(file) {
-    if (file.kind !== "kmeans") throw new RangeError(`expected a kmeans router file, got ${file.kind}`);
+    if (file.kind !== KMEANS_KIND)
+      throw new RangeError(`expected a ${KMEANS_KIND} router file, got ${file.kind}`);
     const meta = file.meta as Record<string, number | string | number[] | null>;
     const centroids = file.tensors.centroids;
     if (!(centroids instanceof Float32Array)) throw new RangeError("kmeans router file lacks centroids");

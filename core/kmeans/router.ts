@@ -2,6 +2,7 @@
 // centroid, predicting each model's quality and cost from that cluster's observed evaluations.
 
 import type { EvaluationSet } from "../data/evaluations.ts";
+import type { BatchPrediction } from "../prediction.ts";
 import type { Prediction } from "../routing.ts";
 import { nearestCentroid } from "./geometry.ts";
 
@@ -156,7 +157,7 @@ export function overallMeans(router: KMeansRouter): {
 export function predictKMeansBatch(
   router: KMeansRouter,
   features: Float32Array,
-): { quality: Float64Array; cost: Float64Array; available: Uint8Array } {
+): BatchPrediction & { available: Uint8Array } {
   const n = features.length / router.dimension;
   const m = router.modelCount;
   const quality = new Float64Array(n * m);

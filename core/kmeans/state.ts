@@ -2,6 +2,9 @@
 // and the way a trained router takes in joining organisations (join.ts).
 import type { EmbedderInfo } from "../model-file.ts";
 
+/** The kind's name in configurations and model files. */
+export const KMEANS_KIND = "kmeans";
+
 export interface KMeansConfig {
   clusters: number;
   /** Lloyd passes at each size of the clustering (the last size gets the same). */

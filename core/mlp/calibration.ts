@@ -2,7 +2,7 @@
 // participant, but a model's head moves only with the clients that observed that model, so the
 // mean quality a head predicts drifts from what its evaluators saw (measured on RouterBench: a
 // run whose GPT-4 head fell to 0.80 against an observed 0.845 ranked it level with a model costing
-// a fifteenth, and scored 0.757 against 0.826 for the same split's centralized router). One
+// a fifteenth, and scored 0.757 against 0.826 for the same split's centralised router). One
 // Newton step on each quality bias, from sums over every client's observed cells at the final
 // weights, puts each model's mean predicted quality back on its federated mean: sum(residual) /
 // (sum(q(1 - q)) + damping), where q(1 - q) is the sigmoid's slope.

@@ -33,7 +33,7 @@ export function observedModels(stats: CostStats, modelCount: number): Uint8Array
  * The sums travel through secure aggregation as fixed-point numbers whose resolution (about
  * 1e-5 with a clipping range of ±1024 and ten clients) is far above a cheap model's sum of
  * squared per-query costs (1e-10 per record at 1e-5 USD): sent once, those sums round to noise.
- * So each sum is sent at several scales; finalize reads the largest scale whose total stays
+ * So each sum is sent at several scales; finalise reads the largest scale whose total stays
  * below 1/2, where it is resolved to about 1e-3 relative. A client caps its scaled sums at 1
  * (`capScaledSums`): a scale its own part already overflows is then never read (sums of
  * non-negative terms never fall below a part), and nothing exceeds a clipping range of ±1.

@@ -6,85 +6,31 @@
 // rounds of joining clients with distillation.
 import type { FederatedAlgorithm } from "../federated.ts";
 import type { ModelFile } from "../model-file.ts";
-import { seededRandom } from "../random.ts";
 import { CALIBRATION_SUMS_PER_MODEL, calibrationSums, withCalibratedBiases } from "./calibration.ts";
-import { type MlpConfig, type MlpConfigInput, mlpConfig } from "./config.ts";
-import {
-  COST_SUMS_PER_MODEL,
-  type CostStats,
-  costStatsContribution,
-  costStatsFromTotals,
-} from "./cost-normalisation.ts";
+import type { MlpConfig } from "./config.ts";
+import { COST_SUMS_PER_MODEL, costStatsContribution, costStatsFromTotals } from "./cost-normalisation.ts";
 import {
   type AddModelsOptions,
   addModels,
   advanceJoin,
-  finalizeNewHeads,
-  finalizeNewModelStats,
+  finaliseNewHeads,
+  finaliseNewModelStats,
   type JoinClientsOptions,
   joinClients,
   joinTrainingOptions,
-  type MlpGrowth,
   newHeadsContribution,
   newHeadsContributionLength,
   newHeadsTrainingOptions,
   newModelStatsContribution,
   newModelsGrowth,
 } from "./growth.ts";
-import {
-  headRanges,
-  initialParameters,
-  type MlpShape,
-  type ParameterLayout,
-  parameterLayout,
-} from "./layout.ts";
+import { headRanges, type ParameterLayout, parameterLayout } from "./layout.ts";
 import type { LocalTrainer, LocalTrainingOptions } from "./local-training.ts";
 import { predictMlp } from "./predict.ts";
 import { qualitySums, withQualityPrior } from "./quality-prior.ts";
 import { mlpFromModelFile, mlpRouter, mlpToModelFile } from "./router-file.ts";
+import { type MlpPhase, type MlpState, mlpShape } from "./state.ts";
 import { checkTrainingSet, type MlpTrainingSet, observedPerModel } from "./training-set.ts";
-
-/**
- * stats -> train (rounds) -> calibrate (with `calibrate`) -> done; then, to add models, new-model-stats -> new-model-heads
- * (rounds) -> done; or, for joining clients, join (rounds) -> done.
- */
-export type MlpPhase =
-  | "stats"
-  | "train"
-  | "calibrate"
-  | "done"
-  | "new-model-stats"
-  | "new-model-heads"
-  | "join";
-
-export interface MlpState {
-  config: MlpConfig;
-  phase: MlpPhase;
-  /** Training rounds finished. */
-  round: number;
-  params: Float32Array;
-  /** Known once the statistics pass is done. */
-  costStats: CostStats | null;
-  /** What the router is growing by, in the growth phases. */
-  growth?: MlpGrowth | undefined;
-}
-
-export function mlpShape(config: MlpConfig): MlpShape {
-  return { dimension: config.embedder.dimension, hidden: config.hidden, modelCount: config.models.length };
-}
-
-/** The public starting point: seeded initial weights, statistics pass first. */
-export function initialMlpState(input: MlpConfigInput): MlpState {
-  const config = mlpConfig(input);
-  const layout = parameterLayout(mlpShape(config));
-  return {
-    config,
-    phase: "stats",
-    round: 0,
-    params: initialParameters(layout, seededRandom(config.seed)),
-    costStats: null,
-  };
-}
 
 export function localTrainingOptions(state: MlpState): LocalTrainingOptions {
   if (!state.costStats) throw new RangeError("cost statistics are not known yet");
@@ -218,9 +164,9 @@ export function createFederatedMlp(trainer: LocalTrainer): FederatedMlp {
       const { params } = await trainer.train(global.params, set, options, random);
       return trainingContribution(global, set, params);
     },
-    finalize(global, total) {
-      if (global.phase === "new-model-stats") return finalizeNewModelStats(global, total);
-      if (global.phase === "new-model-heads") return finalizeNewHeads(global, total);
+    finalise(global, total) {
+      if (global.phase === "new-model-stats") return finaliseNewModelStats(global, total);
+      if (global.phase === "new-model-heads") return finaliseNewHeads(global, total);
       if (global.phase === "join") return advanceJoin(global, applyAveragedDelta(global, total));
       if (global.phase === "calibrate") {
         const layout = parameterLayout(mlpShape(global.config));

@@ -9,41 +9,12 @@ import {
   capScaledSums,
   costStatsFromTotals,
 } from "./cost-normalisation.ts";
-import { DISTILLATION_WEIGHT, teacherPredictions } from "./distillation.ts";
-import type { MlpPhase, MlpState } from "./federated.ts";
-import {
-  flatten,
-  headRanges,
-  type MlpShape,
-  type ParameterLayout,
-  parameterLayout,
-  slotOf,
-  unflatten,
-} from "./layout.ts";
+import { DISTILLATION_WEIGHT } from "./distillation.ts";
+import { flatten, headRanges, type ParameterLayout, parameterLayout, slotOf, unflatten } from "./layout.ts";
 import type { LocalTrainingOptions } from "./local-training.ts";
+import { type JoinGrowth, type MlpPhase, type MlpState, mlpShape, type NewModelsGrowth } from "./state.ts";
+import { teacherPredictions } from "./teacher.ts";
 import type { MlpTrainingSet } from "./training-set.ts";
-
-/** New models: heads from `firstAdded` on train, everything else is frozen. */
-export interface NewModelsGrowth {
-  kind: "new-models";
-  firstAdded: number;
-  rounds: number;
-  round: number;
-  localEpochs: number;
-  learningRate: number;
-}
-
-/** New clients: rounds of joining-client training with distillation from `teacher`. */
-export interface JoinGrowth {
-  kind: "join";
-  rounds: number;
-  round: number;
-  distillation: number;
-  /** The frozen federation model's parameters at the time the clients joined. */
-  teacher: Float32Array;
-}
-
-export type MlpGrowth = NewModelsGrowth | JoinGrowth;
 
 export interface AddModelsOptions {
   /** Head-only training rounds after the statistics pass (default: the router's rounds). */
@@ -73,12 +44,6 @@ export const JOIN_ROUNDS = 2;
  * 0.02 to 0.05 on two seeds.
  */
 export const NEW_HEADS_LOCAL_EPOCHS = 10;
-
-const shapeOf = (state: MlpState): MlpShape => ({
-  dimension: state.config.embedder.dimension,
-  hidden: state.config.hidden,
-  modelCount: state.config.models.length,
-});
 
 function requireTrained(state: MlpState, what: string): void {
   if (state.phase !== "done" || !state.costStats) throw new RangeError(`${what} needs a trained router`);
@@ -132,7 +97,7 @@ export function addModels(
     ...state,
     config: { ...state.config, models: [...state.config.models, ...names] },
     phase: "new-model-stats",
-    params: widenParameters(parameterLayout(shapeOf(state)), state.params, total),
+    params: widenParameters(parameterLayout(mlpShape(state.config)), state.params, total),
     costStats: { mu, sigma, count },
     growth: {
       kind: "new-models",
@@ -212,7 +177,7 @@ const QUALITY_FLOOR = 0.02;
  * logit of the models' mean observed quality (their heads' weights are zero), so the head-only
  * rounds refine an average rather than start from noise. Every other parameter keeps its bytes.
  */
-export function finalizeNewModelStats(state: MlpState, total: Float64Array): MlpState {
+export function finaliseNewModelStats(state: MlpState, total: Float64Array): MlpState {
   const growth = newModelsGrowth(state);
   const added = state.config.models.length - growth.firstAdded;
   const stats = costStatsFromTotals(total.subarray(0, COST_SUMS_PER_MODEL * added));
@@ -222,7 +187,7 @@ export function finalizeNewModelStats(state: MlpState, total: Float64Array): Mlp
   mu.set(stats.mu, growth.firstAdded);
   sigma.set(stats.sigma, growth.firstAdded);
   count.set(stats.count!, growth.firstAdded);
-  const layout = parameterLayout(shapeOf(state));
+  const layout = parameterLayout(mlpShape(state.config));
   const params = state.params.slice();
   const qualityBias = slotOf(layout, "quality.bias");
   for (let a = 0; a < added; a++) {
@@ -265,7 +230,7 @@ export function newHeadsContribution(
   trained: Float32Array,
 ): Float64Array {
   const { firstAdded } = newModelsGrowth(state);
-  const layout = parameterLayout(shapeOf(state));
+  const layout = parameterLayout(mlpShape(state.config));
   const added = layout.shape.modelCount - firstAdded;
   const ranges = addedHeadRanges(layout, firstAdded);
   const perModel = ranges.slice(0, 4).reduce((s, r) => s + r.end - r.start, 0);
@@ -295,9 +260,9 @@ export function newHeadsContributionLength(state: MlpState): number {
 }
 
 /** Adds the averaged deltas to the added heads; every other byte of the parameters is kept. */
-export function finalizeNewHeads(state: MlpState, total: Float64Array): MlpState {
+export function finaliseNewHeads(state: MlpState, total: Float64Array): MlpState {
   const growth = newModelsGrowth(state);
-  const layout = parameterLayout(shapeOf(state));
+  const layout = parameterLayout(mlpShape(state.config));
   const added = layout.shape.modelCount - growth.firstAdded;
   const params = state.params.slice();
   let k = 1 + added;

@@ -16,25 +16,13 @@ export {
   denormaliseCost,
   normaliseCost,
 } from "./cost-normalisation.ts";
-export {
-  DISTILLATION_WEIGHT,
-  distillationLoss,
-  teacherPredictions,
-} from "./distillation.ts";
-export {
-  createFederatedMlp,
-  type FederatedMlp,
-  initialMlpState,
-  localTrainingOptions,
-  type MlpState,
-  mlpShape,
-} from "./federated.ts";
+export { DISTILLATION_WEIGHT, distillationLoss } from "./distillation.ts";
+export { createFederatedMlp, type FederatedMlp, localTrainingOptions } from "./federated.ts";
 export {
   type AddModelsOptions,
   addModels,
   type JoinClientsOptions,
   joinClients,
-  type MlpGrowth,
   newHeadsMask,
 } from "./growth.ts";
 /** Network, parameters and the reference */
@@ -55,7 +43,7 @@ export {
   runEpochs,
   type StepEngine,
 } from "./local-training.ts";
-export { type MlpPrediction, predictMlp } from "./predict.ts";
+export { predictMlp } from "./predict.ts";
 export { maskedLoss, referenceForward, referenceGradients, trainingLoss } from "./reference.ts";
 export { createReferenceTrainer, referenceStepEngine } from "./reference-trainer.ts";
 /** The model file and prediction */
@@ -67,4 +55,7 @@ export {
   mlpRouter,
   mlpToModelFile,
 } from "./router-file.ts";
+/** The federated state, its phases and its starting point */
+export { initialMlpState, type MlpGrowth, type MlpState, mlpShape } from "./state.ts";
+export { teacherPredictions } from "./teacher.ts";
 export { checkTrainingSet, type MlpTrainingSet, mlpTrainingSet, observedPerModel } from "./training-set.ts";

@@ -1,18 +1,11 @@
 // Inference with the TypeScript reference: predicted quality (sigmoid of the logit) and cost in
-// USD per (query, model), the shape every router family returns.
+// USD per (query, model), as a batch prediction (core/prediction.ts).
+
+import type { BatchPrediction } from "../prediction.ts";
 import { denormaliseCost, observedModels } from "./cost-normalisation.ts";
 import { parameterLayout } from "./layout.ts";
 import { referenceForward } from "./reference.ts";
 import type { MlpRouter } from "./router-file.ts";
-
-export interface MlpPrediction {
-  /** Row-major [query][model] */
-  quality: Float64Array;
-  /** USD, row-major [query][model] */
-  cost: Float64Array;
-  /** Row-major [query][model], 0 for a model the router has no statistics for; null: all 1. */
-  available: Uint8Array | null;
-}
 
 /** Turns the heads' outputs into predictions: sigmoid for quality, de-normalised cost. */
 export function predictionFromOutputs(
@@ -20,7 +13,7 @@ export function predictionFromOutputs(
   qualityLogit: ArrayLike<number>,
   costOutput: ArrayLike<number>,
   rows: number,
-): MlpPrediction {
+): BatchPrediction {
   const m = router.shape.modelCount;
   const { mu, sigma } = router.costStats;
   const quality = new Float64Array(rows * m);
@@ -46,7 +39,7 @@ export function predictMlp(
   router: MlpRouter,
   features: Float32Array,
   rows = features.length / router.shape.dimension,
-): MlpPrediction {
+): BatchPrediction {
   if (!Number.isInteger(rows) || features.length !== rows * router.shape.dimension) {
     throw new RangeError(`features hold ${features.length} values, not rows of ${router.shape.dimension}`);
   }

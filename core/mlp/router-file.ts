@@ -10,9 +10,15 @@ import {
 } from "../model-file.ts";
 import { type MlpConfig, mlpConfig } from "./config.ts";
 import type { CostStats } from "./cost-normalisation.ts";
-import type { MlpPhase, MlpState } from "./federated.ts";
-import type { JoinGrowth, MlpGrowth, NewModelsGrowth } from "./growth.ts";
 import { flatten, type MlpShape, parameterLayout, unflatten } from "./layout.ts";
+import {
+  type JoinGrowth,
+  type MlpGrowth,
+  type MlpPhase,
+  type MlpState,
+  mlpShape,
+  type NewModelsGrowth,
+} from "./state.ts";
 
 export const MLP_KIND = "mlp";
 /** Version of the "mlp" kind's meta and tensor naming. */
@@ -41,11 +47,7 @@ export interface MlpRouter {
 
 export function mlpToModelFile(state: MlpState): ModelFile {
   const { models, embedder, ...hyperparameters } = state.config;
-  const layout = parameterLayout({
-    dimension: embedder.dimension,
-    hidden: state.config.hidden,
-    modelCount: models.length,
-  });
+  const layout = parameterLayout(mlpShape(state.config));
   const tensors: ModelFile["tensors"] = { ...unflatten(layout, state.params) };
   if (state.costStats) {
     tensors["cost.mu"] = state.costStats.mu.slice();
@@ -81,11 +83,7 @@ export function mlpFromModelFile(file: ModelFile): MlpState {
   if (!meta.hyperparameters || !meta.phase)
     throw new ModelFileError("bad_header", "mlp router lacks hyperparameters");
   const config = mlpConfig({ ...meta.hyperparameters, models: file.models, embedder: file.embedder });
-  const layout = parameterLayout({
-    dimension: file.embedder.dimension,
-    hidden: config.hidden,
-    modelCount: file.models.length,
-  });
+  const layout = parameterLayout(mlpShape(config));
   let params: Float32Array;
   try {
     params = flatten(layout, file.tensors);
@@ -141,7 +139,7 @@ export function mlpRouter(state: MlpState): MlpRouter {
     );
   const { config } = state;
   return {
-    shape: { dimension: config.embedder.dimension, hidden: config.hidden, modelCount: config.models.length },
+    shape: mlpShape(config),
     params: state.params,
     costStats: state.costStats,
     models: config.models,

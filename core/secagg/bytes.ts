@@ -1,4 +1,5 @@
 // Byte helpers for secure aggregation: base64url for JSON-safe bytes, digests, canonical JSON.
+import { sha256 } from "../sha256.ts";
 
 const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 const lookup = new Int16Array(128).fill(-1);
@@ -58,13 +59,6 @@ export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
-  return diff === 0;
-}
-
 /** Fresh secret bytes from the platform's cryptographic generator. */
 export function randomBytes(length: number): Uint8Array {
   const out = new Uint8Array(length);
@@ -86,7 +80,12 @@ export function canonicalJson(value: unknown): string {
   });
 }
 
-/** SHA-256 of some bytes as base64url. */
-export async function digest(bytes: Uint8Array): Promise<string> {
-  return toBase64Url(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as BufferSource)));
+/** SHA-256 of a message's canonical JSON as base64url: how both sides recognise a repeated message. */
+export async function messageDigest(message: object): Promise<string> {
+  return toBase64Url(await sha256(utf8(canonicalJson(message))));
+}
+
+/** SHA-256 of a masked vector's bytes as base64url (the vector travels as binary, not JSON). */
+export async function vectorDigest(vector: Uint32Array): Promise<string> {
+  return toBase64Url(await sha256(new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength)));
 }

@@ -1,6 +1,6 @@
 // The client side of a secure-aggregation round as a state machine: JSON-serialisable state and one
 // transition per server message, each returning the next state and the message to send.
-import { canonicalJson, digest, fromBase64Url, randomBytes, toBase64Url, utf8 } from "./bytes.ts";
+import { fromBase64Url, messageDigest, randomBytes, toBase64Url } from "./bytes.ts";
 import { maskedLength, type RoundConfig, validateRoundConfig } from "./config.ts";
 import { generateKeyPair, isValidPublicKey, type KeyPairJson } from "./key-agreement.ts";
 import { applyMaskStreams, importMaskSeed, MASK_SEED_BYTES, type MaskStream } from "./mask-generator.ts";
@@ -91,12 +91,15 @@ export async function startClient(
   return { ok: true, state, message };
 }
 
-/** Checks round, addressee and stage of a server message; `repeat` when it is the one answered last. */
+/**
+ * Checks round, addressee and stage of a server message; `repeat` when it is the one answered last.
+ * `seen` is the message's digest, computed once here for the transition to record.
+ */
 async function admit(
   state: ClientState,
   message: { roundId: string; clientId: string },
   answersWith: Stage,
-): Promise<SecAggFailure | { repeat: boolean }> {
+): Promise<SecAggFailure | { repeat: boolean; seen: string }> {
   if (message.roundId !== state.config.roundId)
     return fail(
       SECAGG_ERROR.WRONG_ROUND,
@@ -107,9 +110,9 @@ async function admit(
       SECAGG_ERROR.INVALID_MESSAGE,
       `message addressed to ${message.clientId}, not ${state.clientId}`,
     );
-  const seen = await digest(utf8(canonicalJson(message)));
+  const seen = await messageDigest(message);
   if (state.stage === answersWith || (answersWith === STAGE.UNMASK && state.stage === STAGE.DONE)) {
-    if (seen === state.answered) return { repeat: true };
+    if (seen === state.answered) return { repeat: true, seen };
     return fail(SECAGG_ERROR.WRONG_STAGE, `client already answered stage ${answersWith} with other input`);
   }
   const previous: Record<string, Stage> = {
@@ -122,7 +125,7 @@ async function admit(
       SECAGG_ERROR.WRONG_STAGE,
       `client at stage ${state.stage} cannot answer stage ${answersWith}`,
     );
-  return { repeat: false };
+  return { repeat: false, seen };
 }
 
 function parseFailure(error: { message: string }): SecAggFailure {
@@ -205,7 +208,7 @@ export async function clientShareKeys(
   state.stage = STAGE.SHARE_KEYS;
   state.index = message.index;
   state.neighbours = neighbours;
-  state.answered = await digest(utf8(canonicalJson(message)));
+  state.answered = admitted.seen;
   state.sharesSent = reply;
   return { ok: true, state, message: reply };
 }
@@ -294,7 +297,7 @@ export async function clientMaskInput(
   await applyMaskStreams(vector, 0, streams);
   state.stage = STAGE.MASKED_INPUT;
   state.held = held;
-  state.answered = await digest(utf8(canonicalJson(message)));
+  state.answered = admitted.seen;
   return {
     ok: true,
     state,
@@ -343,7 +346,7 @@ export async function clientUnmask(
     maskKeyShares: message.dropped.map((of) => ({ of, share: state.held[of]!.maskKeyShare })),
   };
   state.stage = STAGE.DONE;
-  state.answered = await digest(utf8(canonicalJson(message)));
+  state.answered = admitted.seen;
   state.unmaskSent = reply;
   return { ok: true, state, message: reply };
 }

@@ -50,6 +50,15 @@ export function encodedElementBound(config: EncodingConfig): number {
   return Math.ceil(Math.max(valueBound * config.maxWeight * config.scale, config.maxWeight * config.scale));
 }
 
+/**
+ * The fixed-point scale for a round: as fine as possible while maxClients clipped values
+ * (weight 1) still sum below 2^31 with a factor-two margin for stochastic rounding.
+ */
+export function encodingScale(maxClients: number, clip: { min: number; max: number }): number {
+  const bound = Math.max(Math.abs(clip.min), Math.abs(clip.max), 1);
+  return 2 ** 30 / (maxClients * bound);
+}
+
 /** Checks the encoding parameters alone: the clipping range, and that maxClients encoded values sum below 2^31. */
 export function validateEncodingConfig(config: EncodingConfig): SecAggResult<EncodingConfig> {
   const { clip, scale, maxWeight, maxClients } = config;

@@ -89,16 +89,6 @@ export function addInto(target: Uint32Array, source: Uint32Array): Uint32Array {
   return target;
 }
 
-/** target -= source element-wise mod 2^32 (equal lengths). */
-export function subtractInto(target: Uint32Array, source: Uint32Array): Uint32Array {
-  if (target.length !== source.length)
-    throw new RangeError(
-      `cannot subtract a vector of length ${source.length} from one of length ${target.length}`,
-    );
-  for (let i = 0; i < target.length; i++) target[i]! -= source[i]!;
-  return target;
-}
-
 /** The plain (unmasked) sum of encoded vectors mod 2^32: what secure aggregation must reproduce exactly. */
 export function sumEncoded(vectors: readonly Uint32Array[], length: number): Uint32Array {
   const total = new Uint32Array(length);

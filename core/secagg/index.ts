@@ -13,11 +13,12 @@ export {
   startClient,
 } from "./client.ts";
 
-/** Round configuration: schema, validation (incl. overflow mod 2^32), and the choice of k and t. */
+/** Round configuration: schema, validation (incl. overflow mod 2^32), the fixed-point scale, and the choice of k and t. */
 export {
   type Curve,
   type EncodingConfig,
   encodedElementBound,
+  encodingScale,
   MAX_VECTOR_LENGTH,
   maskedLength,
   type RoundConfig,
@@ -37,7 +38,6 @@ export {
   encode,
   quantisationBound,
   stochasticRound,
-  subtractInto,
   sumEncoded,
   toSigned,
 } from "./encoding.ts";
@@ -55,7 +55,6 @@ export {
   applyMaskStreams,
   counterBlock,
   importMaskSeed,
-  KEYSTREAM_CHUNK,
   keystream,
   MASK_SEED_BYTES,
   MASKING_CHUNK,
@@ -75,7 +74,6 @@ export {
   maskedInputSchema,
   type NeighbourKeys,
   neighbourKeysSchema,
-  type RoundAborted,
   roundAbortedSchema,
   type ServerMessage,
   type ShareKeys,
@@ -88,24 +86,45 @@ export {
 } from "./messages.ts";
 export { type ChosenParameters, chooseParameters, type ParameterTargets } from "./parameters.ts";
 export { fail, SECAGG_ERROR, type SecAggErrorCode, type SecAggFailure, type SecAggResult } from "./result.ts";
+/** The round around the protocol (the Durable Object stores it): the federation's quorum, then finishing. */
+export {
+  closeRoundStage,
+  type FederationAnswer,
+  FINISH,
+  type Finish,
+  isFinishing,
+  openProgress,
+  type Quorum,
+  type RoundOutcome,
+  type RoundProgress,
+  reportStarted,
+  stageClosed,
+  totalReported,
+  totalUnmasked,
+} from "./round-lifecycle.ts";
 /** Server state machine (a Durable Object runs it): create, receive per message, close per stage. */
+export {
+  createServerRound,
+  type ReceiveTransition,
+  receiveAdvertiseKeys,
+  receiveMaskedInput,
+  receiveMessage,
+  receiveShareKeys,
+  receiveUnmaskResponse,
+  type ServerTransition,
+} from "./server.ts";
 export {
   closeAdvertiseKeys,
   closeMaskedInput,
   closeShareKeys,
   closeStage,
   closeUnmask,
-  createServerRound,
   currentMessageFor,
   readyToClose,
-  receiveAdvertiseKeys,
-  receiveMaskedInput,
-  receiveShareKeys,
-  receiveUnmaskResponse,
-  type ServerTransition,
-} from "./server.ts";
+} from "./server-close.ts";
 export {
   type CorrectionStream,
+  dropouts,
   participants,
   pendingClients,
   type ServerClientRecord,

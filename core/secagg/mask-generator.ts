@@ -5,8 +5,6 @@ import { addStreamGroup, STREAMS_PER_PASS } from "./mask-arithmetic.ts";
 
 /** Bytes of a mask seed (an AES-128 key). */
 export const MASK_SEED_BYTES = 16;
-/** Elements per Web Crypto call when one stream is read on its own (4 MiB: the fastest sequential size measured). */
-export const KEYSTREAM_CHUNK = 1 << 20;
 /**
  * Elements per keystream call while masking (512 KiB): the least CPU per keystream byte measured
  * among 64 KiB..4 MiB calls, and small enough that a pass over four streams stays in cache.

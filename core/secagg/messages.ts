@@ -103,7 +103,6 @@ export type ForwardedShares = z.infer<typeof forwardedSharesSchema>;
 export type MaskedInput = z.infer<typeof maskedInputSchema>;
 export type UnmaskRequest = z.infer<typeof unmaskRequestSchema>;
 export type UnmaskResponse = z.infer<typeof unmaskResponseSchema>;
-export type RoundAborted = z.infer<typeof roundAbortedSchema>;
 /** Any message a client sends. */
 export type ClientMessage = z.infer<typeof clientMessageSchema>;
 /** Any message the server sends (each addressed to one client by clientId). */

@@ -63,3 +63,36 @@ export function pendingClients(state: ServerState): string[] {
   const before = previousStage(stage)!;
   return participants(state, before).filter((id) => state.clients[id]!.received[stage] === undefined);
 }
+
+/** The survivors and dropped clients among one client's neighbours, as the unmask stage sees them. */
+export function neighbourhoodOutcome(
+  state: ServerState,
+  clientId: string,
+): { survivors: string[]; dropped: string[] } {
+  const record = state.clients[clientId]!;
+  const live = record.neighbours.filter((id) => state.clients[id]!.received[STAGE.SHARE_KEYS] !== undefined);
+  return {
+    survivors: live.filter((id) => state.clients[id]!.received[STAGE.MASKED_INPUT] !== undefined),
+    dropped: live.filter((id) => state.clients[id]!.received[STAGE.MASKED_INPUT] === undefined),
+  };
+}
+
+/**
+ * Cohort members missing from the last closed stage: for a finished round, those whose input is not
+ * in the sum; for an aborted one, those missing from the furthest stage anyone reached.
+ */
+export function dropouts(state: ServerState, cohortSize: number): number {
+  const count = (stage: ProtocolStage) => participants(state, stage).length;
+  const missing =
+    state.stage === STAGE.SHARE_KEYS
+      ? cohortSize - count(STAGE.ADVERTISE_KEYS)
+      : state.stage === STAGE.MASKED_INPUT
+        ? cohortSize - count(STAGE.SHARE_KEYS)
+        : state.stage === STAGE.UNMASK || state.stage === STAGE.DONE
+          ? cohortSize - count(STAGE.MASKED_INPUT)
+          : state.stage === STAGE.ABORTED
+            ? cohortSize -
+              (count(STAGE.MASKED_INPUT) || count(STAGE.SHARE_KEYS) || count(STAGE.ADVERTISE_KEYS))
+            : 0;
+  return Math.max(0, missing);
+}

@@ -1,13 +1,14 @@
-// The server side of a secure-aggregation round as a state machine: one receive transition per
-// client message and one close transition per stage (called when all have answered or at a
-// deadline). Transitions update the given state in place and return it; on failure it is untouched.
-import { canonicalJson, digest, fromBase64Url, utf8 } from "./bytes.ts";
+// The server side of a secure-aggregation round as a state machine: creation, then one receive
+// transition per client message and the one dispatch over them (the close transitions, one per stage,
+// are in server-close.ts). Transitions update the given state in place and return it; on failure it
+// is untouched.
+import { fromBase64Url, messageDigest, vectorDigest } from "./bytes.ts";
 import { maskedLength, type RoundConfig, validateRoundConfig } from "./config.ts";
-import { effectiveDegree, neighbourGraph } from "./graph.ts";
 import { isValidPublicKey } from "./key-agreement.ts";
 import {
   type AdvertiseKeys,
   advertiseKeysSchema,
+  type ClientMessage,
   type MaskedInput,
   maskedInputSchema,
   type ServerMessage,
@@ -17,21 +18,27 @@ import {
   unmaskResponseSchema,
 } from "./messages.ts";
 import { SEALED_SHARE_BYTES } from "./pairwise.ts";
-import { fail, SECAGG_ERROR, type SecAggErrorCode, type SecAggFailure, type SecAggResult } from "./result.ts";
+import { fail, SECAGG_ERROR, type SecAggFailure, type SecAggResult } from "./result.ts";
 import {
-  participants,
-  pendingClients,
+  neighbourhoodOutcome,
   previousStage,
   type ServerClientRecord,
   type ServerState,
 } from "./server-state.ts";
 import { SHARE_BYTES } from "./shamir.ts";
 import { type ProtocolStage, STAGE } from "./stages.ts";
-import { buildUnmaskPlan } from "./unmask.ts";
 
 /** A server transition: the state, the messages to deliver (each names its client), and whether the input was a repeat. */
 export type ServerTransition =
   | { ok: true; state: ServerState; outgoing: ServerMessage[]; duplicate: boolean }
+  | SecAggFailure;
+
+/**
+ * A receive transition: a server transition that also gives the digest of the message it accepted
+ * (or recognised as a repeat), so the caller's receipt needs no second hash of the message.
+ */
+export type ReceiveTransition =
+  | (Extract<ServerTransition, { ok: true }> & { digest: string })
   | SecAggFailure;
 
 /** Opens a round in stage advertise_keys after validating its configuration. */
@@ -92,27 +99,26 @@ function admit(
   return { duplicate: false, record };
 }
 
-function repeated(state: ServerState): ServerTransition {
-  return { ok: true, state, outgoing: [], duplicate: true };
+function repeated(state: ServerState, digest: string): ReceiveTransition {
+  return { ok: true, state, outgoing: [], duplicate: true, digest };
 }
 
-function accepted(state: ServerState): ServerTransition {
-  return { ok: true, state, outgoing: [], duplicate: false };
+function accepted(state: ServerState, digest: string): ReceiveTransition {
+  return { ok: true, state, outgoing: [], duplicate: false, digest };
 }
-
-const messageDigest = (message: object): Promise<string> => digest(utf8(canonicalJson(message)));
 
 /** advertise_keys: records a client's public keys (refuses invalid keys and clients past maxClients). */
 export async function receiveAdvertiseKeys(
   state: ServerState,
   input: AdvertiseKeys,
-): Promise<ServerTransition> {
+): Promise<ReceiveTransition> {
   const parsed = advertiseKeysSchema.safeParse(input);
   if (!parsed.success) return fail(SECAGG_ERROR.INVALID_MESSAGE, parsed.error.message);
   const message = parsed.data;
-  const admitted = admit(state, message, STAGE.ADVERTISE_KEYS, await messageDigest(message));
+  const seen = await messageDigest(message);
+  const admitted = admit(state, message, STAGE.ADVERTISE_KEYS, seen);
   if ("ok" in admitted) return admitted;
-  if (admitted.duplicate) return repeated(state);
+  if (admitted.duplicate) return repeated(state, seen);
   const { curve, maxClients } = state.config;
   if (Object.keys(state.clients).length >= maxClients)
     return fail(SECAGG_ERROR.ROUND_FULL, `the round already has its ${maxClients} clients`);
@@ -126,20 +132,20 @@ export async function receiveAdvertiseKeys(
     encryptionPublicKey: message.encryptionPublicKey,
     maskPublicKey: message.maskPublicKey,
     neighbours: [],
-    received: { [STAGE.ADVERTISE_KEYS]: await messageDigest(message) },
+    received: { [STAGE.ADVERTISE_KEYS]: seen },
   };
-  return accepted(state);
+  return accepted(state, seen);
 }
 
 /** share_keys: stores the sealed shares a client addressed to exactly its neighbours. */
-export async function receiveShareKeys(state: ServerState, input: ShareKeys): Promise<ServerTransition> {
+export async function receiveShareKeys(state: ServerState, input: ShareKeys): Promise<ReceiveTransition> {
   const parsed = shareKeysSchema.safeParse(input);
   if (!parsed.success) return fail(SECAGG_ERROR.INVALID_MESSAGE, parsed.error.message);
   const message = parsed.data;
   const seen = await messageDigest(message);
   const admitted = admit(state, message, STAGE.SHARE_KEYS, seen);
   if ("ok" in admitted) return admitted;
-  if (admitted.duplicate) return repeated(state);
+  if (admitted.duplicate) return repeated(state, seen);
   const record = admitted.record!;
   const targets = message.shares.map((s) => s.to);
   if (
@@ -155,56 +161,43 @@ export async function receiveShareKeys(state: ServerState, input: ShareKeys): Pr
     state.mailbox[share.to]![message.clientId] = share.ciphertext;
   }
   record.received[STAGE.SHARE_KEYS] = seen;
-  return accepted(state);
+  return accepted(state, seen);
 }
 
 /**
  * masked_input: accepts a client's masked vector once. The caller adds the vector into its running
  * total (`addMaskedInput`) only when the result is not a duplicate; a different second vector is refused.
  */
-export async function receiveMaskedInput(state: ServerState, input: MaskedInput): Promise<ServerTransition> {
+export async function receiveMaskedInput(state: ServerState, input: MaskedInput): Promise<ReceiveTransition> {
   const parsed = maskedInputSchema.safeParse(input);
   if (!parsed.success) return fail(SECAGG_ERROR.INVALID_MESSAGE, parsed.error.message);
   const message = parsed.data;
   const { vector } = message;
-  const seen = await digest(new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength));
+  const seen = await vectorDigest(vector);
   const admitted = admit(state, message, STAGE.MASKED_INPUT, seen);
   if ("ok" in admitted) return admitted;
-  if (admitted.duplicate) return repeated(state);
+  if (admitted.duplicate) return repeated(state, seen);
   if (vector.length !== maskedLength(state.config))
     return fail(
       SECAGG_ERROR.INVALID_VECTOR,
       `masked vector has ${vector.length} elements, expected ${maskedLength(state.config)}`,
     );
   admitted.record!.received[STAGE.MASKED_INPUT] = seen;
-  return accepted(state);
-}
-
-/** The survivors and dropped clients among one client's neighbours, as the unmask stage sees them. */
-function neighbourhoodOutcome(
-  state: ServerState,
-  clientId: string,
-): { survivors: string[]; dropped: string[] } {
-  const record = state.clients[clientId]!;
-  const live = record.neighbours.filter((id) => state.clients[id]!.received[STAGE.SHARE_KEYS] !== undefined);
-  return {
-    survivors: live.filter((id) => state.clients[id]!.received[STAGE.MASKED_INPUT] !== undefined),
-    dropped: live.filter((id) => state.clients[id]!.received[STAGE.MASKED_INPUT] === undefined),
-  };
+  return accepted(state, seen);
 }
 
 /** unmask: stores a client's revealed shares; they must cover exactly its surviving and dropped neighbours. */
 export async function receiveUnmaskResponse(
   state: ServerState,
   input: UnmaskResponse,
-): Promise<ServerTransition> {
+): Promise<ReceiveTransition> {
   const parsed = unmaskResponseSchema.safeParse(input);
   if (!parsed.success) return fail(SECAGG_ERROR.INVALID_MESSAGE, parsed.error.message);
   const message = parsed.data;
   const seen = await messageDigest(message);
   const admitted = admit(state, message, STAGE.UNMASK, seen);
   if ("ok" in admitted) return admitted;
-  if (admitted.duplicate) return repeated(state);
+  if (admitted.duplicate) return repeated(state, seen);
   const { survivors, dropped } = neighbourhoodOutcome(state, message.clientId);
   const sameSet = (shares: { of: string }[], ids: string[]): boolean =>
     shares.length === ids.length &&
@@ -223,203 +216,19 @@ export async function receiveUnmaskResponse(
     state.revealed[s.of]![message.clientId] = s.share;
   }
   admitted.record!.received[STAGE.UNMASK] = seen;
-  return accepted(state);
+  return accepted(state, seen);
 }
 
-/** Moves the round to aborted, telling every known client why. */
-function abort(state: ServerState, code: SecAggErrorCode, message: string): ServerTransition {
-  state.stage = STAGE.ABORTED;
-  state.abort = { code, message };
-  state.mailbox = {};
-  state.revealed = {};
-  const outgoing: ServerMessage[] = Object.keys(state.clients).map((clientId) => ({
-    type: "round_aborted",
-    stage: STAGE.ABORTED,
-    roundId: state.config.roundId,
-    clientId,
-    code,
-    message,
-  }));
-  return { ok: true, state, outgoing, duplicate: false };
-}
-
-/** A reason to abort when fewer than t clients remain, or some needed client has fewer than t live neighbours. */
-function shortfall(state: ServerState, live: string[], owners: string[], what: string): string | undefined {
-  const t = state.config.threshold;
-  if (live.length < t) return `only ${live.length} clients ${what}; threshold t = ${t}`;
-  const alive = new Set(live);
-  for (const owner of owners) {
-    const holders = state.clients[owner]!.neighbours.filter((id) => alive.has(id)).length;
-    if (holders < t)
-      return `client ${owner} has only ${holders} neighbours that ${what}; its secrets need t = ${t} of them`;
+/** Receives any client message: the receive transition of the message's stage. */
+export function receiveMessage(state: ServerState, message: ClientMessage): Promise<ReceiveTransition> {
+  switch (message.type) {
+    case "advertise_keys":
+      return receiveAdvertiseKeys(state, message);
+    case "share_keys":
+      return receiveShareKeys(state, message);
+    case "masked_input":
+      return receiveMaskedInput(state, message);
+    case "unmask_response":
+      return receiveUnmaskResponse(state, message);
   }
-  return undefined;
-}
-
-/** The message the current stage sends a client, rebuilt from the state (so a poll can be answered any time). */
-export function currentMessageFor(state: ServerState, clientId: string): ServerMessage | undefined {
-  const record = state.clients[clientId];
-  if (!record) return undefined;
-  const roundId = state.config.roundId;
-  const tookPart = (stage: ProtocolStage) => (id: string) => state.clients[id]!.received[stage] !== undefined;
-  switch (state.stage) {
-    case STAGE.SHARE_KEYS:
-      return {
-        type: "neighbour_keys",
-        stage: STAGE.SHARE_KEYS,
-        roundId,
-        clientId,
-        index: record.index,
-        neighbours: record.neighbours.map((id) => {
-          const n = state.clients[id]!;
-          return {
-            clientId: id,
-            index: n.index,
-            encryptionPublicKey: n.encryptionPublicKey,
-            maskPublicKey: n.maskPublicKey,
-          };
-        }),
-      };
-    case STAGE.MASKED_INPUT: {
-      if (!tookPart(STAGE.SHARE_KEYS)(clientId)) return undefined;
-      const inbox = state.mailbox[clientId] ?? {};
-      const shares = record.neighbours
-        .filter(tookPart(STAGE.SHARE_KEYS))
-        .map((from) => ({ from, ciphertext: inbox[from]! }));
-      return { type: "forwarded_shares", stage: STAGE.MASKED_INPUT, roundId, clientId, shares };
-    }
-    case STAGE.UNMASK:
-      if (!tookPart(STAGE.MASKED_INPUT)(clientId)) return undefined;
-      return {
-        type: "unmask_request",
-        stage: STAGE.UNMASK,
-        roundId,
-        clientId,
-        ...neighbourhoodOutcome(state, clientId),
-      };
-    case STAGE.ABORTED:
-      return {
-        type: "round_aborted",
-        stage: STAGE.ABORTED,
-        roundId,
-        clientId,
-        code: state.abort?.code ?? "",
-        message: state.abort?.message ?? "",
-      };
-    default:
-      return undefined;
-  }
-}
-
-function advance(state: ServerState, recipients: string[]): ServerTransition {
-  const outgoing = recipients.map((id) => currentMessageFor(state, id)).filter((m) => m !== undefined);
-  return { ok: true, state, outgoing, duplicate: false };
-}
-
-function wrongStage(state: ServerState, closing: ProtocolStage): SecAggFailure {
-  return fail(SECAGG_ERROR.WRONG_STAGE, `cannot close ${closing}: the round is at ${state.stage}`);
-}
-
-/** Closes advertise_keys: numbers the clients, builds the neighbour graph and sends each its neighbours' keys. */
-export function closeAdvertiseKeys(state: ServerState): ServerTransition {
-  if (state.stage !== STAGE.ADVERTISE_KEYS) return wrongStage(state, STAGE.ADVERTISE_KEYS);
-  const ids = Object.keys(state.clients).sort();
-  const { threshold, neighbourDegree } = state.config;
-  if (ids.length < threshold)
-    return abort(
-      state,
-      SECAGG_ERROR.TOO_FEW_SURVIVORS,
-      `only ${ids.length} clients advertised keys; threshold t = ${threshold}`,
-    );
-  const degree = effectiveDegree(ids.length, neighbourDegree);
-  if (degree < threshold)
-    return abort(
-      state,
-      SECAGG_ERROR.TOO_FEW_SURVIVORS,
-      `${ids.length} clients give each only ${degree} neighbours; threshold t = ${threshold}`,
-    );
-  const graph = neighbourGraph(ids.length, neighbourDegree, state.graphSeed);
-  ids.forEach((id, i) => {
-    const record = state.clients[id]!;
-    record.index = i + 1;
-    record.neighbours = graph[i]!.map((j) => ids[j]!);
-  });
-  state.stage = STAGE.SHARE_KEYS;
-  return advance(state, ids);
-}
-
-/** Closes share_keys: forwards to each client the sealed shares of its neighbours that shared keys. */
-export function closeShareKeys(state: ServerState): ServerTransition {
-  if (state.stage !== STAGE.SHARE_KEYS) return wrongStage(state, STAGE.SHARE_KEYS);
-  const live = participants(state, STAGE.SHARE_KEYS);
-  const reason = shortfall(state, live, live, "shared keys");
-  if (reason) return abort(state, SECAGG_ERROR.TOO_FEW_SURVIVORS, reason);
-  // Shares from clients that never finished sharing are never forwarded.
-  for (const id of Object.keys(state.mailbox)) if (!live.includes(id)) delete state.mailbox[id];
-  state.stage = STAGE.MASKED_INPUT;
-  return advance(state, live);
-}
-
-/** Owners whose secrets unmasking needs: every survivor, and dropped clients with a surviving neighbour. */
-function neededOwners(state: ServerState): { survivors: string[]; dropped: string[] } {
-  const survivors = participants(state, STAGE.MASKED_INPUT);
-  const alive = new Set(survivors);
-  const dropped = participants(state, STAGE.SHARE_KEYS).filter(
-    (id) => !alive.has(id) && state.clients[id]!.neighbours.some((n) => alive.has(n)),
-  );
-  return { survivors, dropped };
-}
-
-/** Closes masked_input: asks each survivor which shares to reveal for its neighbours. */
-export function closeMaskedInput(state: ServerState): ServerTransition {
-  if (state.stage !== STAGE.MASKED_INPUT) return wrongStage(state, STAGE.MASKED_INPUT);
-  const { survivors, dropped } = neededOwners(state);
-  const reason = shortfall(state, survivors, [...survivors, ...dropped], "sent masked inputs");
-  if (reason) return abort(state, SECAGG_ERROR.TOO_FEW_SURVIVORS, reason);
-  state.mailbox = {};
-  state.stage = STAGE.UNMASK;
-  return advance(state, survivors);
-}
-
-/**
- * Closes unmask: rebuilds survivors' self-mask seeds and dropped clients' mask keys from t shares
- * each, and records the correction plan. The stage becomes done; apply the plan to the total with
- * `applyUnmaskPlan` (chunk by chunk) or `unmaskTotal`.
- */
-export async function closeUnmask(state: ServerState): Promise<ServerTransition> {
-  if (state.stage !== STAGE.UNMASK) return wrongStage(state, STAGE.UNMASK);
-  const responders = participants(state, STAGE.UNMASK);
-  const { survivors, dropped } = neededOwners(state);
-  const reason = shortfall(state, responders, [...survivors, ...dropped], "answered the unmask request");
-  if (reason) return abort(state, SECAGG_ERROR.TOO_FEW_SURVIVORS, reason);
-  const plan = await buildUnmaskPlan(state, survivors, dropped);
-  if (!plan.ok) return abort(state, plan.code, plan.message);
-  state.plan = plan.value;
-  state.revealed = {};
-  state.stage = STAGE.DONE;
-  return { ok: true, state, outgoing: [], duplicate: false };
-}
-
-/** Closes whichever stage the round is at (for a deadline alarm). */
-export async function closeStage(state: ServerState): Promise<ServerTransition> {
-  switch (state.stage) {
-    case STAGE.ADVERTISE_KEYS:
-      return closeAdvertiseKeys(state);
-    case STAGE.SHARE_KEYS:
-      return closeShareKeys(state);
-    case STAGE.MASKED_INPUT:
-      return closeMaskedInput(state);
-    case STAGE.UNMASK:
-      return closeUnmask(state);
-    default:
-      return fail(SECAGG_ERROR.WRONG_STAGE, `the round is ${state.stage}: nothing to close`);
-  }
-}
-
-/** Whether the current stage can close now: everyone expected has answered (advertise: the round is full). */
-export function readyToClose(state: ServerState): boolean {
-  if (state.stage === STAGE.ADVERTISE_KEYS)
-    return Object.keys(state.clients).length >= state.config.maxClients;
-  if (state.stage === STAGE.DONE || state.stage === STAGE.ABORTED) return false;
-  return pendingClients(state).length === 0;
 }

@@ -31,7 +31,6 @@ export const API_ERRORS = {
 } as const satisfies Record<string, number>;
 
 export type ApiErrorCode = keyof typeof API_ERRORS;
-export type ApiErrorStatus = (typeof API_ERRORS)[ApiErrorCode];
 
 export const apiErrorCodeSchema = z.enum(Object.keys(API_ERRORS) as [ApiErrorCode, ...ApiErrorCode[]]);
 

@@ -11,7 +11,7 @@ const seconds = z
 
 export const routerSpecSchema = z
   .object({
-    /** Names a registered strategy (core/strategies.ts), e.g. "kmeans" or "mlp". */
+    /** Names a router kind of the registry (core/routers/registry.ts). */
     kind: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, "router kind: lowercase letters, digits and dashes"),
     /** The kind's hyperparameters; the strategy validates them. */
     hyperparameters: z

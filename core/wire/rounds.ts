@@ -1,6 +1,8 @@
 // Rounds of secure aggregation as the API shows them, and the client messages of each stage.
 import * as z from "zod";
 import { roundConfigSchema } from "../secagg/index.ts";
+// The outcome is the round lifecycle's own type; the API shows it as core/secagg defines it.
+import { roundOutcomeSchema } from "../secagg/round-lifecycle.ts";
 import { clientIdSchema, federationIdSchema } from "./tokens.ts";
 
 export const ROUND_STAGES = [
@@ -27,15 +29,6 @@ export const startRoundSchema = z
     cohort: z.array(clientIdSchema).min(1).max(1000).optional(),
   })
   .meta({ id: "StartRound" });
-
-export type StartRound = z.infer<typeof startRoundSchema>;
-
-export const roundOutcomeSchema = z
-  .discriminatedUnion("kind", [
-    z.object({ kind: z.literal("published"), version: z.number().int() }),
-    z.object({ kind: z.literal("aborted"), code: z.string(), message: z.string() }),
-  ])
-  .meta({ id: "RoundOutcome" });
 
 export const roundSchema = z
   .object({

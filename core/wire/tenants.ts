@@ -17,7 +17,6 @@ export const createTenantSchema = z
   .meta({ id: "CreateTenant" });
 
 export type CreateTenant = z.infer<typeof createTenantSchema>;
-export type TenantQuota = z.infer<typeof tenantQuotaSchema>;
 
 export const tenantSchema = z
   .object({

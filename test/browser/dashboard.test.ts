@@ -1,18 +1,40 @@
 // The dashboard in headless Chromium (Debian's package, driven by playwright-core) against the
 // worker under wrangler dev on 127.0.0.1: it loads, shows a federation after a round, and logs no errors.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { seededRandom } from "../../core/random.ts";
+import type { FederationConfigInput } from "../../core/wire/federation.ts";
+import { seededEvaluationSet } from "../support/evaluation-sets.ts";
 import { type Browser, launchChromium } from "./chromium.ts";
 import { type DevEdge, startDevEdge } from "./dev-edge.ts";
 import { EdgeClient } from "./edge-client.ts";
 
 const OPERATOR = "browser-test-operator";
 
+/** A small K-means federation: one cluster over a 4-d embedder, so one round publishes a model. */
+const CONFIG: FederationConfigInput = {
+  name: "support triage",
+  router: { kind: "kmeans", hyperparameters: { clusters: 1 } },
+  models: [
+    { id: "small-model", inputPrice: 0.1, outputPrice: 0.4 },
+    { id: "large-model", inputPrice: 3, outputPrice: 15 },
+  ],
+  embedder: { id: "hashing-4", dimension: 4 },
+  roundPolicy: {
+    cohortSize: 4,
+    minParticipants: 3,
+    participationFraction: 1,
+    deadlines: { advertiseKeys: 60, shareKeys: 60, maskedInput: 60, unmask: 60 },
+  },
+  secureAggregation: { threshold: 3, neighbourDegree: "complete", curve: "X25519" },
+  clipping: { min: -100, max: 100 },
+};
+
 describe("dashboard in a browser", () => {
   let devEdge: DevEdge;
   let browser: Browser;
 
   beforeAll(async () => {
-    devEdge = await startDevEdge(OPERATOR, "test/worker/support/edge-with-mean.ts");
+    devEdge = await startDevEdge(OPERATOR);
     browser = await launchChromium();
   }, 120_000);
 
@@ -24,8 +46,10 @@ describe("dashboard in a browser", () => {
   it("shows a federation, its published round and the AUC plot, with no console errors", async () => {
     const origin = devEdge.origin;
     const edge = new EdgeClient(origin);
-    const { owner, federationId, clients } = await edge.setUp(OPERATOR, 4);
-    const round = await edge.runRound(owner, federationId, clients);
+    const { owner, federationId, clients } = await edge.setUp(OPERATOR, 4, CONFIG);
+    const random = seededRandom(5);
+    const sets = clients.map(() => seededEvaluationSet(random, { queries: 5, dimension: 4, models: 2 }));
+    const round = await edge.runRound(owner, federationId, clients, sets);
     expect(round.outcome).toEqual({ kind: "published", version: 1 });
     for (const [version, auc] of [
       [0, 0.61],

@@ -5,12 +5,16 @@ import {
   roundPath,
   SecureAggregationSession,
 } from "../../client-sdk/src/round/secure-aggregation.ts";
+import type { EvaluationSet } from "../../core/data/evaluations.ts";
+import { decodeModelFile, type ModelFile } from "../../core/model-file.ts";
+import { seededRandom } from "../../core/random.ts";
+import { stateOf } from "../../core/routers/registry.ts";
 import { encode } from "../../core/secagg/index.ts";
 import type { ClientEnrolment } from "../../core/wire/clients.ts";
 import type { Federation, FederationConfigInput } from "../../core/wire/federation.ts";
+import type { ModelPointer } from "../../core/wire/models.ts";
 import type { RoundSummary } from "../../core/wire/rounds.ts";
 import type { CreatedTenant } from "../../core/wire/tenants.ts";
-import { federationConfig } from "../worker/support/federation-config.ts";
 
 export class EdgeClient {
   readonly origin: string;
@@ -35,8 +39,8 @@ export class EdgeClient {
     return json as T;
   }
 
-  /** Creates a tenant and a federation (default: the edge tests' "mean" one) with `clients` enrolled clients. */
-  async setUp(operatorToken: string, clients: number, config: FederationConfigInput = federationConfig()) {
+  /** Creates a tenant and a federation of `config` with `clients` enrolled clients. */
+  async setUp(operatorToken: string, clients: number, config: FederationConfigInput) {
     const tenant = await this.request<CreatedTenant>("POST", "/v1/tenants", operatorToken, {
       name: "browser tenant",
     });
@@ -62,20 +66,43 @@ export class EdgeClient {
       : this.request("POST", `${base}/${message.path}`, token, message.json);
   }
 
-  /** Runs one round in which every cohort client contributes a distinct vector. */
-  async runRound(owner: string, federationId: string, clients: { clientId: string; token: string }[]) {
+  /** The federation's latest published model, as a client downloads it. */
+  async latestModel(federationId: string, token: string): Promise<ModelFile> {
+    const path = `/v1/federations/${federationId}/models/latest`;
+    const pointer = await this.request<ModelPointer>("GET", path, token);
+    const response = await fetch(`${this.origin}${pointer.url}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    if (!response.ok) throw new Error(`GET ${pointer.url}: ${response.status} ${await response.text()}`);
+    return decodeModelFile(new Uint8Array(await response.arrayBuffer()));
+  }
+
+  /**
+   * Runs one round in which every cohort client contributes the sums of its evaluations
+   * (`sets[i]` belongs to `clients[i]`) to the latest model, as the model's router kind computes
+   * them. Kinds that train a network locally need the SDK's compute instead (participate()).
+   */
+  async runRound(
+    owner: string,
+    federationId: string,
+    clients: { clientId: string; token: string }[],
+    sets: readonly EvaluationSet[],
+  ) {
+    if (sets.length !== clients.length)
+      throw new RangeError(`${sets.length} evaluation sets for ${clients.length} clients`);
+    const { kind, state } = stateOf(await this.latestModel(federationId, owner));
+    const algorithm = kind.algorithm();
     const round = await this.request<RoundSummary>("POST", `/v1/federations/${federationId}/rounds`, owner);
     const base = roundPath(federationId, round.round);
     const cohort = clients
-      .filter((c) => round.cohort.includes(c.clientId))
-      .map((c) => ({ ...c, session: new SecureAggregationSession(c.clientId) }));
+      .map((c, i) => ({ ...c, set: sets[i]!, session: new SecureAggregationSession(c.clientId) }))
+      .filter((c) => round.cohort.includes(c.clientId));
     const message = <T>(token: string) => this.request<T>("GET", `${base}/message`, token);
     for (const c of cohort)
       await this.send(base, c.token, await c.session.advertiseKeys(round.secureAggregation));
     for (const c of cohort) await this.send(base, c.token, await c.session.shareKeys(await message(c.token)));
     for (const [i, c] of cohort.entries()) {
-      const length = round.secureAggregation.vectorLength;
-      const contribution = Float64Array.from({ length }, (_, j) => (j === 0 ? 1 : i + j / 10));
+      const contribution = await algorithm.contribute(state, c.set, seededRandom(i));
       const encoded = encode(contribution, 1, round.secureAggregation).vector;
       await this.send(base, c.token, await c.session.maskedInput(await message(c.token), encoded));
     }

@@ -10,6 +10,7 @@ import {
   unmaskResponseSchema,
 } from "../../core/secagg/index.ts";
 import { federationParamsSchema } from "../../core/wire/federation.ts";
+import { roundObjectName, secureRoundId } from "../../core/wire/ids.ts";
 import {
   messageReceiptSchema,
   roundParamsSchema,
@@ -18,7 +19,6 @@ import {
   waitingMessageSchema,
 } from "../../core/wire/rounds.ts";
 import type { ClientCredential } from "../../durable-objects/round.ts";
-import { roundObjectName, secureRoundId } from "../../durable-objects/round-setup.ts";
 import { member } from "../auth.ts";
 import type { AppEnv } from "../env.ts";
 import { ApiError, unwrap } from "../errors.ts";

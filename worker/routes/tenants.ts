@@ -2,6 +2,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import { dashboardSchema } from "../../core/wire/dashboard.ts";
+import { randomId } from "../../core/wire/ids.ts";
 import {
   createdTenantSchema,
   createTenantSchema,
@@ -9,7 +10,6 @@ import {
   tenantSchema,
   tokenParamsSchema,
 } from "../../core/wire/tenants.ts";
-import { randomId } from "../../durable-objects/credentials.ts";
 import { member, operatorOnly, ownerTenant } from "../auth.ts";
 import { unwrap } from "../errors.ts";
 import { bearerSecurity, createRouter, errorResponses, json, jsonBody, KiB, limit } from "../route-kit.ts";

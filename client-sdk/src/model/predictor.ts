@@ -1,30 +1,21 @@
-// Turns a published model file into predictions for query vectors: the routers of core/router.ts
-// in plain JavaScript (every kind, nothing to download), or the MLP on onnxruntime.
-
-import { mlpFromModelFile, mlpRouter } from "../../../core/mlp/router-file.ts";
+// Turns a published model file into predictions for query vectors: the kind's router in plain
+// JavaScript (every kind, nothing to download), or the kind's accelerated predictor (the MLP on
+// onnxruntime) when the app asks for it.
 import type { EmbedderInfo, ModelFile } from "../../../core/model-file.ts";
-import { loadRouter } from "../../../core/router.ts";
+import { batchToRows, type PredictionRows } from "../../../core/prediction.ts";
+import type { LocalCompute, Router } from "../../../core/routers/kind.ts";
+import { findRouterKind, loadRouter, stateOf } from "../../../core/routers/registry.ts";
 import { FedRouterError } from "../errors.ts";
-import { createOrtPredictor } from "../train/ort-predictor.ts";
-import type { OrtRuntime } from "../train/ort-runtime.ts";
-
-/** Every model's predicted quality and cost for a batch of vectors, one row per vector. */
-export interface Predictions {
-  quality: Float64Array[];
-  cost: Float64Array[];
-  /** Per row, 0 where the router has no basis to predict a model (it is never chosen then). */
-  available?: (ArrayLike<number> | undefined)[];
-}
 
 /** What routes and evaluates: one loaded model version. */
 export interface ModelPredictor {
   kind: string;
   models: string[];
   embedder: EmbedderInfo;
-  predict(vectors: readonly Float32Array[]): Promise<Predictions>;
+  predict(vectors: readonly Float32Array[]): Promise<PredictionRows>;
 }
 
-/** "js": core's routers in plain JavaScript; "onnxruntime": the MLP's inference graph on onnxruntime. */
+/** "js": the kinds' routers in plain JavaScript; "onnxruntime": the MLP's inference graph on onnxruntime. */
 export type Inference = "js" | "onnxruntime";
 
 function notRoutable(version: number, error: unknown): FedRouterError {
@@ -36,7 +27,7 @@ function notRoutable(version: number, error: unknown): FedRouterError {
 }
 
 function jsPredictor(file: ModelFile, version: number): ModelPredictor {
-  let router: ReturnType<typeof loadRouter>;
+  let router: Router;
   try {
     router = loadRouter(file);
   } catch (error) {
@@ -47,27 +38,30 @@ function jsPredictor(file: ModelFile, version: number): ModelPredictor {
     models: file.models,
     embedder: file.embedder,
     async predict(vectors) {
-      const out: Predictions = { quality: [], cost: [], available: [] };
+      const out: Required<PredictionRows> = { quality: [], cost: [], available: [] };
       for (const vector of vectors) {
         const prediction = router.predict(vector);
         out.quality.push(Float64Array.from(prediction.quality));
         out.cost.push(Float64Array.from(prediction.cost));
-        out.available!.push(prediction.available);
+        out.available.push(prediction.available);
       }
       return out;
     },
   };
 }
 
-async function ortPredictor(file: ModelFile, version: number, runtime: OrtRuntime): Promise<ModelPredictor> {
-  let router: ReturnType<typeof mlpRouter>;
+async function acceleratedPredictor(
+  file: ModelFile,
+  version: number,
+  compute: LocalCompute,
+): Promise<ModelPredictor> {
+  const { kind, state } = stateOf(file);
   try {
-    router = mlpRouter(mlpFromModelFile(file));
+    kind.router(state);
   } catch (error) {
     throw notRoutable(version, error);
   }
-  const ort = await createOrtPredictor(router, { runtime });
-  const m = file.models.length;
+  const predict = await kind.acceleratedPredictor!(state, compute);
   const d = file.embedder.dimension;
   return {
     kind: file.kind,
@@ -77,27 +71,22 @@ async function ortPredictor(file: ModelFile, version: number, runtime: OrtRuntim
       if (vectors.length === 0) return { quality: [], cost: [] };
       const features = new Float32Array(vectors.length * d);
       for (const [i, v] of vectors.entries()) features.set(v, i * d);
-      const { quality, cost, available } = await ort.predict(features, vectors.length);
-      const row = <T extends Float64Array | Uint8Array>(a: T, i: number) => a.slice(i * m, i * m + m) as T;
-      return {
-        quality: vectors.map((_, i) => row(quality, i)),
-        cost: vectors.map((_, i) => row(cost, i)),
-        ...(available ? { available: vectors.map((_, i) => row(available, i)) } : {}),
-      };
+      return batchToRows(await predict(features), file.models.length);
     },
   };
 }
 
 /**
- * The predictor of a model version. onnxruntime serves MLP routers only; other kinds always
- * predict in JavaScript.
+ * The predictor of a model version. Only kinds with an accelerated predictor use onnxruntime;
+ * the others always predict in JavaScript.
  */
 export async function createPredictor(
   file: ModelFile,
   version: number,
   inference: Inference,
-  runtime: () => Promise<OrtRuntime>,
+  compute: () => LocalCompute,
 ): Promise<ModelPredictor> {
-  if (inference === "onnxruntime" && file.kind === "mlp") return ortPredictor(file, version, await runtime());
+  if (inference === "onnxruntime" && findRouterKind(file.kind)?.acceleratedPredictor)
+    return acceleratedPredictor(file, version, compute());
   return jsPredictor(file, version);
 }

@@ -4,7 +4,7 @@
 // passed all of that, the previous one stays in service; so it does while the new version cannot
 // route yet (a K-means router learning models just added to it), when the held one can.
 import { decodeModelFile, type ModelFile, ModelFileError } from "../../../core/model-file.ts";
-import { loadRouter } from "../../../core/router.ts";
+import { loadRouter } from "../../../core/routers/registry.ts";
 import type { EdgeApi } from "../edge.ts";
 import { FedRouterError } from "../errors.ts";
 

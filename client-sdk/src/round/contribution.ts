@@ -1,29 +1,35 @@
-// A client's contribution to one pass: the federation's router kind decides the algorithm
-// (the same FederatedAlgorithm the edge finalizes with), local MLP training runs on onnxruntime.
+// A client's contribution to one pass: the federation's router kind, found in the registry,
+// gives the algorithm (the same FederatedAlgorithm the edge finalises with); local training runs
+// on the client's compute (onnxruntime).
 import type { EvaluationSet } from "../../../core/data/evaluations.ts";
 import type { FederatedAlgorithm } from "../../../core/federated.ts";
-import { federatedKMeans } from "../../../core/kmeans/federated.ts";
-import { createFederatedMlp } from "../../../core/mlp/federated.ts";
-import type { LocalTrainer } from "../../../core/mlp/local-training.ts";
 import type { ModelFile } from "../../../core/model-file.ts";
 import type { Random } from "../../../core/random.ts";
+import type { LocalCompute, RouterKind } from "../../../core/routers/kind.ts";
+import { findRouterKind, routerKindNames } from "../../../core/routers/registry.ts";
 import { FedRouterError } from "../errors.ts";
 
-type ClientAlgorithm = FederatedAlgorithm<unknown, EvaluationSet>;
+function kindOf(name: string): RouterKind {
+  const kind = findRouterKind(name);
+  if (!kind)
+    throw new FedRouterError(
+      "training",
+      `this SDK cannot train routers of kind "${name}" (it knows ${routerKindNames().join(", ")})`,
+    );
+  return kind;
+}
 
 /** The algorithm of a router kind on the client's side. */
-export function clientAlgorithm(kind: string, trainer: () => LocalTrainer): ClientAlgorithm {
-  if (kind === "kmeans") return federatedKMeans as unknown as ClientAlgorithm;
-  if (kind === "mlp") return createFederatedMlp(trainer()) as unknown as ClientAlgorithm;
-  throw new FedRouterError(
-    "training",
-    `this SDK cannot train routers of kind "${kind}" (it knows kmeans, mlp)`,
-  );
+function clientAlgorithm(
+  kind: string,
+  compute: () => LocalCompute,
+): FederatedAlgorithm<unknown, EvaluationSet> {
+  return kindOf(kind).algorithm(compute());
 }
 
 /** Whether the model in `file` is final: no round will ever train it further. */
-export function isFinal(file: ModelFile, trainer: () => LocalTrainer): boolean {
-  const algorithm = clientAlgorithm(file.kind, trainer);
+export function isFinal(file: ModelFile): boolean {
+  const algorithm = kindOf(file.kind).algorithm();
   return algorithm.done(algorithm.fromModelFile(file));
 }
 
@@ -36,11 +42,11 @@ export async function computeContribution(
   set: EvaluationSet,
   random: Random,
   expectedLength: number,
-  trainer: () => LocalTrainer,
+  compute: () => LocalCompute,
 ): Promise<Float64Array> {
-  const algorithm = clientAlgorithm(file.kind, trainer);
   let contribution: Float64Array;
   try {
+    const algorithm = clientAlgorithm(file.kind, compute);
     const global = algorithm.fromModelFile(file);
     if (algorithm.done(global)) throw new RangeError("the round's model is final: nothing to train");
     const length = algorithm.contributionLength(global);

@@ -3,9 +3,9 @@
 // from the stored evaluations, then answer each stage of secure aggregation. Only the masked
 // vector and the protocol's keys and sealed shares leave the client.
 import type { Embedder } from "../../../core/embedder/embedder.ts";
-import type { LocalTrainer } from "../../../core/mlp/local-training.ts";
 import type { EmbedderInfo } from "../../../core/model-file.ts";
 import { type Random, seededRandom } from "../../../core/random.ts";
+import type { LocalCompute } from "../../../core/routers/kind.ts";
 import { encode } from "../../../core/secagg/index.ts";
 import { ROUND_STAGES, type RoundStage, type RoundSummary } from "../../../core/wire/rounds.ts";
 import type { EdgeApi, RoundMessage } from "../edge.ts";
@@ -80,7 +80,8 @@ export interface ParticipationContext {
   models: ModelSync;
   store: EvaluationStore;
   embedderFor(info: EmbedderInfo): Embedder | undefined;
-  trainer(): LocalTrainer;
+  /** Local training (onnxruntime), loaded when a kind first needs it. */
+  compute(): LocalCompute;
   pollIntervalMs: number;
 }
 
@@ -139,7 +140,7 @@ async function run(
     set,
     options.random ?? cryptoSeededRandom(),
     config.vectorLength,
-    context.trainer,
+    context.compute,
   );
   // Weight 1: the edge sums contributions, and the algorithms carry their weights inside.
   const encoded = encode(contribution, 1, config);
@@ -220,7 +221,7 @@ async function findRound(
       checkedFinal = true;
       await context.models.sync();
       const latest = context.models.current!;
-      if (isFinal(latest.file, context.trainer))
+      if (isFinal(latest.file))
         throw new FedRouterError("round", `training has finished: version ${latest.version} is final`);
     }
     await deadline.sleep(context.pollIntervalMs);

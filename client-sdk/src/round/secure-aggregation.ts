@@ -17,13 +17,6 @@ import { FedRouterError } from "../errors.ts";
 /** The four stages at which a client sends a message, in protocol order. */
 export type ProtocolStep = "advertise_keys" | "share_keys" | "masked_input" | "unmask";
 
-export const PROTOCOL_STEPS: readonly ProtocolStep[] = [
-  "advertise_keys",
-  "share_keys",
-  "masked_input",
-  "unmask",
-];
-
 /** A message ready to send: its route under `/v1/federations/{id}/rounds/{n}/` and its body. */
 export type OutgoingMessage =
   | { stage: "advertise_keys" | "share_keys" | "unmask"; method: "POST"; path: string; json: unknown }

@@ -6,10 +6,10 @@ import {
   inverseErrorWeight,
   mixPredictions,
   mixtureWeights,
-  type Predict,
   shrinkErrors,
   trainingErrors,
 } from "../../../core/personalisation.ts";
+import type { BatchPredictor } from "../../../core/prediction.ts";
 
 describe("adaptive personalisation", () => {
   it("weights each router by inverse training error", () => {
@@ -105,7 +105,7 @@ function handMadeClient(): EvaluationSet {
 }
 
 /** A "router" predicting, per model, the mean observed quality and cost of the set it was fitted to. */
-async function fitMeans(set: EvaluationSet): Promise<Predict> {
+async function fitMeans(set: EvaluationSet): Promise<BatchPredictor> {
   const m = set.modelCount;
   const quality = new Float64Array(m);
   const cost = new Float64Array(m);
@@ -152,7 +152,7 @@ describe("the adaptive mixture's errors", () => {
   it("weights the federated router by its in-sample error against the local router's held-out one", async () => {
     const set = handMadeClient();
     // The federated router predicts 0.75 for model 0 everywhere (error 0.1875) and the exact cost.
-    const global: Predict = (features) => ({
+    const global: BatchPredictor = (features) => ({
       quality: new Float64Array(features.length * 2).fill(0.75),
       cost: new Float64Array(features.length * 2).fill(Math.E - 1),
       available: null,
@@ -215,7 +215,7 @@ describe("per-model error shrinkage", () => {
       set.quality[2 * q + 1] = 1;
     }
     // The federated router predicts 0.5 for model 0 (error 0.25) and 0.9 for model 1 (error 0.01).
-    const global: Predict = (features) => ({
+    const global: BatchPredictor = (features) => ({
       quality: Float64Array.from({ length: features.length * 2 }, (_, c) => (c % 2 ? 0.9 : 0.5)),
       cost: new Float64Array(features.length * 2).fill(1),
       available: null,

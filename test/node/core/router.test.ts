@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { EmbedderMismatchError } from "../../../core/embedder/embedder.ts";
 import { federatedKMeans, type KMeansState } from "../../../core/kmeans/federated.ts";
 import { decodeModelFile, encodeModelFile } from "../../../core/model-file.ts";
-import { loadRouter, routeVector } from "../../../core/router.ts";
+import { routeVector } from "../../../core/router.ts";
+import { loadRouter } from "../../../core/routers/registry.ts";
 
 // Two clusters on the axes of a 2-d space; model "fast" is good near x, "smart" near y.
 const state: KMeansState = {

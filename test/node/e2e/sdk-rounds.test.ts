@@ -9,7 +9,6 @@ import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { quickstart } from "../../../client-sdk/examples/quickstart.ts";
 import type { FedrouterClient } from "../../../client-sdk/src/index.ts";
-import { createOrtTrainer } from "../../../client-sdk/src/train/index.ts";
 import type { EvaluationSet } from "../../../core/data/evaluations.ts";
 import { syntheticBenchmark } from "../../../core/data/synthetic.ts";
 import {
@@ -26,12 +25,13 @@ import {
   mlpRouter,
   predictMlp,
 } from "../../../core/mlp/index.ts";
+import { mlpKind } from "../../../core/mlp/kind.ts";
 import { decodeModelFile, type ModelFile } from "../../../core/model-file.ts";
 import { seededRandom } from "../../../core/random.ts";
 import { quantisationBound } from "../../../core/secagg/index.ts";
-import { strategyFor } from "../../../core/strategies.ts";
 import type { ModelPointer, ModelVersion } from "../../../core/wire/models.ts";
 import type { RoundSummary } from "../../../core/wire/rounds.ts";
+import { createOrtTrainer } from "../../../ort/index.ts";
 import { type DevEdge, startDevEdge } from "../../browser/dev-edge.ts";
 import { EdgeClient } from "../../browser/edge-client.ts";
 import {
@@ -78,10 +78,10 @@ const maxAbsDifference = (a: ArrayLike<number>, b: ArrayLike<number>) => {
 };
 
 /**
- * Pass by pass: each published version against finalize(previous version, plain sum of the
+ * Pass by pass: each published version against finalise(previous version, plain sum of the
  * cohort's contributions computed directly). Secure aggregation moves each element of the sum by
  * at most the quantisation bound b; the numbers `read` from the state may then move by at most
- * sum_i |d finalize / d total_i| * b, measured here by moving each element of the total by +-b
+ * sum_i |d finalise / d total_i| * b, measured here by moving each element of the total by +-b
  * (twice that, plus float32 storage, is the tolerance).
  */
 async function checkEachPass<G>(
@@ -99,14 +99,14 @@ async function checkEachPass<G>(
       contributions.push(await algorithm.contribute(global, set, roundSchedule(SEED).randomFor(pass, index)));
     const total = sumContributions(contributions, algorithm.contributionLength(global));
     const bound = quantisationBound(contributions.length, round.secureAggregation.scale);
-    const expected = read(algorithm.finalize(global, total));
+    const expected = read(algorithm.finalise(global, total));
     const reach = new Float64Array(expected.length);
     for (let i = 0; i < total.length; i++) {
       let moved = 0;
       for (const sign of [1, -1]) {
         const shifted = Float64Array.from(total);
         shifted[i]! += sign * bound;
-        const values = read(algorithm.finalize(global, shifted));
+        const values = read(algorithm.finalise(global, shifted));
         for (let k = 0; k < values.length; k++) {
           const change = Math.abs(values[k]! - expected[k]!);
           if (change > moved) moved = change;
@@ -130,7 +130,7 @@ async function checkEachPass<G>(
   return report;
 }
 
-/** The numbers of an MLP state that finalize computes: weights and the cost normalisation. */
+/** The numbers of an MLP state that finalise computes: weights and the cost normalisation. */
 const mlpNumbers = (state: MlpState) => [
   ...state.params,
   ...(state.costStats?.mu ?? []),
@@ -172,7 +172,7 @@ describe("the SDK against the edge over HTTP", () => {
 
     // The reference: simulate() from the edge's own initial state, plain sums, same schedule and trainer.
     const setup = { models: orgs[0]!.benchmark.models, embedder: embedderInfo, hyperparameters };
-    const initial = mlpFromModelFile(strategyFor("mlp")!.initialModel(setup));
+    const initial = mlpKind.initialState(setup);
     const algorithm = createFederatedMlp(createOrtTrainer());
     const reference = await simulate(
       algorithm,
@@ -203,7 +203,7 @@ describe("the SDK against the edge over HTTP", () => {
       mlpNumbers,
     );
     console.info(
-      `e2e: per pass, max |published - finalize(plain sum)| ${passes.map((p) => `${p.worst.toExponential(1)} (allowed ${p.tolerance.toExponential(1)})`).join(", ")}`,
+      `e2e: per pass, max |published - finalise(plain sum)| ${passes.map((p) => `${p.worst.toExponential(1)} (allowed ${p.tolerance.toExponential(1)})`).join(", ")}`,
     );
 
     // The whole run against the simulation: the per-pass quantisation differences, carried

@@ -2,10 +2,10 @@
 // draw that takes every query once, pair the routers on the same draws, shrink with the test
 // set's size, and leave the experiment's own numbers untouched.
 import { describe, expect, it } from "vitest";
+import type { BatchPrediction } from "../../../core/prediction.ts";
 import { seededRandom } from "../../../core/random.ts";
 import { pairedBootstrap, standardError } from "../../../experiments/bootstrap.ts";
 import { scoreRouter, type TestSet } from "../../../experiments/evaluate.ts";
-import type { BatchPrediction } from "../../../experiments/family.ts";
 import { personalisationLine } from "../../../experiments/table.ts";
 import { smallHighHetRun } from "./high-het-run.ts";
 
@@ -90,7 +90,7 @@ describe("paired bootstrap of own-test AUCs", () => {
     for (const c of resampled.clients) {
       expect(c.ownTestSe!.resamples).toBe(50);
       expect(c.ownTestSe!.localMinusFederated).toBeGreaterThan(0);
-      expect(c.ownTestSe!.personalizedMinusBest).toBeGreaterThan(0);
+      expect(c.ownTestSe!.personalisedMinusBest).toBeGreaterThan(0);
       expect(c.ownTestSe!.localMinusFederated).toBeLessThan(0.5);
     }
     expect(personalisationLine(resampled)).toMatch(

@@ -37,11 +37,11 @@ describe("fedrouter experiment", () => {
     expect(json.clients).toHaveLength(5);
     for (const client of json.clients) {
       expect(client).toMatchObject({ id: expect.any(Number), nTrain: expect.any(Number) });
-      for (const key of ["local", "federated", "centralized"]) expect(client.ownTest[key]).toBeGreaterThan(0);
+      for (const key of ["local", "federated", "centralised"]) expect(client.ownTest[key]).toBeGreaterThan(0);
     }
     for (const key of [
       "federated",
-      "centralized",
+      "centralised",
       "localMin",
       "localMax",
       "oracle",

@@ -8,7 +8,7 @@ describe("personalisation in the harness", () => {
   it("scores the adaptive, fixed and fine-tuned routers per client and keeps the mixture weights", async () => {
     const result = await smallHighHetRun();
     for (const client of result.clients) {
-      for (const key of ["personalized", "personalizedFixed", "fineTuned"]) {
+      for (const key of ["personalised", "personalisedFixed", "fineTuned"]) {
         expect(client.ownTest[key], key).toBeGreaterThan(0);
         expect(client.ownTest[key], key).toBeLessThanOrEqual(1.0001);
       }

@@ -1,12 +1,15 @@
 // Test helpers that talk to the worker through its HTTP API inside workerd, as an SDK would.
 import { exports } from "cloudflare:workers";
 import type { FederationConfigInput } from "../../../core/wire/federation.ts";
+import { registerMeanKind } from "../../support/mean-kind.ts";
 import { federationConfig } from "./federation-config.ts";
 
 export { federationConfig };
 
-// The tests' router kind "mean" (registered in the same isolate as the Durable Objects).
-import "./mean-strategy.ts";
+// The tests' toy router kind "mean", registered through the registry like any new kind. The Durable
+// Objects run in this test's isolate and share its module graph, so the edge finds the kind too;
+// every worker test imports this file, so every one can create "mean" federations.
+registerMeanKind();
 
 export const OPERATOR = "test-operator-token";
 const ORIGIN = "http://edge.test";

@@ -1,4 +1,6 @@
-// The federation configuration the edge tests start from: the "mean" router kind, 6-d embedder.
+// The federation configuration the edge tests start from: the toy "mean" router kind
+// (test/support/mean-kind.ts), two models, a 6-d embedder.
+import type { KindSetup } from "../../../core/routers/kind.ts";
 import type { FederationConfigInput } from "../../../core/wire/federation.ts";
 
 export function federationConfig(overrides: Partial<FederationConfigInput> = {}): FederationConfigInput {
@@ -20,4 +22,18 @@ export function federationConfig(overrides: Partial<FederationConfigInput> = {})
     clipping: { min: -10, max: 10 },
     ...overrides,
   };
+}
+
+/** What a configuration builds its router from, as the edge passes it to the kind. */
+export function kindSetup(config: FederationConfigInput = federationConfig()): KindSetup {
+  return {
+    models: config.models.map((m) => m.id),
+    embedder: config.embedder,
+    hyperparameters: config.router.hyperparameters ?? {},
+  };
+}
+
+/** The shape of a client's evaluations under a configuration: `queries` rows over its models. */
+export function evaluationShape(queries: number, config: FederationConfigInput = federationConfig()) {
+  return { queries, dimension: config.embedder.dimension, models: config.models.length };
 }

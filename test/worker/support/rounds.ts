@@ -2,8 +2,8 @@
 // and deadlines are made to pass deterministically (rewrite the deadline, then run the alarm).
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { decodeModelFile } from "../../../core/model-file.ts";
+import { roundObjectName } from "../../../core/wire/ids.ts";
 import type { RoundSummary } from "../../../core/wire/rounds.ts";
-import { roundObjectName } from "../../../durable-objects/round-setup.ts";
 import { expectStatus, type FederationHandle } from "./api.ts";
 import { decode, sumEncoded } from "./secagg.ts";
 import { SimClient } from "./sim-client.ts";

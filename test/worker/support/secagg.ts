@@ -3,9 +3,6 @@ import { seededRandom } from "../../../core/random.ts";
 
 export {
   type ClientState,
-  clientMaskInput,
-  clientShareKeys,
-  clientUnmask,
   decode,
   encode,
   type RoundConfig,

@@ -1,0 +1,78 @@
+// The K-means router in the harness: federated passes simulated with plain sums (secure
+// aggregation sums the same vectors), plus the paper's pooled one-shot baseline.
+import type { EvaluationSet } from "../data/evaluations.ts";
+import { roundSchedule, simulate } from "../federated.ts";
+import type { BatchPredictor } from "../prediction.ts";
+import type { KindExperiment, TrainingContext } from "../routers/kind.ts";
+import {
+  federatedKMeans,
+  initialKMeansState,
+  KMEANS_DEFAULTS,
+  type KMeansState,
+  kmeansRouter,
+} from "./federated.ts";
+import { fineTunedRouter } from "./fine-tune.ts";
+import { kmeansNewClients, kmeansNewModels } from "./growth-experiment.ts";
+import { pooledCentroids } from "./pooled.ts";
+import { predictKMeansBatch, statsFromSums, statsSums } from "./router.ts";
+import { KMEANS_KIND } from "./state.ts";
+
+export interface KMeansExperimentOptions {
+  clusters?: number;
+  prior?: number;
+}
+
+function predictor(state: KMeansState): BatchPredictor {
+  const router = kmeansRouter(state);
+  return (features) => predictKMeansBatch(router, features);
+}
+
+export function kmeansExperiment(options: KMeansExperimentOptions = {}): KindExperiment {
+  const config = (context: TrainingContext) => ({
+    models: context.models,
+    embedder: context.embedder,
+    clusters: options.clusters ?? KMEANS_DEFAULTS.clusters,
+    prior: options.prior ?? KMEANS_DEFAULTS.prior,
+  });
+  const trainState = (clients: readonly EvaluationSet[], context: TrainingContext) =>
+    simulate(federatedKMeans, initialKMeansState(config(context)), clients, {
+      random: context.random,
+      schedule: roundSchedule(context.seed),
+    });
+  /** The federated state trained last, the starting point of fine-tuning. */
+  let lastFederated: KMeansState | null = null;
+  return {
+    name: KMEANS_KIND,
+    async federated(clients, context) {
+      lastFederated = await trainState(clients, context);
+      return predictor(lastFederated);
+    },
+    alone: async (set, context) => predictor(await trainState([set], context)),
+    async fineTune(set) {
+      if (!lastFederated) throw new RangeError("fine-tuning starts from a federated router: train one first");
+      const tuned = fineTunedRouter(kmeansRouter(lastFederated), set);
+      return (features) => predictKMeansBatch(tuned, features);
+    },
+    newModels: (base, extended, added, context) =>
+      kmeansNewModels(config(context), base, extended, added, context),
+    newClients: (base, joining, context) => kmeansNewClients(config(context), base, joining, context),
+    async baselines(clients, context) {
+      const clusters = options.clusters ?? KMEANS_DEFAULTS.clusters;
+      const centroids = pooledCentroids(clients, clusters, context.random);
+      const total = new Float64Array(3 * clusters * context.models.length);
+      for (const client of clients) {
+        const sums = statsSums(client, centroids, clusters);
+        for (let i = 0; i < total.length; i++) total[i]! += sums[i]!;
+      }
+      const router = {
+        dimension: context.embedder.dimension,
+        clusterCount: clusters,
+        modelCount: context.models.length,
+        centroids,
+        stats: statsFromSums(total, clusters, context.models.length),
+        prior: options.prior ?? KMEANS_DEFAULTS.prior,
+      };
+      return { pooled: (features: Float32Array) => predictKMeansBatch(router, features) };
+    },
+  };
+}

@@ -1,0 +1,65 @@
+// The K-means router as a router kind: what the edge, the SDK and the harness reach through the
+// registry (core/routers/registry.ts).
+import type { HyperparameterSchema } from "../routers/hyperparameters.ts";
+import { refusalOf, requireHyperparameters } from "../routers/hyperparameters.ts";
+import type { KindSetup, RouterKind } from "../routers/kind.ts";
+import { addModels, federatedKMeans, kmeansRouter, startJoin } from "./federated.ts";
+import { predictKMeans } from "./router.ts";
+import { initialKMeansState, KMEANS_DEFAULTS, KMEANS_KIND, type KMeansState } from "./state.ts";
+
+const SCHEMA: HyperparameterSchema = {
+  clusters: "number",
+  lloydPasses: "number",
+  powerPasses: "number",
+  tolerance: "number",
+  seed: "number",
+  prior: "number",
+};
+
+function initialState(setup: KindSetup): KMeansState {
+  const picked = requireHyperparameters(setup.hyperparameters, SCHEMA) as Record<string, number>;
+  return initialKMeansState({ ...picked, models: [...setup.models], embedder: setup.embedder });
+}
+
+/** `--clusters` and `--prior` as the experiment CLI passes them. */
+function experimentNumber(value: number | string | boolean | undefined): number | undefined {
+  return typeof value === "number" ? value : undefined;
+}
+
+export const kmeansKind: RouterKind<KMeansState> = {
+  name: KMEANS_KIND,
+  label: "K-means",
+  defaults: KMEANS_DEFAULTS,
+  trainsLocally: false,
+  checkHyperparameters: (setup) => refusalOf(() => initialState(setup)),
+  initialState,
+  experimentHyperparameters: () => ({ clusters: KMEANS_DEFAULTS.clusters, prior: KMEANS_DEFAULTS.prior }),
+  algorithm: () => federatedKMeans,
+  // Every pass of the clustering needs every client's sums.
+  participation: () => 1,
+  localInitial: (state) => initialKMeansState(state.config),
+  router(state) {
+    const router = kmeansRouter(state);
+    return {
+      kind: KMEANS_KIND,
+      embedder: state.config.embedder,
+      models: state.config.models,
+      predict: (vector) => predictKMeans(router, vector),
+    };
+  },
+  modelsBeingAdded: (state) =>
+    state.phase === "extend"
+      ? state.config.models.slice(state.config.models.length - (state.added ?? 0))
+      : [],
+  addModels,
+  joinClients: (state) => startJoin(state),
+  async experiment(options) {
+    const clusters = experimentNumber(options.clusters);
+    const prior = experimentNumber(options.prior);
+    const { kmeansExperiment } = await import("./experiment.ts");
+    return kmeansExperiment({
+      ...(clusters === undefined ? {} : { clusters }),
+      ...(prior === undefined ? {} : { prior }),
+    });
+  },
+};

@@ -1,0 +1,129 @@
+// The contract of a router kind (K-means, MLP, ...): everything the edge, the SDK and the harness
+// need of it, so that each reaches a kind only through the registry (registry.ts) and a new kind
+// is one folder plus one line there. docs/architecture.md shows how to add one.
+import type { EvaluationSet } from "../data/evaluations.ts";
+import type { FederatedAlgorithm } from "../federated.ts";
+import type { LocalTrainer } from "../mlp/local-training.ts";
+import type { MlpRouter } from "../mlp/router-file.ts";
+import type { EmbedderInfo } from "../model-file.ts";
+import type { BatchPredictor } from "../prediction.ts";
+import type { Random } from "../random.ts";
+import type { Prediction } from "../routing.ts";
+
+/** Hyperparameters as a federation's configuration carries them. */
+export type Hyperparameters = Readonly<Record<string, number | string | boolean>>;
+
+/** What a router is built from: a federation's models, embedder and router hyperparameters. */
+export interface KindSetup {
+  models: readonly string[];
+  embedder: EmbedderInfo;
+  hyperparameters: Hyperparameters;
+}
+
+/**
+ * Numeric work on the device that core cannot import (onnxruntime): the SDK, the harness and the
+ * benches pass it in (ort/), tests pass the plain-TypeScript reference, the edge passes nothing.
+ */
+export interface LocalCompute {
+  /** Runs a network's local epochs. */
+  trainer: LocalTrainer;
+  /** Batch inference of a network on onnxruntime; absent: the plain forward pass. */
+  networkPredictor?(router: MlpRouter): Promise<BatchPredictor>;
+}
+
+/** A trained router loaded for routing in plain JavaScript, one query vector at a time. */
+export interface Router {
+  kind: string;
+  embedder: EmbedderInfo;
+  models: string[];
+  predict(vector: Float32Array): Prediction;
+}
+
+/** What the harness trains a router with (every kind shares the experiment's protocol). */
+export interface TrainingContext {
+  models: string[];
+  embedder: EmbedderInfo;
+  random: Random;
+  seed: number;
+  /** Federated rounds, where a kind has them (`--rounds`). */
+  rounds?: number;
+  /** Reports progress within a training run (0..1). */
+  progress?: (fraction: number) => void;
+}
+
+/** A router kind in the experiment harness: federated, alone, and the scenarios it supports. */
+export interface KindExperiment {
+  readonly name: string;
+  federated(clients: readonly EvaluationSet[], context: TrainingContext): Promise<BatchPredictor>;
+  /** Trained on one data set alone: a client's local router, or the centralised reference. */
+  alone(set: EvaluationSet, context: TrainingContext): Promise<BatchPredictor>;
+  /** Local fine-tuning from the router `federated()` trained last (a personalisation variant). */
+  fineTune?(set: EvaluationSet, context: TrainingContext): Promise<BatchPredictor>;
+  /**
+   * New LLMs join: train federatedly on `base` (whose sets have only the first
+   * `context.models.length - added.length` model columns), then add the `added` models and
+   * learn only them from `extended` (all columns). Returns the router before and after.
+   */
+  newModels?(
+    base: readonly EvaluationSet[],
+    extended: readonly EvaluationSet[],
+    added: readonly string[],
+    context: TrainingContext,
+  ): Promise<{ before: BatchPredictor; after: BatchPredictor }>;
+  /** New organisations join a trained federation: train on `base`, then let `joining` train. */
+  newClients?(
+    base: readonly EvaluationSet[],
+    joining: readonly EvaluationSet[],
+    context: TrainingContext,
+  ): Promise<{ before: BatchPredictor; after: BatchPredictor }>;
+  /** Further baselines, such as the paper's pooled K-means, keyed by name. */
+  baselines?(
+    clients: readonly EvaluationSet[],
+    context: TrainingContext,
+  ): Promise<Record<string, BatchPredictor>>;
+}
+
+/**
+ * One router kind. `State` is its global state between passes; every pass publishes it as a
+ * model file (`algorithm().toModelFile`), the one format the edge stores and clients read.
+ */
+export interface RouterKind<State = unknown> {
+  /** The kind's name in configurations and model files. */
+  readonly name: string;
+  /** For people: "K-means" (tables and reports say "K-means router"). */
+  readonly label: string;
+  /** Hyperparameters with their defaults, as a federation's configuration names them. */
+  readonly defaults: Hyperparameters;
+  /** Whether clients train a network before each contribution (rounds need longer deadlines). */
+  readonly trainsLocally: boolean;
+  /** A refusal for hyperparameters the kind cannot use (for people), or undefined when fine. */
+  checkHyperparameters(setup: KindSetup): string | undefined;
+  /** The global state before any pass (published as version 0). */
+  initialState(setup: KindSetup): State;
+  /**
+   * The hyperparameters with which `fedrouter experiment` trains this kind for `seed`, so that a
+   * federation over the edge trains what the experiment simulates.
+   */
+  experimentHyperparameters(seed: number): Hyperparameters;
+  /** The federated algorithm. The edge passes no compute: it only finalises totals. */
+  algorithm(compute?: LocalCompute): FederatedAlgorithm<State, EvaluationSet>;
+  /** The share of clients a pass of this state's training usually takes. */
+  participation(state: State): number;
+  /** A fresh router like `state` (kind, models, embedder, hyperparameters) for one client alone. */
+  localInitial(state: State): State;
+  /** The state as a router; throws when it cannot route yet (mid-training). */
+  router(state: State): Router;
+  /** Faster batch inference where the kind has it (the MLP on onnxruntime). */
+  acceleratedPredictor?(state: State, compute: LocalCompute): Promise<BatchPredictor>;
+  /** The LLMs the router is learning after they were added to it (none once it is final). */
+  modelsBeingAdded(state: State): string[];
+  /** A trained router that learns new models next; absent when the kind cannot grow this way. */
+  addModels?(state: State, models: readonly string[]): State;
+  /** A trained router whose next passes are new organisations joining; absent when unsupported. */
+  joinClients?(state: State): State;
+  /**
+   * The kind in the experiment harness, with the CLI's options (`--clusters`, `--rounds`, ...).
+   * Loaded on demand, so that apps bundling the SDK do not carry the harness's code.
+   */
+  experiment(options: Hyperparameters, compute?: LocalCompute): Promise<KindExperiment>;
+}

@@ -1,0 +1,208 @@
+// The close transitions of the server state machine, one per stage (called when everyone expected
+// has answered or at the stage's deadline), the abort they fall back to, and the message each stage
+// has for a client. Like the receive transitions, they update the given state in place.
+import { effectiveDegree, neighbourGraph } from "./graph.ts";
+import type { ServerMessage } from "./messages.ts";
+import { fail, SECAGG_ERROR, type SecAggErrorCode, type SecAggFailure } from "./result.ts";
+import type { ServerTransition } from "./server.ts";
+import { neighbourhoodOutcome, participants, pendingClients, type ServerState } from "./server-state.ts";
+import { type ProtocolStage, STAGE } from "./stages.ts";
+import { buildUnmaskPlan } from "./unmask.ts";
+
+/** Moves the round to aborted, telling every known client why. */
+export function abortRound(state: ServerState, code: SecAggErrorCode, message: string): ServerTransition {
+  state.stage = STAGE.ABORTED;
+  state.abort = { code, message };
+  state.mailbox = {};
+  state.revealed = {};
+  const outgoing: ServerMessage[] = Object.keys(state.clients).map((clientId) => ({
+    type: "round_aborted",
+    stage: STAGE.ABORTED,
+    roundId: state.config.roundId,
+    clientId,
+    code,
+    message,
+  }));
+  return { ok: true, state, outgoing, duplicate: false };
+}
+
+/** A reason to abort when fewer than t clients remain, or some needed client has fewer than t live neighbours. */
+function shortfall(state: ServerState, live: string[], owners: string[], what: string): string | undefined {
+  const t = state.config.threshold;
+  if (live.length < t) return `only ${live.length} clients ${what}; threshold t = ${t}`;
+  const alive = new Set(live);
+  for (const owner of owners) {
+    const holders = state.clients[owner]!.neighbours.filter((id) => alive.has(id)).length;
+    if (holders < t)
+      return `client ${owner} has only ${holders} neighbours that ${what}; its secrets need t = ${t} of them`;
+  }
+  return undefined;
+}
+
+/** The message the current stage sends a client, rebuilt from the state (so a poll can be answered any time). */
+export function currentMessageFor(state: ServerState, clientId: string): ServerMessage | undefined {
+  const record = state.clients[clientId];
+  if (!record) return undefined;
+  const roundId = state.config.roundId;
+  const tookPart = (stage: ProtocolStage) => (id: string) => state.clients[id]!.received[stage] !== undefined;
+  switch (state.stage) {
+    case STAGE.SHARE_KEYS:
+      return {
+        type: "neighbour_keys",
+        stage: STAGE.SHARE_KEYS,
+        roundId,
+        clientId,
+        index: record.index,
+        neighbours: record.neighbours.map((id) => {
+          const n = state.clients[id]!;
+          return {
+            clientId: id,
+            index: n.index,
+            encryptionPublicKey: n.encryptionPublicKey,
+            maskPublicKey: n.maskPublicKey,
+          };
+        }),
+      };
+    case STAGE.MASKED_INPUT: {
+      if (!tookPart(STAGE.SHARE_KEYS)(clientId)) return undefined;
+      const inbox = state.mailbox[clientId] ?? {};
+      const shares = record.neighbours
+        .filter(tookPart(STAGE.SHARE_KEYS))
+        .map((from) => ({ from, ciphertext: inbox[from]! }));
+      return { type: "forwarded_shares", stage: STAGE.MASKED_INPUT, roundId, clientId, shares };
+    }
+    case STAGE.UNMASK:
+      if (!tookPart(STAGE.MASKED_INPUT)(clientId)) return undefined;
+      return {
+        type: "unmask_request",
+        stage: STAGE.UNMASK,
+        roundId,
+        clientId,
+        ...neighbourhoodOutcome(state, clientId),
+      };
+    case STAGE.ABORTED:
+      return {
+        type: "round_aborted",
+        stage: STAGE.ABORTED,
+        roundId,
+        clientId,
+        code: state.abort?.code ?? "",
+        message: state.abort?.message ?? "",
+      };
+    default:
+      return undefined;
+  }
+}
+
+function advance(state: ServerState, recipients: string[]): ServerTransition {
+  const outgoing = recipients.map((id) => currentMessageFor(state, id)).filter((m) => m !== undefined);
+  return { ok: true, state, outgoing, duplicate: false };
+}
+
+function wrongStage(state: ServerState, closing: ProtocolStage): SecAggFailure {
+  return fail(SECAGG_ERROR.WRONG_STAGE, `cannot close ${closing}: the round is at ${state.stage}`);
+}
+
+/** Closes advertise_keys: numbers the clients, builds the neighbour graph and sends each its neighbours' keys. */
+export function closeAdvertiseKeys(state: ServerState): ServerTransition {
+  if (state.stage !== STAGE.ADVERTISE_KEYS) return wrongStage(state, STAGE.ADVERTISE_KEYS);
+  const ids = Object.keys(state.clients).sort();
+  const { threshold, neighbourDegree } = state.config;
+  if (ids.length < threshold)
+    return abortRound(
+      state,
+      SECAGG_ERROR.TOO_FEW_SURVIVORS,
+      `only ${ids.length} clients advertised keys; threshold t = ${threshold}`,
+    );
+  const degree = effectiveDegree(ids.length, neighbourDegree);
+  if (degree < threshold)
+    return abortRound(
+      state,
+      SECAGG_ERROR.TOO_FEW_SURVIVORS,
+      `${ids.length} clients give each only ${degree} neighbours; threshold t = ${threshold}`,
+    );
+  const graph = neighbourGraph(ids.length, neighbourDegree, state.graphSeed);
+  ids.forEach((id, i) => {
+    const record = state.clients[id]!;
+    record.index = i + 1;
+    record.neighbours = graph[i]!.map((j) => ids[j]!);
+  });
+  state.stage = STAGE.SHARE_KEYS;
+  return advance(state, ids);
+}
+
+/** Closes share_keys: forwards to each client the sealed shares of its neighbours that shared keys. */
+export function closeShareKeys(state: ServerState): ServerTransition {
+  if (state.stage !== STAGE.SHARE_KEYS) return wrongStage(state, STAGE.SHARE_KEYS);
+  const live = participants(state, STAGE.SHARE_KEYS);
+  const reason = shortfall(state, live, live, "shared keys");
+  if (reason) return abortRound(state, SECAGG_ERROR.TOO_FEW_SURVIVORS, reason);
+  // Shares from clients that never finished sharing are never forwarded.
+  for (const id of Object.keys(state.mailbox)) if (!live.includes(id)) delete state.mailbox[id];
+  state.stage = STAGE.MASKED_INPUT;
+  return advance(state, live);
+}
+
+/** Owners whose secrets unmasking needs: every survivor, and dropped clients with a surviving neighbour. */
+function neededOwners(state: ServerState): { survivors: string[]; dropped: string[] } {
+  const survivors = participants(state, STAGE.MASKED_INPUT);
+  const alive = new Set(survivors);
+  const dropped = participants(state, STAGE.SHARE_KEYS).filter(
+    (id) => !alive.has(id) && state.clients[id]!.neighbours.some((n) => alive.has(n)),
+  );
+  return { survivors, dropped };
+}
+
+/** Closes masked_input: asks each survivor which shares to reveal for its neighbours. */
+export function closeMaskedInput(state: ServerState): ServerTransition {
+  if (state.stage !== STAGE.MASKED_INPUT) return wrongStage(state, STAGE.MASKED_INPUT);
+  const { survivors, dropped } = neededOwners(state);
+  const reason = shortfall(state, survivors, [...survivors, ...dropped], "sent masked inputs");
+  if (reason) return abortRound(state, SECAGG_ERROR.TOO_FEW_SURVIVORS, reason);
+  state.mailbox = {};
+  state.stage = STAGE.UNMASK;
+  return advance(state, survivors);
+}
+
+/**
+ * Closes unmask: rebuilds survivors' self-mask seeds and dropped clients' mask keys from t shares
+ * each, and records the correction plan. The stage becomes done; apply the plan to the total with
+ * `applyUnmaskPlan` (chunk by chunk) or `unmaskTotal`.
+ */
+export async function closeUnmask(state: ServerState): Promise<ServerTransition> {
+  if (state.stage !== STAGE.UNMASK) return wrongStage(state, STAGE.UNMASK);
+  const responders = participants(state, STAGE.UNMASK);
+  const { survivors, dropped } = neededOwners(state);
+  const reason = shortfall(state, responders, [...survivors, ...dropped], "answered the unmask request");
+  if (reason) return abortRound(state, SECAGG_ERROR.TOO_FEW_SURVIVORS, reason);
+  const plan = await buildUnmaskPlan(state, survivors, dropped);
+  if (!plan.ok) return abortRound(state, plan.code, plan.message);
+  state.plan = plan.value;
+  state.revealed = {};
+  state.stage = STAGE.DONE;
+  return { ok: true, state, outgoing: [], duplicate: false };
+}
+
+/** Closes whichever stage the round is at (for a deadline alarm). */
+export async function closeStage(state: ServerState): Promise<ServerTransition> {
+  switch (state.stage) {
+    case STAGE.ADVERTISE_KEYS:
+      return closeAdvertiseKeys(state);
+    case STAGE.SHARE_KEYS:
+      return closeShareKeys(state);
+    case STAGE.MASKED_INPUT:
+      return closeMaskedInput(state);
+    case STAGE.UNMASK:
+      return closeUnmask(state);
+    default:
+      return fail(SECAGG_ERROR.WRONG_STAGE, `the round is ${state.stage}: nothing to close`);
+  }
+}
+
+/** Whether the current stage can close now: everyone expected has answered (advertise: the round is full). */
+export function readyToClose(state: ServerState): boolean {
+  if (state.stage === STAGE.ADVERTISE_KEYS)
+    return Object.keys(state.clients).length >= state.config.maxClients;
+  if (state.stage === STAGE.DONE || state.stage === STAGE.ABORTED) return false;
+  return pendingClients(state).length === 0;
+}

@@ -1,0 +1,125 @@
+// How a federation opens its next round: which clients it may invite (the owner's cohort checked,
+// or any active client), how many, the secure-aggregation configuration the round runs; then it
+// reserves the tenant's quota, starts the Round object and records the round as in progress.
+import { encodingScale, type RoundConfig, validateRoundConfig } from "../core/secagg/index.ts";
+import { failure, type Result, success } from "../core/wire/errors.ts";
+import type { RoundPolicy } from "../core/wire/federation.ts";
+import { roundObjectName, secureRoundId } from "../core/wire/ids.ts";
+import type { RoundSummary } from "../core/wire/rounds.ts";
+import { checkCohort, sampleCohort } from "./cohort.ts";
+import { loadGlobal } from "./federation-publishing.ts";
+import type { ClientToken, FederationStore, StoredFederation } from "./federation-store.ts";
+import type { RoundSetup } from "./round-setup.ts";
+
+/**
+ * Opens the next round, or says why not. Run it in the Federation's serial queue: it awaits KV,
+ * the Tenant and the Round, and two calls must not open the same round.
+ */
+export async function openRound(
+  store: FederationStore,
+  env: Env,
+  cohort: readonly string[] | undefined,
+): Promise<Result<RoundSummary>> {
+  const record = store.created();
+  if (record.currentRound !== null)
+    return failure("conflict", `round ${record.currentRound} is still in progress`);
+  const invited = invitees(store.clientTokens(), cohort, record.config.roundPolicy);
+  if (!invited.ok) return invited;
+  const loaded = await loadGlobal(env.MODELS, record.id, record.config, record.latestVersion);
+  if (!loaded.ok) return loaded;
+  const { router, global } = loaded.value;
+  if (router.algorithm.done(global))
+    return failure("conflict", "training has finished: the latest model is final");
+  const round = record.nextRound;
+  const length = router.algorithm.contributionLength(global);
+  const secure = secureAggregationFor(record, round, invited.value, length);
+  if (!secure.ok) return secure;
+  const reserved = await env.TENANTS.getByName(record.tenantId).reserveUpdates(secure.value.maxClients);
+  if (!reserved.ok) return reserved;
+  const opened = await env.ROUNDS.getByName(roundObjectName(record.id, round)).open(
+    roundSetup(record, round, invited.value, secure.value),
+  );
+  if (!opened.ok) return opened;
+  store.transaction(() => {
+    store.saveRound(opened.value);
+    store.saveRecord({ ...record, nextRound: round + 1, currentRound: round });
+  });
+  return success(opened.value);
+}
+
+/** Who a round may invite: the active clients, and the cohort the owner named (checked) if any. */
+interface Invitees {
+  active: ClientToken[];
+  named: string[] | undefined;
+}
+
+function invitees(
+  enrolled: readonly ClientToken[],
+  named: readonly string[] | undefined,
+  policy: RoundPolicy,
+): Result<Invitees> {
+  const active = enrolled.filter((c) => c.revokedAt === null);
+  const checked =
+    named === undefined
+      ? undefined
+      : checkCohort(named, new Map(enrolled.map((c) => [c.id, { revoked: c.revokedAt !== null }])), policy);
+  if (checked && !checked.ok) return checked;
+  if (active.length < policy.minParticipants)
+    return failure(
+      "conflict",
+      `a round needs at least ${policy.minParticipants} enrolled clients; ${active.length} are enrolled`,
+    );
+  return success({ active, named: checked?.value });
+}
+
+/**
+ * The round's secure-aggregation configuration: as many clients as the owner named, or the
+ * policy's share of the active ones (at least minParticipants, at most cohortSize).
+ */
+function secureAggregationFor(
+  federation: StoredFederation,
+  round: number,
+  invited: Invitees,
+  vectorLength: number,
+): Result<RoundConfig> {
+  const { roundPolicy, secureAggregation, clipping } = federation.config;
+  const active = invited.active.length;
+  const wanted = Math.max(
+    roundPolicy.minParticipants,
+    Math.round(roundPolicy.participationFraction * active),
+  );
+  const size = invited.named ? invited.named.length : Math.min(roundPolicy.cohortSize, active, wanted);
+  const valid = validateRoundConfig({
+    roundId: secureRoundId(federation.id, round),
+    curve: secureAggregation.curve,
+    maxClients: size,
+    threshold: secureAggregation.threshold,
+    neighbourDegree: secureAggregation.neighbourDegree,
+    vectorLength,
+    clip: clipping,
+    scale: encodingScale(size, clipping),
+    maxWeight: 1,
+  } satisfies RoundConfig);
+  return valid.ok ? success(valid.value) : failure("invalid_config", valid.message);
+}
+
+/** What the Round is opened with: the cohort (the named one, or a uniform sample) and its token hashes. */
+function roundSetup(
+  federation: StoredFederation,
+  round: number,
+  invited: Invitees,
+  secureAggregation: RoundConfig,
+): RoundSetup {
+  const hashes = new Map(invited.active.map((c) => [c.id, c.tokenHash]));
+  const cohort = invited.named ?? sampleCohort([...hashes.keys()], secureAggregation.maxClients);
+  const { roundPolicy } = federation.config;
+  return {
+    federationId: federation.id,
+    round,
+    modelVersion: federation.latestVersion,
+    secureAggregation,
+    cohort: cohort.map((clientId) => ({ clientId, tokenHash: hashes.get(clientId)! })),
+    minParticipants: roundPolicy.minParticipants,
+    deadlines: roundPolicy.deadlines,
+  };
+}

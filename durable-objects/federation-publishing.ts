@@ -1,0 +1,63 @@
+// A federation's model versions in KV: each version's bytes under an immutable key, written before
+// any pointer names them; the global state read back from the latest one; a round's total
+// finalised into the bytes of the next.
+import type { FederatedAlgorithm } from "../core/federated.ts";
+import { decodeModelFile, encodeModelFile } from "../core/model-file.ts";
+import { sha256Hex } from "../core/sha256.ts";
+import { failure, type Result, success } from "../core/wire/errors.ts";
+import type { FederationConfig } from "../core/wire/federation.ts";
+import { type ModelVersion, modelKey } from "../core/wire/models.ts";
+import { type FederationRouter, federationRouter } from "./router-kind.ts";
+
+/**
+ * Writes a version's bytes under its immutable key, before any pointer names them; returns the
+ * version's row for the Federation to record (round null: no round made it).
+ */
+export async function putVersion(
+  models: KVNamespace,
+  federationId: string,
+  version: number,
+  bytes: Uint8Array,
+  round: number | null,
+  createdAt?: string,
+): Promise<ModelVersion> {
+  await models.put(modelKey(federationId, version), bytes);
+  const sha256 = await sha256Hex(bytes);
+  return { version, sha256, bytes: bytes.length, createdAt: createdAt ?? new Date().toISOString(), round };
+}
+
+/** A published version's global state, with the router kind that reads and advances it. */
+interface LoadedGlobal {
+  router: FederationRouter;
+  global: unknown;
+}
+
+export async function loadGlobal(
+  models: KVNamespace,
+  federationId: string,
+  config: FederationConfig,
+  version: number,
+): Promise<Result<LoadedGlobal>> {
+  const router = federationRouter(config);
+  if (!router.ok) return router;
+  const bytes = await models.get(modelKey(federationId, version), "arrayBuffer");
+  if (!bytes) return failure("internal", `model version ${version} is missing from the store`);
+  const global = router.value.algorithm.fromModelFile(decodeModelFile(new Uint8Array(bytes)));
+  return success({ router: router.value, global });
+}
+
+/** The model file that a round's decoded total makes of the global state, as bytes. */
+export function finalisedModel(
+  algorithm: FederatedAlgorithm<unknown, never>,
+  global: unknown,
+  total: Float64Array,
+): Result<Uint8Array> {
+  const expected = algorithm.contributionLength(global);
+  if (total.length !== expected)
+    return failure("invalid_vector", `total has ${total.length} elements, expected ${expected}`);
+  try {
+    return success(encodeModelFile(algorithm.toModelFile(algorithm.finalise(global, total))));
+  } catch (error) {
+    return failure("internal", `finalise failed: ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,187 @@
+// The Federation object's SQLite tables: its own record, enrolled clients, rounds, published
+// versions and evaluations, plus the usage ledger. It reads and writes; the object decides.
+import type { EnrolledClient } from "../core/wire/clients.ts";
+import type { FederationConfig, Federation as FederationRecord, Usage } from "../core/wire/federation.ts";
+import type { EvaluationReport, ModelVersion, VersionEvaluation } from "../core/wire/models.ts";
+import type { RoundSummary } from "../core/wire/rounds.ts";
+import { addUsage, readUsage } from "./federation-usage.ts";
+import { hasSchema, migrate } from "./migrations.ts";
+import { type Sql, sqlOf } from "./sql.ts";
+
+const MIGRATIONS = [
+  `CREATE TABLE federation (id INTEGER PRIMARY KEY CHECK (id = 1), record TEXT NOT NULL);
+   CREATE TABLE clients (id TEXT PRIMARY KEY, label TEXT, token_hash TEXT NOT NULL, enrolled_at TEXT NOT NULL, revoked_at TEXT);
+   CREATE TABLE rounds (round INTEGER PRIMARY KEY, summary TEXT NOT NULL);
+   CREATE TABLE versions (version INTEGER PRIMARY KEY, sha256 TEXT NOT NULL, bytes INTEGER NOT NULL, created_at TEXT NOT NULL, round INTEGER);
+   CREATE TABLE evaluations (version INTEGER NOT NULL, client_id TEXT NOT NULL, auc REAL NOT NULL, examples INTEGER NOT NULL, reported_at TEXT NOT NULL, PRIMARY KEY (version, client_id));
+   CREATE TABLE usage (key TEXT PRIMARY KEY, value INTEGER NOT NULL);`,
+];
+
+/** The federation's own row: what is not a table of its own. */
+export interface StoredFederation {
+  id: string;
+  tenantId: string;
+  createdAt: string;
+  config: FederationConfig;
+  /** The pointer clients read: moved only after the version's bytes are in KV. */
+  latestVersion: number;
+  nextRound: number;
+  currentRound: number | null;
+}
+
+/** An enrolled client's token hash, which access checks and round cohorts compare against. */
+export interface ClientToken {
+  id: string;
+  tokenHash: string;
+  revokedAt: string | null;
+}
+
+export class FederationStore {
+  private readonly storage: DurableObjectStorage;
+  private readonly sql: Sql;
+  private stored: StoredFederation | undefined;
+
+  constructor(storage: DurableObjectStorage) {
+    this.storage = storage;
+    this.sql = sqlOf(storage.sql);
+  }
+
+  /** Loads the record (under blockConcurrencyWhile); an object reached by an unknown id stays empty. */
+  load(): void {
+    if (!hasSchema(this.storage.sql)) return;
+    migrate(this.storage.sql, MIGRATIONS);
+    const row = this.sql.first<{ record: string }>`SELECT record FROM federation`;
+    this.stored = row ? (JSON.parse(row.record) as StoredFederation) : undefined;
+  }
+
+  /** The tables of a federation being created. */
+  createTables(): void {
+    migrate(this.storage.sql, MIGRATIONS);
+  }
+
+  /** The record, or undefined before the federation is created. */
+  get record(): StoredFederation | undefined {
+    return this.stored;
+  }
+
+  /** The record of a federation known to exist (records are never removed once created). */
+  created(): StoredFederation {
+    if (!this.stored) throw new Error("the federation does not exist");
+    return this.stored;
+  }
+
+  /** Runs several writes as one transaction: all of them happen or none. */
+  transaction(write: () => void): void {
+    this.storage.transactionSync(write);
+  }
+
+  saveRecord(record: StoredFederation): void {
+    this.sql`INSERT INTO federation (id, record) VALUES (1, ${JSON.stringify(record)})
+             ON CONFLICT(id) DO UPDATE SET record = excluded.record`;
+    this.stored = record;
+  }
+
+  /** The record as the API shows it: with its active client count and usage. */
+  describe(record: StoredFederation): FederationRecord {
+    const active = this.sql.first<{ n: number }>`SELECT COUNT(*) AS n FROM clients WHERE revoked_at IS NULL`;
+    return {
+      id: record.id,
+      tenantId: record.tenantId,
+      createdAt: record.createdAt,
+      config: record.config,
+      latestVersion: record.latestVersion,
+      clientCount: active?.n ?? 0,
+      currentRound: record.currentRound,
+      usage: this.usage(),
+    };
+  }
+
+  enrolClient(client: EnrolledClient, tokenHash: string): void {
+    this.sql`INSERT INTO clients (id, label, token_hash, enrolled_at)
+             VALUES (${client.id}, ${client.label}, ${tokenHash}, ${client.enrolledAt})`;
+  }
+
+  clients(): EnrolledClient[] {
+    return this.sql<EnrolledClient>`
+      SELECT id, label, enrolled_at, revoked_at FROM clients ORDER BY enrolled_at, id`;
+  }
+
+  /** Every enrolled client's token, revoked ones included. */
+  clientTokens(): ClientToken[] {
+    return this.sql<ClientToken>`SELECT id, token_hash, revoked_at FROM clients`;
+  }
+
+  clientToken(clientId: string): ClientToken | undefined {
+    return this.sql.first<ClientToken>`SELECT id, token_hash, revoked_at FROM clients WHERE id = ${clientId}`;
+  }
+
+  /** Revokes an active client; false when there is none by that id. */
+  revokeClient(clientId: string, revokedAt: string): boolean {
+    const written = this.sql.write`
+      UPDATE clients SET revoked_at = ${revokedAt} WHERE id = ${clientId} AND revoked_at IS NULL`;
+    return written > 0;
+  }
+
+  saveRound(summary: RoundSummary): void {
+    this.sql`INSERT INTO rounds (round, summary) VALUES (${summary.round}, ${JSON.stringify(summary)})
+             ON CONFLICT(round) DO UPDATE SET summary = excluded.summary`;
+  }
+
+  rounds(): RoundSummary[] {
+    return this.sql<{ summary: string }>`SELECT summary FROM rounds ORDER BY round`.map(
+      (r) => JSON.parse(r.summary) as RoundSummary,
+    );
+  }
+
+  round(round: number): RoundSummary | undefined {
+    const row = this.sql.first<{ summary: string }>`SELECT summary FROM rounds WHERE round = ${round}`;
+    return row && (JSON.parse(row.summary) as RoundSummary);
+  }
+
+  /** A published version's row (inside the caller's transaction); round null: no round made it. */
+  addVersion(version: ModelVersion): void {
+    this.sql`INSERT INTO versions (version, sha256, bytes, created_at, round)
+             VALUES (${version.version}, ${version.sha256}, ${version.bytes}, ${version.createdAt}, ${version.round})`;
+  }
+
+  versions(): ModelVersion[] {
+    return this
+      .sql<ModelVersion>`SELECT version, sha256, bytes, created_at, round FROM versions ORDER BY version`;
+  }
+
+  version(version: number): ModelVersion | undefined {
+    return this.sql.first<ModelVersion>`
+      SELECT version, sha256, bytes, created_at, round FROM versions WHERE version = ${version}`;
+  }
+
+  /** A client's evaluation of a version; a later report of the same client replaces its earlier one. */
+  saveEvaluation(version: number, clientId: string, report: EvaluationReport, reportedAt: string): void {
+    this.sql`INSERT INTO evaluations (version, client_id, auc, examples, reported_at)
+             VALUES (${version}, ${clientId}, ${report.auc}, ${report.examples}, ${reportedAt})
+             ON CONFLICT(version, client_id) DO UPDATE
+             SET auc = excluded.auc, examples = excluded.examples, reported_at = excluded.reported_at`;
+  }
+
+  /** Each version's mean AUC over its reports, weighted by the examples behind each. */
+  evaluations(): VersionEvaluation[] {
+    return this.sql<VersionEvaluation>`
+      SELECT version, SUM(auc * examples) / SUM(examples) AS mean_auc, COUNT(*) AS reports,
+             SUM(examples) AS examples
+      FROM evaluations GROUP BY version ORDER BY version`;
+  }
+
+  evaluation(version: number): VersionEvaluation | undefined {
+    return this.sql.first<VersionEvaluation>`
+      SELECT version, SUM(auc * examples) / SUM(examples) AS mean_auc, COUNT(*) AS reports,
+             SUM(examples) AS examples
+      FROM evaluations WHERE version = ${version} GROUP BY version`;
+  }
+
+  usage(): Usage {
+    return readUsage(this.sql);
+  }
+
+  addUsage(delta: Partial<Usage>): void {
+    addUsage(this.sql, delta);
+  }
+}

@@ -1,0 +1,11 @@
+// onnxruntime trainer and predictor of the MLP router, native in Node and WASM in browsers, imported by the SDK, the harness and the benches; the edge never imports it.
+
+export { type OrtCompute, ortCompute } from "./compute.ts";
+export { createOrtPredictor, type OrtPredictor } from "./ort-predictor.ts";
+export { type Backend, loadOrtRuntime, type OrtRuntime, type RuntimeOptions } from "./ort-runtime.ts";
+export {
+  createOrtStepSession,
+  createOrtTrainer,
+  type OrtStepSession,
+  type OrtTrainerOptions,
+} from "./ort-trainer.ts";

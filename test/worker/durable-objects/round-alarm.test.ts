@@ -1,0 +1,35 @@
+// A stage that closes because every client answered hands the alarm to the next stage's deadline,
+// even when that deadline is earlier than the one the alarm was set for.
+import { runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { createFederation, createTenant } from "../support/api.ts";
+import { roundStub, startRound } from "../support/rounds.ts";
+import { SimClient } from "../support/sim-client.ts";
+
+describe("round alarm", () => {
+  it("points at the masked_input deadline once share_keys closes early", async () => {
+    const handle = await createFederation(await createTenant(), 3, {
+      roundPolicy: {
+        cohortSize: 3,
+        minParticipants: 3,
+        participationFraction: 1,
+        deadlines: { advertiseKeys: 600, shareKeys: 600, maskedInput: 5, unmask: 600 },
+      },
+      secureAggregation: { threshold: 2, neighbourDegree: "complete", curve: "X25519" },
+    });
+    const opened = await startRound(handle);
+    const clients = opened.cohort.map(
+      (id) =>
+        new SimClient(handle.federationId, opened.round, handle.clients.find((c) => c.clientId === id)!),
+    );
+    for (const c of clients) expect((await c.advertise(opened.secureAggregation)).status).toBe(200);
+    for (const c of clients) expect((await c.shareKeys()).status).toBe(200);
+    const closedAt = Date.now();
+    const alarm = await runInDurableObject(roundStub(handle.federationId, opened.round), (_instance, state) =>
+      state.storage.getAlarm(),
+    );
+    expect(alarm).not.toBeNull();
+    expect(alarm!).toBeLessThanOrEqual(closedAt + 5_000);
+    expect(alarm!).toBeGreaterThan(closedAt + 3_000);
+  });
+});
