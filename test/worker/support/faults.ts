@@ -28,14 +28,16 @@ export type AsyncMethod = (...args: never[]) => Promise<unknown>;
  */
 export function withMethods<T extends object>(
   real: T,
-  methods: Partial<Record<keyof T & string, (original: AsyncMethod) => unknown>>,
+  methods: Record<string, (original: AsyncMethod) => unknown>,
 ): T {
   return new Proxy(real, {
     get: (target, key) => {
       const value = Reflect.get(target, key);
-      const bound = typeof value === "function" ? value.bind(target) : value;
-      const replace = typeof key === "string" ? methods[key as keyof T & string] : undefined;
-      return replace ? replace(bound) : bound;
+      // Not value.bind: on an RPC stub every property, bind included, names a remote method.
+      const bound =
+        typeof value === "function" ? (...args: unknown[]) => Reflect.apply(value, target, args) : value;
+      const replace = typeof key === "string" ? methods[key] : undefined;
+      return replace ? replace(bound as AsyncMethod) : bound;
     },
   });
 }
