@@ -166,9 +166,10 @@ export class Federation extends DurableObject<Env> {
           "conflict",
           `round ${round} has already published version ${aborted.value.outcome.version}`,
         );
-      // Should the Round's report have gone missing, close the round from what the Round says.
-      await this.serial.run(() => reconcileCurrentRound(this.store, this.env));
-      return success(this.store.round(round) ?? aborted.value);
+      // Should the Round's report have gone missing, close the round from what the Round says. Best
+      // effort: the round has aborted either way, and the Round keeps retrying its report.
+      await this.serial.run(() => reconcileCurrentRound(this.store, this.env)).catch(() => undefined);
+      return success(aborted.value);
     });
   }
 
@@ -179,6 +180,7 @@ export class Federation extends DurableObject<Env> {
   async grow(caller: Caller, growth: Growth): Promise<Result<FederationRecord>> {
     return this.asMember(caller, ["owner"], () =>
       this.serial.run(async () => {
+        await reconcileCurrentRound(this.store, this.env);
         const record = this.store.created();
         if (record.currentRound !== null)
           return failure("conflict", `round ${record.currentRound} is still in progress`);
