@@ -2,7 +2,6 @@
 // aggregated (the rest of its reservation refunded), the outcome and usage recorded, the federation
 // freed for its next round. A Round reports its own end; when that report went missing, the
 // Federation asks the Round (reconcile) before it would refuse to open the next round.
-
 import { roundObjectName } from "../core/wire/ids.ts";
 import type { RoundSummary } from "../core/wire/rounds.ts";
 import type { FederationStore } from "./federation-store.ts";
