@@ -34,12 +34,25 @@ export async function openRound(
   const length = router.algorithm.contributionLength(global);
   const secure = secureAggregationFor(record, round, invited.value, length);
   if (!secure.ok) return secure;
-  const reserved = await env.TENANTS.getByName(record.tenantId).reserveUpdates(secure.value.maxClients);
+  const tenant = env.TENANTS.getByName(record.tenantId);
+  const key = { federationId: record.id, round };
+  const reserved = await tenant.reserveUpdates(key, secure.value.maxClients);
   if (!reserved.ok) return reserved;
-  const opened = await env.ROUNDS.getByName(roundObjectName(record.id, round)).open(
-    roundSetup(record, round, invited.value, secure.value),
-  );
-  if (!opened.ok) return opened;
+  // A round that did not open used none of its reservation: give it all back, whether the Round
+  // refused or could not be reached (a later start of the same round reserves afresh).
+  let opened: Result<RoundSummary>;
+  try {
+    opened = await env.ROUNDS.getByName(roundObjectName(record.id, round)).open(
+      roundSetup(record, round, invited.value, secure.value),
+    );
+  } catch (error) {
+    await tenant.settleUpdates(key, 0);
+    throw error;
+  }
+  if (!opened.ok) {
+    await tenant.settleUpdates(key, 0);
+    return opened;
+  }
   store.transaction(() => {
     store.saveRound(opened.value);
     store.saveRecord({ ...record, nextRound: round + 1, currentRound: round });

@@ -7,6 +7,7 @@ import { sha256Hex } from "../core/sha256.ts";
 import { failure, type Result, success } from "../core/wire/errors.ts";
 import type { FederationConfig } from "../core/wire/federation.ts";
 import { type ModelVersion, modelKey } from "../core/wire/models.ts";
+import { KV_BACKOFF, retrying } from "./retry.ts";
 import { type FederationRouter, federationRouter } from "./router-kind.ts";
 
 /**
@@ -21,7 +22,12 @@ export async function putVersion(
   round: number | null,
   createdAt?: string,
 ): Promise<ModelVersion> {
-  await models.put(modelKey(federationId, version), bytes);
+  // A write that throws is retried (the key is immutable, so writing it twice is harmless).
+  await retrying(
+    () => models.put(modelKey(federationId, version), bytes),
+    () => true,
+    KV_BACKOFF,
+  );
   const sha256 = await sha256Hex(bytes);
   return { version, sha256, bytes: bytes.length, createdAt: createdAt ?? new Date().toISOString(), round };
 }
@@ -40,7 +46,13 @@ export async function loadGlobal(
 ): Promise<Result<LoadedGlobal>> {
   const router = federationRouter(config);
   if (!router.ok) return router;
-  const bytes = await models.get(modelKey(federationId, version), "arrayBuffer");
+  // A published version's key was written before its pointer moved: a miss is KV catching up, so
+  // read again a few times before calling the model missing (which aborts a round for good).
+  const bytes = await retrying(
+    () => models.get(modelKey(federationId, version), "arrayBuffer"),
+    (found) => found !== null,
+    KV_BACKOFF,
+  );
   if (!bytes) return failure("internal", `model version ${version} is missing from the store`);
   const global = router.value.algorithm.fromModelFile(decodeModelFile(new Uint8Array(bytes)));
   return success({ router: router.value, global });

@@ -18,6 +18,8 @@ import type {
 import { randomId, roundObjectName } from "../core/wire/ids.ts";
 import {
   type EvaluationReport,
+  etagMatches,
+  etagOf,
   type ModelPointer,
   type ModelVersion,
   modelKey,
@@ -29,6 +31,7 @@ import { formatClientToken } from "../core/wire/tokens.ts";
 import type { Caller } from "./caller.ts";
 import { randomSecret } from "./credentials.ts";
 import { type Access, authorise, type Role } from "./federation-access.ts";
+import { closeAbortedRound, reconcileCurrentRound, settleReservation } from "./federation-ending.ts";
 import { openRound } from "./federation-opening.ts";
 import { finalisedModel, loadGlobal, putVersion } from "./federation-publishing.ts";
 import { FederationStore, type StoredFederation } from "./federation-store.ts";
@@ -107,18 +110,29 @@ export class Federation extends DurableObject<Env> {
     return this.asMember(caller, ["owner"], () => success(this.store.clients()));
   }
 
-  /** Revokes a client's token here and in the round in progress (which holds a copy of its hash). */
+  /**
+   * Revokes a client's token in the round in progress (which holds a copy of its hash), then here.
+   * It runs in the serial queue with round opening, so a round either opens without the client or
+   * opens first and is told. The round goes first: if it cannot be told, the client stays active
+   * here and the owner's retry tells it again.
+   */
   async revokeClient(
     caller: Caller,
     clientId: string,
   ): Promise<Result<{ clientId: string; revokedAt: string }>> {
-    return this.asMember(caller, ["owner"], async (record) => {
-      const revokedAt = new Date().toISOString();
-      if (!this.store.revokeClient(clientId, revokedAt))
-        return failure("not_found", `no active client ${clientId}`);
-      if (record.currentRound !== null) await this.roundStub(record.currentRound).revoke(clientId);
-      return success({ clientId, revokedAt });
-    });
+    return this.asMember(caller, ["owner"], () =>
+      this.serial.run(async () => {
+        const record = this.store.created();
+        if (this.store.clientToken(clientId)?.revokedAt !== null)
+          return failure("not_found", `no active client ${clientId}`);
+        // Round.revoke takes no queue of its own, so calling it from ours cannot deadlock with a
+        // Round that is waiting on this object.
+        if (record.currentRound !== null) await this.roundStub(record.currentRound).revoke(clientId);
+        const revokedAt = new Date().toISOString();
+        this.store.revokeClient(clientId, revokedAt);
+        return success({ clientId, revokedAt });
+      }),
+    );
   }
 
   /**
@@ -127,8 +141,36 @@ export class Federation extends DurableObject<Env> {
    */
   async startRound(caller: Caller, cohort?: readonly string[]): Promise<Result<RoundSummary>> {
     return this.asMember(caller, ["owner"], () =>
-      this.serial.run(() => openRound(this.store, this.env, cohort)),
+      this.serial.run(async () => {
+        // A round whose report of its end went missing would otherwise keep the federation busy.
+        await reconcileCurrentRound(this.store, this.env);
+        return openRound(this.store, this.env, cohort);
+      }),
     );
+  }
+
+  /**
+   * The owner stops the round in progress: the Round aborts ("aborted by the owner"), its
+   * reservation is refunded and no version is published. A round already publishing its total
+   * cannot be stopped (conflict).
+   */
+  async abortRound(caller: Caller): Promise<Result<RoundSummary>> {
+    return this.asMember(caller, ["owner"], async (record) => {
+      const round = record.currentRound;
+      if (round === null) return failure("not_found", "no round is in progress");
+      // Outside the serial queue: the aborting Round reports to this object through it.
+      const aborted = await this.roundStub(round).abort();
+      if (!aborted.ok) return aborted;
+      if (aborted.value.outcome?.kind === "published")
+        return failure(
+          "conflict",
+          `round ${round} has already published version ${aborted.value.outcome.version}`,
+        );
+      // Should the Round's report have gone missing, close the round from what the Round says. Best
+      // effort: the round has aborted either way, and the Round keeps retrying its report.
+      await this.serial.run(() => reconcileCurrentRound(this.store, this.env)).catch(() => undefined);
+      return success(aborted.value);
+    });
   }
 
   /**
@@ -138,6 +180,7 @@ export class Federation extends DurableObject<Env> {
   async grow(caller: Caller, growth: Growth): Promise<Result<FederationRecord>> {
     return this.asMember(caller, ["owner"], () =>
       this.serial.run(async () => {
+        await reconcileCurrentRound(this.store, this.env);
         const record = this.store.created();
         if (record.currentRound !== null)
           return failure("conflict", `round ${record.currentRound} is still in progress`);
@@ -182,13 +225,22 @@ export class Federation extends DurableObject<Env> {
     return this.asMember(caller, ["owner", "client"], () => success(this.store.versions()));
   }
 
-  /** Authorises reading a published version's bytes and counts it as served. */
-  async serveVersion(caller: Caller, version: number): Promise<Result<ModelVersion & { key: string }>> {
+  /**
+   * Authorises reading a published version's bytes. The caller passes the client's If-None-Match:
+   * a client that already holds the version gets `notModified` (a 304), and only versions sent in
+   * full count as served.
+   */
+  async serveVersion(
+    caller: Caller,
+    version: number,
+    ifNoneMatch?: string,
+  ): Promise<Result<ModelVersion & { key: string; notModified: boolean }>> {
     return this.asMember(caller, ["owner", "client"], (record) => {
       const found = version <= record.latestVersion ? this.store.version(version) : undefined;
       if (!found) return failure("not_found", `model version ${version} is not published`);
-      this.store.addUsage({ modelsServed: 1 });
-      return success({ ...found, key: modelKey(record.id, version) });
+      const notModified = etagMatches(ifNoneMatch, etagOf(found.sha256));
+      if (!notModified) this.store.addUsage({ modelsServed: 1 });
+      return success({ ...found, key: modelKey(record.id, version), notModified });
     });
   }
 
@@ -209,7 +261,10 @@ export class Federation extends DurableObject<Env> {
     return this.asMember(caller, ["owner"], () => success(this.store.usage()));
   }
 
-  /** A Round reports progress (stage changes) or its abort; an aborted round frees the federation. */
+  /**
+   * A Round reports progress (stage changes) or its abort; an aborted round is refunded and frees
+   * the federation. A throw (the Tenant unreachable) leaves the report unacknowledged: the Round retries.
+   */
   async recordRound(summary: RoundSummary, usage?: RoundUsage): Promise<Result<null>> {
     return this.serial.run(async () => {
       const record = this.store.record;
@@ -217,13 +272,8 @@ export class Federation extends DurableObject<Env> {
       const known = this.store.round(summary.round);
       if (!known) return failure("not_found", `no round ${summary.round}`);
       if (known.outcome) return success(null);
-      this.store.transaction(() => {
-        this.store.saveRound(summary);
-        if (summary.outcome?.kind === "aborted") {
-          this.store.addUsage({ roundsAborted: 1, bytesIngested: usage?.bytes ?? 0 });
-          if (record.currentRound === summary.round) this.store.saveRecord({ ...record, currentRound: null });
-        }
-      });
+      if (summary.outcome?.kind === "aborted") await closeAbortedRound(this.store, this.env, summary, usage);
+      else this.store.saveRound(summary);
       return success(null);
     });
   }
@@ -257,6 +307,8 @@ export class Federation extends DurableObject<Env> {
       if (!bytes.ok) return bytes;
       const version = record.latestVersion + 1;
       const published = await putVersion(this.env.MODELS, record.id, version, bytes.value, summary.round);
+      // Charged the updates it aggregated, the rest refunded; settling again (a retry) changes nothing.
+      await settleReservation(this.store, this.env, summary.round, usage.updates);
       this.movePointer({ ...summary, outcome: { kind: "published", version } }, published, usage);
       return success({ version });
     });

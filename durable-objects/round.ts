@@ -4,6 +4,7 @@
 // acknowledged, so an evicted Round resumes where it stopped.
 import { DurableObject } from "cloudflare:workers";
 import {
+  abortByOwner,
   applyUnmaskPlan,
   type ClientMessage,
   closeRoundStage,
@@ -33,7 +34,7 @@ import { failure, isApiErrorCode, type Result, success } from "../core/wire/erro
 import type { MessageReceipt, RoundStage, RoundSummary } from "../core/wire/rounds.ts";
 import { secretMatches } from "./credentials.ts";
 import { hasSchema, migrate } from "./migrations.ts";
-import type { RoundSetup } from "./round-setup.ts";
+import type { RoundSetup, RoundUsage } from "./round-setup.ts";
 import { readState, STATE_MIGRATION, writeState } from "./round-state-store.ts";
 import {
   addToTotal,
@@ -65,6 +66,14 @@ interface StoredRound extends RoundProgress {
   startedAt: string;
   /** Bytes of accepted client messages (the usage ledger bills them). */
   bytes: number;
+  /** The round ended and the Federation has not acknowledged its report yet (retried until it does). */
+  reportPending?: boolean;
+}
+
+/** What a round that ended tells its Federation: how it ended, and what the ledger bills. */
+export interface RoundReport {
+  summary: RoundSummary;
+  usage: RoundUsage;
 }
 
 /** Seconds from the federation's round policy for each protocol stage. */
@@ -100,8 +109,12 @@ export class Round extends DurableObject<Env> {
       const row = this.sql.first<{ record: string }>`SELECT record FROM round`;
       this.record = row ? (JSON.parse(row.record) as StoredRound) : undefined;
       this.state = readState(this.sql);
-      // An object evicted halfway through finishing picks the work up again from its alarm.
-      if (this.record && isFinishing(this.record)) this.scheduleFinishRetry(0);
+      // An object evicted halfway through finishing, or before the Federation took its report, picks
+      // the work up again from its alarm.
+      if (this.record && (isFinishing(this.record) || this.record.reportPending)) {
+        this.scheduleFinishRetry(0);
+        await this.syncAlarm();
+      }
     });
   }
 
@@ -141,6 +154,37 @@ export class Round extends DurableObject<Env> {
     return success(this.summary());
   }
 
+  /**
+   * The report of a round that ended, or null while it runs. The Federation asks for it when it
+   * still counts the round as current, in case the round's own report went missing.
+   */
+  async finalReport(): Promise<Result<RoundReport | null>> {
+    if (!this.record) return failure("not_found", "no such round");
+    if (this.record.finish !== FINISH.FINISHED) return success(null);
+    return success({ summary: this.summary(), usage: this.usage() });
+  }
+
+  /**
+   * The owner stops the round: it aborts now with that reason and reports it like any abort. A
+   * round that already ended answers how it ended; one whose protocol is done is publishing its
+   * total and cannot be stopped.
+   */
+  async abort(): Promise<Result<RoundSummary>> {
+    return this.serial.run(async () => {
+      if (!this.record) return failure("not_found", "no such round");
+      if (this.record.finish === FINISH.FINISHED) return success(this.summary());
+      const draft = structuredClone(this.state!);
+      if (!abortByOwner(this.record, draft))
+        return failure(
+          "conflict",
+          `round ${this.record.setup.round} has finished its protocol and is publishing its total`,
+        );
+      await this.stageEnded(draft);
+      await this.syncAlarm();
+      return success(this.summary());
+    });
+  }
+
   /** The message the current stage has for this client, or "waiting" when it has none yet. */
   async message(
     credential: ClientCredential,
@@ -172,6 +216,9 @@ export class Round extends DurableObject<Env> {
       return failure("forbidden", "a client may only send its own messages");
     const size = message.type === "masked_input" ? message.vector.byteLength : JSON.stringify(message).length;
     return this.serial.run(async () => {
+      // A revocation that arrived while this message waited its turn still refuses it.
+      if (this.revoked(credential.clientId))
+        return failure("unauthorized", "invalid or revoked client token");
       const draft = structuredClone(this.state!);
       const transition = await receiveMessage(draft, message);
       if (!transition.ok)
@@ -218,7 +265,10 @@ export class Round extends DurableObject<Env> {
       for (const name of due) this.sql`DELETE FROM deadlines WHERE name = ${name}`;
       if (due.includes(this.state!.stage) && this.record.finish === FINISH.PROTOCOL)
         await this.closeCurrentStage();
-      else if (due.includes(FINISH_RETRY)) await this.finish();
+      else if (due.includes(FINISH_RETRY)) {
+        if (isFinishing(this.record)) await this.finish();
+        else if (this.record.reportPending) await this.report();
+      }
       await this.syncAlarm();
     });
   }
@@ -232,7 +282,16 @@ export class Round extends DurableObject<Env> {
       cohortSize: record.setup.cohort.length,
     });
     if (!closed.ok) return;
-    const next = stageClosed(record, draft, new Date().toISOString());
+    await this.stageEnded(draft);
+  }
+
+  /**
+   * Stores a stage's end (closed, or aborted by the owner) and moves on: to the next stage, to
+   * finishing, or, for an abort, to the report that the Federation must acknowledge. Runs inside serial.
+   */
+  private async stageEnded(draft: ServerState): Promise<void> {
+    const closed = stageClosed(this.record!, draft, new Date().toISOString());
+    const next = draft.stage === STAGE.ABORTED ? { ...closed, reportPending: true } : closed;
     this.ctx.storage.transactionSync(() => {
       writeState(this.sql, draft);
       this.sql`DELETE FROM deadlines`;
@@ -264,8 +323,9 @@ export class Round extends DurableObject<Env> {
         // Held in memory only until the federation answers: a retry keeps this end time.
         this.record = reportStarted(this.record!, new Date().toISOString());
         const completed = await federation.completeRound(this.summary(), sum, this.usage());
-        this.saveRecord(totalReported(this.record, completed));
-        // The federation refused the total for good (e.g. a newer model exists): tell it the round aborted.
+        // Published: the Federation recorded it as it answered. Refused for good (e.g. a newer
+        // model exists): the round aborted, which the Federation must still hear.
+        this.saveRecord({ ...totalReported(this.record, completed), reportPending: !completed.ok });
         if (!completed.ok) await this.report();
       }
     } catch {
@@ -275,23 +335,36 @@ export class Round extends DurableObject<Env> {
     }
   }
 
-  /** Tells the Federation about the round (best effort: its next read of the round catches up). */
+  /**
+   * Tells the Federation about the round. Progress is best effort (its next read of the round
+   * catches up); the report of a round that ended is retried from the alarm until the Federation
+   * answers, since until then the Federation counts the round as current. Runs inside serial.
+   */
   private async report(): Promise<void> {
     try {
+      // An answer, even a refusal (no such federation or round), is final: only a throw is retried.
       await this.env.FEDERATIONS.getByName(this.record!.setup.federationId).recordRound(
         this.summary(),
         this.usage(),
       );
+      if (this.record!.reportPending) this.saveRecord({ ...this.record!, reportPending: false });
     } catch {
-      if (this.record!.outcome) {
+      if (this.record!.reportPending) {
         this.scheduleFinishRetry(FINISH_RETRY_MS);
         await this.syncAlarm();
       }
     }
   }
 
-  private usage(): { updates: number; bytes: number } {
+  private usage(): RoundUsage {
     return { updates: participants(this.state!, STAGE.MASKED_INPUT).length, bytes: this.record!.bytes };
+  }
+
+  private revoked(clientId: string): boolean {
+    return (
+      this.sql.first<{ revoked: number }>`SELECT revoked FROM cohort WHERE client_id = ${clientId}`
+        ?.revoked === 1
+    );
   }
 
   private async authenticate(credential: ClientCredential): Promise<Result<null>> {

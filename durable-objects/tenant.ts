@@ -15,17 +15,23 @@ import { formatOwnerToken } from "../core/wire/tokens.ts";
 import { randomSecret, secretMatches } from "./credentials.ts";
 import { hasSchema, migrate } from "./migrations.ts";
 import { type Sql, sqlOf } from "./sql.ts";
+import { dayOf, RESERVATIONS_MIGRATION, reserve, settle, updatesOn } from "./tenant-quota.ts";
 
 const MIGRATIONS = [
   `CREATE TABLE tenant (id INTEGER PRIMARY KEY CHECK (id = 1), record TEXT NOT NULL);
    CREATE TABLE owner_tokens (token_id TEXT PRIMARY KEY, hash TEXT NOT NULL, created_at TEXT NOT NULL, revoked_at TEXT);
    CREATE TABLE federations (id TEXT PRIMARY KEY, created_at TEXT NOT NULL);
    CREATE TABLE updates_by_day (day TEXT PRIMARY KEY, updates INTEGER NOT NULL);`,
+  RESERVATIONS_MIGRATION,
 ];
 
 type StoredTenant = Omit<TenantRecord, "updatesToday">;
 
-const today = (now: number): string => new Date(now).toISOString().slice(0, 10);
+/** Which round of which federation a reservation of updates is for. */
+interface RoundKey {
+  federationId: string;
+  round: number;
+}
 
 export class Tenant extends DurableObject<Env> {
   private record: StoredTenant | undefined;
@@ -125,33 +131,34 @@ export class Tenant extends DurableObject<Env> {
   }
 
   /** Reserves updates against today's quota (a round reserves its cohort when it starts). */
-  async reserveUpdates(count: number, now = Date.now()): Promise<Result<{ remaining: number }>> {
+  async reserveUpdates(
+    round: RoundKey,
+    count: number,
+    now = Date.now(),
+  ): Promise<Result<{ remaining: number }>> {
+    const record = this.record;
+    if (!record) return failure("not_found", "no such tenant");
+    return this.ctx.storage.transactionSync(() =>
+      reserve(this.sql, record.quota.updatesPerDay, round, count, dayOf(now)),
+    );
+  }
+
+  /**
+   * A round ended (or never opened): it is charged the updates it aggregated and the rest of its
+   * reservation goes back to the quota. Repeating it changes nothing.
+   */
+  async settleUpdates(round: RoundKey, used: number): Promise<Result<null>> {
     if (!this.record) return failure("not_found", "no such tenant");
-    const day = today(now);
-    const used = this.updatesOn(day);
-    const limit = this.record.quota.updatesPerDay;
-    if (used + count > limit)
-      return failure(
-        "quota_exceeded",
-        `daily update quota exceeded: ${used} of ${limit} used today (UTC), this round needs ${count}; it resets at 00:00 UTC`,
-      );
-    this.sql`INSERT INTO updates_by_day (day, updates) VALUES (${day}, ${count})
-      ON CONFLICT(day) DO UPDATE SET updates = updates + excluded.updates`;
-    return success({ remaining: limit - used - count });
+    this.ctx.storage.transactionSync(() => settle(this.sql, round, used));
+    return success(null);
   }
 
   private federationIds(): string[] {
     return this.sql<{ id: string }>`SELECT id FROM federations ORDER BY created_at, id`.map((r) => r.id);
   }
 
-  private updatesOn(day: string): number {
-    return (
-      this.sql.first<{ updates: number }>`SELECT updates FROM updates_by_day WHERE day = ${day}`?.updates ?? 0
-    );
-  }
-
   private describeRecord(record: StoredTenant): TenantRecord {
-    return { ...record, updatesToday: this.updatesOn(today(Date.now())) };
+    return { ...record, updatesToday: updatesOn(this.sql, dayOf(Date.now())) };
   }
 
   private async newOwnerToken(tenantId: string): Promise<IssuedOwnerToken> {

@@ -88,11 +88,13 @@ export { type ChosenParameters, chooseParameters, type ParameterTargets } from "
 export { fail, SECAGG_ERROR, type SecAggErrorCode, type SecAggFailure, type SecAggResult } from "./result.ts";
 /** The round around the protocol (the Durable Object stores it): the federation's quorum, then finishing. */
 export {
+  abortByOwner,
   closeRoundStage,
   type FederationAnswer,
   FINISH,
   type Finish,
   isFinishing,
+  OWNER_ABORT_MESSAGE,
   openProgress,
   type Quorum,
   type RoundOutcome,

@@ -16,6 +16,8 @@ export const SECAGG_ERROR = {
   PROTOCOL_VIOLATION: "protocol_violation",
   RECONSTRUCTION_FAILED: "reconstruction_failed",
   NOT_DONE: "not_done",
+  /** Not a failure of the protocol: the federation's owner stopped the round. */
+  ABORTED_BY_OWNER: "aborted_by_owner",
 } as const;
 
 export type SecAggErrorCode = (typeof SECAGG_ERROR)[keyof typeof SECAGG_ERROR];

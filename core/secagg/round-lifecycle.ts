@@ -72,6 +72,21 @@ export async function closeRoundStage(state: ServerState, quorum: Quorum): Promi
   );
 }
 
+/** The reason a round that its owner stopped gives, as its outcome and to the clients that poll it. */
+export const OWNER_ABORT_MESSAGE = "aborted by the owner";
+
+/**
+ * The owner stops the round: it aborts (stageClosed then ends it) while it is still in the
+ * protocol. Once the protocol is done the total is on its way to the federation, which may already
+ * have published it, so the round is left to finish: false, and the state is unchanged.
+ */
+export function abortByOwner(progress: RoundProgress, state: ServerState): boolean {
+  if (progress.finish !== FINISH.PROTOCOL || state.stage === STAGE.DONE || state.stage === STAGE.ABORTED)
+    return false;
+  abortRound(state, SECAGG_ERROR.ABORTED_BY_OWNER, OWNER_ABORT_MESSAGE);
+  return true;
+}
+
 /** After a stage closed: a done protocol goes on to unmasking; an aborted one ends now, with its reason. */
 export function stageClosed<P extends RoundProgress>(progress: P, state: ServerState, now: string): P {
   if (state.stage === STAGE.DONE)

@@ -63,3 +63,15 @@ export function modelKey(federationId: string, version: number): string {
 export function modelPath(federationId: string, version: number): string {
   return `/v1/federations/${federationId}/models/${version}`;
 }
+
+/** A version's strong ETag: its SHA-256, quoted. */
+export function etagOf(sha256: string): string {
+  return `"${sha256}"`;
+}
+
+/** Whether an If-None-Match header names the ETag (weak or strong, or `*`): the client holds it. */
+export function etagMatches(ifNoneMatch: string | undefined, etag: string): boolean {
+  return (ifNoneMatch ?? "")
+    .split(",")
+    .some((tag) => tag.trim().replace(/^W\//, "") === etag || tag.trim() === "*");
+}

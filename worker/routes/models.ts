@@ -3,6 +3,8 @@ import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import { federationParamsSchema } from "../../core/wire/federation.ts";
 import {
+  etagMatches,
+  etagOf,
   evaluationReportSchema,
   modelPointerSchema,
   modelVersionSchema,
@@ -15,15 +17,6 @@ import { bearerSecurity, createRouter, errorResponses, json, jsonBody, KiB, limi
 
 export const models = createRouter();
 const anyMember = member(["owner", "client"]);
-
-/** A strong ETag from the model's SHA-256. */
-const etagOf = (sha256: string) => `"${sha256}"`;
-
-function matches(ifNoneMatch: string | undefined, etag: string): boolean {
-  return (ifNoneMatch ?? "")
-    .split(",")
-    .some((tag) => tag.trim().replace(/^W\//, "") === etag || tag.trim() === "*");
-}
 
 models.openapi(
   createRoute({
@@ -46,7 +39,7 @@ models.openapi(
     const etag = etagOf(pointer.sha256);
     c.header("ETag", etag);
     c.header("Cache-Control", "private, no-cache");
-    if (matches(c.req.header("if-none-match"), etag)) return c.body(null, 304);
+    if (etagMatches(c.req.header("if-none-match"), etag)) return c.body(null, 304);
     return c.json(pointer, 200);
   },
 );
@@ -89,11 +82,17 @@ models.openapi(
   }),
   async (c) => {
     const { federationId, version } = c.req.valid("param");
-    const found = unwrap(await c.env.FEDERATIONS.getByName(federationId).serveVersion(c.var.caller, version));
-    const etag = etagOf(found.sha256);
-    c.header("ETag", etag);
+    // The Federation decides 304 against If-None-Match, so the ledger counts only bytes sent.
+    const found = unwrap(
+      await c.env.FEDERATIONS.getByName(federationId).serveVersion(
+        c.var.caller,
+        version,
+        c.req.header("if-none-match"),
+      ),
+    );
+    c.header("ETag", etagOf(found.sha256));
     c.header("Cache-Control", "private, max-age=31536000, immutable");
-    if (matches(c.req.header("if-none-match"), etag)) return c.body(null, 304);
+    if (found.notModified) return c.body(null, 304);
     // The pointer named this version, so its key was written before: never a KV miss to cache.
     const bytes = await c.env.MODELS.get(found.key, "arrayBuffer");
     if (!bytes) throw new ApiError("internal", `model version ${version} is missing from the store`);

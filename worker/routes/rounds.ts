@@ -114,6 +114,26 @@ rounds.openapi(
 
 rounds.openapi(
   createRoute({
+    method: "post",
+    path: "/federations/{federationId}/rounds/current/abort",
+    tags: ["rounds"],
+    summary: "Abort the round in progress: nothing is published and its quota reservation is refunded",
+    description:
+      'The round ends at once with the outcome `{ kind: "aborted", code: "aborted_by_owner", message: "aborted by the owner" }`, which its clients read when they poll, and the federation is free for the next round. 404 `not_found` when no round is in progress; 409 `conflict` when the round has finished its protocol and is publishing its total.',
+    security: bearerSecurity,
+    middleware: [owner] as const,
+    request: { params: federationParamsSchema },
+    responses: { 200: json(roundSchema, "The aborted round"), ...errorResponses },
+  }),
+  async (c) =>
+    c.json(
+      unwrap(await c.env.FEDERATIONS.getByName(c.req.valid("param").federationId).abortRound(c.var.caller)),
+      200,
+    ),
+);
+
+rounds.openapi(
+  createRoute({
     method: "get",
     path: "/federations/{federationId}/rounds/{round}",
     tags: ["rounds"],

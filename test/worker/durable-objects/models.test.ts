@@ -52,6 +52,26 @@ describe("serving models from the edge", () => {
     expect(usage.modelsServed).toBe(2);
   });
 
+  it("counts a version as served only when its bytes are sent, not when a client revalidates it (304)", async () => {
+    const handle = await createFederation(await createTenant(), 4);
+    const token = handle.clients[0]!.token;
+    const path = `/v1/federations/${handle.federationId}/models/0`;
+    const first = await call("GET", path, { token });
+    expect(first.status).toBe(200);
+    for (let i = 0; i < 3; i++) {
+      const again = await call("GET", path, {
+        token,
+        headers: { "if-none-match": first.headers.get("etag")! },
+      });
+      expect(again.status).toBe(304);
+      expect(again.headers.get("etag")).toBe(first.headers.get("etag"));
+    }
+    const usage = await expectStatus(200, "GET", `/v1/federations/${handle.federationId}/usage`, {
+      token: handle.ownerToken,
+    });
+    expect(usage.modelsServed).toBe(1);
+  });
+
   it("keeps serving the previous model when publishing fails between the KV write and the pointer move", async () => {
     const handle = await createFederation(await createTenant(), 4);
     const federation = env.FEDERATIONS.getByName(handle.federationId);

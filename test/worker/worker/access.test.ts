@@ -45,6 +45,12 @@ const ROUTES: RouteCase[] = [
     owner: true,
     client: true,
   },
+  {
+    method: "POST",
+    path: (f) => `/v1/federations/${f.federationId}/rounds/current/abort`,
+    owner: true,
+    client: false,
+  },
   { method: "GET", path: (f) => `/v1/federations/${f.federationId}/rounds/1`, owner: true, client: true },
   {
     method: "GET",

@@ -1,7 +1,9 @@
 // The round around the protocol: the federation's quorum when masked_input closes, and finishing.
 import { describe, expect, it } from "vitest";
 import {
+  abortByOwner,
   closeRoundStage,
+  currentMessageFor,
   FINISH,
   isFinishing,
   openProgress,
@@ -178,5 +180,37 @@ describe("finishing a round", () => {
     expect(next.finish).toBe(FINISH.FINISHED);
     expect(next.outcome).toEqual({ kind: "aborted", code: "conflict", message: "a newer model exists" });
     expect(isFinishing(next)).toBe(false);
+  });
+});
+
+describe("the owner stopping a round", () => {
+  const NOW = "2025-01-02T03:04:05.000Z";
+
+  it("aborts a round in the protocol with the owner's reason, which clients then read", () => {
+    const state = stateAt(STAGE.SHARE_KEYS, { advertise_keys: 3, share_keys: 1 });
+    expect(abortByOwner(openProgress(), state)).toBe(true);
+    expect(state.stage).toBe(STAGE.ABORTED);
+    expect(state.mailbox).toEqual({});
+    const next = stageClosed({ ...openProgress(), bytes: 42 }, state, NOW);
+    expect(next).toEqual({
+      finish: FINISH.FINISHED,
+      endedAt: NOW,
+      outcome: { kind: "aborted", code: "aborted_by_owner", message: "aborted by the owner" },
+      bytes: 42,
+    });
+    expect(currentMessageFor(state, "c1")).toMatchObject({
+      type: "round_aborted",
+      code: "aborted_by_owner",
+      message: "aborted by the owner",
+    });
+  });
+
+  it("leaves a round whose protocol is done to finish, since its total may already be published", () => {
+    for (const finish of [FINISH.UNMASKING, FINISH.REPORTING, FINISH.FINISHED]) {
+      const state = stateAt(STAGE.DONE, { advertise_keys: 3 });
+      const before = structuredClone(state);
+      expect(abortByOwner({ finish, endedAt: null, outcome: null }, state)).toBe(false);
+      expect(state).toEqual(before);
+    }
   });
 });
