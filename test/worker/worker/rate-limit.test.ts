@@ -10,8 +10,8 @@ import { createTenant } from "../support/api.ts";
 const app = createApp();
 
 /** The real app and Durable Objects, with some bindings and vars of the environment replaced. */
-function get(token: string, replaced: Record<string, unknown>): Promise<Response> {
-  return app.fetch(
+async function get(token: string, replaced: Record<string, unknown>): Promise<Response> {
+  return await app.fetch(
     new Request("http://edge.test/v1/tenant", { headers: { authorization: `Bearer ${token}` } }),
     { ...env, ...replaced },
     createExecutionContext(),
