@@ -1,9 +1,9 @@
 // Keeps the client's copy of the federation's latest router: asks the edge with the SHA-256 it
 // holds (If-None-Match, so an unchanged model costs one small 304), checks the edge's signature of
 // a new version (given the edge's public key), downloads it, verifies its bytes against the signed
-// SHA-256 and decodes it. Until a new version has
-// passed all of that, the previous one stays in service; so it does while the new version cannot
-// route yet (a K-means router learning models just added to it), when the held one can.
+// SHA-256 and decodes it. Until a new version has passed all of that, the previous one stays in
+// service; so it does while the new version cannot route yet (a K-means router learning models
+// just added to it), when the held one can.
 import { decodeModelFile, type ModelFile, ModelFileError } from "../../../core/model-file.ts";
 import { verifyModelSignature } from "../../../core/model-signature.ts";
 import { loadRouter } from "../../../core/routers/registry.ts";
