@@ -30,8 +30,16 @@ export default defineConfig({
         plugins: [
           cloudflareTest({
             wrangler: { configPath: "./wrangler.toml" },
-            // A fresh clone has no .dev.vars: the tests bring their own operator token.
-            miniflare: { bindings: { OPERATOR_TOKEN: "test-operator-token" } },
+            // A fresh clone has no .dev.vars: the tests bring their own secrets (test values, public).
+            miniflare: {
+              bindings: {
+                OPERATOR_TOKEN: "test-operator-token",
+                ID_KEY: "test-id-key-not-a-secret",
+                MODEL_SIGNING_KEY: "7e57000000000000000000000000000000000000000000000000000000000001",
+              },
+              // A second rate limiting binding with a limit a test can reach (rate-limit.test.ts).
+              ratelimits: { TEST_RATE_LIMITER: { namespace_id: "1002", simple: { limit: 5, period: 60 } } },
+            },
           }),
         ],
         test: {

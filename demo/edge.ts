@@ -27,6 +27,17 @@ export interface EdgeOptions {
 
 const DEFAULT_PORT = 8787;
 
+/**
+ * DEVELOPMENT ONLY: the edge's id-tag key and model-signing key (an Ed25519 seed) for local runs:
+ * the demo, the tests and `npm run dev` (copied into .dev.vars, docs/deploy.md). They are public:
+ * a deployed edge gets its own with `wrangler secret put`. Fixed rather than made up per run, so
+ * ids and signatures in a persisted local state stay valid from one run to the next.
+ */
+export const DEV_SECRETS = {
+  ID_KEY: "fedrouter-dev-id-key-public-never-deploy",
+  MODEL_SIGNING_KEY: "0ddba11d0ddba11d0ddba11d0ddba11d0ddba11d0ddba11d0ddba11d0ddba11d",
+} as const;
+
 /** Whether 127.0.0.1:port can be bound now. */
 function portFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -72,7 +83,7 @@ export async function startEdge(options: EdgeOptions): Promise<LocalEdge> {
     persistTo: options.stateDir,
     // .dev.vars would override the run's operator token: read no env files.
     envFiles: [],
-    vars: { OPERATOR_TOKEN: operatorToken },
+    vars: { OPERATOR_TOKEN: operatorToken, ...DEV_SECRETS },
     logLevel: "error",
     experimental: {
       disableExperimentalWarning: true,

@@ -64,6 +64,8 @@ export async function enrolOrganisations(
       edgeUrl: options.owner.edgeUrl,
       federationId: options.federationId,
       token: enrolment.token,
+      // The edge's key from the same enrolment: the client takes only models the edge signed.
+      modelPublicKey: enrolment.modelPublicKey,
       store: organisation.store,
       embedder: options.embedder,
       pollIntervalMs: options.pollIntervalMs,

@@ -1,35 +1,63 @@
 // A federation's model versions in KV: each version's bytes under an immutable key, written before
-// any pointer names them; the global state read back from the latest one; a round's total
-// finalised into the bytes of the next.
+// any pointer names them and signed with the edge's key; the global state read back from the latest
+// one; a round's total finalised into the bytes of the next.
 import type { FederatedAlgorithm } from "../core/federated.ts";
 import { decodeModelFile, encodeModelFile } from "../core/model-file.ts";
+import { modelSigner } from "../core/model-signature.ts";
 import { sha256Hex } from "../core/sha256.ts";
 import { failure, type Result, success } from "../core/wire/errors.ts";
 import type { FederationConfig } from "../core/wire/federation.ts";
 import { type ModelVersion, modelKey } from "../core/wire/models.ts";
+import type { FederationStore } from "./federation-store.ts";
 import { KV_BACKOFF, retrying } from "./retry.ts";
 import { type FederationRouter, federationRouter } from "./router-kind.ts";
 
+/** What publishing needs of the object's environment: the model store and the signing key. */
+type PublishingEnv = Pick<Env, "MODELS" | "MODEL_SIGNING_KEY">;
+
 /**
- * Writes a version's bytes under its immutable key, before any pointer names them; returns the
- * version's row for the Federation to record (round null: no round made it).
+ * Signs a version and writes its bytes under its immutable key, before any pointer names them;
+ * returns the version's row for the Federation to record (round null: no round made it).
  */
 export async function putVersion(
-  models: KVNamespace,
+  env: PublishingEnv,
   federationId: string,
   version: number,
   bytes: Uint8Array,
   round: number | null,
   createdAt?: string,
 ): Promise<ModelVersion> {
+  const sha256 = await sha256Hex(bytes);
+  // Signed first: without a usable key nothing is written.
+  const signature = await (await modelSigner(env.MODEL_SIGNING_KEY)).sign(federationId, version, sha256);
   // A write that throws is retried (the key is immutable, so writing it twice is harmless).
   await retrying(
-    () => models.put(modelKey(federationId, version), bytes),
+    () => env.MODELS.put(modelKey(federationId, version), bytes),
     () => true,
     KV_BACKOFF,
   );
-  const sha256 = await sha256Hex(bytes);
-  return { version, sha256, bytes: bytes.length, createdAt: createdAt ?? new Date().toISOString(), round };
+  return {
+    version,
+    sha256,
+    bytes: bytes.length,
+    createdAt: createdAt ?? new Date().toISOString(),
+    round,
+    signature,
+  };
+}
+
+/** Signs the versions published before the edge signed them (once, when the object loads). */
+export async function signUnsignedVersions(store: FederationStore, env: PublishingEnv): Promise<void> {
+  const record = store.record;
+  const unsigned = record ? store.unsignedVersions() : [];
+  if (!record || unsigned.length === 0) return;
+  const signer = await modelSigner(env.MODEL_SIGNING_KEY);
+  const signed = await Promise.all(
+    unsigned.map(async (v) => ({ ...v, signature: await signer.sign(record.id, v.version, v.sha256) })),
+  );
+  store.transaction(() => {
+    for (const v of signed) store.setSignature(v.version, v.signature);
+  });
 }
 
 /** A published version's global state, with the router kind that reads and advances it. */

@@ -15,6 +15,8 @@ const MIGRATIONS = [
    CREATE TABLE versions (version INTEGER PRIMARY KEY, sha256 TEXT NOT NULL, bytes INTEGER NOT NULL, created_at TEXT NOT NULL, round INTEGER);
    CREATE TABLE evaluations (version INTEGER NOT NULL, client_id TEXT NOT NULL, auc REAL NOT NULL, examples INTEGER NOT NULL, reported_at TEXT NOT NULL, PRIMARY KEY (version, client_id));
    CREATE TABLE usage (key TEXT PRIMARY KEY, value INTEGER NOT NULL);`,
+  // The edge's signature of each version; versions published before it signed are signed on load.
+  `ALTER TABLE versions ADD COLUMN signature TEXT;`,
 ];
 
 /** The federation's own row: what is not a table of its own. */
@@ -140,18 +142,29 @@ export class FederationStore {
 
   /** A published version's row (inside the caller's transaction); round null: no round made it. */
   addVersion(version: ModelVersion): void {
-    this.sql`INSERT INTO versions (version, sha256, bytes, created_at, round)
-             VALUES (${version.version}, ${version.sha256}, ${version.bytes}, ${version.createdAt}, ${version.round})`;
+    this.sql`INSERT INTO versions (version, sha256, bytes, created_at, round, signature)
+             VALUES (${version.version}, ${version.sha256}, ${version.bytes}, ${version.createdAt},
+                     ${version.round}, ${version.signature})`;
   }
 
   versions(): ModelVersion[] {
-    return this
-      .sql<ModelVersion>`SELECT version, sha256, bytes, created_at, round FROM versions ORDER BY version`;
+    return this.sql<ModelVersion>`
+      SELECT version, sha256, bytes, created_at, round, signature FROM versions ORDER BY version`;
   }
 
   version(version: number): ModelVersion | undefined {
     return this.sql.first<ModelVersion>`
-      SELECT version, sha256, bytes, created_at, round FROM versions WHERE version = ${version}`;
+      SELECT version, sha256, bytes, created_at, round, signature FROM versions WHERE version = ${version}`;
+  }
+
+  /** Versions published before the edge signed them (the migration left their signature null). */
+  unsignedVersions(): { version: number; sha256: string }[] {
+    return this.sql<{ version: number; sha256: string }>`
+      SELECT version, sha256 FROM versions WHERE signature IS NULL ORDER BY version`;
+  }
+
+  setSignature(version: number, signature: string): void {
+    this.sql`UPDATE versions SET signature = ${signature} WHERE version = ${version}`;
   }
 
   /** A client's evaluation of a version; a later report of the same client replaces its earlier one. */

@@ -5,6 +5,7 @@
 // publishing live in the federation-*.ts files beside it; this object routes calls between them.
 import { DurableObject } from "cloudflare:workers";
 import { encodeModelFile } from "../core/model-file.ts";
+import { modelSigner } from "../core/model-signature.ts";
 import { sha256Hex } from "../core/sha256.ts";
 import type { ClientEnrolment, EnrolClient, EnrolledClient } from "../core/wire/clients.ts";
 import type { FederationOverview } from "../core/wire/dashboard.ts";
@@ -33,7 +34,7 @@ import { randomSecret } from "./credentials.ts";
 import { type Access, authorise, type Role } from "./federation-access.ts";
 import { closeAbortedRound, reconcileCurrentRound, settleReservation } from "./federation-ending.ts";
 import { openRound } from "./federation-opening.ts";
-import { finalisedModel, loadGlobal, putVersion } from "./federation-publishing.ts";
+import { finalisedModel, loadGlobal, putVersion, signUnsignedVersions } from "./federation-publishing.ts";
 import { FederationStore, type StoredFederation } from "./federation-store.ts";
 import { grownModel } from "./growth.ts";
 import type { RoundUsage } from "./round-setup.ts";
@@ -47,7 +48,10 @@ export class Federation extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new FederationStore(ctx.storage);
-    ctx.blockConcurrencyWhile(async () => this.store.load());
+    ctx.blockConcurrencyWhile(async () => {
+      this.store.load();
+      await signUnsignedVersions(this.store, env);
+    });
   }
 
   /** Creates the federation and publishes its initial model as version 0. */
@@ -67,7 +71,7 @@ export class Federation extends DurableObject<Env> {
         currentRound: null,
       };
       const bytes = encodeModelFile(initial.value);
-      const published = await putVersion(this.env.MODELS, id, 0, bytes, null, record.createdAt);
+      const published = await putVersion(this.env, id, 0, bytes, null, record.createdAt);
       this.store.transaction(() => {
         this.store.addVersion(published);
         this.store.saveRecord(record);
@@ -91,8 +95,10 @@ export class Federation extends DurableObject<Env> {
     );
   }
 
+  /** Enrols a client: its token, and the public key that verifies the models it will download. */
   async enrolClient(caller: Caller, input: EnrolClient): Promise<Result<ClientEnrolment>> {
     return this.asMember(caller, ["owner"], async (record) => {
+      const { publicKey } = await modelSigner(this.env.MODEL_SIGNING_KEY);
       const id = randomId("cli", 8);
       const secret = randomSecret();
       const client: EnrolledClient = {
@@ -102,7 +108,7 @@ export class Federation extends DurableObject<Env> {
         revokedAt: null,
       };
       this.store.enrolClient(client, await sha256Hex(secret));
-      return success({ client, token: formatClientToken(record.id, id, secret) });
+      return success({ client, token: formatClientToken(record.id, id, secret), modelPublicKey: publicKey });
     });
   }
 
@@ -189,7 +195,7 @@ export class Federation extends DurableObject<Env> {
         const grown = grownModel(loaded.value.router, loaded.value.global, record.config, growth);
         if (!grown.ok) return grown;
         const bytes = encodeModelFile(grown.value.file);
-        const published = await putVersion(this.env.MODELS, record.id, record.latestVersion + 1, bytes, null);
+        const published = await putVersion(this.env, record.id, record.latestVersion + 1, bytes, null);
         const next = { ...record, config: grown.value.config, latestVersion: published.version };
         this.store.transaction(() => {
           this.store.addVersion(published);
@@ -306,7 +312,7 @@ export class Federation extends DurableObject<Env> {
       const bytes = finalisedModel(loaded.value.router.algorithm, loaded.value.global, total);
       if (!bytes.ok) return bytes;
       const version = record.latestVersion + 1;
-      const published = await putVersion(this.env.MODELS, record.id, version, bytes.value, summary.round);
+      const published = await putVersion(this.env, record.id, version, bytes.value, summary.round);
       // Charged the updates it aggregated, the rest refunded; settling again (a retry) changes nothing.
       await settleReservation(this.store, this.env, summary.round, usage.updates);
       this.movePointer({ ...summary, outcome: { kind: "published", version } }, published, usage);

@@ -4,7 +4,7 @@ import { sha256Hex } from "../core/sha256.ts";
 import type { Dashboard } from "../core/wire/dashboard.ts";
 import { failure, type Result, success } from "../core/wire/errors.ts";
 import type { Federation, FederationConfig } from "../core/wire/federation.ts";
-import { randomId } from "../core/wire/ids.ts";
+import { mintId, randomId } from "../core/wire/ids.ts";
 import type {
   CreatedTenant,
   CreateTenant,
@@ -102,7 +102,7 @@ export class Tenant extends DurableObject<Env> {
   /** Creates a federation of this tenant: its own Federation object publishes the initial model. */
   async createFederation(config: FederationConfig): Promise<Result<Federation>> {
     if (!this.record) return failure("not_found", "no such tenant");
-    const id = randomId("fed", 8);
+    const id = await mintId("fed", this.env.ID_KEY);
     const created = await this.env.FEDERATIONS.getByName(id).create(id, this.record.id, config);
     if (created.ok)
       this.sql`INSERT INTO federations (id, created_at) VALUES (${id}, ${created.value.createdAt})`;

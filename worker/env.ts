@@ -12,3 +12,11 @@ export interface AppEnv {
     clientToken: ClientToken | undefined;
   };
 }
+
+declare global {
+  /** Vars outside wrangler.toml: the limits of the in-isolate rate limiter when no RATE_LIMITER is bound. */
+  interface Env {
+    RATE_LIMIT_REQUESTS?: string;
+    RATE_LIMIT_PERIOD_SECONDS?: string;
+  }
+}

@@ -50,7 +50,7 @@ export const errorResponses = {
   409: failureResponse("Conflicts with the resource's state (e.g. wrong stage)"),
   413: failureResponse("Body too large"),
   422: failureResponse("Well-formed but unacceptable (configuration, protocol message)"),
-  429: failureResponse("Tenant quota exceeded"),
+  429: failureResponse("Tenant quota exceeded, or too many requests with this token (Retry-After)"),
 } as const;
 
 export const bearerSecurity = [{ bearer: [] }];

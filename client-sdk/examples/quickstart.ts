@@ -1,12 +1,26 @@
 // The README's example: an app that routes with its federation's router, keeps its evaluations
 // in a file, and takes part in the next round. The end-to-end test runs it against the edge.
-//   node client-sdk/examples/quickstart.ts <edgeUrl> <federationId> <clientToken> [evaluations.jsonl]
+//   node client-sdk/examples/quickstart.ts <edgeUrl> <federationId> <clientToken> <modelPublicKey> [evaluations.jsonl]
 import { fileURLToPath } from "node:url";
 import { FileStore } from "../src/file-store.ts";
 import { createClient, FedRouterError } from "../src/index.ts";
 
-export async function quickstart(edgeUrl: string, federationId: string, token: string, storePath: string) {
-  const client = createClient({ edgeUrl, federationId, token, store: new FileStore(storePath) });
+export async function quickstart(
+  edgeUrl: string,
+  federationId: string,
+  token: string,
+  modelPublicKey: string,
+  storePath: string,
+) {
+  // The token and the model public key both come from the client's enrolment: with the key, the
+  // client takes only router versions the edge signed.
+  const client = createClient({
+    edgeUrl,
+    federationId,
+    token,
+    modelPublicKey,
+    store: new FileStore(storePath),
+  });
 
   // The federation's latest router: downloaded once, then only checked (ETag); if the edge
   // cannot be reached, the client keeps routing with the version it holds.
@@ -40,12 +54,13 @@ export async function quickstart(edgeUrl: string, federationId: string, token: s
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const [edgeUrl, federationId, token, storePath = "fedrouter-evaluations.jsonl"] = process.argv.slice(2);
-  if (!edgeUrl || !federationId || !token) {
+  const [edgeUrl, federationId, token, modelPublicKey, storePath = "fedrouter-evaluations.jsonl"] =
+    process.argv.slice(2);
+  if (!edgeUrl || !federationId || !token || !modelPublicKey) {
     console.error(
-      "usage: node client-sdk/examples/quickstart.ts <edgeUrl> <federationId> <clientToken> [store]",
+      "usage: node client-sdk/examples/quickstart.ts <edgeUrl> <federationId> <clientToken> <modelPublicKey> [store]",
     );
     process.exit(2);
   }
-  await quickstart(edgeUrl, federationId, token, storePath);
+  await quickstart(edgeUrl, federationId, token, modelPublicKey, storePath);
 }

@@ -70,7 +70,7 @@ export class FedrouterClient {
     this.federationId = this.#options.federationId;
     this.store = this.#options.store;
     this.#edge = new EdgeApi(this.#options);
-    this.#models = new ModelSync(this.#edge);
+    this.#models = new ModelSync(this.#edge, this.federationId, this.#options.modelPublicKey);
     const { backend, threads, wasmPaths } = this.#options;
     this.#compute = ortCompute({ backend, threads, ...(wasmPaths ? { wasmPaths } : {}) });
   }
@@ -97,7 +97,8 @@ export class FedrouterClient {
 
   /**
    * Fetches the latest router if it changed (If-None-Match with the held SHA-256), verifies its
-   * SHA-256 and decodes it. On any failure it throws and keeps serving the model it held.
+   * signature (with the modelPublicKey option) and SHA-256 and decodes it. On any failure it
+   * throws and keeps serving the model it held.
    */
   sync(): Promise<SyncResult> {
     return this.#models.sync();

@@ -5,7 +5,8 @@
  * - `network`: the edge could not be reached (after the retries);
  * - `http`: the edge refused the request (4xx; `status` and `serverCode` say why);
  * - `server`: the edge failed (5xx after the retries) or answered something unreadable;
- * - `integrity`: a model's bytes do not match the SHA-256 the edge states, or do not decode;
+ * - `integrity`: a model's signature does not verify under the modelPublicKey option, its bytes do
+ *   not match the SHA-256 the edge states, or they do not decode;
  * - `no_model`: no routable model is available yet;
  * - `embedder_mismatch`: a vector or embedder does not fit the router's embedder;
  * - `no_eligible_model`: the allow/deny lists or the cost cap leave no model;

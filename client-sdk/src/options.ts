@@ -1,5 +1,6 @@
 // The client's options, their defaults and the checks createClient() runs before anything else.
 import type { Embedder } from "../../core/embedder/embedder.ts";
+import { isModelPublicKey } from "../../core/model-signature.ts";
 import { FEDERATION_ID, parseToken } from "../../core/wire/tokens.ts";
 import type { Backend } from "../../ort/index.ts";
 import { requireArgument } from "./errors.ts";
@@ -14,10 +15,18 @@ export type RetryOptions = Partial<RetryPolicy>;
 export interface ClientOptions {
   /** The edge's URL, e.g. "http://127.0.0.1:8787" (a path prefix is kept). Required. */
   edgeUrl: string;
-  /** The federation's id ("fed_" + 16 hex). Required. */
+  /** The federation's id ("fed_" + 32 hex). Required. */
   federationId: string;
   /** This client's token, "frc.<federationId>.<clientId>.<secret>", from enrolment. Required. */
   token: string;
+  /**
+   * The edge's model-signing public key, `modelPublicKey` of the same enrolment (32 bytes,
+   * base64url). With it the client takes only model versions whose Ed25519 signature of
+   * (federation, version, SHA-256) verifies: any other fails with an `integrity` error and the
+   * version held stays in service. Without it a model is checked only against the SHA-256 the
+   * edge states, so whoever can change what the edge serves can change the model. Recommended.
+   */
+  modelPublicKey?: string;
   /** Where evaluations stay on the device. Default: a new MemoryStore (lost when the process ends). */
   store?: EvaluationStore;
   /**
@@ -64,6 +73,7 @@ export interface ResolvedOptions {
   federationId: string;
   token: string;
   clientId: string;
+  modelPublicKey: string | undefined;
   store: EvaluationStore;
   embedder: Embedder | undefined;
   fetch: typeof fetch;
@@ -81,6 +91,7 @@ const OPTION_KEYS = new Set([
   "edgeUrl",
   "federationId",
   "token",
+  "modelPublicKey",
   "store",
   "embedder",
   "fetch",
@@ -131,7 +142,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
   const edgeUrl = checkUrl(o.edgeUrl);
   requireArgument(
     typeof o.federationId === "string" && FEDERATION_ID.test(o.federationId),
-    `federationId must be "fed_" + 16 hex, got ${JSON.stringify(o.federationId)}`,
+    `federationId must be "fed_" + 32 hex, got ${JSON.stringify(o.federationId)}`,
   );
   requireArgument(typeof o.token === "string", "token must be a string");
   const token = parseToken(o.token);
@@ -142,6 +153,10 @@ export function resolveOptions(options: unknown): ResolvedOptions {
   requireArgument(
     token.federationId === o.federationId,
     `the token belongs to federation ${token.federationId}, not ${o.federationId}`,
+  );
+  requireArgument(
+    o.modelPublicKey === undefined || isModelPublicKey(o.modelPublicKey),
+    "modelPublicKey must be the enrolment's modelPublicKey: 32 bytes in base64url (43 characters)",
   );
   const store = o.store ?? new MemoryStore();
   requireArgument(
@@ -196,6 +211,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     federationId: o.federationId,
     token: o.token,
     clientId: token.clientId,
+    modelPublicKey: o.modelPublicKey,
     store,
     embedder,
     fetch: fetchImpl as typeof fetch,

@@ -24,6 +24,11 @@ export const clientEnrolmentSchema = z
     client: enrolledClientSchema,
     /** Shown once: only its hash is stored. */
     token: z.string(),
+    /**
+     * The edge's Ed25519 public key (32 bytes, base64url) that signs every model version: give it
+     * to the SDK with the token (createClient's modelPublicKey) so it refuses unsigned models.
+     */
+    modelPublicKey: z.string(),
   })
   .meta({ id: "ClientEnrolment" });
 

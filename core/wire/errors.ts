@@ -27,6 +27,7 @@ export const API_ERRORS = {
   reconstruction_failed: 422,
   unknown_client: 403,
   quota_exceeded: 429,
+  rate_limited: 429,
   internal: 500,
 } as const satisfies Record<string, number>;
 

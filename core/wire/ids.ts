@@ -1,10 +1,59 @@
 // How identifiers are made and named, by the worker and the Durable Objects alike: random ids with
-// a kind prefix, a round's Durable Object name and its secure-aggregation round id.
-import { toHex } from "../sha256.ts";
+// a kind prefix, ids the edge mints with a keyed tag, a round's Durable Object name and its
+// secure-aggregation round id.
+import { constantTimeEqual, toHex } from "../sha256.ts";
 
-/** A random identifier such as `fed_3f9c...`: the prefix and `bytes` random bytes in hex. */
+/** A random identifier such as `cli_3f9c...`: the prefix and `bytes` random bytes in hex. */
 export function randomId(prefix: string, bytes: number): string {
   return `${prefix}_${toHex(crypto.getRandomValues(new Uint8Array(bytes)))}`;
+}
+
+/** Random bytes of a minted id, and bytes of the tag that follows them. */
+const MINTED_RANDOM_BYTES = 8;
+const TAG_BYTES = 8;
+
+/** The shortest ID_KEY accepted: a guessable key would let anyone mint ids. */
+const MIN_KEY_LENGTH = 16;
+
+const hmacKeys = new Map<string, Promise<CryptoKey>>();
+
+function hmacKey(secret: string): Promise<CryptoKey> {
+  if (secret.length < MIN_KEY_LENGTH)
+    throw new Error(`ID_KEY must be set to a secret of at least ${MIN_KEY_LENGTH} characters`);
+  let key = hmacKeys.get(secret);
+  if (!key) {
+    key = crypto.subtle.importKey(
+      "raw",
+      new TextEncoder().encode(secret),
+      { name: "HMAC", hash: "SHA-256" },
+      false,
+      ["sign"],
+    );
+    hmacKeys.set(secret, key);
+  }
+  return key;
+}
+
+/** The tag of an id's prefix and random part: HMAC-SHA-256 under the edge's ID_KEY, truncated. */
+async function tagOf(body: string, secret: string): Promise<string> {
+  const mac = await crypto.subtle.sign("HMAC", await hmacKey(secret), new TextEncoder().encode(body));
+  return toHex(new Uint8Array(mac, 0, TAG_BYTES));
+}
+
+/**
+ * A tenant or federation id the edge mints: `ten_`/`fed_`, 8 random bytes, then a tag of both
+ * under `secret` (all in hex). The worker checks the tag before it names a Durable Object, so an id
+ * the edge never minted creates no object. The prefix is tagged too: a tenant id is no federation id.
+ */
+export async function mintId(prefix: "ten" | "fed", secret: string): Promise<string> {
+  const body = randomId(prefix, MINTED_RANDOM_BYTES);
+  return `${body}${await tagOf(body, secret)}`;
+}
+
+/** Whether a well-formed tenant or federation id carries the tag the edge gives the ids it mints. */
+export async function isMintedId(id: string, secret: string): Promise<boolean> {
+  const body = id.slice(0, -TAG_BYTES * 2);
+  return constantTimeEqual(id.slice(-TAG_BYTES * 2), await tagOf(body, secret));
 }
 
 /** Durable Object names: one Federation per federation id, one Round per (federation, round). */

@@ -11,6 +11,11 @@ export const modelVersionSchema = z
     createdAt: z.string(),
     /** The round that produced it (null for the initial model). */
     round: z.number().int().nullable(),
+    /**
+     * The edge's Ed25519 signature of (federation id, version, sha256), 64 bytes as base64url
+     * (core/model-signature.ts); clients verify it with the modelPublicKey of their enrolment.
+     */
+    signature: z.string().regex(/^[A-Za-z0-9_-]{86}$/),
   })
   .meta({ id: "ModelVersion" });
 

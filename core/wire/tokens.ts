@@ -6,14 +6,15 @@ import * as z from "zod";
 
 const hex = (prefix: string, bytes: number) => new RegExp(`^${prefix}_[0-9a-f]{${bytes * 2}}$`);
 
-export const TENANT_ID = hex("ten", 8);
-export const FEDERATION_ID = hex("fed", 8);
+// Tenant and federation ids are minted by the edge: 8 random bytes and an 8-byte tag (ids.ts).
+export const TENANT_ID = hex("ten", 16);
+export const FEDERATION_ID = hex("fed", 16);
 export const CLIENT_ID = hex("cli", 8);
 export const OWNER_TOKEN_ID = hex("tok", 6);
 const SECRET = /^[A-Za-z0-9_-]{43}$/;
 
-export const tenantIdSchema = z.string().regex(TENANT_ID, "expected a tenant id (ten_ + 16 hex)");
-export const federationIdSchema = z.string().regex(FEDERATION_ID, "expected a federation id (fed_ + 16 hex)");
+export const tenantIdSchema = z.string().regex(TENANT_ID, "expected a tenant id (ten_ + 32 hex)");
+export const federationIdSchema = z.string().regex(FEDERATION_ID, "expected a federation id (fed_ + 32 hex)");
 export const clientIdSchema = z.string().regex(CLIENT_ID, "expected a client id (cli_ + 16 hex)");
 export const ownerTokenIdSchema = z.string().regex(OWNER_TOKEN_ID, "expected a token id (tok_ + 12 hex)");
 

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Unstable_DevWorker, unstable_dev } from "wrangler";
-import { freePort } from "../../demo/edge.ts";
+import { DEV_SECRETS, freePort } from "../../demo/edge.ts";
 
 export { freePort };
 
@@ -24,7 +24,7 @@ export async function startDevEdge(operatorToken: string, entry = "worker/index.
     inspectorPort: await freePort(),
     persistTo: state,
     envFiles: [],
-    vars: { OPERATOR_TOKEN: operatorToken },
+    vars: { OPERATOR_TOKEN: operatorToken, ...DEV_SECRETS },
     logLevel: "warn",
     experimental: { disableExperimentalWarning: true },
   });

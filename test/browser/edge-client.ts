@@ -46,7 +46,7 @@ export class EdgeClient {
     });
     const owner = tenant.ownerToken.token;
     const federation = await this.request<Federation>("POST", "/v1/federations", owner, config);
-    const enrolled: { clientId: string; token: string }[] = [];
+    const enrolled: { clientId: string; token: string; modelPublicKey: string }[] = [];
     for (let i = 0; i < clients; i++) {
       const e = await this.request<ClientEnrolment>(
         "POST",
@@ -54,7 +54,7 @@ export class EdgeClient {
         owner,
         {},
       );
-      enrolled.push({ clientId: e.client.id, token: e.token });
+      enrolled.push({ clientId: e.client.id, token: e.token, modelPublicKey: e.modelPublicKey });
     }
     return { owner, federationId: federation.id, clients: enrolled };
   }

@@ -60,7 +60,12 @@ async function servePage(bundle: BrowserBundle): Promise<{ server: Server; origi
 /** What the page runs: plain JavaScript, given its arguments as JSON. */
 const PAGE_SCRIPT = `async (args) => {
   const sdk = await import(args.module);
-  const options = { edgeUrl: args.edgeUrl, federationId: args.federationId, token: args.token };
+  const options = {
+    edgeUrl: args.edgeUrl,
+    federationId: args.federationId,
+    token: args.token,
+    modelPublicKey: args.modelPublicKey,
+  };
   const wasm = sdk.createClient({
     ...options,
     inference: "onnxruntime",
@@ -158,6 +163,7 @@ describe("the SDK in a browser", () => {
       edgeUrl: edge.origin,
       federationId,
       token: clients[0]!.token,
+      modelPublicKey: clients[0]!.modelPublicKey,
       query,
       lambda,
     };

@@ -2,7 +2,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import { dashboardSchema } from "../../core/wire/dashboard.ts";
-import { randomId } from "../../core/wire/ids.ts";
+import { mintId } from "../../core/wire/ids.ts";
 import {
   createdTenantSchema,
   createTenantSchema,
@@ -29,7 +29,7 @@ tenants.openapi(
     responses: { 201: json(createdTenantSchema, "The tenant and its owner token"), ...errorResponses },
   }),
   async (c) => {
-    const id = randomId("ten", 8);
+    const id = await mintId("ten", c.env.ID_KEY);
     return c.json(unwrap(await c.env.TENANTS.getByName(id).create(id, c.req.valid("json"))), 201);
   },
 );

@@ -1,10 +1,13 @@
 // Keeps the client's copy of the federation's latest router: asks the edge with the SHA-256 it
-// holds (If-None-Match, so an unchanged model costs one small 304), downloads a new version,
-// verifies its bytes against the SHA-256 the edge states and decodes it. Until a new version has
-// passed all of that, the previous one stays in service; so it does while the new version cannot
-// route yet (a K-means router learning models just added to it), when the held one can.
+// holds (If-None-Match, so an unchanged model costs one small 304), checks the edge's signature of
+// a new version (given the edge's public key), downloads it, verifies its bytes against the signed
+// SHA-256 and decodes it. Until a new version has passed all of that, the previous one stays in
+// service; so it does while the new version cannot route yet (a K-means router learning models
+// just added to it), when the held one can.
 import { decodeModelFile, type ModelFile, ModelFileError } from "../../../core/model-file.ts";
+import { verifyModelSignature } from "../../../core/model-signature.ts";
 import { loadRouter } from "../../../core/routers/registry.ts";
+import type { ModelVersion } from "../../../core/wire/models.ts";
 import type { EdgeApi } from "../edge.ts";
 import { FedRouterError } from "../errors.ts";
 
@@ -57,14 +60,34 @@ export function decodeVerified(bytes: Uint8Array, version: number): ModelFile {
 
 export class ModelSync {
   readonly #edge: EdgeApi;
+  readonly #federationId: string;
+  /** The edge's model-signing key from enrolment; without it only SHA-256 digests are checked. */
+  readonly #publicKey: string | undefined;
   #current: LoadedModel | undefined;
   /** One download at a time: concurrent sync() calls share it. */
   #inFlight: Promise<SyncResult> | undefined;
   /** The newer version last found unable to route, so an unchanged pointer is not downloaded again. */
   #pending: LoadedModel | undefined;
 
-  constructor(edge: EdgeApi) {
+  constructor(edge: EdgeApi, federationId: string, publicKey: string | undefined) {
     this.#edge = edge;
+    this.#federationId = federationId;
+    this.#publicKey = publicKey;
+  }
+
+  /**
+   * Refuses a version whose signature does not verify under the edge's public key, before its bytes
+   * are fetched: the signature covers this federation's id, so another federation's or version's
+   * signature fails too.
+   */
+  async #checkSignature(record: Pick<ModelVersion, "version" | "sha256" | "signature">): Promise<void> {
+    if (this.#publicKey === undefined) return;
+    const signed = { federationId: this.#federationId, ...record };
+    if (!(await verifyModelSignature(this.#publicKey, signed)))
+      throw new FedRouterError(
+        "integrity",
+        `model version ${record.version} does not carry a valid signature under the edge's modelPublicKey`,
+      );
   }
 
   get current(): LoadedModel | undefined {
@@ -93,6 +116,7 @@ export class ModelSync {
     }
     if (held && this.#pending?.sha256 === pointer.sha256)
       return { version: held.version, changed: false, pending: pointer.version };
+    await this.#checkSignature(pointer);
     const bytes = await this.#edge.modelBytes(pointer.version, pointer.sha256);
     const file = decodeVerified(bytes, pointer.version);
     const latest: LoadedModel = {
@@ -126,6 +150,7 @@ export class ModelSync {
       .sort((a, b) => b.version - a.version)
       .slice(0, MAX_LOOKBACK);
     for (const v of earlier) {
+      await this.#checkSignature(v);
       const file = decodeVerified(await this.#edge.modelBytes(v.version, v.sha256), v.version);
       if (routable(file)) return { version: v.version, sha256: v.sha256, round: v.round, file };
     }
@@ -140,6 +165,7 @@ export class ModelSync {
     if (this.#current?.version === version) return this.#current;
     const record = (await this.#edge.versions()).find((v) => v.version === version);
     if (!record) throw new FedRouterError("no_model", `model version ${version} is not published`);
+    await this.#checkSignature(record);
     const bytes = await this.#edge.modelBytes(version, record.sha256, signal);
     return { version, sha256: record.sha256, round: record.round, file: decodeVerified(bytes, version) };
   }

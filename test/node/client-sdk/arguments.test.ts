@@ -46,8 +46,10 @@ describe("createClient", () => {
       { edgeUrl: 8787 },
       { federationId: "fed_123" },
       { token: "frc.nonsense" },
-      { token: `fro.ten_0011223344556677.tok_001122334455.${"s".repeat(43)}` },
-      { federationId: "fed_0011223344556677" }, // the token names another federation
+      { token: `fro.ten_00112233445566778899aabbccddeeff.tok_001122334455.${"s".repeat(43)}` },
+      { federationId: "fed_00112233445566778899aabbccddeeff" }, // the token names another federation
+      { modelPublicKey: "not a key" },
+      { modelPublicKey: federation.enrolled[0]!.modelPublicKey.slice(1) },
       { store: {} },
       { embedder: { id: "x", dimension: 0, embed: async () => [] } },
       { backend: "gpu" },

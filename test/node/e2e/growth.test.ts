@@ -110,6 +110,7 @@ async function enrolJoining(
       edgeUrl: edge.origin,
       federationId,
       token: enrolment.token,
+      modelPublicKey: enrolment.modelPublicKey,
       pollIntervalMs: 50,
     });
     const m = org.benchmark.models.length;

@@ -83,6 +83,7 @@ export async function enrolSdkClients(
       edgeUrl: owner.origin,
       federationId: setUp.federationId,
       token: c.token,
+      modelPublicKey: c.modelPublicKey,
       pollIntervalMs: 50,
       fetch: recordingFetch(sent),
     }),

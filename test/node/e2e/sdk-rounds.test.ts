@@ -249,7 +249,13 @@ describe("the SDK against the edge over HTTP", () => {
 
     // The README's example runs against the trained federation (no round is left to join).
     const store = join(mkdtempSync(join(tmpdir(), "fedrouter-quickstart-")), "evaluations.jsonl");
-    const example = await quickstart(edge.origin, federationId, clients[2]!.token, store);
+    const example = await quickstart(
+      edge.origin,
+      federationId,
+      clients[2]!.token,
+      clients[2]!.modelPublicKey,
+      store,
+    );
     expect(example.version).toBe(4);
     expect(readFileSync(store, "utf8")).toContain(example.model);
     rmSync(dirname(store), { recursive: true, force: true });

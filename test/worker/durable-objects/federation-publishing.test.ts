@@ -1,74 +1,74 @@
-// Publishing a round's model survives a KV that misbehaves for a moment: the Federation retries a
-// read that misses or a write that throws (bounded, with backoff) instead of aborting the round.
-import { env } from "cloudflare:test";
+// Every published version carries the edge's Ed25519 signature of (federation id, version, SHA-256),
+// which verifies with the public key a client receives at enrolment and with nothing else.
+import { env, evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { verifyModelSignature } from "../../../core/model-signature.ts";
 import { seededRandom } from "../../../core/random.ts";
 import { seededEvaluationSet } from "../../support/evaluation-sets.ts";
 import { meanAlgorithm, meanKind } from "../../support/mean-kind.ts";
-import { createFederation, createTenant, type FederationHandle } from "../support/api.ts";
-import { failing, patchEnv, withMethods } from "../support/faults.ts";
+import { createFederation, createTenant, expectStatus, type FederationHandle } from "../support/api.ts";
 import { evaluationShape, kindSetup } from "../support/federation-config.ts";
-import { latestModel, plainSum, runRound } from "../support/rounds.ts";
+import { runRound } from "../support/rounds.ts";
 
 const contribution = (id: string) => {
-  const random = seededRandom(id.charCodeAt(6) + id.charCodeAt(7));
+  const random = seededRandom(id.charCodeAt(6));
   const set = seededEvaluationSet(random, evaluationShape(2));
   return meanAlgorithm.contribute(meanKind.initialState(kindSetup()), set, random) as Float64Array;
 };
 
-/**
- * Runs a round whose Federation gets, once the round is open (after the first client message), a
- * KV whose `get` or `put` fails the first `times` calls: only publishing meets the fault.
- */
-async function runRoundWithBrokenModels(handle: FederationHandle, method: "get" | "put", times: number) {
-  let fault: ReturnType<typeof failing> | undefined;
-  let installed = false;
-  const breakModels = async () => {
-    if (installed) return;
-    installed = true;
-    await patchEnv(env.FEDERATIONS.getByName(handle.federationId), (real) => ({
-      MODELS: withMethods(real.MODELS, {
-        [method]: (original) => {
-          fault ??= failing(original, times, async () => {
-            // A read misses (KV is eventually consistent); a write fails outright.
-            if (method === "get") return null;
-            throw new Error("KV is unavailable");
-          });
-          return fault;
-        },
-      }),
-    }));
-  };
-  const run = await runRound(handle, contribution, new Map(), 1, breakModels);
-  return { run, calls: () => fault?.calls() ?? 0 };
+/** The public key a newly enrolled client of the federation receives. */
+async function enrolmentKey(handle: FederationHandle): Promise<string> {
+  const enrolment = await expectStatus(201, "POST", `/v1/federations/${handle.federationId}/clients`, {
+    token: handle.ownerToken,
+    json: { label: "key reader" },
+  });
+  return enrolment.modelPublicKey;
 }
 
-function expectedModel(run: Awaited<ReturnType<typeof runRound>>) {
-  return meanAlgorithm.finalise(
-    meanKind.initialState(kindSetup()),
-    plainSum(run.survivors, run.summary.secureAggregation.scale),
-  );
-}
+const versions = (handle: FederationHandle) =>
+  expectStatus(200, "GET", `/v1/federations/${handle.federationId}/models`, {
+    token: handle.clients[0]!.token,
+  });
 
-describe("publishing a round's model through a flaky KV", () => {
-  for (const method of ["get", "put"] as const) {
-    it(`publishes the round when publishing's first KV ${method} fails once`, async () => {
-      const handle = await createFederation(await createTenant(), 4);
-      const { run, calls } = await runRoundWithBrokenModels(handle, method, 1);
-      expect(run.summary.outcome).toEqual({ kind: "published", version: 1 });
-      expect(calls()).toBe(2);
-      const { pointer, file } = await latestModel(handle);
-      expect(pointer.version).toBe(1);
-      expect(meanAlgorithm.fromModelFile(file)).toEqual(expectedModel(run));
-    });
-  }
-
-  it("gives up after a bounded number of reads and aborts the round with the reason", async () => {
+describe("model signatures", () => {
+  it("signs every published version so that the enrolment's public key verifies it, for its federation and version only", async () => {
     const handle = await createFederation(await createTenant(), 4);
-    const { run, calls } = await runRoundWithBrokenModels(handle, "get", Number.POSITIVE_INFINITY);
-    expect(run.summary.outcome).toMatchObject({ kind: "aborted", code: "internal" });
-    expect(calls()).toBeGreaterThan(1);
-    expect(calls()).toBeLessThanOrEqual(5);
-    expect((await latestModel(handle)).pointer.version).toBe(0);
+    await runRound(handle, contribution);
+    const publicKey = await enrolmentKey(handle);
+    const pointer = await expectStatus(200, "GET", `/v1/federations/${handle.federationId}/models/latest`, {
+      token: handle.clients[0]!.token,
+    });
+    expect(pointer.version).toBe(1);
+    expect(await verifyModelSignature(publicKey, pointer)).toBe(true);
+    const all = await versions(handle);
+    expect(all).toHaveLength(2);
+    for (const v of all)
+      expect(await verifyModelSignature(publicKey, { ...v, federationId: handle.federationId })).toBe(true);
+    // A signature is bound to its federation, version and digest: replayed elsewhere it fails.
+    const other = await createFederation(await createTenant(), 1);
+    expect(await verifyModelSignature(publicKey, { ...pointer, federationId: other.federationId })).toBe(
+      false,
+    );
+    expect(await verifyModelSignature(publicKey, { ...pointer, version: 0 })).toBe(false);
+    expect(await verifyModelSignature(publicKey, { ...pointer, sha256: all[0]!.sha256 })).toBe(false);
+    // Every federation of the edge is signed with the same key.
+    expect(await enrolmentKey(other)).toBe(publicKey);
+  });
+
+  it("signs the versions published before signing began when the object next loads", async () => {
+    const handle = await createFederation(await createTenant(), 3);
+    const stub = env.FEDERATIONS.getByName(handle.federationId);
+    // As a federation created before signing: the migration leaves its versions' signature null.
+    await runInDurableObject(stub, (_instance, state) => {
+      state.storage.sql.exec("UPDATE versions SET signature = NULL");
+    });
+    await evictDurableObject(stub);
+    const [version] = await versions(handle);
+    expect(
+      await verifyModelSignature(await enrolmentKey(handle), {
+        ...version,
+        federationId: handle.federationId,
+      }),
+    ).toBe(true);
   });
 });

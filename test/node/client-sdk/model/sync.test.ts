@@ -1,9 +1,10 @@
-// sync(): ETag-aware fetching, SHA-256 verification, and the previous model kept in service when
-// a fetch fails or the latest version cannot route yet, against the real edge (with faults
-// scripted in front of it where the edge shows none on cue: support/edge-faults.ts).
+// sync(): ETag-aware fetching, signature and SHA-256 verification, and the previous model kept in
+// service when a fetch fails or the latest version cannot route yet, against the real edge (with
+// faults scripted in front of it where the edge shows none on cue: support/edge-faults.ts).
 import { beforeAll, describe, expect, it } from "vitest";
 import { FedRouterError } from "../../../../client-sdk/src/index.ts";
-import { sha256Hex } from "../../../../core/sha256.ts";
+import { modelSigner } from "../../../../core/model-signature.ts";
+import { sha256Hex, toHex } from "../../../../core/sha256.ts";
 import {
   type EdgeFederation,
   federationOnEdge,
@@ -110,6 +111,61 @@ describe("sync", () => {
     expect(await c.sync()).toEqual({ version: held + 1, changed: true });
   });
 
+  it("refuses a version whose signature does not verify and keeps routing with the held version", async () => {
+    const federation = await federationOnEdge(data, SMALL_MLP);
+    const trainers = await federation.trainers(data);
+    await federation.train(trainers, 1);
+    const faults = new EdgeFaults();
+    const { client: c, log } = federation.client(0, { retry: noRetryDelay, fetch: faults.fetch });
+    const { version: held } = await c.sync();
+    await federation.train(trainers, 1);
+    const real = await federation.latest();
+    // One character of the signature changed: a signature of nothing the edge signed.
+    const flipped = `${real.signature.startsWith("A") ? "B" : "A"}${real.signature.slice(1)}`;
+    faults.rewrite(/\/models\/latest$/, (answer) => withFields(answer, { signature: flipped }));
+    const downloads = log.count("GET", /\/models\/\d+$/);
+    const error = await failure(c.sync());
+    expect(error.code).toBe("integrity");
+    expect(error.message).toContain("signature");
+    // Refused before its bytes were fetched.
+    expect(log.count("GET", /\/models\/\d+$/)).toBe(downloads);
+    expect(c.model?.version).toBe(held);
+    expect((await c.route("explain how to sort a list")).version).toBe(held);
+    faults.heal();
+    expect(await c.sync()).toEqual({ version: held + 1, changed: true });
+  });
+
+  it("refuses other bytes sent with their own SHA-256, which the edge's signature does not cover", async () => {
+    const faults = new EdgeFaults();
+    const garbage = new TextEncoder().encode("not a model file");
+    const sha256 = await sha256Hex(garbage);
+    faults.rewrite(/\/models\/latest$/, (real) => withFields(real, { sha256, bytes: garbage.length }));
+    faults.rewrite(/\/models\/\d+$/, replacedBy(garbage));
+    const error = await failure(
+      trained.client(0, { retry: noRetryDelay, fetch: faults.fetch }).client.sync(),
+    );
+    expect(error.code).toBe("integrity");
+    expect(error.message).toContain("signature");
+  });
+
+  it("refuses a version signed for another federation, and models signed by another key", async () => {
+    const faults = new EdgeFaults();
+    const other = await federationOnEdge(data, SMALL_KMEANS);
+    // The other federation's pointer, validly signed by the same edge, in place of this one's.
+    const foreign = await other.latest();
+    faults.rewrite(/\/models\/latest$/, (real) =>
+      withFields(real, { ...foreign, federationId: trained.federationId }),
+    );
+    const replayed = trained.client(0, { retry: noRetryDelay, fetch: faults.fetch }).client;
+    expect((await failure(replayed.sync())).code).toBe("integrity");
+    expect(replayed.model).toBeUndefined();
+    const stranger = await modelSigner(toHex(crypto.getRandomValues(new Uint8Array(32))));
+    const { client: c } = trained.client(0, { retry: noRetryDelay, modelPublicKey: stranger.publicKey });
+    const error = await failure(c.sync());
+    expect(error.code).toBe("integrity");
+    expect(c.model).toBeUndefined();
+  });
+
   it("keeps the previous model when the edge cannot be reached, after retrying", async () => {
     const faults = new EdgeFaults();
     const { client: c, log } = trained.client(0, { retry: noRetryDelay, fetch: faults.fetch });
@@ -141,13 +197,16 @@ describe("sync", () => {
   });
 
   it("refuses a model file that does not decode, even with a matching SHA-256", async () => {
+    // A client without the model public key checks the SHA-256 only, so the file gets as far as decoding.
     const faults = new EdgeFaults();
     const garbage = new TextEncoder().encode("not a model file");
     const sha256 = await sha256Hex(garbage);
     faults.rewrite(/\/models\/latest$/, (real) => withFields(real, { sha256, bytes: garbage.length }));
     faults.rewrite(/\/models\/\d+$/, replacedBy(garbage));
     const error = await failure(
-      trained.client(0, { retry: noRetryDelay, fetch: faults.fetch }).client.sync(),
+      trained
+        .client(0, { retry: noRetryDelay, fetch: faults.fetch, modelPublicKey: undefined })
+        .client.sync(),
     );
     expect(error.code).toBe("integrity");
     // Not the SHA-256 check: the bytes matched it and then did not decode.

@@ -7,6 +7,10 @@
 //   one exactly once, before the real answer;
 // - sync.test.ts, "refuses bytes whose SHA-256 differs": the edge serves the bytes it hashed, so
 //   a corrupted download has to be made between it and the client;
+// - sync.test.ts, "refuses a version whose signature does not verify", "refuses other bytes sent
+//   with their own SHA-256" and "refuses a version signed for another federation": the edge signs
+//   what it publishes, so a wrong signature, or a pointer and bytes it did not sign, has to be put
+//   between it and the client;
 // - sync.test.ts, "refuses a model file that does not decode": the edge only publishes model files
 //   it encoded itself, so a file that does not decode (with the SHA-256 of its own bytes) has to
 //   replace the real one on the way;

@@ -50,11 +50,15 @@ export class EdgeFederation {
   readonly owner: EdgeClient;
   readonly ownerToken: string;
   readonly federationId: string;
-  readonly enrolled: readonly { clientId: string; token: string }[];
+  readonly enrolled: readonly { clientId: string; token: string; modelPublicKey: string }[];
 
   constructor(
     owner: EdgeClient,
-    setUp: { owner: string; federationId: string; clients: { clientId: string; token: string }[] },
+    setUp: {
+      owner: string;
+      federationId: string;
+      clients: { clientId: string; token: string; modelPublicKey: string }[];
+    },
   ) {
     this.owner = owner;
     this.ownerToken = setUp.owner;
@@ -63,8 +67,9 @@ export class EdgeFederation {
   }
 
   /**
-   * A fresh SDK client (its own store) of enrolled client `i`, every request it sends logged, then
-   * sent with `options.fetch` (default: straight to the edge).
+   * A fresh SDK client (its own store) of enrolled client `i`, given the model public key of its
+   * enrolment as apps are told to, every request it sends logged, then sent with `options.fetch`
+   * (default: straight to the edge).
    */
   client(i = 0, options: Partial<ClientOptions> = {}): { client: FedrouterClient; log: RequestLog } {
     const log = new RequestLog();
@@ -72,6 +77,7 @@ export class EdgeFederation {
       edgeUrl: this.owner.origin,
       federationId: this.federationId,
       token: this.enrolled[i]!.token,
+      modelPublicKey: this.enrolled[i]!.modelPublicKey,
       pollIntervalMs: POLL_MS,
       ...options,
       fetch: log.fetch(options.fetch),
