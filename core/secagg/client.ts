@@ -324,8 +324,9 @@ export async function clientMaskInput(
  * Stage unmask: reveals self-mask shares of surviving neighbours and mask-key shares of dropped
  * ones. Refuses, revealing nothing, a request that does not split the live neighbours exactly into
  * the two groups (so no peer ever gets both kinds revealed), whose round survivors repeat a client,
- * leave this client out or disagree with that split, or that names fewer than t survivors (counting
- * itself) or fewer round survivors than floors.minSurvivors.
+ * leave this client out, outnumber the round, name strangers on the complete graph or disagree with
+ * that split, or that names fewer than t survivors (counting itself) or fewer round survivors than
+ * floors.minSurvivors.
  */
 export async function clientUnmask(
   state: ClientState,
@@ -358,6 +359,18 @@ export async function clientUnmask(
     return fail(
       SECAGG_ERROR.PROTOCOL_VIOLATION,
       `the round's survivors name ${summed.size} clients, more than the round's ${config.maxClients}`,
+    );
+  // On the complete graph every other client that shared keys is a live neighbour, so the list is
+  // checked exactly: names this client never heard of would only pad it past the floor.
+  const neighbourCount = Object.keys(state.neighbours).length;
+  const complete =
+    config.neighbourDegree === "complete" ||
+    neighbourCount < config.neighbourDegree ||
+    neighbourCount >= config.maxClients - 1;
+  if (complete && message.roundSurvivors.some((id) => id !== clientId && !(id in state.held)))
+    return fail(
+      SECAGG_ERROR.PROTOCOL_VIOLATION,
+      "the round's survivors name a client that is not a live neighbour in this complete round",
     );
   // A neighbour the sum holds is a survivor here, one it does not hold dropped: any other answer
   // would let the server ask other holders for the other kind of share of the same peer.

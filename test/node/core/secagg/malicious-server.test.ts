@@ -186,6 +186,12 @@ describe("a client refuses an unmask request that could expose an input", () => 
       /more than the round's 6/,
     ],
     [
+      "pads the round's survivors with a client this complete round does not hold",
+      (r) => ({ ...r, roundSurvivors: [...r.roundSurvivors, "x"] }),
+      "protocol_violation",
+      /not a live neighbour in this complete round/,
+    ],
+    [
       "unmasks a sum of 4, below the 5 survivors (e and f called dropped)",
       (r) => ({
         ...r,
