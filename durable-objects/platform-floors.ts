@@ -1,7 +1,7 @@
 // The platform's privacy floors: the fewest clients a round may invite and the fewest survivors a
 // published sum may hold. They are worker variables (wrangler.toml [vars], or the deployed worker's
 // settings), so only the operator, who deploys the worker, sets them: no owner request reaches them,
-// and there is no route, store or token to guard. Changing them needs a deploy, which is audited.
+// and there is no route, store or token to guard. Changing them makes a new version of the worker.
 import { DEFAULT_FLOORS, type PrivacyFloors } from "../core/secagg/index.ts";
 
 /** Fewest clients an operator may ask for: in a sum of 2, each client learns the other's input. */
