@@ -69,9 +69,11 @@ export function demoFederationConfig(input: DemoFederationInput): FederationConf
     models,
     embedder: { id: embedder.id, dimension: embedder.dimension },
     roundPolicy: {
-      // The job names every cohort itself (the experiment's schedule, plus a spare member that drops).
-      cohortSize: Math.max(4, clients),
-      minParticipants: 3,
+      // The job names every cohort itself (the experiment's schedule, plus a spare member that drops):
+      // cohorts of 6 to 10 with at least 6 inputs summed, above the platform's minimums of 5
+      // (docs/secure-aggregation.md, "Floors").
+      cohortSize: Math.max(5, clients),
+      minParticipants: 5,
       participationFraction: participationFraction(kind, { models: models.map((m) => m.id), embedder }, seed),
       // Seconds. Clients train before advertising their keys, all in this one process; a stage
       // that misses a dropped client closes only at its deadline, so those are kept short.
@@ -79,6 +81,7 @@ export function demoFederationConfig(input: DemoFederationInput): FederationConf
         ? { advertiseKeys: 300, shareKeys: 60, maskedInput: 20, unmask: 20 }
         : { advertiseKeys: 120, shareKeys: 60, maskedInput: 20, unmask: 8 },
     },
+    // t = 3: a strict majority of each client and its 4 neighbours.
     secureAggregation: { threshold: 3, neighbourDegree: 4, curve: "X25519" },
     clipping: { min: -bound, max: bound },
   };

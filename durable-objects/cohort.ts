@@ -1,5 +1,6 @@
 // Who is invited to a round: a uniform sample drawn by the edge, or a cohort the owner names
 // (checked here against the enrolled clients and the round policy).
+import type { PrivacyFloors } from "../core/secagg/index.ts";
 import { failure, type Result, success } from "../core/wire/errors.ts";
 import type { RoundPolicy } from "../core/wire/federation.ts";
 
@@ -17,12 +18,15 @@ export function sampleCohort(ids: readonly string[], size: number): string[] {
 
 /**
  * Accepts an owner's cohort when every id is an active enrolled client, listed once, and the
- * size lies in [minParticipants, cohortSize]; returns it sorted like a sampled cohort.
+ * size lies in [minParticipants, cohortSize] and reaches the platform's minimum cohort (an owner
+ * holds every client token, so a smaller cohort of its own clients could isolate one client);
+ * returns it sorted like a sampled cohort.
  */
 export function checkCohort(
   cohort: readonly string[],
   clients: ReadonlyMap<string, { revoked: boolean }>,
   policy: Pick<RoundPolicy, "minParticipants" | "cohortSize">,
+  floors: Pick<PrivacyFloors, "minCohort">,
 ): Result<string[]> {
   const seen = new Set<string>();
   for (const id of cohort) {
@@ -36,6 +40,11 @@ export function checkCohort(
     return failure(
       "invalid_cohort",
       `a cohort needs at least minParticipants = ${policy.minParticipants} clients, got ${cohort.length}`,
+    );
+  if (cohort.length < floors.minCohort)
+    return failure(
+      "invalid_cohort",
+      `a cohort needs at least the platform's minimum of ${floors.minCohort} clients, got ${cohort.length}`,
     );
   if (cohort.length > policy.cohortSize)
     return failure(

@@ -1,14 +1,22 @@
 // How a federation opens its next round: which clients it may invite (the owner's cohort checked,
 // or any active client), how many, the secure-aggregation configuration the round runs; then it
-// reserves the tenant's quota, starts the Round object and records the round as in progress.
-import { encodingScale, type RoundConfig, validateRoundConfig } from "../core/secagg/index.ts";
+// reserves the tenant's quota, starts the Round object and records the round as in progress. The
+// platform's privacy floors bound all of it, whatever the owner asks.
+import {
+  encodingScale,
+  type PrivacyFloors,
+  type RoundConfig,
+  roundBelowFloors,
+  validateRoundConfig,
+} from "../core/secagg/index.ts";
 import { failure, type Result, success } from "../core/wire/errors.ts";
-import type { RoundPolicy } from "../core/wire/federation.ts";
+import { federationBelowFloors, type RoundPolicy } from "../core/wire/federation.ts";
 import { roundObjectName, secureRoundId } from "../core/wire/ids.ts";
 import type { RoundSummary } from "../core/wire/rounds.ts";
 import { checkCohort, sampleCohort } from "./cohort.ts";
 import { loadGlobal } from "./federation-publishing.ts";
 import type { ClientToken, FederationStore, StoredFederation } from "./federation-store.ts";
+import { platformFloors } from "./platform-floors.ts";
 import type { RoundSetup } from "./round-setup.ts";
 
 /**
@@ -23,7 +31,11 @@ export async function openRound(
   const record = store.created();
   if (record.currentRound !== null)
     return failure("conflict", `round ${record.currentRound} is still in progress`);
-  const invited = invitees(store.clientTokens(), cohort, record.config.roundPolicy);
+  // Read at every opening: a federation created under lower floors cannot run below raised ones.
+  const floors = platformFloors(env);
+  const below = federationBelowFloors(record.config, floors);
+  if (below) return failure("invalid_config", below);
+  const invited = invitees(store.clientTokens(), cohort, record.config.roundPolicy, floors);
   if (!invited.ok) return invited;
   const loaded = await loadGlobal(env.MODELS, record.id, record.config, record.latestVersion);
   if (!loaded.ok) return loaded;
@@ -32,7 +44,7 @@ export async function openRound(
     return failure("conflict", "training has finished: the latest model is final");
   const round = record.nextRound;
   const length = router.algorithm.contributionLength(global);
-  const secure = secureAggregationFor(record, round, invited.value, length);
+  const secure = secureAggregationFor(record, round, invited.value, length, floors);
   if (!secure.ok) return secure;
   const tenant = env.TENANTS.getByName(record.tenantId);
   const key = { federationId: record.id, round };
@@ -43,7 +55,7 @@ export async function openRound(
   let opened: Result<RoundSummary>;
   try {
     opened = await env.ROUNDS.getByName(roundObjectName(record.id, round)).open(
-      roundSetup(record, round, invited.value, secure.value),
+      roundSetup(record, round, invited.value, secure.value, floors),
     );
   } catch (error) {
     await tenant.settleUpdates(key, 0);
@@ -70,38 +82,57 @@ function invitees(
   enrolled: readonly ClientToken[],
   named: readonly string[] | undefined,
   policy: RoundPolicy,
+  floors: PrivacyFloors,
 ): Result<Invitees> {
   const active = enrolled.filter((c) => c.revokedAt === null);
   const checked =
     named === undefined
       ? undefined
-      : checkCohort(named, new Map(enrolled.map((c) => [c.id, { revoked: c.revokedAt !== null }])), policy);
+      : checkCohort(
+          named,
+          new Map(enrolled.map((c) => [c.id, { revoked: c.revokedAt !== null }])),
+          policy,
+          floors,
+        );
   if (checked && !checked.ok) return checked;
-  if (active.length < policy.minParticipants)
+  const needed = Math.max(policy.minParticipants, floors.minCohort);
+  if (active.length < needed)
     return failure(
       "conflict",
-      `a round needs at least ${policy.minParticipants} enrolled clients; ${active.length} are enrolled`,
+      `a round needs at least ${needed} enrolled clients; ${active.length} are enrolled`,
     );
   return success({ active, named: checked?.value });
 }
 
 /**
  * The round's secure-aggregation configuration: as many clients as the owner named, or the
- * policy's share of the active ones (at least minParticipants, at most cohortSize).
+ * policy's share of the active ones (at least minParticipants and the minimum cohort, at most
+ * cohortSize). Refused below the floors (a strict majority threshold, the minimum cohort).
  */
 function secureAggregationFor(
   federation: StoredFederation,
   round: number,
   invited: Invitees,
   vectorLength: number,
+  floors: PrivacyFloors,
 ): Result<RoundConfig> {
   const { roundPolicy, secureAggregation, clipping } = federation.config;
   const active = invited.active.length;
   const wanted = Math.max(
     roundPolicy.minParticipants,
+    floors.minCohort,
     Math.round(roundPolicy.participationFraction * active),
   );
   const size = invited.named ? invited.named.length : Math.min(roundPolicy.cohortSize, active, wanted);
+  const below = roundBelowFloors(
+    {
+      threshold: secureAggregation.threshold,
+      neighbourDegree: secureAggregation.neighbourDegree,
+      clients: size,
+    },
+    floors,
+  );
+  if (below) return failure("invalid_config", below);
   const valid = validateRoundConfig({
     roundId: secureRoundId(federation.id, round),
     curve: secureAggregation.curve,
@@ -122,6 +153,7 @@ function roundSetup(
   round: number,
   invited: Invitees,
   secureAggregation: RoundConfig,
+  floors: PrivacyFloors,
 ): RoundSetup {
   const hashes = new Map(invited.active.map((c) => [c.id, c.tokenHash]));
   const cohort = invited.named ?? sampleCohort([...hashes.keys()], secureAggregation.maxClients);
@@ -133,6 +165,7 @@ function roundSetup(
     secureAggregation,
     cohort: cohort.map((clientId) => ({ clientId, tokenHash: hashes.get(clientId)! })),
     minParticipants: roundPolicy.minParticipants,
+    minSurvivors: floors.minSurvivors,
     deadlines: roundPolicy.deadlines,
   };
 }

@@ -10,11 +10,12 @@ import { sha256Hex } from "../core/sha256.ts";
 import type { ClientEnrolment, EnrolClient, EnrolledClient } from "../core/wire/clients.ts";
 import type { FederationOverview } from "../core/wire/dashboard.ts";
 import { failure, type Result, success } from "../core/wire/errors.ts";
-import type {
-  FederationConfig,
-  Federation as FederationRecord,
-  Growth,
-  Usage,
+import {
+  type FederationConfig,
+  type Federation as FederationRecord,
+  federationBelowFloors,
+  type Growth,
+  type Usage,
 } from "../core/wire/federation.ts";
 import { randomId, roundObjectName } from "../core/wire/ids.ts";
 import {
@@ -37,6 +38,7 @@ import { openRound } from "./federation-opening.ts";
 import { finalisedModel, loadGlobal, putVersion, signUnsignedVersions } from "./federation-publishing.ts";
 import { FederationStore, type StoredFederation } from "./federation-store.ts";
 import { grownModel } from "./growth.ts";
+import { platformFloors } from "./platform-floors.ts";
 import type { RoundUsage } from "./round-setup.ts";
 import { initialModel } from "./router-kind.ts";
 import { Serial } from "./serial.ts";
@@ -54,10 +56,15 @@ export class Federation extends DurableObject<Env> {
     });
   }
 
-  /** Creates the federation and publishes its initial model as version 0. */
+  /**
+   * Creates the federation and publishes its initial model as version 0; refuses a configuration
+   * below the platform's privacy floors.
+   */
   async create(id: string, tenantId: string, config: FederationConfig): Promise<Result<FederationRecord>> {
     return this.serial.run(async () => {
       if (this.store.record) return failure("conflict", "federation already exists");
+      const below = federationBelowFloors(config, platformFloors(this.env));
+      if (below) return failure("invalid_config", below);
       this.store.createTables();
       const initial = initialModel(config);
       if (!initial.ok) return initial;

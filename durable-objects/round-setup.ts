@@ -16,6 +16,8 @@ export interface RoundSetup {
   cohort: CohortMember[];
   /** Fewest masked inputs for the round to publish (fewer: a clean abort). */
   minParticipants: number;
+  /** The platform's fewest survivors when the round opened: below it at any stage, the round aborts. */
+  minSurvivors: number;
   deadlines: FederationConfig["roundPolicy"]["deadlines"];
 }
 

@@ -280,6 +280,7 @@ export class Round extends DurableObject<Env> {
     const closed = await closeRoundStage(draft, {
       minParticipants: record.setup.minParticipants,
       cohortSize: record.setup.cohort.length,
+      minSurvivors: record.setup.minSurvivors,
     });
     if (!closed.ok) return;
     await this.stageEnded(draft);

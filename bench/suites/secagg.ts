@@ -22,6 +22,7 @@ import {
   MASKING_CHUNK,
   MASKING_IN_FLIGHT,
   type MaskStream,
+  majorityThreshold,
   type NeighbourKeys,
   type RoundConfig,
   receiveAdvertiseKeys,
@@ -38,12 +39,14 @@ import type { BenchEntry, BenchSuite } from "../entry.ts";
 const MILLION = 1_000_000;
 const MB = 1024 * 1024;
 
+/** A round of 100 clients by default, on the complete graph with its majority threshold unless overridden. */
 function config(overrides: Partial<RoundConfig>): RoundConfig {
+  const maxClients = overrides.maxClients ?? 100;
   return {
     roundId: "bench",
     curve: "X25519",
-    maxClients: 100,
-    threshold: 2,
+    maxClients,
+    threshold: majorityThreshold(maxClients - 1),
     neighbourDegree: "complete",
     vectorLength: MILLION,
     clip: { min: -1, max: 1 },

@@ -207,6 +207,7 @@ export class FedrouterClient {
         embedderFor: (info) => this.#embedderFor(info),
         compute: () => this.#compute,
         pollIntervalMs: this.#options.pollIntervalMs,
+        privacyFloors: this.#options.privacyFloors,
       },
       options,
     );

@@ -13,6 +13,8 @@
  * - `store`: the evaluation store failed;
  * - `training`: local training or the contribution failed;
  * - `round`: the round went wrong for this client (aborted, excluded, protocol failure);
+ * - `unsafe_round`: this client refused what the edge asked, sending nothing for it: a round below
+ *   its privacy floors (threshold, cohort) or an unmask request that could expose an input;
  * - `timeout`: participate() ran past its timeout;
  * - `aborted`: the caller's AbortSignal fired.
  */
@@ -28,6 +30,7 @@ export type FedRouterErrorCode =
   | "store"
   | "training"
   | "round"
+  | "unsafe_round"
   | "timeout"
   | "aborted";
 

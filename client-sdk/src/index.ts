@@ -10,6 +10,8 @@ export type { EmbedderInfo, ModelFile } from "../../core/model-file.ts";
 export type { PredictionRows } from "../../core/prediction.ts";
 export type { Random } from "../../core/random.ts";
 export { seededRandom } from "../../core/random.ts";
+/** The least a client accepts from a round (its `privacyFloors` option raises them). */
+export type { PrivacyFloors } from "../../core/secagg/index.ts";
 export type { EvaluationReport, VersionEvaluation } from "../../core/wire/models.ts";
 export type { Backend } from "../../ort/index.ts";
 /** Personalised routing: the built-in adaptive mixture, or a personaliser of the app's own. */

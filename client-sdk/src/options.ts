@@ -1,6 +1,7 @@
 // The client's options, their defaults and the checks createClient() runs before anything else.
 import type { Embedder } from "../../core/embedder/embedder.ts";
 import { isModelPublicKey } from "../../core/model-signature.ts";
+import { DEFAULT_FLOORS, type PrivacyFloors } from "../../core/secagg/index.ts";
 import { FEDERATION_ID, parseToken } from "../../core/wire/tokens.ts";
 import type { Backend } from "../../ort/index.ts";
 import { requireArgument } from "./errors.ts";
@@ -56,6 +57,14 @@ export interface ClientOptions {
    * after they were added to it. Default 0.1.
    */
   newModelShare?: number;
+  /**
+   * The least this client accepts from a round, whatever the edge says: the Shamir threshold
+   * (always also a strict majority of each neighbourhood), the cohort the round invites, and the
+   * survivors whose inputs the sum holds. Below them it refuses the round or the unmask request
+   * (code `unsafe_round`) and sends nothing for it. An app may raise them, never lower them.
+   * Default { minThreshold: 3, minCohort: 5, minSurvivors: 5 }.
+   */
+  privacyFloors?: Partial<PrivacyFloors>;
 }
 
 /** The defaults of the optional client options (see ClientOptions). */
@@ -66,6 +75,7 @@ export const CLIENT_DEFAULTS = {
   retry: DEFAULT_RETRY,
   pollIntervalMs: 1000,
   newModelShare: 0.1,
+  privacyFloors: DEFAULT_FLOORS,
 } as const;
 
 export interface ResolvedOptions {
@@ -85,6 +95,7 @@ export interface ResolvedOptions {
   pollIntervalMs: number;
   personaliser: Personaliser | undefined;
   newModelShare: number;
+  privacyFloors: PrivacyFloors;
 }
 
 const OPTION_KEYS = new Set([
@@ -103,6 +114,7 @@ const OPTION_KEYS = new Set([
   "pollIntervalMs",
   "personaliser",
   "newModelShare",
+  "privacyFloors",
 ]);
 
 const isFunction = (value: unknown): boolean => typeof value === "function";
@@ -131,6 +143,24 @@ function checkRetry(retry: unknown): RetryPolicy {
   for (const key of ["baseDelayMs", "maxDelayMs"] as const)
     requireArgument(Number.isFinite(policy[key]) && policy[key] >= 0, `retry.${key} must be a number >= 0`);
   return policy;
+}
+
+/** The app's floors over the defaults: integers, none below its default (an app may only raise them). */
+function checkFloors(floors: unknown): PrivacyFloors {
+  if (floors === undefined) return { ...DEFAULT_FLOORS };
+  requireArgument(typeof floors === "object" && floors !== null, "privacyFloors must be an object");
+  for (const key of Object.keys(floors))
+    requireArgument(
+      key in DEFAULT_FLOORS,
+      `unknown privacyFloors key "${key}" (known: minThreshold, minCohort, minSurvivors)`,
+    );
+  const resolved = { ...DEFAULT_FLOORS, ...(floors as Partial<PrivacyFloors>) };
+  for (const key of Object.keys(DEFAULT_FLOORS) as (keyof PrivacyFloors)[])
+    requireArgument(
+      Number.isInteger(resolved[key]) && resolved[key] >= DEFAULT_FLOORS[key],
+      `privacyFloors.${key} must be an integer >= ${DEFAULT_FLOORS[key]} (it can be raised, not lowered), got ${resolved[key]}`,
+    );
+  return resolved;
 }
 
 /** Checks every option and fills in the defaults; throws a bad_argument error on the first problem. */
@@ -223,5 +253,6 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     pollIntervalMs,
     personaliser: o.personaliser,
     newModelShare,
+    privacyFloors: checkFloors(o.privacyFloors),
   };
 }

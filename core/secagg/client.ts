@@ -1,7 +1,8 @@
 // The client side of a secure-aggregation round as a state machine: JSON-serialisable state and one
 // transition per server message, each returning the next state and the message to send.
 import { fromBase64Url, messageDigest, randomBytes, toBase64Url } from "./bytes.ts";
-import { maskedLength, type RoundConfig, validateRoundConfig } from "./config.ts";
+import { maskedLength, type RoundConfig, roundConfigSchema, validateRoundConfig } from "./config.ts";
+import { DEFAULT_FLOORS, type PrivacyFloors, roundBelowFloors } from "./floors.ts";
 import { generateKeyPair, isValidPublicKey, type KeyPairJson } from "./key-agreement.ts";
 import { applyMaskStreams, importMaskSeed, MASK_SEED_BYTES, type MaskStream } from "./mask-generator.ts";
 import {
@@ -39,6 +40,8 @@ export interface ClientState {
   version: 1;
   config: RoundConfig;
   clientId: string;
+  /** This client's privacy floors: it refuses an unmask request below them. */
+  floors: PrivacyFloors;
   /** The stage of the last message this client sent (DONE after its unmask response). */
   stage: Stage;
   encryptionKeys: KeyPairJson;
@@ -59,11 +62,22 @@ export interface ClientState {
 /** A client transition: the next state and the message to send, or a typed failure (state untouched). */
 export type ClientTransition<M> = { ok: true; state: ClientState; message: M } | SecAggFailure;
 
-/** Starts a client for a round: fresh key pairs and self-mask seed, and the advertise_keys message. */
+/**
+ * Starts a client for a round: fresh key pairs and self-mask seed, and the advertise_keys message.
+ * Refuses (below_floor, before generating anything) a round below the floors: a threshold that is
+ * not a strict majority or is below floors.minThreshold, or room for fewer than floors.minCohort.
+ */
 export async function startClient(
   config: RoundConfig,
   clientId: string,
+  floors: PrivacyFloors = DEFAULT_FLOORS,
 ): Promise<ClientTransition<AdvertiseKeys>> {
+  const shape = roundConfigSchema.safeParse(config);
+  if (shape.success) {
+    const { threshold, neighbourDegree, maxClients } = shape.data;
+    const below = roundBelowFloors({ threshold, neighbourDegree, clients: maxClients }, floors);
+    if (below) return fail(SECAGG_ERROR.BELOW_FLOOR, `round refused: ${below}`);
+  }
   const valid = validateRoundConfig(config);
   if (!valid.ok) return valid;
   if (!(clientId.length > 0 && clientId.length <= 128))
@@ -72,6 +86,7 @@ export async function startClient(
     version: 1,
     config: valid.value,
     clientId,
+    floors: { ...floors },
     stage: STAGE.ADVERTISE_KEYS,
     encryptionKeys: await generateKeyPair(config.curve),
     maskKeys: await generateKeyPair(config.curve),
@@ -307,8 +322,11 @@ export async function clientMaskInput(
 
 /**
  * Stage unmask: reveals self-mask shares of surviving neighbours and mask-key shares of dropped
- * ones. Refuses a request that does not split the live neighbours exactly into the two groups (so
- * no peer ever gets both kinds revealed) or that names fewer than t survivors (counting itself).
+ * ones. Refuses, revealing nothing, a request that does not split the live neighbours exactly into
+ * the two groups (so no peer ever gets both kinds revealed), whose round survivors repeat a client,
+ * leave this client out, outnumber the round, name strangers on the complete graph or disagree with
+ * that split, or that names fewer than t survivors (counting itself) or fewer round survivors than
+ * floors.minSurvivors.
  */
 export async function clientUnmask(
   state: ClientState,
@@ -331,6 +349,40 @@ export async function clientUnmask(
     return fail(
       SECAGG_ERROR.PROTOCOL_VIOLATION,
       "unmask request must name every live neighbour exactly once, as survivor or dropped",
+    );
+  const summed = new Set(message.roundSurvivors);
+  if (summed.size !== message.roundSurvivors.length)
+    return fail(SECAGG_ERROR.PROTOCOL_VIOLATION, "the round's survivors name a client twice");
+  if (!summed.has(clientId))
+    return fail(SECAGG_ERROR.PROTOCOL_VIOLATION, "the round's survivors do not contain this client");
+  if (summed.size > config.maxClients)
+    return fail(
+      SECAGG_ERROR.PROTOCOL_VIOLATION,
+      `the round's survivors name ${summed.size} clients, more than the round's ${config.maxClients}`,
+    );
+  // On the complete graph every other client that shared keys is a live neighbour, so the list is
+  // checked exactly: names this client never heard of would only pad it past the floor.
+  const neighbourCount = Object.keys(state.neighbours).length;
+  const complete =
+    config.neighbourDegree === "complete" ||
+    neighbourCount < config.neighbourDegree ||
+    neighbourCount >= config.maxClients - 1;
+  if (complete && message.roundSurvivors.some((id) => id !== clientId && !(id in state.held)))
+    return fail(
+      SECAGG_ERROR.PROTOCOL_VIOLATION,
+      "the round's survivors name a client that is not a live neighbour in this complete round",
+    );
+  // A neighbour the sum holds is a survivor here, one it does not hold dropped: any other answer
+  // would let the server ask other holders for the other kind of share of the same peer.
+  if (!message.survivors.every((id) => summed.has(id)) || message.dropped.some((id) => summed.has(id)))
+    return fail(
+      SECAGG_ERROR.PROTOCOL_VIOLATION,
+      "the round's survivors disagree with the survivors and dropped neighbours named",
+    );
+  if (summed.size < state.floors.minSurvivors)
+    return fail(
+      SECAGG_ERROR.BELOW_FLOOR,
+      `unmask refused: the sum holds ${summed.size} inputs, below the minimum of ${state.floors.minSurvivors} survivors`,
     );
   if (message.survivors.length + 1 < config.threshold)
     return fail(

@@ -1,5 +1,6 @@
 // A secure-aggregation round's configuration and the check that its sum cannot overflow mod 2^32.
 import * as z from "zod";
+import { majorityShortfall } from "./floors.ts";
 import { fail, SECAGG_ERROR, type SecAggResult } from "./result.ts";
 
 /** Largest vector length accepted: 2^26 elements (256 MiB as Uint32), well past the 4M required. */
@@ -82,7 +83,7 @@ export function validateEncodingConfig(config: EncodingConfig): SecAggResult<Enc
   return { ok: true, value: config };
 }
 
-/** Validates a round configuration (shape, graph, threshold and overflow); refuses it with a clear message. */
+/** Validates a round configuration (shape, graph, majority threshold and overflow); refuses it with a clear message. */
 export function validateRoundConfig(input: unknown): SecAggResult<RoundConfig> {
   const parsed = roundConfigSchema.safeParse(input);
   if (!parsed.success)
@@ -106,6 +107,9 @@ export function validateRoundConfig(input: unknown): SecAggResult<RoundConfig> {
       SECAGG_ERROR.INVALID_CONFIG,
       `threshold ${threshold} exceeds maxClients - 1 = ${maxClients - 1} (each secret is shared among neighbours)`,
     );
+  // Below a strict majority a lying server could rebuild both secrets of a client (floors.ts).
+  const majority = majorityShortfall(threshold, neighbourDegree, maxClients);
+  if (majority) return fail(SECAGG_ERROR.INVALID_CONFIG, majority);
   const encoding = validateEncodingConfig(config);
   if (!encoding.ok) return encoding;
   return { ok: true, value: config };

@@ -41,6 +41,15 @@ export {
   sumEncoded,
   toSigned,
 } from "./encoding.ts";
+/** Privacy floors: the majority threshold, and the minimum threshold, cohort and survivors. */
+export {
+  DEFAULT_FLOORS,
+  majorityShortfall,
+  majorityThreshold,
+  type PrivacyFloors,
+  type RoundShape,
+  roundBelowFloors,
+} from "./floors.ts";
 export { effectiveDegree, neighbourGraph } from "./graph.ts";
 export {
   agree,

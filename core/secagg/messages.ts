@@ -56,13 +56,18 @@ export const maskedInputSchema = z.object({
   vector: z.instanceof(Uint32Array),
 });
 
-/** Server -> client, stage unmask: which neighbours sent masked inputs (survivors) and which did not (dropped). */
+/**
+ * Server -> client, stage unmask: which neighbours sent masked inputs (survivors) and which did not
+ * (dropped), and every client whose masked input the sum holds, so the client can check the sum it
+ * helps unmask holds itself and enough others.
+ */
 export const unmaskRequestSchema = z.object({
   type: z.literal("unmask_request"),
   stage: z.literal(STAGE.UNMASK),
   ...envelope,
   survivors: z.array(clientIdSchema),
   dropped: z.array(clientIdSchema),
+  roundSurvivors: z.array(clientIdSchema),
 });
 
 /** Client -> server, stage unmask: self-mask shares of survivors, mask-key shares of dropped neighbours. */

@@ -1,5 +1,6 @@
 // Chooses the neighbour degree k and Shamir threshold t from the cohort size, the tolerated dropout
 // rate and the tolerated fraction of corrupt clients (see docs/secure-aggregation.md).
+import { majorityThreshold } from "./floors.ts";
 import { fail, SECAGG_ERROR, type SecAggResult } from "./result.ts";
 
 export interface ParameterTargets {
@@ -44,7 +45,8 @@ export function log2BinomialTail(trials: number, p: number, atLeast: number): nu
 /**
  * Picks the smallest even k (the complete graph when none below n - 1 works) and for it the
  * smallest t such that
- * - t > k / 2 (no two disjoint groups of neighbours can both reconstruct, per Bell et al.);
+ * - t a strict majority of the k neighbours and the client (`majorityThreshold`), so no two
+ *   disjoint groups of neighbours can both reconstruct (per Bell et al.);
  * - security: n * P[Bin(k, gamma) >= t] <= 2^-securityBits, so t corrupt neighbours, which with the
  *   server could rebuild both of a client's secrets, are that unlikely for every client;
  * - correctness: n * P[Bin(k, 1 - delta) < t] <= 2^-correctnessBits, so every client keeps t live
@@ -63,7 +65,7 @@ export function chooseParameters(targets: ParameterTargets): SecAggResult<Chosen
     return fail(SECAGG_ERROR.INVALID_CONFIG, "dropout rate and corrupt fraction must be in [0, 1)");
   const log2n = Math.log2(n);
   const evaluate = (k: number, complete: boolean): ChosenParameters | undefined => {
-    let t = Math.max(2, Math.floor(k / 2) + 1, complete ? Math.floor(gamma * n) + 1 : 0);
+    let t = Math.max(2, majorityThreshold(k), complete ? Math.floor(gamma * n) + 1 : 0);
     while (t <= k && !complete && log2n + log2BinomialTail(k, gamma, t) > -security) t++;
     if (t > k) return undefined;
     const exposure = complete ? Number.NEGATIVE_INFINITY : log2n + log2BinomialTail(k, gamma, t);

@@ -14,6 +14,8 @@ export const SECAGG_ERROR = {
   INVALID_VECTOR: "invalid_vector",
   TOO_FEW_SURVIVORS: "too_few_survivors",
   PROTOCOL_VIOLATION: "protocol_violation",
+  /** A client refuses a round or an unmask request below its privacy floors (floors.ts). */
+  BELOW_FLOOR: "below_floor",
   RECONSTRUCTION_FAILED: "reconstruction_failed",
   NOT_DONE: "not_done",
   /** Not a failure of the protocol: the federation's owner stopped the round. */

@@ -7,7 +7,7 @@ import { SECAGG_ERROR } from "./result.ts";
 import type { ServerTransition } from "./server.ts";
 import { abortRound, closeStage } from "./server-close.ts";
 import { participants, type ServerState } from "./server-state.ts";
-import { STAGE } from "./stages.ts";
+import { type ProtocolStage, STAGE, type Stage } from "./stages.ts";
 
 /** Where a round is in finishing: still in the protocol, unmasking its total, reporting it, finished. */
 export const FINISH = {
@@ -37,12 +37,14 @@ export interface RoundProgress {
   outcome: RoundOutcome | null;
 }
 
-/** What the federation asks of a round beyond the protocol's threshold t. */
+/** What the federation and the platform ask of a round beyond the protocol's threshold t. */
 export interface Quorum {
   /** Fewest masked inputs for the round to publish (fewer: a clean abort). */
   minParticipants: number;
-  /** Clients the round was opened with (a smaller cohort lowers the minimum to its size). */
+  /** Clients the round was opened with (a smaller cohort lowers minParticipants to its size). */
   cohortSize: number;
+  /** The platform's fewest survivors (the operator's floor): nothing lowers it. */
+  minSurvivors: number;
 }
 
 /** What the federation answered when given the unmasked total: the version it published, or a refusal. */
@@ -55,13 +57,30 @@ export function openProgress(): RoundProgress {
   return { finish: FINISH.PROTOCOL, endedAt: null, outcome: null };
 }
 
+/** The stage whose participants are the clients still in the round once the stage after it opened. */
+const LIVE_AT: Partial<Record<Stage, { stage: ProtocolStage; did: string }>> = {
+  [STAGE.SHARE_KEYS]: { stage: STAGE.ADVERTISE_KEYS, did: "advertised keys" },
+  [STAGE.MASKED_INPUT]: { stage: STAGE.SHARE_KEYS, did: "shared keys" },
+  [STAGE.UNMASK]: { stage: STAGE.MASKED_INPUT, did: "sent masked inputs" },
+};
+
 /**
- * Closes the round's current stage. The protocol aborts below t; on top of that, when masked_input
- * closes with fewer inputs than the quorum, the round aborts rather than publish a sum of too few.
+ * Closes the round's current stage. The protocol aborts below t; on top of that the round aborts
+ * as soon as fewer clients remain than the platform's minimum of survivors (it could never publish),
+ * and when masked_input closes with fewer inputs than the quorum, rather than publish a sum of too few.
  */
 export async function closeRoundStage(state: ServerState, quorum: Quorum): Promise<ServerTransition> {
   const closed = await closeStage(state);
-  if (!closed.ok || state.stage !== STAGE.UNMASK) return closed;
+  const live = LIVE_AT[state.stage];
+  if (!closed.ok || !live) return closed;
+  const remaining = participants(state, live.stage).length;
+  if (remaining < quorum.minSurvivors)
+    return abortRound(
+      state,
+      SECAGG_ERROR.TOO_FEW_SURVIVORS,
+      `only ${remaining} clients ${live.did}; the platform's minimum is ${quorum.minSurvivors} survivors`,
+    );
+  if (state.stage !== STAGE.UNMASK) return closed;
   const minimum = Math.min(quorum.minParticipants, quorum.cohortSize);
   const survivors = participants(state, STAGE.MASKED_INPUT).length;
   if (survivors >= minimum) return closed;

@@ -79,6 +79,7 @@ export function currentMessageFor(state: ServerState, clientId: string): ServerM
         roundId,
         clientId,
         ...neighbourhoodOutcome(state, clientId),
+        roundSurvivors: participants(state, STAGE.MASKED_INPUT),
       };
     case STAGE.ABORTED:
       return {

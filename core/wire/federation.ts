@@ -1,6 +1,7 @@
 // A federation's configuration as clients and owners send it: router kind, models, embedder,
 // round policy, secure-aggregation parameters and clipping range.
 import * as z from "zod";
+import { majorityShortfall, type PrivacyFloors } from "../secagg/floors.ts";
 import { federationIdSchema } from "./tokens.ts";
 
 const seconds = z
@@ -109,6 +110,24 @@ export const federationConfigSchema = z
     "secureAggregation.threshold must not exceed roundPolicy.minParticipants",
   )
   .meta({ id: "FederationConfig" });
+
+/**
+ * Why a federation's configuration is below the platform's privacy floors, or undefined. Checked
+ * when it is created and when each round opens (the operator may have raised the floors since).
+ */
+export function federationBelowFloors(config: FederationConfig, floors: PrivacyFloors): string | undefined {
+  const { threshold, neighbourDegree } = config.secureAggregation;
+  const { cohortSize, minParticipants } = config.roundPolicy;
+  const majority = majorityShortfall(threshold, neighbourDegree, cohortSize);
+  if (majority) return `secureAggregation: ${majority} (with roundPolicy.cohortSize ${cohortSize})`;
+  if (threshold < floors.minThreshold)
+    return `secureAggregation.threshold ${threshold} is below the platform's minimum of ${floors.minThreshold}`;
+  if (cohortSize < floors.minCohort)
+    return `roundPolicy.cohortSize ${cohortSize} is below the platform's minimum cohort of ${floors.minCohort}`;
+  if (minParticipants < floors.minSurvivors)
+    return `roundPolicy.minParticipants ${minParticipants} is below the platform's minimum of ${floors.minSurvivors} survivors`;
+  return undefined;
+}
 
 /**
  * How a trained federation grows: new LLMs join its model list (the next rounds learn only them),

@@ -19,9 +19,10 @@ const CONFIG: FederationConfigInput = {
     { id: "large-model", inputPrice: 3, outputPrice: 15 },
   ],
   embedder: { id: "hashing-4", dimension: 4 },
+  // Five clients, the platform's minimum cohort and survivors; t = 3 is their majority.
   roundPolicy: {
-    cohortSize: 4,
-    minParticipants: 3,
+    cohortSize: 5,
+    minParticipants: 5,
     participationFraction: 1,
     deadlines: { advertiseKeys: 60, shareKeys: 60, maskedInput: 60, unmask: 60 },
   },
@@ -46,7 +47,7 @@ describe("dashboard in a browser", () => {
   it("shows a federation, its published round and the AUC plot, with no console errors", async () => {
     const origin = devEdge.origin;
     const edge = new EdgeClient(origin);
-    const { owner, federationId, clients } = await edge.setUp(OPERATOR, 4, CONFIG);
+    const { owner, federationId, clients } = await edge.setUp(OPERATOR, 5, CONFIG);
     const random = seededRandom(5);
     const sets = clients.map(() => seededEvaluationSet(random, { queries: 5, dimension: 4, models: 2 }));
     const round = await edge.runRound(owner, federationId, clients, sets);
@@ -81,7 +82,7 @@ describe("dashboard in a browser", () => {
     await section.waitFor({ timeout: 15_000 });
     await expect.poll(() => section.locator("table").first().textContent()).toContain("published v1");
     await section.locator(".auc-plot canvas").waitFor({ timeout: 15_000 });
-    expect(await section.textContent()).toContain("updates aggregated: 4");
+    expect(await section.textContent()).toContain("updates aggregated: 5");
     // The token left the address bar once read.
     expect(page.url()).toBe(`${origin}/`);
     expect(problems).toEqual([]);

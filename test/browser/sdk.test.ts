@@ -128,7 +128,7 @@ describe("the SDK in a browser", () => {
       false,
     );
     const owner = new EdgeClient(edge.origin);
-    const orgs = await organisations(3, 24, 29);
+    const orgs = await organisations(5, 24, 29);
     const config = federation(orgs[0]!.benchmark, {
       router: { kind: "mlp", hyperparameters: { rounds: 1, hidden: 8, batchSize: 16 } },
     });

@@ -6,7 +6,7 @@ import type { Embedder } from "../../../core/embedder/embedder.ts";
 import type { EmbedderInfo } from "../../../core/model-file.ts";
 import { type Random, seededRandom } from "../../../core/random.ts";
 import type { LocalCompute } from "../../../core/routers/kind.ts";
-import { encode } from "../../../core/secagg/index.ts";
+import { encode, type PrivacyFloors, roundBelowFloors } from "../../../core/secagg/index.ts";
 import { ROUND_STAGES, type RoundStage, type RoundSummary } from "../../../core/wire/rounds.ts";
 import type { EdgeApi, RoundMessage } from "../edge.ts";
 import { FedRouterError } from "../errors.ts";
@@ -83,6 +83,8 @@ export interface ParticipationContext {
   /** Local training (onnxruntime), loaded when a kind first needs it. */
   compute(): LocalCompute;
   pollIntervalMs: number;
+  /** The least this client accepts from a round (the client's `privacyFloors` option). */
+  privacyFloors: PrivacyFloors;
 }
 
 /** The stage whose message each awaited server message opens. */
@@ -123,6 +125,16 @@ async function run(
   const summary = await findRound(context, options.round, deadline);
   const round = summary.round;
   const config = summary.secureAggregation;
+  // Judged before any training or message: a round below the floors gets nothing from this client.
+  const below = roundBelowFloors(
+    {
+      threshold: config.threshold,
+      neighbourDegree: config.neighbourDegree,
+      clients: Math.min(config.maxClients, summary.cohort.length),
+    },
+    context.privacyFloors,
+  );
+  if (below) throw new FedRouterError("unsafe_round", `round ${round} refused: ${below}`);
 
   progress("model", round, `version ${summary.modelVersion}`);
   const model = await context.models.version(summary.modelVersion, deadline.signal);
@@ -154,7 +166,7 @@ async function run(
     skipped,
     clipped: encoded.report.clippedLow + encoded.report.clippedHigh,
   };
-  const session = new SecureAggregationSession(clientId);
+  const session = new SecureAggregationSession(clientId, context.privacyFloors);
   const send = async (message: OutgoingMessage): Promise<boolean> => {
     await edge.send(round, message, deadline.signal);
     result.stages.push(message.stage);

@@ -6,9 +6,13 @@ import {
   clientMaskInput,
   clientShareKeys,
   clientUnmask,
+  DEFAULT_FLOORS,
   type ForwardedShares,
   type NeighbourKeys,
+  type PrivacyFloors,
   type RoundConfig,
+  SECAGG_ERROR,
+  type SecAggErrorCode,
   startClient,
   type UnmaskRequest,
 } from "../../../core/secagg/index.ts";
@@ -27,17 +31,30 @@ export function roundPath(federationId: string, round: number): string {
   return `/v1/federations/${federationId}/rounds/${round}`;
 }
 
-function failed(stage: ProtocolStep, message: string): FedRouterError {
-  return new FedRouterError("round", `secure aggregation, ${stage}: ${message}`);
+/** The protocol's refusals of what the edge asked that would weaken privacy: they are unsafe_round. */
+const REFUSALS: ReadonlySet<SecAggErrorCode> = new Set([
+  SECAGG_ERROR.BELOW_FLOOR,
+  SECAGG_ERROR.PROTOCOL_VIOLATION,
+  SECAGG_ERROR.TOO_FEW_SURVIVORS,
+]);
+
+function failed(stage: ProtocolStep, failure: { code: SecAggErrorCode; message: string }): FedRouterError {
+  return new FedRouterError(
+    REFUSALS.has(failure.code) ? "unsafe_round" : "round",
+    `secure aggregation, ${stage}: ${failure.code}: ${failure.message}`,
+  );
 }
 
 /** One client's part in one round: holds the protocol state between messages. */
 export class SecureAggregationSession {
   readonly clientId: string;
+  readonly #floors: PrivacyFloors;
   #state: ClientState | undefined;
 
-  constructor(clientId: string) {
+  /** `floors`: the least this client accepts from the round (default: the SDK's). */
+  constructor(clientId: string, floors: PrivacyFloors = DEFAULT_FLOORS) {
     this.clientId = clientId;
+    this.#floors = floors;
   }
 
   /** The protocol state (JSON-serialisable), once started. */
@@ -46,14 +63,18 @@ export class SecureAggregationSession {
   }
 
   #require(stage: ProtocolStep): ClientState {
-    if (!this.#state) throw failed(stage, "the session has not advertised its keys yet");
+    if (!this.#state)
+      throw new FedRouterError(
+        "round",
+        `secure aggregation, ${stage}: the session has not advertised its keys yet`,
+      );
     return this.#state;
   }
 
   /** Stage advertise_keys: fresh key pairs for the round. */
   async advertiseKeys(config: RoundConfig): Promise<OutgoingMessage> {
-    const started = await startClient(config, this.clientId);
-    if (!started.ok) throw failed("advertise_keys", started.message);
+    const started = await startClient(config, this.clientId, this.#floors);
+    if (!started.ok) throw failed("advertise_keys", started);
     this.#state = started.state;
     return { stage: "advertise_keys", method: "POST", path: "advertise-keys", json: started.message };
   }
@@ -61,7 +82,7 @@ export class SecureAggregationSession {
   /** Stage share_keys: Shamir shares of this client's secrets, sealed for each neighbour. */
   async shareKeys(message: NeighbourKeys): Promise<OutgoingMessage> {
     const next = await clientShareKeys(this.#require("share_keys"), message);
-    if (!next.ok) throw failed("share_keys", next.message);
+    if (!next.ok) throw failed("share_keys", next);
     this.#state = next.state;
     return { stage: "share_keys", method: "POST", path: "share-keys", json: next.message };
   }
@@ -72,7 +93,7 @@ export class SecureAggregationSession {
    */
   async maskedInput(message: ForwardedShares, encoded: Uint32Array): Promise<OutgoingMessage> {
     const next = await clientMaskInput(this.#require("masked_input"), message, encoded);
-    if (!next.ok) throw failed("masked_input", next.message);
+    if (!next.ok) throw failed("masked_input", next);
     this.#state = next.state;
     const vector = next.message.vector;
     // Copied: the bytes must not alias a buffer the caller may reuse.
@@ -83,7 +104,7 @@ export class SecureAggregationSession {
   /** Stage unmask: the shares that let the edge remove the masks of survivors and dropouts. */
   async unmask(message: UnmaskRequest): Promise<OutgoingMessage> {
     const next = await clientUnmask(this.#require("unmask"), message);
-    if (!next.ok) throw failed("unmask", next.message);
+    if (!next.ok) throw failed("unmask", next);
     this.#state = next.state;
     return { stage: "unmask", method: "POST", path: "unmask", json: next.message };
   }

@@ -59,6 +59,12 @@ describe("createClient", () => {
       { pollIntervalMs: -5 },
       { personaliser: {} },
       { colour: "blue" },
+      // Privacy floors can be raised, never lowered below the SDK's.
+      { privacyFloors: { minSurvivors: 4 } },
+      { privacyFloors: { minThreshold: 1 } },
+      { privacyFloors: { minCohort: 5.5 } },
+      { privacyFloors: { minSurvivor: 9 } },
+      { privacyFloors: 6 },
     ];
     for (const change of wrong) badArgument(() => createClient({ ...options, ...change } as never));
     badArgument(() => createClient(undefined as never));
@@ -70,6 +76,13 @@ describe("createClient", () => {
     expect(client.clientId).toBe(federation.enrolled[0]!.clientId);
     expect(client.federationId).toBe(federation.federationId);
     expect(client.store).toBeInstanceOf(MemoryStore);
+  });
+
+  it("accepts privacy floors raised above the SDK's", () => {
+    const { options } = base();
+    expect(() =>
+      createClient({ ...options, privacyFloors: { minCohort: 8, minSurvivors: 6 } }),
+    ).not.toThrow();
   });
 });
 

@@ -1,6 +1,6 @@
 // End to end: a trained federation grows over the edge. SDK clients train an MLP router, the
 // owner adds an LLM (the next rounds learn only its head: the trunk and the old heads keep their
-// bytes) and then lets three new organisations join (rounds whose cohort is only them, with
+// bytes) and then lets five new organisations join (rounds whose cohort is only them, with
 // distillation); a K-means federation adds an LLM through its statistics pass and takes in new
 // organisations, which cluster their own data first. The owner's
 // mistakes get the API's error envelope.
@@ -140,13 +140,14 @@ const head = (state: MlpState, j: number) =>
 describe("growing a federation over the edge", () => {
   it("adds an LLM to a trained MLP router, then lets new organisations join", async () => {
     const owner = new EdgeClient(edge.origin);
-    const orgs = await organisations(6, 24, SEED);
+    // Five organisations train it and five join: each round has the minimum cohort of five.
+    const orgs = await organisations(10, 24, SEED);
     const hyperparameters = { rounds: 1, hidden: 16, batchSize: 16, seed: 3 };
     const config = federation(orgs[0]!.benchmark, {
       router: { kind: "mlp", hyperparameters },
       clipping: { min: -256, max: 256 },
     });
-    const base = orgs.slice(0, 3);
+    const base = orgs.slice(0, 5);
     const setUp = await enrolSdkClients(owner, OPERATOR, config, base);
     const { owner: token, federationId } = setUp;
     const members = setUp.clients.map((c, i) => ({ clientId: c.clientId, sdk: setUp.sdk[i]! }));
@@ -212,8 +213,8 @@ describe("growing a federation over the edge", () => {
     expect(decision.predictions.map((p) => p.model)).toContain(NEW_MODEL.id);
     expect(decision.version).toBe(grown.latestVersion + 2);
 
-    // Three organisations join: enrolled, holding their evaluations, and the only cohort.
-    const joining = await enrolJoining(owner, token, federationId, orgs.slice(3));
+    // Five organisations join: enrolled, holding their evaluations, and the only cohort.
+    const joining = await enrolJoining(owner, token, federationId, orgs.slice(5));
     await owner.request<Federation>("POST", `/v1/federations/${federationId}/growth`, token, {
       kind: "join-clients",
     });
@@ -229,8 +230,8 @@ describe("growing a federation over the edge", () => {
 
   it("adds an LLM to a trained K-means router, then lets new organisations cluster their data and join", async () => {
     const owner = new EdgeClient(edge.origin);
-    const orgs = await organisations(6, 24, SEED + 1);
-    const base = orgs.slice(0, 3);
+    const orgs = await organisations(10, 24, SEED + 1);
+    const base = orgs.slice(0, 5);
     const config = federation(orgs[0]!.benchmark, {
       router: { kind: "kmeans", hyperparameters: { clusters: 2 } },
     });
@@ -261,9 +262,9 @@ describe("growing a federation over the edge", () => {
     expect(predicted.eligible).toBe(true);
     expect(predicted.quality).toBeGreaterThan(0);
 
-    // Three organisations join: they cluster their own data (one cluster, half the router's
+    // Five organisations join: they cluster their own data (one cluster, half the router's
     // two), their cluster is appended and one pass adds their statistics.
-    const joining = await enrolJoining(owner, token, federationId, orgs.slice(3));
+    const joining = await enrolJoining(owner, token, federationId, orgs.slice(5));
     await owner.request<Federation>("POST", `/v1/federations/${federationId}/growth`, token, {
       kind: "join-clients",
     });

@@ -27,13 +27,15 @@ export function federation(
     router: { kind: "mlp", hyperparameters: {} },
     models: benchmark.models.map((id, j) => ({ id, inputPrice: 0.1 * (j + 1), outputPrice: 0.4 * (j + 1) })),
     embedder: embedderInfo,
+    // Five organisations, the platform's and the SDK's minimum cohort and survivors; t = 3 is the
+    // majority of a complete round of five.
     roundPolicy: {
-      cohortSize: 3,
-      minParticipants: 3,
+      cohortSize: 5,
+      minParticipants: 5,
       participationFraction: 1,
       deadlines: { advertiseKeys: 120, shareKeys: 120, maskedInput: 120, unmask: 120 },
     },
-    secureAggregation: { threshold: 2, neighbourDegree: "complete", curve: "X25519" },
+    secureAggregation: { threshold: 3, neighbourDegree: "complete", curve: "X25519" },
     clipping: { min: -64, max: 64 },
     ...overrides,
   };

@@ -1,4 +1,4 @@
-// End to end: the edge worker under wrangler dev on 127.0.0.1, three SDK clients over HTTP
+// End to end: the edge worker under wrangler dev on 127.0.0.1, five SDK clients over HTTP
 // holding synthetic evaluations, the MLP router trained through participate() (its statistics
 // pass, then two training rounds, each a secure-aggregation round), and the model every client
 // fetches afterwards compared with the one simulate() computes from the same data with a plain
@@ -142,7 +142,7 @@ describe("the SDK against the edge over HTTP", () => {
     const owner = new EdgeClient(edge.origin);
     // The synthetic benchmark's own costs (1e-5 to 1e-2 USD per query): the statistics pass's
     // multi-scale sums (core/mlp/cost-normalisation.ts) keep them resolved through fixed point.
-    const orgs = await organisations(3, 30, SEED);
+    const orgs = await organisations(5, 30, SEED);
     const hyperparameters = { rounds: 2, hidden: 16, batchSize: 16, localEpochs: 1, seed: 5 };
     const config = federation(orgs[0]!.benchmark, {
       router: { kind: "mlp", hyperparameters },
@@ -156,7 +156,7 @@ describe("the SDK against the edge over HTTP", () => {
 
     // The statistics pass, two training rounds and the calibration pass.
     for (let pass = 0; pass < 4; pass++)
-      expect(schedule.participants(pass, sdk.length, 1)).toEqual([0, 1, 2]);
+      expect(schedule.participants(pass, sdk.length, 1)).toEqual([0, 1, 2, 3, 4]);
     const { rounds, results } = await runRounds(owner, ownerToken, federationId, sdk, schedule, 4);
     for (const [pass, round] of results.entries())
       for (const result of round)
@@ -269,15 +269,17 @@ describe("the SDK against the edge over HTTP", () => {
 
   it("publishes from the survivors when a client goes silent after sharing its keys (the fault drill)", async () => {
     const owner = new EdgeClient(edge.origin);
-    const orgs = await organisations(4, 20, SEED + 1);
+    // Six organisations, so that five, the minimum of survivors, remain; t = 4 is their majority.
+    const orgs = await organisations(6, 20, SEED + 1);
     const config = federation(orgs[0]!.benchmark, {
       router: { kind: "kmeans", hyperparameters: { clusters: 1 } },
       roundPolicy: {
-        cohortSize: 4,
-        minParticipants: 3,
+        cohortSize: 6,
+        minParticipants: 5,
         participationFraction: 1,
         deadlines: { advertiseKeys: 60, shareKeys: 60, maskedInput: 2, unmask: 60 },
       },
+      secureAggregation: { threshold: 4, neighbourDegree: "complete", curve: "X25519" },
     });
     const { owner: ownerToken, federationId, sdk } = await enrolSdkClients(owner, OPERATOR, config, orgs);
     const round = await owner.request<RoundSummary>(

@@ -53,7 +53,7 @@ function expectedModel(run: Awaited<ReturnType<typeof runRound>>) {
 describe("publishing a round's model through a flaky KV", () => {
   for (const method of ["get", "put"] as const) {
     it(`publishes the round when publishing's first KV ${method} fails once`, async () => {
-      const handle = await createFederation(await createTenant(), 4);
+      const handle = await createFederation(await createTenant(), 5);
       const { run, calls } = await runRoundWithBrokenModels(handle, method, 1);
       expect(run.summary.outcome).toEqual({ kind: "published", version: 1 });
       expect(calls()).toBe(2);
@@ -64,7 +64,7 @@ describe("publishing a round's model through a flaky KV", () => {
   }
 
   it("gives up after a bounded number of reads and aborts the round with the reason", async () => {
-    const handle = await createFederation(await createTenant(), 4);
+    const handle = await createFederation(await createTenant(), 5);
     const { run, calls } = await runRoundWithBrokenModels(handle, "get", Number.POSITIVE_INFINITY);
     expect(run.summary.outcome).toMatchObject({ kind: "aborted", code: "internal" });
     expect(calls()).toBeGreaterThan(1);

@@ -32,7 +32,7 @@ const versions = (handle: FederationHandle) =>
 
 describe("model signatures", () => {
   it("signs every published version so that the enrolment's public key verifies it, for its federation and version only", async () => {
-    const handle = await createFederation(await createTenant(), 4);
+    const handle = await createFederation(await createTenant(), 5);
     await runRound(handle, contribution);
     const publicKey = await enrolmentKey(handle);
     const pointer = await expectStatus(200, "GET", `/v1/federations/${handle.federationId}/models/latest`, {
@@ -56,7 +56,7 @@ describe("model signatures", () => {
   });
 
   it("signs the versions published before signing began when the object next loads", async () => {
-    const handle = await createFederation(await createTenant(), 3);
+    const handle = await createFederation(await createTenant(), 5);
     const stub = env.FEDERATIONS.getByName(handle.federationId);
     // As a federation created before signing: the migration leaves its versions' signature null.
     await runInDurableObject(stub, (_instance, state) => {

@@ -36,7 +36,7 @@ async function attempt(
 
 describe("revoking a client while rounds open", () => {
   it("never lets a client revoked while a round opens submit in that round", async () => {
-    const handle = await createFederation(await createTenant(), 4);
+    const handle = await createFederation(await createTenant(), 5);
     const victim = handle.clients[0]!.clientId;
     // Hold the opening at its read of the latest model, long enough for a revocation to slip in
     // if nothing keeps the two apart.
@@ -63,7 +63,7 @@ describe("revoking a client while rounds open", () => {
   });
 
   it("keeps a client active until the round in progress has refused it, so a failed revocation can be retried", async () => {
-    const handle = await createFederation(await createTenant(), 4);
+    const handle = await createFederation(await createTenant(), 5);
     const opened = await expectStatus(201, "POST", `/v1/federations/${handle.federationId}/rounds`, {
       token: handle.ownerToken,
     });

@@ -18,7 +18,7 @@ const contribution = (id: string) => {
 
 describe("serving models from the edge", () => {
   it("serves the latest pointer with an ETag and answers 304 to a client that has it", async () => {
-    const handle = await createFederation(await createTenant(), 4);
+    const handle = await createFederation(await createTenant(), 5);
     const token = handle.clients[0]!.token;
     const path = `/v1/federations/${handle.federationId}/models/latest`;
     const first = await call("GET", path, { token });
@@ -35,7 +35,7 @@ describe("serving models from the edge", () => {
   });
 
   it("serves a version's immutable bytes with long-lived cache headers and counts them as served", async () => {
-    const handle = await createFederation(await createTenant(), 4);
+    const handle = await createFederation(await createTenant(), 5);
     const { pointer, bytes } = await latestModel(handle, handle.clients[1]!.token);
     const reply = await call("GET", pointer.url, { token: handle.clients[1]!.token });
     expect(reply.headers.get("cache-control")).toBe("private, max-age=31536000, immutable");
@@ -73,7 +73,7 @@ describe("serving models from the edge", () => {
   });
 
   it("keeps serving the previous model when publishing fails between the KV write and the pointer move", async () => {
-    const handle = await createFederation(await createTenant(), 4);
+    const handle = await createFederation(await createTenant(), 5);
     const federation = env.FEDERATIONS.getByName(handle.federationId);
     // Break the pointer move of this instance only: the KV write before it still happens.
     await runInDurableObject(federation, (instance: Federation) => {
@@ -103,7 +103,7 @@ describe("serving models from the edge", () => {
   });
 
   it("records clients' validation AUC per version for the dashboard", async () => {
-    const handle = await createFederation(await createTenant(), 4);
+    const handle = await createFederation(await createTenant(), 5);
     const base = `/v1/federations/${handle.federationId}/models/0/evaluations`;
     await expectStatus(200, "POST", base, {
       token: handle.clients[0]!.token,

@@ -8,14 +8,14 @@ import { SimClient } from "../support/sim-client.ts";
 
 describe("round alarm", () => {
   it("points at the masked_input deadline once share_keys closes early", async () => {
-    const handle = await createFederation(await createTenant(), 3, {
+    const handle = await createFederation(await createTenant(), 5, {
       roundPolicy: {
-        cohortSize: 3,
-        minParticipants: 3,
+        cohortSize: 5,
+        minParticipants: 5,
         participationFraction: 1,
         deadlines: { advertiseKeys: 600, shareKeys: 600, maskedInput: 5, unmask: 600 },
       },
-      secureAggregation: { threshold: 2, neighbourDegree: "complete", curve: "X25519" },
+      secureAggregation: { threshold: 3, neighbourDegree: "complete", curve: "X25519" },
     });
     const opened = await startRound(handle);
     const clients = opened.cohort.map(

@@ -16,28 +16,31 @@ function openRound(handle: FederationHandle, body?: unknown) {
   });
 }
 
-/** A policy with room to tell the bounds apart: 3 to 4 members per round, 6 enrolled. */
+/**
+ * A policy with room to tell the bounds apart: 5 (the platform's minimum) to 6 members per round,
+ * 8 enrolled; t = 4 is the majority of a complete round of 6.
+ */
 async function federation(): Promise<FederationHandle> {
   const tenant = await createTenant();
-  return createFederation(tenant, 6, {
+  return createFederation(tenant, 8, {
     roundPolicy: {
-      cohortSize: 4,
-      minParticipants: 3,
+      cohortSize: 6,
+      minParticipants: 5,
       participationFraction: 1,
       deadlines: { advertiseKeys: 60, shareKeys: 60, maskedInput: 60, unmask: 60 },
     },
-    secureAggregation: { threshold: 2, neighbourDegree: "complete", curve: "X25519" },
+    secureAggregation: { threshold: 4, neighbourDegree: "complete", curve: "X25519" },
   });
 }
 
 describe("an owner-chosen cohort", () => {
   it("opens the round with exactly the named clients and publishes the sum of their inputs", async () => {
     const handle = await federation();
-    const chosen = [handle.clients[5]!, handle.clients[1]!, handle.clients[3]!];
+    const chosen = [5, 1, 3, 7, 6].map((i) => handle.clients[i]!);
     const opened = await openRound(handle, { cohort: chosen.map((c) => c.clientId) });
     expect(opened.status).toBe(201);
     expect(opened.body.cohort).toEqual(chosen.map((c) => c.clientId).sort());
-    expect(opened.body.secureAggregation.maxClients).toBe(3);
+    expect(opened.body.secureAggregation.maxClients).toBe(5);
 
     // A client left out cannot read the round's messages.
     const outsider = await call(
@@ -84,11 +87,11 @@ describe("an owner-chosen cohort", () => {
     });
     const stranger = "cli_00000000000000ff";
     const cases: [string, string[], RegExp][] = [
-      ["repeated", [ids[0]!, ids[1]!, ids[0]!], /listed twice/],
-      ["unknown", [ids[0]!, ids[1]!, stranger], /not enrolled/],
-      ["revoked", [ids[0]!, ids[1]!, revoked], /revoked/],
-      ["too few", [ids[0]!, ids[1]!], /at least minParticipants = 3/],
-      ["too many", [ids[0]!, ids[1]!, ids[2]!, ids[3]!, ids[5]!], /at most cohortSize = 4/],
+      ["repeated", [ids[0]!, ids[1]!, ids[2]!, ids[3]!, ids[0]!], /listed twice/],
+      ["unknown", [ids[0]!, ids[1]!, ids[2]!, ids[3]!, stranger], /not enrolled/],
+      ["revoked", [ids[0]!, ids[1]!, ids[2]!, ids[3]!, revoked], /revoked/],
+      ["too few", [ids[0]!, ids[1]!, ids[2]!, ids[3]!], /at least minParticipants = 5/],
+      ["too many", [0, 1, 2, 3, 5, 6, 7].map((i) => ids[i]!), /at most cohortSize = 6/],
     ];
     for (const [name, cohort, message] of cases) {
       const reply = await openRound(handle, { cohort });
@@ -110,11 +113,11 @@ describe("an owner-chosen cohort", () => {
     });
     expect(current.status).toBe(404);
 
-    // Without a body the edge samples as before: cohortSize of the 5 active clients.
+    // Without a body the edge samples as before: cohortSize of the 7 active clients.
     const sampled = await openRound(handle);
     expect(sampled.status).toBe(201);
     expect(sampled.body.round).toBe(1);
-    expect(sampled.body.cohort).toHaveLength(4);
+    expect(sampled.body.cohort).toHaveLength(6);
     expect(sampled.body.cohort).not.toContain(revoked);
   });
 });

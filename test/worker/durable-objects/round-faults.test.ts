@@ -121,12 +121,14 @@ describe("round faults", () => {
   }
 
   it("answers duplicated, replayed, late and out-of-order messages without changing the round", async () => {
-    const handle = await createFederation(await createTenant(), 5);
+    const handle = await createFederation(await createTenant(), 6);
     const round = (await startRound(handle)).round;
     const summary = await roundSummary(handle, round);
     const byId = new Map(handle.clients.map((c) => [c.clientId, c]));
     const clients = summary.cohort.map((id) => new SimClient(handle.federationId, round, byId.get(id)!));
-    const [first, second, , , late] = clients as [SimClient, SimClient, SimClient, SimClient, SimClient];
+    const [first, second, , , , late] = clients as [SimClient, SimClient, ...SimClient[]] & {
+      5: SimClient;
+    };
     const base = `/v1/federations/${handle.federationId}/rounds/${round}`;
 
     // Out of order: a masked input of the round's length before any keys were advertised.
@@ -174,7 +176,7 @@ describe("round faults", () => {
     });
     expect(impersonation.status).toBe(403);
 
-    for (const client of clients.slice(1, 4))
+    for (const client of clients.slice(1, 5))
       expect((await client.advertise(summary.secureAggregation)).status).toBe(200);
     // `late` never advertised: the stage closes at its deadline without it.
     await passDeadline(handle.federationId, round);
@@ -182,7 +184,7 @@ describe("round faults", () => {
     expect(lateReply.status).toBe(409);
     expect(lateReply.body.error.code).toBe("wrong_stage");
 
-    const active = clients.slice(0, 4);
+    const active = clients.slice(0, 5);
     for (const client of active) expect((await client.shareKeys()).status).toBe(200);
     const global = meanAlgorithm.fromModelFile((await latestModel(handle)).file);
     const contributionOf = contributions(handle)(global);
@@ -230,14 +232,14 @@ describe("round faults", () => {
   });
 
   it("refuses a round beyond the tenant's daily quota with 429", async () => {
-    const handle = await createFederation(await createTenant("small", 6), 4);
-    // The round aggregates its 4 updates, which the quota keeps; a round that aborts would give them back.
+    const handle = await createFederation(await createTenant("small", 8), 5);
+    // The round aggregates its 5 updates, which the quota keeps; a round that aborts would give them back.
     await expectCorrectRound(handle, 1);
     const refused = await call("POST", `/v1/federations/${handle.federationId}/rounds`, {
       token: handle.ownerToken,
     });
     expect(refused.status).toBe(429);
     expect(refused.body.error.code).toBe("quota_exceeded");
-    expect(refused.body.error.message).toMatch(/4 of 6 used today/);
+    expect(refused.body.error.message).toMatch(/5 of 8 used today/);
   });
 });

@@ -34,7 +34,7 @@ const usage = (handle: FederationHandle) =>
 
 describe("a round's lost report", () => {
   it("is retried from the Round's alarm until the Federation records the abort, and the next round opens", async () => {
-    const handle = await createFederation(await createTenant(), 4);
+    const handle = await createFederation(await createTenant(), 5);
     const opened = await startRound(handle);
     const reports = await loseReports(handle, opened.round, 1);
     // Nobody advertises keys: the round aborts at the deadline, and its report is lost.
@@ -54,7 +54,7 @@ describe("a round's lost report", () => {
   });
 
   it("is reconciled by the next round start, which closes the finished round and opens its successor", async () => {
-    const handle = await createFederation(await createTenant(), 4);
+    const handle = await createFederation(await createTenant(), 5);
     const opened = await startRound(handle);
     // A round that still runs keeps the federation busy.
     const busy = await call("POST", `/v1/federations/${handle.federationId}/rounds`, {

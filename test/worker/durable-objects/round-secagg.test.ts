@@ -36,8 +36,9 @@ describe("secure aggregation in workerd", () => {
       const config: RoundConfig = {
         roundId: "worker-round",
         curve,
-        maxClients: 5,
-        threshold: 3,
+        // Six clients, t = 4 (their majority): one drops and five, the SDK's minimum of survivors, remain.
+        maxClients: 6,
+        threshold: 4,
         neighbourDegree: "complete",
         vectorLength: 8,
         clip: { min: -1, max: 1 },
@@ -49,7 +50,7 @@ describe("secure aggregation in workerd", () => {
       const server = created.value;
       const clients = new Map<string, Awaited<ReturnType<typeof startClient>>>();
       const encoded = new Map<string, Uint32Array>();
-      for (let i = 0; i < 5; i++) {
+      for (let i = 0; i < 6; i++) {
         const started = await startClient(config, `c${i}`);
         if (!started.ok) throw new Error(started.message);
         clients.set(`c${i}`, started);
@@ -68,7 +69,7 @@ describe("secure aggregation in workerd", () => {
       }
       const total = new Uint32Array(maskedLength(config));
       for (const m of ok(await closeStage(server))) {
-        if (m.type !== "forwarded_shares" || m.clientId === "c4") continue; // c4 drops after sharing keys
+        if (m.type !== "forwarded_shares" || m.clientId === "c5") continue; // c5 drops after sharing keys
         const r = await clientMaskInput(states.get(m.clientId)!, m, encoded.get(m.clientId)!);
         if (!r.ok) throw new Error(r.message);
         ok(await receiveMaskedInput(server, r.message));
@@ -84,7 +85,7 @@ describe("secure aggregation in workerd", () => {
       expect(server.stage).toBe(STAGE.DONE);
       const unmasked = await unmaskTotal(server, total);
       const expected = sumEncoded(
-        ["c0", "c1", "c2", "c3"].map((id) => encoded.get(id)!),
+        ["c0", "c1", "c2", "c3", "c4"].map((id) => encoded.get(id)!),
         maskedLength(config),
       );
       expect(unmasked.ok && Array.from(unmasked.value)).toEqual(Array.from(expected));

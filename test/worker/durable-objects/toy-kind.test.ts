@@ -12,25 +12,26 @@ import { call, createFederation, createTenant, federationConfig } from "../suppo
 import { evaluationShape, kindSetup } from "../support/federation-config.ts";
 import { latestModel, runRound } from "../support/rounds.ts";
 
-// Four clients and values clipped to [-8, 8]: the edge encodes at scale 2^30 / (4 * 8) = 2^25, so
-// the clients' dyadic sums (test/support/evaluation-sets.ts) survive fixed-point encoding exactly
-// and the edge's model can be compared number for number with the plain simulation.
+// Eight clients (a power of two above the platform's minimum cohort of 5) and values clipped to
+// [-8, 8]: the edge encodes at scale 2^30 / (8 * 8) = 2^24, so the clients' dyadic sums
+// (test/support/evaluation-sets.ts) survive fixed-point encoding exactly and the edge's model can be
+// compared number for number with the plain simulation. t = 5 is the majority of 8.
 const overrides = {
   router: { kind: MEAN_KIND, hyperparameters: { rounds: 2 } },
   roundPolicy: {
-    cohortSize: 4,
-    minParticipants: 3,
+    cohortSize: 8,
+    minParticipants: 5,
     participationFraction: 1,
     deadlines: { advertiseKeys: 60, shareKeys: 60, maskedInput: 60, unmask: 60 },
   },
-  secureAggregation: { threshold: 2, neighbourDegree: "complete" as const, curve: "X25519" as const },
+  secureAggregation: { threshold: 5, neighbourDegree: "complete" as const, curve: "X25519" as const },
   clipping: { min: -8, max: 8 },
 };
 const config = federationConfig(overrides);
 
 describe("a router kind added through the registry, on the edge", () => {
   it("trains over secure rounds until final and routes as the plain simulation of its clients", async () => {
-    const handle = await createFederation(await createTenant(), 4, overrides);
+    const handle = await createFederation(await createTenant(), 8, overrides);
     const sets = seededClientSets(
       handle.clients.map((c) => c.clientId),
       seededRandom(11),
@@ -50,7 +51,7 @@ describe("a router kind added through the registry, on the edge", () => {
       );
       passes++;
       expect(run.summary.outcome).toEqual({ kind: "published", version: passes });
-      expect(run.survivors).toHaveLength(4);
+      expect(run.survivors).toHaveLength(8);
     }
     expect(passes).toBe(2);
     const refused = await call("POST", `/v1/federations/${handle.federationId}/rounds`, {

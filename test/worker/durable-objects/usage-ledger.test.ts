@@ -51,7 +51,8 @@ async function roundBytes(handle: FederationHandle, round: number): Promise<numb
 
 describe("the usage ledger", () => {
   it("equals the sum of the rounds' usage over published, aborted and failed rounds and served models", async () => {
-    const handle = await createFederation(await createTenant(), 5);
+    // Six clients: one may drop and the round still keeps the platform's minimum of five survivors.
+    const handle = await createFederation(await createTenant(), 6);
     const ids = handle.clients.map((c) => c.clientId);
     const owner = { token: handle.ownerToken };
     const base = `/v1/federations/${handle.federationId}`;
@@ -105,7 +106,7 @@ describe("the usage ledger", () => {
     const aborted = rounds.filter((r) => r.outcome?.kind === "aborted");
     expect([published.length, aborted.length, rounds.length]).toEqual([3, 2, 5]);
     const updates = published.reduce((sum, r) => sum + r.participants.maskedInput, 0);
-    expect(updates).toBe(5 + 4 + 5);
+    expect(updates).toBe(6 + 5 + 6);
     let bytes = 0;
     for (const r of rounds) bytes += await roundBytes(handle, r.round);
 

@@ -14,11 +14,13 @@ export function federationConfig(overrides: Partial<FederationConfigInput> = {})
     embedder: { id: "hashing-64", dimension: 6 },
     roundPolicy: {
       cohortSize: 12,
-      minParticipants: 3,
+      // The platform's default minimum of survivors (wrangler.toml [vars]).
+      minParticipants: 5,
       participationFraction: 1,
       deadlines: { advertiseKeys: 60, shareKeys: 60, maskedInput: 60, unmask: 60 },
     },
-    secureAggregation: { threshold: 3, neighbourDegree: 6, curve: "X25519" },
+    // t = 4: a strict majority of each client and its 6 neighbours.
+    secureAggregation: { threshold: 4, neighbourDegree: 6, curve: "X25519" },
     clipping: { min: -10, max: 10 },
     ...overrides,
   };

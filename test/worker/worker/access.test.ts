@@ -152,7 +152,7 @@ function expectEnvelope(reply: { status: number; body: unknown }, statuses: numb
 
 describe("access control", () => {
   it("refuses every federation route to another tenant's owner and clients, and changes nothing", async () => {
-    const victim = await createFederation(await createTenant("victim"), 4);
+    const victim = await createFederation(await createTenant("victim"), 5);
     const intruder = await createFederation(await createTenant("intruder"), 3);
     await startRound(victim);
     const before = await snapshot(victim);

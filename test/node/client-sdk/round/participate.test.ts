@@ -83,7 +83,7 @@ describe("participate", () => {
   });
 
   it("fails with the round code when the round is aborted", async () => {
-    // The other client never advertises: at the one-second deadline too few survive.
+    // The other clients never advertise: at the one-second deadline too few survive.
     const { client } = await setUp({ deadlines: { advertiseKeys: 1 } });
     const error = await failure(client, {});
     expect(error).toMatchObject({ code: "round" });
@@ -101,7 +101,7 @@ describe("participate", () => {
   });
 
   it("fails at once for a wanted round that does not hold this client", async () => {
-    const { client } = await setUp({ clients: 3, cohortSize: 2, cohort: [1, 2] });
+    const { client } = await setUp({ clients: 6, cohortSize: 5, cohort: [1, 2, 3, 4, 5] });
     const error = await failure(client, { round: 1 });
     expect(error).toMatchObject({ code: "round" });
     expect((error as Error).message).toContain("not in the cohort");

@@ -5,6 +5,7 @@ import { inject } from "vitest";
 import { type ClientOptions, createClient, type FedrouterClient } from "../../../../client-sdk/src/index.ts";
 import { roundSchedule } from "../../../../core/federated.ts";
 import { decodeModelFile, type ModelFile } from "../../../../core/model-file.ts";
+import { DEFAULT_FLOORS, majorityThreshold } from "../../../../core/secagg/index.ts";
 import type { FederationConfigInput } from "../../../../core/wire/federation.ts";
 import type { ModelPointer } from "../../../../core/wire/models.ts";
 import type { RoundSummary } from "../../../../core/wire/rounds.ts";
@@ -17,7 +18,7 @@ type Deadlines = FederationConfigInput["roundPolicy"]["deadlines"];
 export interface FederationOptions {
   kind: "kmeans" | "mlp";
   hyperparameters?: Record<string, number>;
-  /** Enrolled clients. Default 2. */
+  /** Enrolled clients. Default 5, the SDK's and the platform's minimum cohort. */
   clients?: number;
   /** Most clients a round invites. Default: every enrolled client. */
   cohortSize?: number;
@@ -162,7 +163,7 @@ export class EdgeFederation {
 
 /** A new tenant and federation on the real edge, for the fixture's models and embedder. */
 export async function federationOnEdge(data: Fixture, options: FederationOptions): Promise<EdgeFederation> {
-  const clients = options.clients ?? 2;
+  const clients = options.clients ?? DEFAULT_FLOORS.minCohort;
   const cohortSize = options.cohortSize ?? clients;
   const config: FederationConfigInput = {
     name: "sdk tests",
@@ -175,12 +176,16 @@ export async function federationOnEdge(data: Fixture, options: FederationOptions
     embedder: embedderInfo,
     roundPolicy: {
       cohortSize,
-      minParticipants: 2,
+      minParticipants: DEFAULT_FLOORS.minSurvivors,
       participationFraction: 1,
       deadlines: { advertiseKeys: 120, shareKeys: 120, maskedInput: 120, unmask: 120, ...options.deadlines },
     },
-    // Two clients in a round: a threshold of 1 is the most a cohort of two allows.
-    secureAggregation: { threshold: 1, neighbourDegree: "complete", curve: "X25519" },
+    // The smallest threshold the floors allow: a strict majority of the complete round.
+    secureAggregation: {
+      threshold: Math.max(DEFAULT_FLOORS.minThreshold, majorityThreshold(cohortSize - 1)),
+      neighbourDegree: "complete",
+      curve: "X25519",
+    },
     clipping: { min: -1000, max: 1000 },
   };
   const owner = new EdgeClient(inject("edgeUrl"));

@@ -15,8 +15,8 @@ export interface Fixture {
   rows: number[][];
 }
 
-/** A synthetic benchmark split evenly over `clients`. */
-export function fixture(clients = 2, queries = 120, seed = 5): Fixture {
+/** A synthetic benchmark split evenly over `clients` (default 5, the SDK's minimum cohort). */
+export function fixture(clients = 5, queries = 120, seed = 5): Fixture {
   const benchmark = syntheticBenchmark({ seed, queries, tasks: 3, models: 3 });
   const per = Math.floor(queries / clients);
   const rows = Array.from({ length: clients }, (_, c) => Array.from({ length: per }, (_, i) => c * per + i));

@@ -20,11 +20,14 @@ describe("round configuration", () => {
 
   it("refuses a configuration whose sum could overflow mod 2^32, saying what to lower", () => {
     // 1000 clients x weight 100 x |x| <= 1 x 2^16 = 6.6e9 > 2^31.
-    const result = validateRoundConfig(testConfig({ maxClients: 1000, threshold: 3 }));
+    const result = validateRoundConfig(testConfig({ maxClients: 1000, threshold: 3, neighbourDegree: 4 }));
     expect(result).toMatchObject({ ok: false, code: "invalid_config" });
     expect(!result.ok && result.message).toMatch(/overflow.*lower the scale \(at most about 21474\)/);
     // At the scale it suggests, the same round is accepted.
-    expect(validateRoundConfig(testConfig({ maxClients: 1000, threshold: 3, scale: 21474 })).ok).toBe(true);
+    expect(
+      validateRoundConfig(testConfig({ maxClients: 1000, threshold: 3, neighbourDegree: 4, scale: 21474 }))
+        .ok,
+    ).toBe(true);
   });
 
   it("refuses thresholds above the degree, odd degrees and empty clipping ranges", () => {
@@ -37,6 +40,30 @@ describe("round configuration", () => {
     });
   });
 
+  it("refuses a threshold that is not a strict majority of a neighbourhood, the client counted", () => {
+    const refused = [
+      // The federation that was accepted: with t = 1 any single neighbour rebuilds either secret.
+      testConfig({ maxClients: 10, neighbourDegree: 6, threshold: 1 }),
+      // Two disjoint groups of 3 neighbours: one for the self mask, the other for the mask key.
+      testConfig({ maxClients: 10, neighbourDegree: 6, threshold: 3 }),
+      // Complete graph of 6: 5 neighbours and the client, so t = 3 is half, not a majority.
+      testConfig({ maxClients: 6, neighbourDegree: "complete", threshold: 3 }),
+      // A neighbourDegree at or past maxClients - 1 is the complete graph: judged on its 7 clients.
+      testConfig({ maxClients: 7, neighbourDegree: 8, threshold: 3 }),
+    ];
+    for (const config of refused) {
+      const result = validateRoundConfig(config);
+      expect(result).toMatchObject({ ok: false, code: "invalid_config" });
+      expect(!result.ok && result.message).toMatch(/not a strict majority/);
+    }
+    const accepted = [
+      testConfig({ maxClients: 10, neighbourDegree: 6, threshold: 4 }),
+      testConfig({ maxClients: 6, neighbourDegree: "complete", threshold: 4 }),
+      testConfig({ maxClients: 5, neighbourDegree: "complete", threshold: 3 }),
+    ];
+    for (const config of accepted) expect(validateRoundConfig(config).ok).toBe(true);
+  });
+
   it("chooses the finest scale at which the cohort's clipped values sum below 2^30", () => {
     // 8 clients x |x| <= 2: 2^30 / 16 = 2^26.
     expect(encodingScale(8, { min: -2, max: 0.5 })).toBe(2 ** 26);
@@ -45,7 +72,14 @@ describe("round configuration", () => {
     // The chosen scale leaves the factor-two margin: the round validates, and twice the scale does not.
     const round = (maxClients: number, scale: number) =>
       validateRoundConfig(
-        testConfig({ maxClients, threshold: 3, maxWeight: 1, clip: { min: -3, max: 3 }, scale }),
+        testConfig({
+          maxClients,
+          threshold: 3,
+          neighbourDegree: 4,
+          maxWeight: 1,
+          clip: { min: -3, max: 3 },
+          scale,
+        }),
       );
     for (const n of [4, 50, 1000]) {
       expect(round(n, encodingScale(n, { min: -3, max: 3 })).ok).toBe(true);
@@ -67,8 +101,9 @@ describe("choice of k and t", () => {
   });
 
   it("uses the complete graph for a small cohort, with t above the corrupt count and a majority", () => {
+    // 6: a strict majority of each client and its 9 neighbours (the corrupt count is 3).
     const result = chooseParameters({ cohortSize: 10, dropoutRate: 0.1, corruptFraction: 0.3 });
-    expect(result).toMatchObject({ ok: true, value: { neighbourDegree: "complete", threshold: 5 } });
+    expect(result).toMatchObject({ ok: true, value: { neighbourDegree: "complete", threshold: 6 } });
   });
 
   it("needs more neighbours when more clients drop out", () => {

@@ -8,7 +8,7 @@ const id = (i: number): string => `client-${String(i).padStart(3, "0")}`;
 
 describe("dropouts", () => {
   it("recovers the survivors' sum when a client drops before sharing keys", async () => {
-    const config = testConfig({ maxClients: 6, threshold: 3 });
+    const config = testConfig({ maxClients: 6, threshold: 4 });
     const outcome = await runRound(config, randomInputs(6, config.vectorLength, 11), {
       dropouts: { beforeShareKeys: [id(1)] },
     });
@@ -20,7 +20,7 @@ describe("dropouts", () => {
   });
 
   it("recovers the survivors' sum when clients drop after sharing keys (pairwise masks removed)", async () => {
-    const config = testConfig({ maxClients: 10, threshold: 3, neighbourDegree: 6 });
+    const config = testConfig({ maxClients: 10, threshold: 4, neighbourDegree: 6 });
     const outcome = await runRound(config, randomInputs(10, config.vectorLength, 12), {
       dropouts: { afterShareKeys: [id(2), id(7)] },
     });
@@ -31,7 +31,7 @@ describe("dropouts", () => {
   });
 
   it("keeps the input of a client that drops after sending its masked input (self mask removed)", async () => {
-    const config = testConfig({ maxClients: 6, threshold: 3 });
+    const config = testConfig({ maxClients: 6, threshold: 4 });
     const outcome = await runRound(config, randomInputs(6, config.vectorLength, 13), {
       dropouts: { afterMaskedInput: [id(3)] },
     });
@@ -41,23 +41,23 @@ describe("dropouts", () => {
   });
 
   it("finishes when clients go silent during unmasking while every secret keeps t holders", async () => {
-    // 5 of 7 survivors answer: each secret has at least t = 4 holders among them (owners never hold their own).
-    const config = testConfig({ maxClients: 8, threshold: 4 });
-    const outcome = await runRound(config, randomInputs(8, config.vectorLength, 14), {
-      dropouts: { afterShareKeys: [id(0)], afterMaskedInput: [id(6), id(7)] },
+    // 7 of 9 survivors answer: each secret has at least t = 6 holders among them (owners never hold their own).
+    const config = testConfig({ maxClients: 10, threshold: 6 });
+    const outcome = await runRound(config, randomInputs(10, config.vectorLength, 14), {
+      dropouts: { afterShareKeys: [id(0)], afterMaskedInput: [id(8), id(9)] },
     });
     expect(outcome.server.stage).toBe(STAGE.DONE);
-    expect(outcome.server.plan!.survivors).toHaveLength(7);
+    expect(outcome.server.plan!.survivors).toHaveLength(9);
     expect(outcome.server.plan!.dropped).toEqual([id(0)]);
     expect(Array.from(outcome.total!)).toEqual(Array.from(outcome.expected));
   });
 
   it("aborts when fewer than t clients advertise keys", async () => {
-    const config = testConfig({ maxClients: 6, threshold: 3 });
+    const config = testConfig({ maxClients: 6, threshold: 4 });
     const outcome = await runRound(config, randomInputs(2, config.vectorLength, 15));
     expect(outcome.server.stage).toBe(STAGE.ABORTED);
     expect(outcome.server.abort).toMatchObject({ code: "too_few_survivors" });
-    expect(outcome.server.abort!.message).toMatch(/only 2 clients advertised keys; threshold t = 3/);
+    expect(outcome.server.abort!.message).toMatch(/only 2 clients advertised keys; threshold t = 4/);
     expect(outcome.transcript.filter((m) => m.type === "round_aborted")).toHaveLength(2);
   });
 

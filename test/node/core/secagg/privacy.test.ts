@@ -57,9 +57,9 @@ describe("privacy of masked inputs", () => {
   });
 
   it("never shows the server an unmasked vector, in any message or in its state", async () => {
-    const config = testConfig({ maxClients: 6, threshold: 3, vectorLength: 32 });
+    const config = testConfig({ maxClients: 7, threshold: 4, vectorLength: 32 });
     const random = seededRandom(99);
-    const inputs: ClientInput[] = Array.from({ length: 6 }, (_, i) => ({
+    const inputs: ClientInput[] = Array.from({ length: 7 }, (_, i) => ({
       clientId: `client-${i}`,
       update: Float64Array.from({ length: 32 }, () => random() * 2 - 1),
       weight: 1 + i,

@@ -1,4 +1,5 @@
-// The round around the protocol: the federation's quorum when masked_input closes, and finishing.
+// The round around the protocol: the platform's minimum of survivors at every stage, the federation's
+// quorum when masked_input closes, and finishing.
 import { describe, expect, it } from "vitest";
 import {
   abortByOwner,
@@ -57,7 +58,7 @@ const afterMaskedInput = (masked: number) =>
 describe("closing a stage under the federation's quorum", () => {
   it("aborts with too_few_survivors when masked_input closes with fewer inputs than minParticipants", async () => {
     const state = afterMaskedInput(3);
-    const closed = await closeRoundStage(state, { minParticipants: 4, cohortSize: 5 });
+    const closed = await closeRoundStage(state, { minParticipants: 4, cohortSize: 5, minSurvivors: 3 });
     if (!closed.ok) throw new Error(closed.message);
     expect(state.stage).toBe(STAGE.ABORTED);
     expect(state.abort).toEqual({
@@ -75,7 +76,7 @@ describe("closing a stage under the federation's quorum", () => {
 
   it("goes on to unmask, asking only the survivors, when the quorum is met", async () => {
     const state = afterMaskedInput(3);
-    const closed = await closeRoundStage(state, { minParticipants: 3, cohortSize: 5 });
+    const closed = await closeRoundStage(state, { minParticipants: 3, cohortSize: 5, minSurvivors: 3 });
     if (!closed.ok) throw new Error(closed.message);
     expect(state.stage).toBe(STAGE.UNMASK);
     expect(state.abort).toBeUndefined();
@@ -88,14 +89,14 @@ describe("closing a stage under the federation's quorum", () => {
 
   it("lowers the quorum to the cohort's size", async () => {
     const state = stateAt(STAGE.MASKED_INPUT, { advertise_keys: 3, share_keys: 3, masked_input: 3 });
-    const closed = await closeRoundStage(state, { minParticipants: 10, cohortSize: 3 });
+    const closed = await closeRoundStage(state, { minParticipants: 10, cohortSize: 3, minSurvivors: 3 });
     expect(closed.ok).toBe(true);
     expect(state.stage).toBe(STAGE.UNMASK);
   });
 
   it("keeps the protocol's own abort (fewer than t) and its reason", async () => {
     const state = stateAt(STAGE.MASKED_INPUT, { advertise_keys: 5, share_keys: 5, masked_input: 2 }, 3);
-    const closed = await closeRoundStage(state, { minParticipants: 1, cohortSize: 5 });
+    const closed = await closeRoundStage(state, { minParticipants: 1, cohortSize: 5, minSurvivors: 3 });
     expect(closed.ok).toBe(true);
     expect(state.stage).toBe(STAGE.ABORTED);
     expect(state.abort?.message).toBe("only 2 clients sent masked inputs; threshold t = 3");
@@ -103,14 +104,49 @@ describe("closing a stage under the federation's quorum", () => {
 
   it("holds only masked_input to the quorum", async () => {
     const state = stateAt(STAGE.SHARE_KEYS, { advertise_keys: 5, share_keys: 3 });
-    const closed = await closeRoundStage(state, { minParticipants: 5, cohortSize: 5 });
+    const closed = await closeRoundStage(state, { minParticipants: 5, cohortSize: 5, minSurvivors: 3 });
     expect(closed.ok).toBe(true);
     expect(state.stage).toBe(STAGE.MASKED_INPUT);
   });
 
+  it("aborts as soon as fewer clients remain than the platform's minimum of survivors, at any stage", async () => {
+    const quorum = { minParticipants: 1, cohortSize: 5, minSurvivors: 5 };
+    const advertised = stateAt(STAGE.ADVERTISE_KEYS, { advertise_keys: 4 });
+    expect((await closeRoundStage(advertised, quorum)).ok).toBe(true);
+    expect(advertised.abort).toEqual({
+      code: "too_few_survivors",
+      message: "only 4 clients advertised keys; the platform's minimum is 5 survivors",
+    });
+    const shared = stateAt(STAGE.SHARE_KEYS, { advertise_keys: 5, share_keys: 4 });
+    expect((await closeRoundStage(shared, quorum)).ok).toBe(true);
+    expect(shared.abort?.message).toBe("only 4 clients shared keys; the platform's minimum is 5 survivors");
+    const masked = afterMaskedInput(4);
+    const closed = await closeRoundStage(masked, quorum);
+    expect(masked.abort?.message).toBe(
+      "only 4 clients sent masked inputs; the platform's minimum is 5 survivors",
+    );
+    // No unmask request goes out: every client is told the round aborted.
+    expect(closed.ok && closed.outgoing.every((m) => m.type === "round_aborted")).toBe(true);
+  });
+
+  it("keeps the platform's minimum of survivors when the cohort lowers the federation's quorum", async () => {
+    const state = stateAt(STAGE.MASKED_INPUT, { advertise_keys: 3, share_keys: 3, masked_input: 3 });
+    await closeRoundStage(state, { minParticipants: 10, cohortSize: 3, minSurvivors: 5 });
+    expect(state.stage).toBe(STAGE.ABORTED);
+    expect(state.abort?.message).toBe(
+      "only 3 clients sent masked inputs; the platform's minimum is 5 survivors",
+    );
+  });
+
+  it("goes on when exactly the platform's minimum of survivors remains", async () => {
+    const state = afterMaskedInput(5);
+    await closeRoundStage(state, { minParticipants: 5, cohortSize: 5, minSurvivors: 5 });
+    expect(state.stage).toBe(STAGE.UNMASK);
+  });
+
   it("refuses to close a finished round", async () => {
     const state = stateAt(STAGE.DONE, { advertise_keys: 3 });
-    const closed = await closeRoundStage(state, { minParticipants: 1, cohortSize: 3 });
+    const closed = await closeRoundStage(state, { minParticipants: 1, cohortSize: 3, minSurvivors: 3 });
     expect(closed).toMatchObject({ ok: false, code: "wrong_stage" });
     expect(state.stage).toBe(STAGE.DONE);
   });

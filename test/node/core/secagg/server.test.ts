@@ -19,7 +19,7 @@ import {
   STAGE,
   startClient,
 } from "../../../../core/secagg/index.ts";
-import { testConfig } from "./harness.ts";
+import { PROTOCOL_FLOORS, testConfig } from "./harness.ts";
 
 const config = testConfig({ maxClients: 3, threshold: 2, vectorLength: 4 });
 const IDS = ["a", "b", "c"];
@@ -84,7 +84,7 @@ describe("receiveMessage", () => {
 
     // advertise_keys: the client is recorded with its keys.
     for (const id of IDS) {
-      const started = await startClient(config, id);
+      const started = await startClient(config, id, PROTOCOL_FLOORS);
       if (!started.ok) throw new Error(started.message);
       clients.set(id, started.state);
       const { result, hashes } = await receiveCounting(server, started.message);
@@ -127,7 +127,7 @@ describe("receiveMessage", () => {
     const created = createServerRound(config, 3);
     if (!created.ok) throw new Error(created.message);
     const server = created.value;
-    const started = await startClient(config, "a");
+    const started = await startClient(config, "a", PROTOCOL_FLOORS);
     if (!started.ok) throw new Error(started.message);
     const first = accepted(await receiveMessage(server, started.message));
     const before = structuredClone(server);

@@ -24,7 +24,7 @@ import {
   startClient,
   type UnmaskRequest,
 } from "../../../../core/secagg/index.ts";
-import { testConfig } from "./harness.ts";
+import { PROTOCOL_FLOORS, testConfig } from "./harness.ts";
 
 interface Setup {
   config: RoundConfig;
@@ -39,16 +39,16 @@ function ok(result: ServerTransition): ServerMessage[] {
   return result.outgoing;
 }
 
-/** A round of four clients brought to the masked-input stage. */
+/** A round of five clients brought to the masked-input stage. */
 async function toMaskedInput(roundId = "round-1"): Promise<Setup> {
-  const config = testConfig({ roundId, maxClients: 4, threshold: 2, vectorLength: 4 });
+  const config = testConfig({ roundId, maxClients: 5, threshold: 3, vectorLength: 4 });
   const created = createServerRound(config, 1);
   if (!created.ok) throw new Error(created.message);
   const server = created.value;
   const clients = new Map<string, ClientState>();
   const encoded = new Map<string, Uint32Array>();
-  for (const clientId of ["a", "b", "c", "d"]) {
-    const started = await startClient(config, clientId);
+  for (const clientId of ["a", "b", "c", "d", "e"]) {
+    const started = await startClient(config, clientId, PROTOCOL_FLOORS);
     if (!started.ok) throw new Error(started.message);
     clients.set(clientId, started.state);
     ok(await receiveAdvertiseKeys(server, started.message));
@@ -159,8 +159,8 @@ describe("duplicates and resubmissions", () => {
     const config = testConfig({ maxClients: 3, threshold: 2 });
     const created = createServerRound(config);
     if (!created.ok) throw new Error(created.message);
-    const started = await startClient(config, "a");
-    const other = await startClient(config, "a");
+    const started = await startClient(config, "a", PROTOCOL_FLOORS);
+    const other = await startClient(config, "a", PROTOCOL_FLOORS);
     if (!started.ok || !other.ok) throw new Error("start failed");
     expect(await receiveAdvertiseKeys(created.value, started.message)).toMatchObject({
       ok: true,
@@ -181,7 +181,7 @@ describe("duplicates and resubmissions", () => {
     const created = createServerRound(config);
     if (!created.ok) throw new Error(created.message);
     for (const clientId of ["a", "b", "c", "d"]) {
-      const started = await startClient(config, clientId);
+      const started = await startClient(config, clientId, PROTOCOL_FLOORS);
       if (!started.ok) throw new Error(started.message);
       const result = await receiveAdvertiseKeys(created.value, started.message);
       expect(result.ok ? "ok" : result.code).toBe(clientId === "d" ? "round_full" : "ok");
@@ -193,7 +193,7 @@ describe("messages for the wrong stage or round", () => {
   it("rejects a message for another round", async () => {
     const config = testConfig();
     const created = createServerRound(config);
-    const started = await startClient({ ...config, roundId: "round-2" }, "a");
+    const started = await startClient({ ...config, roundId: "round-2" }, "a", PROTOCOL_FLOORS);
     if (!created.ok || !started.ok) throw new Error("setup failed");
     expect(await receiveAdvertiseKeys(created.value, started.message)).toMatchObject({
       ok: false,
@@ -212,7 +212,7 @@ describe("messages for the wrong stage or round", () => {
       type: "share_keys",
       stage: "share_keys",
       roundId: "round-1",
-      clientId: "e",
+      clientId: "f",
       shares: [],
     };
     expect(await receiveShareKeys(server, lateShare)).toMatchObject({ ok: false, code: "wrong_stage" });
@@ -225,8 +225,9 @@ describe("messages for the wrong stage or round", () => {
       stage: "unmask",
       roundId: "round-1",
       clientId: "a",
-      survivors: ["b", "c", "d"],
+      survivors: ["b", "c", "d", "e"],
       dropped: [],
+      roundSurvivors: ["a", "b", "c", "d", "e"],
     };
     expect(await clientUnmask(clients.get("a")!, request)).toMatchObject({ ok: false, code: "wrong_stage" });
     const otherRound = { ...forwarded.get("a")!, roundId: "round-9" };
@@ -244,7 +245,7 @@ describe("the unmask stage never reveals both shares of a peer", () => {
     requests: Map<string, UnmaskRequest>;
   }> {
     const { server, clients, forwarded, encoded } = await toMaskedInput();
-    for (const clientId of ["a", "b", "c"]) {
+    for (const clientId of ["a", "b", "c", "d"]) {
       const answer = await clientMaskInput(
         clients.get(clientId)!,
         forwarded.get(clientId)!,
@@ -263,8 +264,8 @@ describe("the unmask stage never reveals both shares of a peer", () => {
   it("refuses a request naming a neighbour as both survivor and dropped", async () => {
     const { clients, requests } = await toUnmask();
     const request = structuredClone(requests.get("a")!);
-    expect(request.dropped).toEqual(["d"]);
-    request.survivors.push("d");
+    expect(request.dropped).toEqual(["e"]);
+    request.survivors.push("e");
     expect(await clientUnmask(clients.get("a")!, request)).toMatchObject({
       ok: false,
       code: "protocol_violation",
@@ -275,12 +276,12 @@ describe("the unmask stage never reveals both shares of a peer", () => {
     const { clients, requests } = await toUnmask();
     const first = await clientUnmask(clients.get("a")!, requests.get("a")!);
     if (!first.ok) throw new Error(first.message);
-    expect(first.message.maskKeyShares.map((s) => s.of)).toEqual(["d"]);
-    expect(first.message.selfMaskShares.map((s) => s.of).sort()).toEqual(["b", "c"]);
+    expect(first.message.maskKeyShares.map((s) => s.of)).toEqual(["e"]);
+    expect(first.message.selfMaskShares.map((s) => s.of).sort()).toEqual(["b", "c", "d"]);
     const same = await clientUnmask(first.state, requests.get("a")!);
     expect(same.ok && same.message).toEqual(first.message);
     // The server now claims b dropped: answering would reveal b's mask key after its self-mask share.
-    const switched = { ...requests.get("a")!, survivors: ["c", "d"], dropped: ["b"] };
+    const switched = { ...requests.get("a")!, survivors: ["c", "d", "e"], dropped: ["b"] };
     expect(await clientUnmask(first.state, switched)).toMatchObject({ ok: false, code: "wrong_stage" });
   });
 

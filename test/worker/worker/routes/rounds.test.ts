@@ -29,9 +29,9 @@ async function roundAtShareKeys(handle: FederationHandle) {
 
 describe("aborting the current round", () => {
   it("aborts the round in progress for its owner, refunds its reservation and publishes nothing", async () => {
-    const handle = await createFederation(await createTenant(), 4);
+    const handle = await createFederation(await createTenant(), 5);
     const { opened, clients } = await roundAtShareKeys(handle);
-    expect(await tenantUpdates(handle)).toBe(4);
+    expect(await tenantUpdates(handle)).toBe(5);
 
     const byClient = await call("POST", abortPath(handle), { token: clients[0]!.token });
     expect(byClient.status).toBe(403);
@@ -86,14 +86,14 @@ describe("aborting the current round", () => {
   });
 
   it("answers 404 when no round is in progress", async () => {
-    const handle = await createFederation(await createTenant(), 4);
+    const handle = await createFederation(await createTenant(), 5);
     const reply = await call("POST", abortPath(handle), { token: handle.ownerToken });
     expect(reply.status).toBe(404);
     expect(reply.body).toEqual({ error: { code: "not_found", message: "no round is in progress" } });
   });
 
   it("refuses with 409 to stop a round that is publishing its total", async () => {
-    const handle = await createFederation(await createTenant(), 4);
+    const handle = await createFederation(await createTenant(), 5);
     const { opened, clients } = await roundAtShareKeys(handle);
     // The Federation cannot take the total, so the Round stays in its reporting step.
     await patchEnv(roundStub(handle.federationId, opened.round), (real) => ({
