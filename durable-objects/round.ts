@@ -259,11 +259,11 @@ export class Round extends DurableObject<Env> {
       }
       if (this.record!.finish === FINISH.REPORTING) {
         const config = this.state!.config;
-        const { sum } = decodeTotal(this.sql, maskedLength(config), config.scale);
+        const total = decodeTotal(this.sql, maskedLength(config), config.scale);
         const federation = this.env.FEDERATIONS.getByName(this.record!.setup.federationId);
         // Held in memory only until the federation answers: a retry keeps this end time.
         this.record = reportStarted(this.record!, new Date().toISOString());
-        const completed = await federation.completeRound(this.summary(), sum, this.usage());
+        const completed = await federation.completeRound(this.summary(), total, this.usage());
         this.saveRecord(totalReported(this.record, completed));
         // The federation refused the total for good (e.g. a newer model exists): tell it the round aborted.
         if (!completed.ok) await this.report();
