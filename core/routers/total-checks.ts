@@ -22,11 +22,16 @@ export function checkFinite(total: ArrayLike<number>): string | undefined {
   return undefined;
 }
 
-/** A count of rows or cells: a whole number, at least zero (clients count integers). */
+/**
+ * A count of rows or cells: a whole number, at least zero (clients count integers). A count that
+ * rounds to zero must be exactly zero: every client then counted 0, which encodes exactly, and a
+ * sliver above zero would let a sum divided by it (a centroid, an average delta) grow unbounded.
+ */
 export function checkCount(value: number, what: string, context: TotalContext): string | undefined {
   const r = context.resolution;
   if (!fits(-value, 0, r)) return `${what} is ${shown(value)}, below zero`;
-  if (!fits(Math.abs(value - Math.round(value)), 0, r))
+  const whole = Math.round(value);
+  if (!fits(Math.abs(value - whole), 0, r) || (whole === 0 && value !== 0))
     return `${what} is ${shown(value)}, not a whole number`;
   return undefined;
 }

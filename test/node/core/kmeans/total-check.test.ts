@@ -102,6 +102,12 @@ describe("the K-means kind's check of a decoded total", () => {
       own[0] = own[0]! + 0.5;
     });
     expect(check(lloyd, fractional)).toMatch(/cluster 0's count is .*, not a whole number/);
+    // A count a rounding step above zero would turn a tiny vector sum into a centroid far outside.
+    const sliver = withFirstChanged(honest, (own) => {
+      own[0] = -honest.slice(1).reduce((sum, c) => sum + c[0]!, 0) + 1e-6;
+      for (let i = 1; i < stride; i++) own[i] = -honest.slice(1).reduce((sum, c) => sum + c[i]!, 0);
+    });
+    expect(check(lloyd, sliver)).toMatch(/cluster 0's count is [0-9.e-]+, not a whole number/);
     // Each point counts once but pulls three times as far: a centroid off the unit ball.
     const stretched = withFirstChanged(honest, (own) => {
       for (let i = 2; i < stride; i++) own[i] = own[i]! * 40;
