@@ -122,7 +122,8 @@ export interface RouterKind<State = unknown> {
    * A refusal (for people) when a pass's decoded total cannot be a sum of honest contributions to
    * `state` (a negative count, a vector sum longer than its count allows, an update beyond its
    * clipping norm), or undefined when it can. The edge asks before finalising and publishes
-   * nothing from a refused total: a client that skipped the SDK's clipping poisons no model.
+   * nothing from a refused total, so a client that skips the SDK's clipping cannot push the model
+   * outside what honest data could make (docs/secure-aggregation.md says what it can still do).
    */
   checkTotal(state: State, total: Float64Array, context: TotalContext): string | undefined;
   /** The share of clients a pass of this state's training usually takes. */
