@@ -1,15 +1,18 @@
 // A federation's model versions in KV: each version's bytes under an immutable key, written before
 // any pointer names them and signed with the edge's key; the global state read back from the latest
-// one; a round's total finalised into the bytes of the next.
+// one; a round's total checked and finalised into the bytes of the next.
 import type { FederatedAlgorithm } from "../core/federated.ts";
 import { decodeModelFile, encodeModelFile } from "../core/model-file.ts";
 import { modelSigner } from "../core/model-signature.ts";
+import { implausibleTotal, quantisationBound } from "../core/secagg/index.ts";
 import { sha256Hex } from "../core/sha256.ts";
 import { failure, type Result, success } from "../core/wire/errors.ts";
 import type { FederationConfig } from "../core/wire/federation.ts";
 import { type ModelVersion, modelKey } from "../core/wire/models.ts";
+import type { RoundSummary } from "../core/wire/rounds.ts";
 import type { FederationStore } from "./federation-store.ts";
 import { KV_BACKOFF, retrying } from "./retry.ts";
+import type { RoundTotal } from "./round-total.ts";
 import { type FederationRouter, federationRouter } from "./router-kind.ts";
 
 /** What publishing needs of the object's environment: the model store and the signing key. */
@@ -86,17 +89,33 @@ export async function loadGlobal(
   return success({ router: router.value, global });
 }
 
-/** The model file that a round's decoded total makes of the global state, as bytes. */
+/**
+ * The model file that a round's decoded total makes of the global state, as bytes; or
+ * `implausible_total` when no honest clients could have sent that total (a client that skipped the
+ * SDK's encoding: a weight it does not have, values past the clipping range, sums its data cannot
+ * make), so that nothing is published from it and the current version stays the latest.
+ */
 export function finalisedModel(
-  algorithm: FederatedAlgorithm<unknown, never>,
+  router: FederationRouter,
   global: unknown,
-  total: Float64Array,
+  total: RoundTotal,
+  round: Pick<RoundSummary, "participants" | "secureAggregation">,
 ): Result<Uint8Array> {
+  const { algorithm } = router;
+  const { sum } = total;
   const expected = algorithm.contributionLength(global);
-  if (total.length !== expected)
-    return failure("invalid_vector", `total has ${total.length} elements, expected ${expected}`);
+  if (sum.length !== expected)
+    return failure("invalid_vector", `total has ${sum.length} elements, expected ${expected}`);
+  const participants = round.participants.maskedInput;
+  const config = round.secureAggregation;
+  const resolution = quantisationBound(participants, config.scale);
+  // Clients encode with weight 1 (the SDK's participate()), so the weight slot counts them.
+  const refusal =
+    implausibleTotal(sum, total.weightTotal, { participants, weight: 1 }, config) ??
+    router.checkTotal(global, sum, { participants, resolution });
+  if (refusal) return failure("implausible_total", refusal);
   try {
-    return success(encodeModelFile(algorithm.toModelFile(algorithm.finalise(global, total))));
+    return success(encodeModelFile(algorithm.toModelFile(algorithm.finalise(global, sum))));
   } catch (error) {
     return failure("internal", `finalise failed: ${(error as Error).message}`);
   }

@@ -40,6 +40,7 @@ import { FederationStore, type StoredFederation } from "./federation-store.ts";
 import { grownModel } from "./growth.ts";
 import { platformFloors } from "./platform-floors.ts";
 import type { RoundUsage } from "./round-setup.ts";
+import type { RoundTotal } from "./round-total.ts";
 import { initialModel } from "./router-kind.ts";
 import { Serial } from "./serial.ts";
 
@@ -292,13 +293,14 @@ export class Federation extends DurableObject<Env> {
   }
 
   /**
-   * A Round's decoded total: finalise the next global state, write its model file under a new
-   * immutable key, then move the pointer. Repeating the call for a published round returns the
-   * same version; a failure before the pointer moves leaves the previous model served.
+   * A Round's decoded total: check it, finalise the next global state, write its model file under
+   * a new immutable key, then move the pointer. Repeating the call for a published round returns
+   * the same version; a refusal (`implausible_total`: no honest clients could have sent it) or a
+   * failure before the pointer moves leaves the previous model served.
    */
   async completeRound(
     summary: RoundSummary,
-    total: Float64Array,
+    total: RoundTotal,
     usage: RoundUsage,
   ): Promise<Result<{ version: number }>> {
     return this.serial.run(async () => {
@@ -316,7 +318,7 @@ export class Federation extends DurableObject<Env> {
         );
       const loaded = await loadGlobal(this.env.MODELS, record.id, record.config, record.latestVersion);
       if (!loaded.ok) return loaded;
-      const bytes = finalisedModel(loaded.value.router.algorithm, loaded.value.global, total);
+      const bytes = finalisedModel(loaded.value.router, loaded.value.global, total, summary);
       if (!bytes.ok) return bytes;
       const version = record.latestVersion + 1;
       const published = await putVersion(this.env, record.id, version, bytes.value, summary.round);

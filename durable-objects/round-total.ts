@@ -50,15 +50,19 @@ export function maskedChunks(sql: Sql): number[] {
   return sql<{ idx: number }>`SELECT idx FROM total_chunks WHERE unmasked = 0 ORDER BY idx`.map((r) => r.idx);
 }
 
+/** A round's unmasked total, decoded: what the Round hands the Federation to publish from. */
+export interface RoundTotal {
+  /** Sum of the survivors' contributions (the masked vector's elements 1..n). */
+  sum: Float64Array;
+  /** Sum of their weights (element 0): one per client that encoded honestly. */
+  weightTotal: number;
+}
+
 /**
  * Decodes the unmasked total [sum enc(w), sum enc(w*x)] into the sum of x over the clients
  * (every client encodes with weight 1, so the weighted sum is the plain sum) and the weight total.
  */
-export function decodeTotal(
-  sql: Sql,
-  length: number,
-  scale: number,
-): { sum: Float64Array; weightTotal: number } {
+export function decodeTotal(sql: Sql, length: number, scale: number): RoundTotal {
   const sum = new Float64Array(length - 1);
   const average = new Float64Array(length - 1);
   let encodedWeight = 0;

@@ -319,13 +319,13 @@ export class Round extends DurableObject<Env> {
       }
       if (this.record!.finish === FINISH.REPORTING) {
         const config = this.state!.config;
-        const { sum } = decodeTotal(this.sql, maskedLength(config), config.scale);
+        const total = decodeTotal(this.sql, maskedLength(config), config.scale);
         const federation = this.env.FEDERATIONS.getByName(this.record!.setup.federationId);
         // Held in memory only until the federation answers: a retry keeps this end time.
         this.record = reportStarted(this.record!, new Date().toISOString());
-        const completed = await federation.completeRound(this.summary(), sum, this.usage());
+        const completed = await federation.completeRound(this.summary(), total, this.usage());
         // Published: the Federation recorded it as it answered. Refused for good (e.g. a newer
-        // model exists): the round aborted, which the Federation must still hear.
+        // model exists, or an implausible total): the round aborted, which the Federation must still hear.
         this.saveRecord({ ...totalReported(this.record, completed), reportPending: !completed.ok });
         if (!completed.ok) await this.report();
       }

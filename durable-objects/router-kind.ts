@@ -2,7 +2,7 @@
 // the model a new federation starts from, and how a created one aggregates rounds and grows.
 import type { FederatedAlgorithm } from "../core/federated.ts";
 import type { ModelFile } from "../core/model-file.ts";
-import type { KindSetup } from "../core/routers/kind.ts";
+import type { KindSetup, TotalContext } from "../core/routers/kind.ts";
 import { findRouterKind } from "../core/routers/registry.ts";
 import { failure, type Result, success } from "../core/wire/errors.ts";
 import type { FederationConfig } from "../core/wire/federation.ts";
@@ -11,6 +11,8 @@ import type { FederationConfig } from "../core/wire/federation.ts";
 export interface FederationRouter {
   /** Finalises a round's total into the next global state; reads and writes model files. */
   algorithm: FederatedAlgorithm<unknown, never>;
+  /** A refusal when a round's decoded total cannot be a sum of honest contributions (RouterKind.checkTotal). */
+  checkTotal(global: unknown, total: Float64Array, context: TotalContext): string | undefined;
   /** A trained router that learns `models` next; absent when the kind cannot grow this way. */
   addModels?(trained: ModelFile, models: readonly string[]): ModelFile;
   /** A trained router whose next rounds are new organisations joining; absent when unsupported. */
@@ -49,6 +51,7 @@ export function federationRouter(config: FederationConfig): Result<FederationRou
   const { addModels, joinClients } = kind;
   return success({
     algorithm: algorithm as FederatedAlgorithm<unknown, never>,
+    checkTotal: (global, total, context) => kind.checkTotal(global, total, context),
     ...(addModels && {
       addModels: (trained, models) =>
         algorithm.toModelFile(addModels.call(kind, algorithm.fromModelFile(trained), models)),

@@ -9,7 +9,7 @@ import type { EvaluationSet } from "../data/evaluations.ts";
 import type { FederatedAlgorithm } from "../federated.ts";
 import type { ModelFile } from "../model-file.ts";
 import { normal, seededRandom } from "../random.ts";
-import { centroidsFromSums, lloydSums, nearestCentroid } from "./geometry.ts";
+import { boundedFeatures, centroidsFromSums, lloydSums, nearestCentroid } from "./geometry.ts";
 import { distilledStats, finishJoiningClustering } from "./join.ts";
 import { type KMeansRouter, mergeStatsColumns, statsFromSums, statsSums } from "./router.ts";
 import { KMEANS_KIND, type KMeansPhase, type KMeansState } from "./state.ts";
@@ -150,11 +150,13 @@ export const federatedKMeans: FederatedAlgorithm<KMeansState, EvaluationSet> = {
     return 0;
   },
 
-  contribute(state, data) {
+  contribute(state, given) {
     const d = state.config.embedder.dimension;
-    if (data.dimension !== d)
-      throw new RangeError(`client features have ${data.dimension} dimensions, expected ${d}`);
-    if (data.modelCount !== state.config.models.length) throw new RangeError("client model count differs");
+    if (given.dimension !== d)
+      throw new RangeError(`client features have ${given.dimension} dimensions, expected ${d}`);
+    if (given.modelCount !== state.config.models.length) throw new RangeError("client model count differs");
+    // Points beyond unit length are scaled down: the edge refuses sums that unit vectors cannot make.
+    const data = { ...given, features: boundedFeatures(given.features, d) };
     if (state.phase === "lloyd") return lloydSums(data.features, null, state.centroids, state.size, d);
     if (state.phase === "power") {
       return powerSums(

@@ -1,6 +1,32 @@
 // Nearest-centroid assignment and the Lloyd sums it feeds, over flat Float32Arrays.
 import type { Random } from "../random.ts";
 
+/**
+ * Largest norm of a point the federated passes sum. Embeddings are unit vectors (the hashing
+ * embedder's, most embedding APIs'), whose float32 norms stray from 1 by about 1e-7; the slack
+ * keeps those untouched, so that scaling longer rows down changes nothing for unit-norm embedders.
+ */
+export const MAX_FEATURE_NORM = 1 + 1e-6;
+
+/**
+ * The points with every row longer than MAX_FEATURE_NORM scaled to unit length, so that an honest
+ * client's sums stay within the bounds the edge checks before publishing (total-check.ts); the
+ * same array when no row is that long.
+ */
+export function boundedFeatures(features: Float32Array, dimension: number): Float32Array {
+  let bounded: Float32Array | undefined;
+  const n = dimension > 0 ? features.length / dimension : 0;
+  for (let q = 0; q < n; q++) {
+    let squares = 0;
+    for (let i = 0; i < dimension; i++) squares += features[q * dimension + i]! ** 2;
+    const norm = Math.sqrt(squares);
+    if (norm <= MAX_FEATURE_NORM) continue;
+    bounded ??= Float32Array.from(features);
+    for (let i = 0; i < dimension; i++) bounded[q * dimension + i] = features[q * dimension + i]! / norm;
+  }
+  return bounded ?? features;
+}
+
 /** Index of the nearest centroid to row `row` of `points`, and its squared distance. */
 export function nearestCentroid(
   points: Float32Array,

@@ -6,6 +6,7 @@ import type { KindSetup, RouterKind } from "../routers/kind.ts";
 import { addModels, federatedKMeans, kmeansRouter, startJoin } from "./federated.ts";
 import { predictKMeans } from "./router.ts";
 import { initialKMeansState, KMEANS_DEFAULTS, KMEANS_KIND, type KMeansState } from "./state.ts";
+import { checkKMeansTotal } from "./total-check.ts";
 
 const SCHEMA: HyperparameterSchema = {
   clusters: "number",
@@ -35,6 +36,7 @@ export const kmeansKind: RouterKind<KMeansState> = {
   initialState,
   experimentHyperparameters: () => ({ clusters: KMEANS_DEFAULTS.clusters, prior: KMEANS_DEFAULTS.prior }),
   algorithm: () => federatedKMeans,
+  checkTotal: checkKMeansTotal,
   // Every pass of the clustering needs every client's sums.
   participation: () => 1,
   localInitial: (state) => initialKMeansState(state.config),

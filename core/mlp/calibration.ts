@@ -9,8 +9,11 @@
 import { type ParameterLayout, slotOf } from "./layout.ts";
 import type { MlpTrainingSet } from "./training-set.ts";
 
-/** Per model: the sum of (observed - predicted) quality and the sum of q(1 - q). */
-export const CALIBRATION_SUMS_PER_MODEL = 2;
+/**
+ * Per model: the sum of (observed - predicted) quality, the sum of q(1 - q), and the observed
+ * cells they sum over (the step does not need the count; the edge checks both sums against it).
+ */
+export const CALIBRATION_SUMS_PER_MODEL = 3;
 
 /**
  * Pseudo-cells of damping in the Newton step: with many cells it changes nothing; a model with a
@@ -18,7 +21,7 @@ export const CALIBRATION_SUMS_PER_MODEL = 2;
  */
 export const CALIBRATION_DAMPING = 1;
 
-/** One client's calibration sums ([residuals (M), slopes (M)]) from predicted qualities [n x M]. */
+/** One client's calibration sums ([residuals (M), slopes (M), cells (M)]) from predicted qualities [n x M]. */
 export function calibrationSums(set: MlpTrainingSet, predictedQuality: ArrayLike<number>): Float64Array {
   const m = set.modelCount;
   if (predictedQuality.length !== set.n * m)
@@ -29,6 +32,7 @@ export function calibrationSums(set: MlpTrainingSet, predictedQuality: ArrayLike
     const q = predictedQuality[cell]!;
     sums[cell % m]! += set.quality[cell]! - q;
     sums[m + (cell % m)]! += q * (1 - q);
+    sums[2 * m + (cell % m)]! += 1;
   }
   return sums;
 }
@@ -42,7 +46,9 @@ export function withCalibratedBiases(
 ): Float32Array {
   const m = layout.shape.modelCount;
   if (totals.length !== CALIBRATION_SUMS_PER_MODEL * m)
-    throw new RangeError(`calibration totals hold ${totals.length} values, expected ${2 * m}`);
+    throw new RangeError(
+      `calibration totals hold ${totals.length} values, expected ${CALIBRATION_SUMS_PER_MODEL * m}`,
+    );
   const out = params.slice();
   const bias = slotOf(layout, "quality.bias");
   for (let j = 0; j < m; j++) {

@@ -9,6 +9,7 @@ import type { ModelFile } from "../model-file.ts";
 import { CALIBRATION_SUMS_PER_MODEL, calibrationSums, withCalibratedBiases } from "./calibration.ts";
 import type { MlpConfig } from "./config.ts";
 import { COST_SUMS_PER_MODEL, costStatsContribution, costStatsFromTotals } from "./cost-normalisation.ts";
+import { clipDelta } from "./delta-clip.ts";
 import {
   type AddModelsOptions,
   addModels,
@@ -69,7 +70,10 @@ export function elementWeights(
 const weightingOf = (state: MlpState): MlpConfig["weighting"] =>
   state.phase === "join" ? "fedavg" : state.config.weighting;
 
-/** Layout of a training contribution: [n, observed cells per model (M), weighted deltas (P)]. */
+/**
+ * Layout of a training contribution: [n, observed cells per model (M), weighted deltas (P)]; the
+ * delta is clipped to the configuration's deltaClip before it is weighted.
+ */
 export function trainingContribution(
   state: MlpState,
   set: MlpTrainingSet,
@@ -83,6 +87,7 @@ export function trainingContribution(
   contribution.set(observedPerModel(set), 1);
   const delta = contribution.subarray(1 + m);
   for (let i = 0; i < layout.size; i++) delta[i] = trained[i]! - state.params[i]!;
+  clipDelta(delta, state.config.deltaClip);
   const weights = elementWeights(layout, weightingOf(state), contribution.subarray(0, 1 + m));
   for (let i = 0; i < layout.size; i++) delta[i] = delta[i]! * weights[i]!;
   return contribution;

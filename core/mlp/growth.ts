@@ -9,6 +9,7 @@ import {
   capScaledSums,
   costStatsFromTotals,
 } from "./cost-normalisation.ts";
+import { clipDelta } from "./delta-clip.ts";
 import { DISTILLATION_WEIGHT } from "./distillation.ts";
 import { flatten, headRanges, type ParameterLayout, parameterLayout, slotOf, unflatten } from "./layout.ts";
 import type { LocalTrainingOptions } from "./local-training.ts";
@@ -222,7 +223,8 @@ export function newHeadsTrainingOptions(state: MlpState, base: LocalTrainingOpti
 
 /**
  * A head-only round's contribution: [n, observed cells of each added model (A), the added heads'
- * weighted deltas]; the frozen parameters are not sent at all.
+ * weighted deltas, model after model]; the frozen parameters are not sent at all, and the heads'
+ * delta is clipped to the configuration's deltaClip before it is weighted.
  */
 export function newHeadsContribution(
   state: MlpState,
@@ -241,14 +243,17 @@ export function newHeadsContribution(
   for (let q = 0; q < set.n; q++) {
     for (let a = 0; a < added; a++) contribution[1 + a]! += set.observed[q * m + firstAdded + a]!;
   }
-  let k = 1 + added;
-  for (const [i, { start, end }] of ranges.entries()) {
-    const a = Math.floor(i / 4);
-    // A new head is averaged over the clients that evaluated its model whatever the rounds'
-    // weighting: only a tenth of the queries evaluate a new model by default, and averaging by n
-    // would shrink its head's steps by as much.
+  const deltas = contribution.subarray(1 + added);
+  let k = 0;
+  for (const { start, end } of ranges)
+    for (let p = start; p < end; p++) deltas[k++] = trained[p]! - state.params[p]!;
+  clipDelta(deltas, state.config.deltaClip);
+  // A new head is averaged over the clients that evaluated its model whatever the rounds'
+  // weighting: only a tenth of the queries evaluate a new model by default, and averaging by n
+  // would shrink its head's steps by as much.
+  for (let a = 0; a < added; a++) {
     const weight = contribution[1 + a]!;
-    for (let p = start; p < end; p++) contribution[k++] = (trained[p]! - state.params[p]!) * weight;
+    for (let i = a * perModel; i < (a + 1) * perModel; i++) deltas[i] = deltas[i]! * weight;
   }
   return contribution;
 }

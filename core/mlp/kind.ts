@@ -11,6 +11,7 @@ import { predictionFromOutputs } from "./predict.ts";
 import { referenceForward } from "./reference.ts";
 import { MLP_KIND, mlpRouter } from "./router-file.ts";
 import { initialMlpState, type MlpState } from "./state.ts";
+import { checkMlpTotal } from "./total-check.ts";
 
 const SCHEMA: HyperparameterSchema = {
   hidden: "number",
@@ -20,6 +21,7 @@ const SCHEMA: HyperparameterSchema = {
   localEpochs: "number",
   batchSize: "number",
   seed: "number",
+  deltaClip: "number",
   weighting: ["per-head", "fedavg"],
 };
 
@@ -30,7 +32,8 @@ function configInput(setup: KindSetup): MlpConfigInput {
   return { ...picked, models: [...setup.models], embedder: setup.embedder };
 }
 
-const { hidden, dropout, rounds, fraction, localEpochs, batchSize, seed, weighting } = MLP_DEFAULTS;
+const { hidden, dropout, rounds, fraction, localEpochs, batchSize, seed, deltaClip, weighting } =
+  MLP_DEFAULTS;
 
 /**
  * The edge only aggregates: finalise averages the clients' deltas and never trains, so the
@@ -45,7 +48,7 @@ const aggregateOnly: LocalTrainer = {
 export const mlpKind: RouterKind<MlpState> = {
   name: MLP_KIND,
   label: "MLP",
-  defaults: { hidden, dropout, rounds, fraction, localEpochs, batchSize, seed, weighting },
+  defaults: { hidden, dropout, rounds, fraction, localEpochs, batchSize, seed, deltaClip, weighting },
   trainsLocally: true,
   checkHyperparameters: (setup) => refusalOf(() => mlpConfig(configInput(setup))),
   initialState: (setup) => initialMlpState(configInput(setup)),
@@ -56,6 +59,7 @@ export const mlpKind: RouterKind<MlpState> = {
     fraction: MLP_DEFAULTS.fraction,
   }),
   algorithm: (compute?: LocalCompute) => createFederatedMlp(compute?.trainer ?? aggregateOnly),
+  checkTotal: checkMlpTotal,
   participation: (state) => state.config.fraction,
   // Nothing is averaged with one client: a server step other than 1 would extrapolate.
   localInitial: (state) => initialMlpState({ ...state.config, serverLearningRate: 1 }),

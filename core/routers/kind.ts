@@ -31,6 +31,17 @@ export interface LocalCompute {
   networkPredictor?(router: MlpRouter): Promise<BatchPredictor>;
 }
 
+/** What the edge knows of a pass's decoded total besides its elements. */
+export interface TotalContext {
+  /** Clients whose contributions the total sums. */
+  participants: number;
+  /**
+   * Largest error of each decoded element against the plain sum of the clients' values:
+   * fixed-point rounding moves each client's value by less than one step (participants / scale).
+   */
+  resolution: number;
+}
+
 /** A trained router loaded for routing in plain JavaScript, one query vector at a time. */
 export interface Router {
   kind: string;
@@ -107,6 +118,14 @@ export interface RouterKind<State = unknown> {
   experimentHyperparameters(seed: number): Hyperparameters;
   /** The federated algorithm. The edge passes no compute: it only finalises totals. */
   algorithm(compute?: LocalCompute): FederatedAlgorithm<State, EvaluationSet>;
+  /**
+   * A refusal (for people) when a pass's decoded total cannot be a sum of honest contributions to
+   * `state` (a negative count, a vector sum longer than its count allows, an update beyond its
+   * clipping norm), or undefined when it can. The edge asks before finalising and publishes
+   * nothing from a refused total, so a client that skips the SDK's clipping cannot push the model
+   * outside what honest data could make (docs/secure-aggregation.md says what it can still do).
+   */
+  checkTotal(state: State, total: Float64Array, context: TotalContext): string | undefined;
   /** The share of clients a pass of this state's training usually takes. */
   participation(state: State): number;
   /** A fresh router like `state` (kind, models, embedder, hyperparameters) for one client alone. */

@@ -146,5 +146,7 @@ export { reconstructSecret, SHAMIR_PRIME, type Share, splitSecret } from "./sham
 export { decryptShare, encryptShare } from "./share-cipher.ts";
 /** Stages, the result union and its stable error codes. */
 export { PROTOCOL_STAGES, type ProtocolStage, STAGE, type Stage } from "./stages.ts";
+/** What a decoded total of honest encodings satisfies: its weight, and each element within the clipping range. */
+export { implausibleTotal, type TotalWeights } from "./total-bounds.ts";
 /** Aggregation and unmasking of the total, chunk by chunk (Durable Object storage) or whole. */
 export { addMaskedInput, applyUnmaskPlan, unmaskTotal } from "./unmask.ts";

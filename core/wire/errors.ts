@@ -25,6 +25,7 @@ export const API_ERRORS = {
   invalid_share: 422,
   protocol_violation: 422,
   reconstruction_failed: 422,
+  implausible_total: 422,
   unknown_client: 403,
   quota_exceeded: 429,
   rate_limited: 429,

@@ -11,8 +11,9 @@ import {
   refusalOf,
   requireHyperparameters,
 } from "../../core/routers/hyperparameters.ts";
-import type { KindSetup, RouterKind } from "../../core/routers/kind.ts";
+import type { KindSetup, RouterKind, TotalContext } from "../../core/routers/kind.ts";
 import { findRouterKind, registerRouterKind } from "../../core/routers/registry.ts";
+import { checkBetween, checkCount, checkFinite } from "../../core/routers/total-checks.ts";
 
 export const MEAN_KIND = "mean";
 
@@ -95,6 +96,24 @@ export const meanAlgorithm: FederatedAlgorithm<MeanState, EvaluationSet> = {
   }),
 };
 
+/**
+ * What honest sums satisfy: whole counts of at least 0, quality sums within [0, count] (qualities
+ * lie in [0, 1]) and cost sums of at least 0.
+ */
+function checkTotal(state: MeanState, total: Float64Array, context: TotalContext): string | undefined {
+  const finite = checkFinite(total);
+  if (finite) return finite;
+  for (const [j, model] of state.models.entries()) {
+    const count = total[3 * j]!;
+    const refusal =
+      checkCount(count, `${model}'s count`, context) ??
+      checkBetween(total[3 * j + 1]!, 0, count + context.resolution, `${model}'s quality sum`, context) ??
+      checkBetween(total[3 * j + 2]!, 0, Number.POSITIVE_INFINITY, `${model}'s cost sum`, context);
+    if (refusal) return refusal;
+  }
+  return undefined;
+}
+
 /** The same prediction for every query: each model's means, unavailable where nothing was observed. */
 function batch(state: MeanState): BatchPredictor {
   const m = state.models.length;
@@ -124,6 +143,7 @@ export const meanKind: RouterKind<MeanState> = {
   initialState,
   experimentHyperparameters: () => ({ rounds: 1 }),
   algorithm: () => meanAlgorithm,
+  checkTotal,
   participation: () => 1,
   localInitial: (state) => ({ ...state, round: 0 }),
   router(state) {

@@ -6,7 +6,7 @@ import { roundObjectName } from "../../../core/wire/ids.ts";
 import type { RoundSummary } from "../../../core/wire/rounds.ts";
 import { expectStatus, type FederationHandle } from "./api.ts";
 import { decode, sumEncoded } from "./secagg.ts";
-import { SimClient } from "./sim-client.ts";
+import { type CraftedInput, SimClient } from "./sim-client.ts";
 
 /** The last stage a client completes before it vanishes ("none": it never answers). */
 export type DropPoint = "none" | "advertise_keys" | "share_keys" | "masked_input";
@@ -48,7 +48,7 @@ export interface RoundRun {
  */
 export async function runRound(
   handle: FederationHandle,
-  contributionOf: (clientId: string) => Float64Array,
+  contributionOf: (clientId: string) => Float64Array | CraftedInput,
   drops: ReadonlyMap<string, DropPoint> = new Map(),
   seed = 1,
   /** Called after every accepted client message (e.g. to evict the Round object). */

@@ -1,6 +1,6 @@
 // A federation client driven over HTTP inside workerd, one method per stage so tests can stop any
 // client at any stage (a dropout). The messages come from the SDK's SecureAggregationSession, the
-// code participate() sends them with.
+// code participate() sends them with; a malicious client may mask a vector it encoded itself.
 import {
   type OutgoingMessage,
   roundPath,
@@ -8,6 +8,11 @@ import {
 } from "../../../client-sdk/src/round/secure-aggregation.ts";
 import { call, expectStatus, type Reply } from "./api.ts";
 import { type ClientState, encode, type RoundConfig, seededEncodingRandom } from "./secagg.ts";
+
+/** An encoded vector [weight, values...] a malicious client builds itself for the round's config. */
+export interface CraftedInput {
+  crafted(config: RoundConfig): Uint32Array;
+}
 
 export class SimClient {
   readonly clientId: string;
@@ -50,10 +55,16 @@ export class SimClient {
     return this.send(await this.session.shareKeys(await this.message()));
   }
 
-  /** Encodes the contribution (weight 1, seeded rounding) and sends the masked vector. */
-  async maskedInput(contribution: Float64Array, seed: number): Promise<Reply> {
+  /**
+   * Encodes the contribution (weight 1, seeded rounding) and sends the masked vector; a crafted
+   * input is masked as it is, as a client that bypasses the SDK's encoding would send it.
+   */
+  async maskedInput(contribution: Float64Array | CraftedInput, seed: number): Promise<Reply> {
     const config = this.state!.config;
-    this.encoded = encode(contribution, 1, config, seededEncodingRandom(seed)).vector;
+    this.encoded =
+      contribution instanceof Float64Array
+        ? encode(contribution, 1, config, seededEncodingRandom(seed)).vector
+        : contribution.crafted(config);
     const message = await this.session.maskedInput(await this.message(), this.encoded);
     if (message.method === "PUT") this.maskedBytes = message.bytes.slice();
     return this.send(message);

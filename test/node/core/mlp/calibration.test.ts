@@ -37,7 +37,7 @@ function meanResiduals(state: MlpState, sets: readonly MlpTrainingSet[]): number
 }
 
 describe("the MLP calibration pass", () => {
-  it("sums residuals and sigmoid slopes over observed cells only", () => {
+  it("sums residuals, sigmoid slopes and cells over observed cells only", () => {
     const set = mlpTrainingSet({
       n: 2,
       dimension: 1,
@@ -48,15 +48,15 @@ describe("the MLP calibration pass", () => {
       observed: Uint8Array.from([1, 0, 1, 1]),
     });
     const sums = calibrationSums(set, [0.75, 0.9, 0.5, 0.2]);
-    // Model 0: (1 - 0.75) + (0 - 0.5); slopes 0.1875 + 0.25. Model 1: only row 1, 1 - 0.2; 0.16.
-    expect([...sums].map((x) => Number(x.toFixed(6)))).toEqual([-0.25, 0.8, 0.4375, 0.16]);
+    // Model 0: (1 - 0.75) + (0 - 0.5); slopes 0.1875 + 0.25; 2 cells. Model 1: only row 1, 1 - 0.2; 0.16; 1 cell.
+    expect([...sums].map((x) => Number(x.toFixed(6)))).toEqual([-0.25, 0.8, 0.4375, 0.16, 2, 1]);
     expect(() => calibrationSums(set, [0.5])).toThrow(RangeError);
   });
 
   it("moves each quality bias by one damped Newton step and leaves everything else", () => {
     const layout = parameterLayout({ dimension: 2, hidden: 3, modelCount: 2 });
     const params = Float32Array.from({ length: layout.size }, (_, i) => i / 100);
-    const next = withCalibratedBiases(layout, params, [3, -2, 5, 0]);
+    const next = withCalibratedBiases(layout, params, [3, -2, 5, 0, 9, 0]);
     const bias = slotOf(layout, "quality.bias");
     expect(next[bias.offset]).toBeCloseTo(params[bias.offset]! + 3 / 6, 6);
     // No slope (nobody observed the model): the bias stays.

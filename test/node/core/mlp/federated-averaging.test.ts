@@ -38,7 +38,9 @@ function client(n: number, seen0: number, seen1: number, cost = 0.5) {
 }
 
 function trainState(weighting: "per-head" | "fedavg"): MlpState {
-  const state = initialMlpState({ models, embedder, hidden: 3, weighting });
+  // The hand-made shifts move every weight by 4 or 8, far past the default deltaClip: these cases
+  // pin the averaging, so the clip is out of their way (total-check.test.ts pins the clip).
+  const state = initialMlpState({ models, embedder, hidden: 3, weighting, deltaClip: 1e6 });
   return {
     ...state,
     phase: "train",
