@@ -18,6 +18,12 @@ export interface KindSetup {
   models: readonly string[];
   embedder: EmbedderInfo;
   hyperparameters: Hyperparameters;
+  /**
+   * The federation's tag vocabulary (context tags such as a feature or endpoint). A router's input
+   * row is the query's embedding followed by one indicator per vocabulary tag (1 when the query
+   * carries it); absent or empty: no tags.
+   */
+  tags?: readonly string[];
 }
 
 /**
@@ -54,6 +60,8 @@ export interface Router {
 export interface TrainingContext {
   models: string[];
   embedder: EmbedderInfo;
+  /** The tag vocabulary; rows carry its indicators after the embedding (see KindSetup.tags). */
+  tags?: readonly string[];
   random: Random;
   seed: number;
   /** Federated rounds, where a kind has them (`--rounds`). */
