@@ -14,12 +14,16 @@ import {
 import { fineTunedRouter } from "./fine-tune.ts";
 import { kmeansNewClients, kmeansNewModels } from "./growth-experiment.ts";
 import { pooledCentroids } from "./pooled.ts";
-import { predictKMeansBatch, statsFromSums, statsSums } from "./router.ts";
+import { predictKMeansBatch, STATS_PARTS, statsFromSums, statsSums } from "./router.ts";
+import type { Shrinkage } from "./shrinkage.ts";
 import { KMEANS_KIND } from "./state.ts";
+import { embeddingsOf, tagSlots } from "./tags.ts";
 
 export interface KMeansExperimentOptions {
   clusters?: number;
   prior?: number;
+  shrinkage?: Shrinkage;
+  softness?: number;
 }
 
 function predictor(state: KMeansState): BatchPredictor {
@@ -31,8 +35,11 @@ export function kmeansExperiment(options: KMeansExperimentOptions = {}): KindExp
   const config = (context: TrainingContext) => ({
     models: context.models,
     embedder: context.embedder,
+    tags: [...(context.tags ?? [])],
     clusters: options.clusters ?? KMEANS_DEFAULTS.clusters,
     prior: options.prior ?? KMEANS_DEFAULTS.prior,
+    shrinkage: options.shrinkage ?? KMEANS_DEFAULTS.shrinkage,
+    softness: options.softness ?? KMEANS_DEFAULTS.softness,
   });
   const trainState = (clients: readonly EvaluationSet[], context: TrainingContext) =>
     simulate(federatedKMeans, initialKMeansState(config(context)), clients, {
@@ -57,20 +64,31 @@ export function kmeansExperiment(options: KMeansExperimentOptions = {}): KindExp
       kmeansNewModels(config(context), base, extended, added, context),
     newClients: (base, joining, context) => kmeansNewClients(config(context), base, joining, context),
     async baselines(clients, context) {
-      const clusters = options.clusters ?? KMEANS_DEFAULTS.clusters;
-      const centroids = pooledCentroids(clients, clusters, context.random);
-      const total = new Float64Array(3 * clusters * context.models.length);
+      const { clusters, prior, shrinkage, softness, tags } = config(context);
+      const d = context.embedder.dimension;
+      const embeddings = clients.map((client) => ({
+        ...client,
+        dimension: d,
+        features: embeddingsOf(client.features, d, tags.length),
+      }));
+      const centroids = pooledCentroids(embeddings, clusters, context.random);
+      const rows = clusters * tagSlots(tags.length);
+      const total = new Float64Array(STATS_PARTS * rows * context.models.length);
       for (const client of clients) {
-        const sums = statsSums(client, centroids, clusters);
+        const sums = statsSums(client, centroids, clusters, undefined, tags.length);
         for (let i = 0; i < total.length; i++) total[i]! += sums[i]!;
       }
+      // The paper's pooled baseline has no spread measured: it assigns hard.
       const router = {
-        dimension: context.embedder.dimension,
+        dimension: d,
         clusterCount: clusters,
         modelCount: context.models.length,
         centroids,
-        stats: statsFromSums(total, clusters, context.models.length),
-        prior: options.prior ?? KMEANS_DEFAULTS.prior,
+        stats: statsFromSums(total, rows, context.models.length),
+        prior,
+        shrinkage,
+        tagCount: tags.length,
+        softness,
       };
       return { pooled: (features: Float32Array) => predictKMeansBatch(router, features) };
     },

@@ -11,8 +11,9 @@ import type { ModelFile } from "../model-file.ts";
 import { normal, seededRandom } from "../random.ts";
 import { boundedFeatures, centroidsFromSums, lloydSums, nearestCentroid } from "./geometry.ts";
 import { distilledStats, finishJoiningClustering } from "./join.ts";
-import { type KMeansRouter, mergeStatsColumns, statsFromSums, statsSums } from "./router.ts";
+import { type KMeansRouter, mergeStatsColumns, STATS_PARTS, statsFromSums, statsSums } from "./router.ts";
 import { KMEANS_KIND, type KMeansPhase, type KMeansState } from "./state.ts";
+import { embeddingsOf, statsRows } from "./tags.ts";
 
 export {
   JOINING_CLUSTER_SHARE,
@@ -142,35 +143,35 @@ function finalisePower(state: KMeansState, total: Float64Array): KMeansState {
 export const federatedKMeans: FederatedAlgorithm<KMeansState, EvaluationSet> = {
   contributionLength(state) {
     const d = state.config.embedder.dimension;
+    const rows = statsRows(state);
     if (state.phase === "lloyd") return state.size * (d + 2);
     if (state.phase === "power") return (state.splitting?.length ?? 0) * (d + 1);
-    if (state.phase === "extend") return 3 * state.size * (state.added ?? 0);
-    if (state.phase === "join") return 3 * state.size * state.config.models.length;
-    if (state.phase === "stats") return 3 * state.size * state.config.models.length;
+    if (state.phase === "extend") return STATS_PARTS * rows * (state.added ?? 0);
+    if (state.phase === "join") return STATS_PARTS * rows * state.config.models.length;
+    if (state.phase === "stats") return STATS_PARTS * rows * state.config.models.length;
     return 0;
   },
 
   contribute(state, given) {
     const d = state.config.embedder.dimension;
-    if (given.dimension !== d)
-      throw new RangeError(`client features have ${given.dimension} dimensions, expected ${d}`);
-    if (given.modelCount !== state.config.models.length) throw new RangeError("client model count differs");
-    // Points beyond unit length are scaled down: the edge refuses sums that unit vectors cannot make.
-    const data = { ...given, features: boundedFeatures(given.features, d) };
-    if (state.phase === "lloyd") return lloydSums(data.features, null, state.centroids, state.size, d);
-    if (state.phase === "power") {
-      return powerSums(
-        data.features,
-        state.centroids,
-        state.size,
-        state.splitting ?? [],
-        state.directions!,
-        d,
+    const tagCount = state.config.tags.length;
+    if (given.dimension !== d + tagCount) {
+      throw new RangeError(
+        `client rows have ${given.dimension} values, expected ${d} (embedding) + ${tagCount} (tags)`,
       );
     }
-    if (state.phase === "stats") return statsSums(data, state.centroids, state.size);
-    if (state.phase === "extend") return statsSums(data, state.centroids, state.size, addedColumns(state));
-    if (state.phase === "join") return statsSums(data, state.centroids, state.size);
+    if (given.modelCount !== state.config.models.length) throw new RangeError("client model count differs");
+    // Points beyond unit length are scaled down: the edge refuses sums that unit vectors cannot make.
+    const embeddings = boundedFeatures(embeddingsOf(given.features, d, tagCount), d);
+    const data = { ...given, features: withTags(embeddings, given.features, d, tagCount) };
+    if (state.phase === "lloyd") return lloydSums(embeddings, null, state.centroids, state.size, d);
+    if (state.phase === "power") {
+      return powerSums(embeddings, state.centroids, state.size, state.splitting ?? [], state.directions!, d);
+    }
+    if (state.phase === "stats" || state.phase === "join")
+      return statsSums(data, state.centroids, state.size, undefined, tagCount);
+    if (state.phase === "extend")
+      return statsSums(data, state.centroids, state.size, addedColumns(state), tagCount);
     throw new RangeError("federated K-means is done: nothing to contribute");
   },
 
@@ -188,7 +189,7 @@ export const federatedKMeans: FederatedAlgorithm<KMeansState, EvaluationSet> = {
     if (state.phase === "extend") {
       const added = state.added ?? 0;
       const oldModels = state.config.models.length - added;
-      const stats = mergeStatsColumns(state.stats!, total, state.size, oldModels, added);
+      const stats = mergeStatsColumns(state.stats!, total, statsRows(state), oldModels, added);
       const { added: _added, ...rest } = state;
       return { ...rest, phase: "done", stats };
     }
@@ -201,7 +202,12 @@ export const federatedKMeans: FederatedAlgorithm<KMeansState, EvaluationSet> = {
     if (state.phase !== "lloyd") throw new RangeError("federated K-means is done");
     const stride = d + 2;
     let error = 0;
-    for (let k = 0; k < state.size; k++) error += total[k * stride + 1]!;
+    let points = 0;
+    for (let k = 0; k < state.size; k++) {
+      error += total[k * stride + 1]!;
+      points += total[k * stride]!;
+    }
+    const spread = points > 0 ? error / points : 0;
     const centroids = centroidsFromSums(total, state.centroids, state.size, d);
     const pass = state.pass + 1;
     // At size 1 the first pass gives the mean exactly; later sizes refine until stable.
@@ -210,7 +216,7 @@ export const federatedKMeans: FederatedAlgorithm<KMeansState, EvaluationSet> = {
       pass >= state.config.lloydPasses ||
       (Number.isFinite(state.lastError) &&
         state.lastError - error <= state.config.tolerance * state.lastError);
-    if (!settled) return { ...state, centroids, pass, lastError: error };
+    if (!settled) return { ...state, centroids, pass, lastError: error, spread };
     const splitting = state.size < state.config.clusters ? chooseSplits(state, total) : [];
     if (splitting.length > 0) {
       return {
@@ -218,12 +224,13 @@ export const federatedKMeans: FederatedAlgorithm<KMeansState, EvaluationSet> = {
         centroids,
         pass: 0,
         lastError: error,
+        spread,
         phase: "power",
         splitting,
         directions: startDirections(state, splitting.length),
       };
     }
-    return { ...state, centroids, pass, lastError: error, phase: "stats" };
+    return { ...state, centroids, pass, lastError: error, spread, phase: "stats" };
   },
 
   done(state) {
@@ -258,6 +265,10 @@ export const federatedKMeans: FederatedAlgorithm<KMeansState, EvaluationSet> = {
         tolerance: config.tolerance,
         seed: config.seed,
         prior: config.prior,
+        shrinkage: config.shrinkage,
+        softness: config.softness,
+        tags: config.tags,
+        spread: state.spread ?? null,
       },
       tensors: {
         centroids: state.centroids,
@@ -273,7 +284,7 @@ export const federatedKMeans: FederatedAlgorithm<KMeansState, EvaluationSet> = {
   fromModelFile(file) {
     if (file.kind !== KMEANS_KIND)
       throw new RangeError(`expected a ${KMEANS_KIND} router file, got ${file.kind}`);
-    const meta = file.meta as Record<string, number | string | number[] | null>;
+    const meta = file.meta as Record<string, number | string | number[] | string[] | null>;
     const centroids = file.tensors.centroids;
     if (!(centroids instanceof Float32Array)) throw new RangeError("kmeans router file lacks centroids");
     const stats = file.tensors.stats;
@@ -285,30 +296,60 @@ export const federatedKMeans: FederatedAlgorithm<KMeansState, EvaluationSet> = {
         tolerance: Number(meta.tolerance),
         seed: Number(meta.seed),
         prior: Number(meta.prior),
+        // Files written before empirical Bayes kept a fixed pseudo-count and no tags.
+        shrinkage: meta.shrinkage === "empirical-bayes" ? "empirical-bayes" : "fixed",
+        softness: typeof meta.softness === "number" ? meta.softness : 0,
         models: file.models,
         embedder: file.embedder,
+        tags: Array.isArray(meta.tags) ? meta.tags.map(String) : [],
       },
       phase: meta.phase as KMeansPhase,
       size: Number(meta.size),
       pass: Number(meta.pass),
       lastError: meta.lastError === null ? Number.POSITIVE_INFINITY : Number(meta.lastError),
       centroids,
+      ...(typeof meta.spread === "number" ? { spread: meta.spread } : {}),
       ...(Array.isArray(meta.splitting) ? { splitting: meta.splitting.map(Number) } : {}),
       ...(typeof meta.added === "number" ? { added: meta.added } : {}),
       ...(typeof meta.joinedFrom === "number" ? { joinedFrom: meta.joinedFrom } : {}),
       ...(typeof meta.joinDistillation === "number" ? { joinDistillation: meta.joinDistillation } : {}),
       ...joinBaseFromFile(file),
       ...(file.tensors.directions ? { directions: Float32Array.from(file.tensors.directions) } : {}),
-      ...(stats ? { stats: Float64Array.from(stats) } : {}),
+      ...(stats
+        ? { stats: meta.shrinkage === undefined ? widenedStats(stats) : Float64Array.from(stats) }
+        : {}),
     };
   },
 };
 
+/**
+ * Statistics of a file written before the sums of squares (three parts): zero squares appended,
+ * which its fixed shrinkage never reads.
+ */
+function widenedStats(stats: ArrayLike<number>): Float64Array {
+  const wide = new Float64Array((stats.length / 3) * STATS_PARTS);
+  wide.set(stats);
+  return wide;
+}
+
+/** Rows of `embeddings` followed by the tag indicators of `rows` (the embeddings alone without tags). */
+function withTags(embeddings: Float32Array, rows: Float32Array, d: number, tagCount: number): Float32Array {
+  if (tagCount === 0) return embeddings;
+  const width = d + tagCount;
+  const out = Float32Array.from(rows);
+  const n = rows.length / width;
+  for (let q = 0; q < n; q++) out.set(embeddings.subarray(q * d, (q + 1) * d), q * width);
+  return out;
+}
+
 /** The trained router kept aside while joining organisations cluster, from a model file. */
 function joinBaseFromFile(file: ModelFile): { joinBase?: KMeansState["joinBase"] } {
-  const meta = (file.meta as { joinBase?: { clusters: number; size: number; distillation: number } | null })
-    .joinBase;
-  if (!meta) return {};
+  const fileMeta = file.meta as {
+    joinBase?: { clusters: number; size: number; distillation: number } | null;
+    shrinkage?: string;
+  };
+  const meta = { ...fileMeta.joinBase, shrinkage: fileMeta.shrinkage };
+  if (!fileMeta.joinBase) return {};
   const centroids = file.tensors["join.centroids"];
   const stats = file.tensors["join.stats"];
   if (!centroids || !stats) throw new RangeError("kmeans router file lacks the joined router's tensors");
@@ -318,7 +359,7 @@ function joinBaseFromFile(file: ModelFile): { joinBase?: KMeansState["joinBase"]
       size: Number(meta.size),
       distillation: Number(meta.distillation),
       centroids: Float32Array.from(centroids),
-      stats: Float64Array.from(stats),
+      stats: meta.shrinkage === undefined ? widenedStats(stats) : Float64Array.from(stats),
     },
   };
 }
@@ -353,12 +394,17 @@ export function kmeansRouter(state: KMeansState): KMeansRouter {
   if (state.phase !== "done" || !state.stats) {
     throw new RangeError(`K-means training is at its ${state.phase} pass, not finished`);
   }
+  const { config } = state;
   return {
-    dimension: state.config.embedder.dimension,
+    dimension: config.embedder.dimension,
     clusterCount: state.size,
-    modelCount: state.config.models.length,
+    modelCount: config.models.length,
     centroids: state.centroids,
-    stats: statsFromSums(state.stats, state.size, state.config.models.length),
-    prior: state.config.prior,
+    stats: statsFromSums(state.stats, statsRows(state), config.models.length),
+    prior: config.prior,
+    shrinkage: config.shrinkage,
+    tagCount: config.tags.length,
+    softness: config.softness,
+    spread: state.spread ?? 0,
   };
 }

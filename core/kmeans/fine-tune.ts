@@ -4,24 +4,44 @@
 // cell from the client's own evaluations, with the federation's mean of that cell standing in as
 // `prior` pseudo-observations, the same pseudo-count the router uses for sparse cells.
 import type { EvaluationSet } from "../data/evaluations.ts";
-import { type KMeansRouter, statsFromSums, statsSums } from "./router.ts";
+import { type KMeansRouter, STATS_PARTS, statsSums } from "./router.ts";
+import { tagSlots } from "./tags.ts";
 
 export function fineTunedRouter(router: KMeansRouter, set: EvaluationSet): KMeansRouter {
   const { clusterCount, modelCount: m, stats, prior } = router;
-  if (set.modelCount !== m || set.dimension !== router.dimension)
+  const tagCount = router.tagCount ?? 0;
+  if (set.modelCount !== m || set.dimension !== router.dimension + tagCount)
     throw new RangeError(
       `the set has ${set.modelCount} models of dimension ${set.dimension}, the router ${m}`,
     );
-  const own = statsFromSums(statsSums(set, router.centroids, clusterCount), clusterCount, m);
-  const count = new Float64Array(clusterCount * m);
-  const qualitySum = new Float64Array(clusterCount * m);
-  const costSum = new Float64Array(clusterCount * m);
-  for (let cell = 0; cell < count.length; cell++) {
-    const federated = stats.count[cell]!;
-    const weight = federated > 0 ? prior : 0;
-    count[cell] = own.count[cell]! + weight;
-    qualitySum[cell] = own.qualitySum[cell]! + (weight ? (weight * stats.qualitySum[cell]!) / federated : 0);
-    costSum[cell] = own.costSum[cell]! + (weight ? (weight * stats.costSum[cell]!) / federated : 0);
+  const cells = clusterCount * tagSlots(tagCount) * m;
+  const own = statsSums(set, router.centroids, clusterCount, undefined, tagCount);
+  const federated = [stats.count, stats.qualitySum, stats.costSum, stats.qualitySquares, stats.costSquares];
+  const tuned = Array.from({ length: STATS_PARTS }, (_, part) => own.slice(part * cells, (part + 1) * cells));
+  for (let cell = 0; cell < cells; cell++) {
+    const count = stats.count[cell]!;
+    if (!(count > 0)) continue;
+    tuned[0]![cell]! += prior;
+    // `prior` pseudo-observations at the federation's cell mean (and mean square).
+    for (let part = 1; part < STATS_PARTS; part++) {
+      const sums = federated[part];
+      if (sums) tuned[part]![cell]! += (prior * sums[cell]!) / count;
+    }
   }
-  return { ...router, stats: { count, qualitySum, costSum } };
+  const [count, qualitySum, costSum, qualitySquares, costSquares] = tuned as [
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+  ];
+  return {
+    ...router,
+    stats: {
+      count,
+      qualitySum,
+      costSum,
+      ...(stats.qualitySquares ? { qualitySquares, costSquares } : {}),
+    },
+  };
 }

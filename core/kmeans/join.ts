@@ -4,15 +4,17 @@
 // knew, its clusters and statistics, stays as it was. Over the edge this is one sequence of
 // rounds whose cohort is the joining organisations.
 import { nearestCentroid } from "./geometry.ts";
+import { STATS_PARTS } from "./router.ts";
 import { initialKMeansState, type KMeansState } from "./state.ts";
+import { tagSlots } from "./tags.ts";
 
 /** The joining organisations get this share of the router's clusters for their own data. */
 export const JOINING_CLUSTER_SHARE = 0.5;
 
-/** Statistics sums over `from` clusters laid out for `to` clusters (the new ones empty). */
+/** Statistics sums over `from` rows laid out for `to` rows (the new ones empty). */
 function widenClusters(stats: Float64Array, from: number, to: number, models: number): Float64Array {
-  const wide = new Float64Array(3 * to * models);
-  for (let part = 0; part < 3; part++) {
+  const wide = new Float64Array(STATS_PARTS * to * models);
+  for (let part = 0; part < STATS_PARTS; part++) {
     wide.set(stats.subarray(part * from * models, (part + 1) * from * models), part * to * models);
   }
   return wide;
@@ -39,19 +41,25 @@ export function distilledStats(state: KMeansState): Float64Array {
   const from = state.joinedFrom ?? state.size;
   const m = state.config.models.length;
   const d = state.config.embedder.dimension;
-  const stats = widenClusters(state.stats!, from, state.size, m);
-  const oldCells = from * m;
-  const cells = state.size * m;
+  const slots = tagSlots(state.config.tags.length);
+  const stats = widenClusters(state.stats!, from * slots, state.size * slots, m);
+  const oldCells = from * slots * m;
+  const cells = state.size * slots * m;
+  const w = state.joinDistillation ?? JOIN_DISTILLATION_WEIGHT;
+  if (!(w > 0)) return stats;
   for (let k = from; k < state.size; k++) {
     const { cluster } = nearestCentroid(state.centroids, k, state.centroids, from, d);
-    for (let j = 0; j < m; j++) {
-      const count = state.stats![cluster * m + j]!;
-      if (!(count > 0)) continue;
-      const w = state.joinDistillation ?? JOIN_DISTILLATION_WEIGHT;
-      if (!(w > 0)) continue;
-      stats[k * m + j]! += w;
-      stats[cells + k * m + j]! += (w * state.stats![oldCells + cluster * m + j]!) / count;
-      stats[2 * cells + k * m + j]! += (w * state.stats![2 * oldCells + cluster * m + j]!) / count;
+    for (let slot = 0; slot < slots; slot++) {
+      for (let j = 0; j < m; j++) {
+        const at = (cluster * slots + slot) * m + j;
+        const to = (k * slots + slot) * m + j;
+        const count = state.stats![at]!;
+        if (!(count > 0)) continue;
+        // w pseudo-observations at the old cell's mean (and mean square).
+        stats[to]! += w;
+        for (let part = 1; part < STATS_PARTS; part++)
+          stats[part * cells + to]! += (w * state.stats![part * oldCells + at]!) / count;
+      }
     }
   }
   return stats;

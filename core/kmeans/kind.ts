@@ -5,6 +5,7 @@ import { refusalOf, requireHyperparameters } from "../routers/hyperparameters.ts
 import type { KindSetup, RouterKind } from "../routers/kind.ts";
 import { addModels, federatedKMeans, kmeansRouter, startJoin } from "./federated.ts";
 import { predictKMeans } from "./router.ts";
+import type { Shrinkage } from "./shrinkage.ts";
 import { initialKMeansState, KMEANS_DEFAULTS, KMEANS_KIND, type KMeansState } from "./state.ts";
 import { checkKMeansTotal } from "./total-check.ts";
 
@@ -15,11 +16,20 @@ const SCHEMA: HyperparameterSchema = {
   tolerance: "number",
   seed: "number",
   prior: "number",
+  shrinkage: ["empirical-bayes", "fixed"],
+  softness: "number",
 };
 
 function initialState(setup: KindSetup): KMeansState {
-  const picked = requireHyperparameters(setup.hyperparameters, SCHEMA) as Record<string, number>;
-  return initialKMeansState({ ...picked, models: [...setup.models], embedder: setup.embedder });
+  const picked = requireHyperparameters(setup.hyperparameters, SCHEMA) as Record<string, number> & {
+    shrinkage?: Shrinkage;
+  };
+  return initialKMeansState({
+    ...picked,
+    models: [...setup.models],
+    embedder: setup.embedder,
+    tags: [...(setup.tags ?? [])],
+  });
 }
 
 /** `--clusters` and `--prior` as the experiment CLI passes them. */
@@ -34,7 +44,12 @@ export const kmeansKind: RouterKind<KMeansState> = {
   trainsLocally: false,
   checkHyperparameters: (setup) => refusalOf(() => initialState(setup)),
   initialState,
-  experimentHyperparameters: () => ({ clusters: KMEANS_DEFAULTS.clusters, prior: KMEANS_DEFAULTS.prior }),
+  experimentHyperparameters: () => ({
+    clusters: KMEANS_DEFAULTS.clusters,
+    prior: KMEANS_DEFAULTS.prior,
+    shrinkage: KMEANS_DEFAULTS.shrinkage,
+    softness: KMEANS_DEFAULTS.softness,
+  }),
   algorithm: () => federatedKMeans,
   checkTotal: checkKMeansTotal,
   // Every pass of the clustering needs every client's sums.
@@ -58,10 +73,16 @@ export const kmeansKind: RouterKind<KMeansState> = {
   async experiment(options) {
     const clusters = experimentNumber(options.clusters);
     const prior = experimentNumber(options.prior);
+    const softness = experimentNumber(options.softness);
+    const { shrinkage } = options;
+    if (shrinkage !== undefined && shrinkage !== "empirical-bayes" && shrinkage !== "fixed")
+      throw new RangeError(`--shrinkage must be empirical-bayes or fixed, got "${String(shrinkage)}"`);
     const { kmeansExperiment } = await import("./experiment.ts");
     return kmeansExperiment({
       ...(clusters === undefined ? {} : { clusters }),
       ...(prior === undefined ? {} : { prior }),
+      ...(softness === undefined ? {} : { softness }),
+      ...(shrinkage === undefined ? {} : { shrinkage }),
     });
   },
 };

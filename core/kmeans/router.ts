@@ -1,49 +1,92 @@
-// The K-means router (the paper's nonparametric router): route a query by its nearest
-// centroid, predicting each model's quality and cost from that cluster's observed evaluations.
+// The K-means router (the paper's nonparametric router): route a query by its nearest centroid,
+// predicting each model's quality and cost from that cluster's observed evaluations, each sparse
+// cell shrunk toward a coarser estimate (estimates.ts). With a tag vocabulary, the statistics are
+// kept per (cluster, tag slot, model) so that a tagged query reads its tags' cells.
 
 import type { EvaluationSet } from "../data/evaluations.ts";
 import type { BatchPrediction } from "../prediction.ts";
 import type { Prediction } from "../routing.ts";
+import { type KMeansEstimates, routerEstimates } from "./estimates.ts";
 import { nearestCentroid } from "./geometry.ts";
+import type { Shrinkage } from "./shrinkage.ts";
+import { embeddingsOf, rowTags, tagSlots } from "./tags.ts";
 
-/** Per (cluster, model) sums over observed cells: what the statistics pass aggregates. */
+/** The parts of the statistics pass, each one value per cell. */
+export const STATS_PARTS = 5;
+
+/**
+ * Per cell sums over observed evaluations: what the statistics pass aggregates. A cell is a
+ * (row, model) pair, a row a (cluster, tag slot) pair (row = cluster * slots + slot): slot 0 holds
+ * the queries without a vocabulary tag, slot 1 + t those carrying tag t (a query with several tags
+ * counts once in each). Without a vocabulary there is one slot, and rows are clusters.
+ */
 export interface ClusterStats {
   count: Float64Array;
   qualitySum: Float64Array;
   costSum: Float64Array;
+  /** Sums of squares, from which the shrinkage's noise is estimated (absent in old router files). */
+  qualitySquares?: Float64Array;
+  costSquares?: Float64Array;
 }
 
 export interface KMeansRouter {
+  /** The embedding's dimension; a feature row is the embedding and then `tagCount` indicators. */
   dimension: number;
   clusterCount: number;
   modelCount: number;
   centroids: Float32Array;
   stats: ClusterStats;
-  /** Pseudo-count pulling a sparse cell's mean towards the model's overall mean. */
+  /** Pseudo-count pulling a sparse cell's mean towards the coarser mean, with "fixed" shrinkage. */
   prior: number;
+  /** Default "fixed". */
+  shrinkage?: Shrinkage;
+  /** The federation's vocabulary size (default 0). */
+  tagCount?: number;
+  /**
+   * Soft assignment at routing: a query's prediction mixes clusters with weights
+   * exp(-(distance^2 - nearest^2) / (softness * spread)), spread being the clustering's mean squared
+   * distance of a point to its centroid; 0 (default): its nearest cluster only.
+   */
+  softness?: number;
+  spread?: number;
 }
 
-/** Layout of the statistics contribution: [count (K*M), quality sums (K*M), cost sums (K*M)]. */
+/**
+ * One client's statistics contribution, [count, quality sums, cost sums, quality squares, cost
+ * squares], each over (row, model) cells. `set` rows are the embedding and `tagCount` indicators.
+ */
 export function statsSums(
   set: EvaluationSet,
   centroids: Float32Array,
   clusterCount: number,
   /** The model columns to sum (default all); the layout then has one cell per listed model. */
   columns?: readonly number[],
+  tagCount = 0,
 ): Float64Array {
-  const { n, dimension, modelCount: m } = set;
+  const { n, modelCount: m } = set;
+  const dimension = set.dimension - tagCount;
+  const embeddings = embeddingsOf(set.features, dimension, tagCount);
   const models = columns ?? Array.from({ length: m }, (_, j) => j);
   const width = models.length;
-  const cells = clusterCount * width;
-  const sums = new Float64Array(3 * cells);
+  const slots = tagSlots(tagCount);
+  const cells = clusterCount * slots * width;
+  const sums = new Float64Array(STATS_PARTS * cells);
   for (let q = 0; q < n; q++) {
-    const { cluster } = nearestCentroid(set.features, q, centroids, clusterCount, dimension);
-    for (const [slot, j] of models.entries()) {
-      if (!set.observed[q * m + j]) continue;
-      const cell = cluster * width + slot;
-      sums[cell]! += 1;
-      sums[cells + cell]! += set.quality[q * m + j]!;
-      sums[2 * cells + cell]! += set.cost[q * m + j]!;
+    const { cluster } = nearestCentroid(embeddings, q, centroids, clusterCount, dimension);
+    const tags = rowTags(set.features, q, dimension, tagCount);
+    const querySlots = tags.length > 0 ? tags.map((t) => t + 1) : [0];
+    for (const slot of querySlots) {
+      for (const [column, j] of models.entries()) {
+        if (!set.observed[q * m + j]) continue;
+        const cell = (cluster * slots + slot) * width + column;
+        const quality = set.quality[q * m + j]!;
+        const cost = set.cost[q * m + j]!;
+        sums[cell]! += 1;
+        sums[cells + cell]! += quality;
+        sums[2 * cells + cell]! += cost;
+        sums[3 * cells + cell]! += quality * quality;
+        sums[4 * cells + cell]! += cost * cost;
+      }
     }
   }
   return sums;
@@ -51,106 +94,117 @@ export function statsSums(
 
 /**
  * Widens statistics sums from `oldModels` to `oldModels + added` columns, placing the added
- * columns' sums (laid out as statsSums with `columns`) after the old ones.
+ * columns' sums (laid out as statsSums with `columns`) after the old ones. `rows` is clusters
+ * times tag slots.
  */
 export function mergeStatsColumns(
   old: Float64Array,
   added: Float64Array,
-  clusterCount: number,
+  rows: number,
   oldModels: number,
   addedModels: number,
 ): Float64Array {
   const width = oldModels + addedModels;
-  const merged = new Float64Array(3 * clusterCount * width);
-  for (let part = 0; part < 3; part++) {
-    for (let k = 0; k < clusterCount; k++) {
+  const merged = new Float64Array(STATS_PARTS * rows * width);
+  for (let part = 0; part < STATS_PARTS; part++) {
+    for (let k = 0; k < rows; k++) {
       for (let j = 0; j < oldModels; j++) {
-        merged[part * clusterCount * width + k * width + j] =
-          old[part * clusterCount * oldModels + k * oldModels + j]!;
+        merged[part * rows * width + k * width + j] = old[part * rows * oldModels + k * oldModels + j]!;
       }
       for (let j = 0; j < addedModels; j++) {
-        merged[part * clusterCount * width + k * width + oldModels + j] =
-          added[part * clusterCount * addedModels + k * addedModels + j]!;
+        merged[part * rows * width + k * width + oldModels + j] =
+          added[part * rows * addedModels + k * addedModels + j]!;
       }
     }
   }
   return merged;
 }
 
-export function statsFromSums(sums: Float64Array, clusterCount: number, modelCount: number): ClusterStats {
-  const cells = clusterCount * modelCount;
-  if (sums.length !== 3 * cells)
-    throw new RangeError(`statistics vector has ${sums.length} entries, expected ${3 * cells}`);
+/** The sums split into their parts; `rows` is clusters times tag slots. */
+export function statsFromSums(sums: Float64Array, rows: number, modelCount: number): ClusterStats {
+  const cells = rows * modelCount;
+  if (sums.length !== STATS_PARTS * cells)
+    throw new RangeError(`statistics vector has ${sums.length} entries, expected ${STATS_PARTS * cells}`);
   return {
     count: sums.slice(0, cells),
     qualitySum: sums.slice(cells, 2 * cells),
-    costSum: sums.slice(2 * cells),
+    costSum: sums.slice(2 * cells, 3 * cells),
+    qualitySquares: sums.slice(3 * cells, 4 * cells),
+    costSquares: sums.slice(4 * cells),
   };
 }
 
-/**
- * Predictions for one query. A (cluster, model) cell never observed is unavailable, so it is
- * never chosen; if a cluster has no observed cell at all the model-wide means stand in.
- */
-export function predictKMeans(router: KMeansRouter, features: Float32Array, row = 0): Prediction {
-  const { clusterCount, modelCount: m, dimension, stats, prior } = router;
-  const { cluster } = nearestCentroid(features, row, router.centroids, clusterCount, dimension);
-  const overall = overallMeans(router);
+/** Cluster weights of one query: its nearest cluster, or a soft mixture (KMeansRouter.softness). */
+function clusterWeights(router: KMeansRouter, embeddings: Float32Array, row: number): Map<number, number> {
+  const { clusterCount, dimension, centroids } = router;
+  const softness = router.softness ?? 0;
+  const spread = router.spread ?? 0;
+  if (!(softness > 0 && spread > 0)) {
+    return new Map([[nearestCentroid(embeddings, row, centroids, clusterCount, dimension).cluster, 1]]);
+  }
+  const distances = new Float64Array(clusterCount);
+  let nearest = Number.POSITIVE_INFINITY;
+  for (let k = 0; k < clusterCount; k++) {
+    let d = 0;
+    for (let i = 0; i < dimension; i++)
+      d += (embeddings[row * dimension + i]! - centroids[k * dimension + i]!) ** 2;
+    distances[k] = d;
+    nearest = Math.min(nearest, d);
+  }
+  const weights = new Map<number, number>();
+  let total = 0;
+  for (let k = 0; k < clusterCount; k++) {
+    const w = Math.exp(-(distances[k]! - nearest) / (softness * spread));
+    // Clusters beyond e^-12 of the nearest add nothing measurable.
+    if (w < 6e-6) continue;
+    weights.set(k, w);
+    total += w;
+  }
+  for (const [k, w] of weights) weights.set(k, w / total);
+  return weights;
+}
+
+/** One query's prediction from its cluster weights and tags, read off the estimates. */
+function predictFrom(
+  estimates: KMeansEstimates,
+  weights: Map<number, number>,
+  tags: readonly number[],
+  m: number,
+): Prediction {
   const quality = new Float64Array(m);
   const cost = new Float64Array(m);
   const available = new Uint8Array(m);
-  let any = false;
-  for (let j = 0; j < m; j++) {
-    const cell = cluster * m + j;
-    const count = stats.count[cell]!;
-    if (count > 0) {
-      quality[j] = (stats.qualitySum[cell]! + prior * overall.quality[j]!) / (count + prior);
-      cost[j] = (stats.costSum[cell]! + prior * overall.cost[j]!) / (count + prior);
-      available[j] = 1;
-      any = true;
-    }
-  }
-  if (!any) {
+  for (const [k, w] of weights) {
+    const cell = estimates.cell(k, tags);
     for (let j = 0; j < m; j++) {
-      quality[j] = overall.quality[j]!;
-      cost[j] = overall.cost[j]!;
-      available[j] = overall.count[j]! > 0 ? 1 : 0;
+      quality[j]! += w * cell.quality[j]!;
+      cost[j]! += w * cell.cost[j]!;
+      if (cell.available[j]) available[j] = 1;
     }
   }
   return { quality, cost, available };
 }
 
-const overallCache = new WeakMap<
-  ClusterStats,
-  { quality: Float64Array; cost: Float64Array; count: Float64Array }
->();
-
-/** Per-model means over all clusters (cached per statistics object). */
-export function overallMeans(router: KMeansRouter): {
-  quality: Float64Array;
-  cost: Float64Array;
-  count: Float64Array;
-} {
-  const cached = overallCache.get(router.stats);
-  if (cached) return cached;
-  const { clusterCount, modelCount: m, stats } = router;
-  const quality = new Float64Array(m);
-  const cost = new Float64Array(m);
-  const count = new Float64Array(m);
-  for (let k = 0; k < clusterCount; k++) {
-    for (let j = 0; j < m; j++) {
-      count[j]! += stats.count[k * m + j]!;
-      quality[j]! += stats.qualitySum[k * m + j]!;
-      cost[j]! += stats.costSum[k * m + j]!;
-    }
-  }
-  for (let j = 0; j < m; j++) {
-    quality[j] = count[j]! > 0 ? quality[j]! / count[j]! : 0;
-    cost[j] = count[j]! > 0 ? cost[j]! / count[j]! : 0;
-  }
-  const means = { quality, cost, count };
-  overallCache.set(router.stats, means);
-  return means;
+/**
+ * Predictions for one query (row `row` of a feature matrix whose rows are the embedding and the
+ * tag indicators). A model no cell of the query's clusters could estimate is unavailable, so it is
+ * never chosen (with empirical Bayes every model observed anywhere is estimable).
+ */
+export function predictKMeans(router: KMeansRouter, features: Float32Array, row = 0): Prediction {
+  const tagCount = router.tagCount ?? 0;
+  const estimates = routerEstimates(router);
+  if (tagCount === 0)
+    return predictFrom(estimates, clusterWeights(router, features, row), [], router.modelCount);
+  const embeddings = features.subarray(
+    row * (router.dimension + tagCount),
+    row * (router.dimension + tagCount) + router.dimension,
+  );
+  return predictFrom(
+    estimates,
+    clusterWeights(router, embeddings, 0),
+    rowTags(features, row, router.dimension, tagCount),
+    router.modelCount,
+  );
 }
 
 /** Row-major predictions for every query of a feature matrix (for evaluation). */
@@ -158,7 +212,7 @@ export function predictKMeansBatch(
   router: KMeansRouter,
   features: Float32Array,
 ): BatchPrediction & { available: Uint8Array } {
-  const n = features.length / router.dimension;
+  const n = features.length / (router.dimension + (router.tagCount ?? 0));
   const m = router.modelCount;
   const quality = new Float64Array(n * m);
   const cost = new Float64Array(n * m);

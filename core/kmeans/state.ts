@@ -1,6 +1,7 @@
 // The federated K-means router's configuration and state, shared by its passes (federated.ts)
 // and the way a trained router takes in joining organisations (join.ts).
 import type { EmbedderInfo } from "../model-file.ts";
+import type { Shrinkage } from "./shrinkage.ts";
 
 /** The kind's name in configurations and model files. */
 export const KMEANS_KIND = "kmeans";
@@ -15,10 +16,16 @@ export interface KMeansConfig {
   tolerance: number;
   /** Public seed of the split directions (not secret: it reveals nothing about any client). */
   seed: number;
-  /** Pseudo-count for sparse (cluster, model) cells. */
+  /** Pseudo-count for sparse cells with "fixed" shrinkage (0: the paper's raw cell means). */
   prior: number;
+  /** How sparse cells are pulled toward coarser means (router.ts, shrinkage.ts). */
+  shrinkage: Shrinkage;
+  /** Soft assignment at routing (KMeansRouter.softness); 0: the nearest cluster only. */
+  softness: number;
   models: string[];
   embedder: EmbedderInfo;
+  /** The federation's tag vocabulary: statistics are kept per (cluster, tag, model) as well. */
+  tags: string[];
 }
 
 /** Defaults chosen by measured AUC on both real data sets (docs/tuning.md). */
@@ -29,6 +36,8 @@ export const KMEANS_DEFAULTS = {
   tolerance: 1e-4,
   seed: 7,
   prior: 4,
+  shrinkage: "empirical-bayes" as Shrinkage,
+  softness: 0,
 };
 
 /**
@@ -47,6 +56,11 @@ export interface KMeansState {
   /** Squared error measured by the previous pass (for the early stop). */
   lastError: number;
   centroids: Float32Array;
+  /**
+   * Mean squared distance of a point to its nearest centroid at the last Lloyd pass, the scale of
+   * soft assignment (0 until a pass has measured it).
+   */
+  spread?: number;
   /** During power passes: the clusters being split and their current directions (one row each). */
   splitting?: number[];
   directions?: Float32Array;
@@ -78,9 +92,16 @@ export interface JoinBase {
 export function initialKMeansState(
   config: Partial<KMeansConfig> & Pick<KMeansConfig, "models" | "embedder">,
 ): KMeansState {
-  const full: KMeansConfig = { ...KMEANS_DEFAULTS, ...config };
+  const full: KMeansConfig = { ...KMEANS_DEFAULTS, tags: [], ...config };
   if (!Number.isInteger(full.clusters) || full.clusters < 1)
     throw new RangeError(`clusters must be >= 1, got ${full.clusters}`);
+  if (full.shrinkage !== "empirical-bayes" && full.shrinkage !== "fixed")
+    throw new RangeError(`shrinkage must be "empirical-bayes" or "fixed", got ${String(full.shrinkage)}`);
+  if (!(full.prior >= 0 && Number.isFinite(full.prior)))
+    throw new RangeError(`prior must be a non-negative number, got ${full.prior}`);
+  if (!(full.softness >= 0 && Number.isFinite(full.softness)))
+    throw new RangeError(`softness must be a non-negative number, got ${full.softness}`);
+  if (new Set(full.tags).size !== full.tags.length) throw new RangeError("the tag vocabulary repeats a tag");
   return {
     config: full,
     phase: "lloyd",

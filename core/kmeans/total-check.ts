@@ -7,6 +7,7 @@ import type { TotalContext } from "../routers/kind.ts";
 import { checkBetween, checkCount, checkFinite, checkNorm, sliceNorm } from "../routers/total-checks.ts";
 import { MAX_FEATURE_NORM } from "./geometry.ts";
 import type { KMeansState } from "./state.ts";
+import { statsRows } from "./tags.ts";
 
 /** The norm of row `row` of a flat matrix with `dimension` columns. */
 function rowNorm(matrix: Float32Array, row: number, dimension: number): number {
@@ -57,20 +58,38 @@ function checkPower(state: KMeansState, total: Float64Array, context: TotalConte
   return undefined;
 }
 
-/** Statistics of `cells` (cluster, model) cells: [counts, quality sums, cost sums]. */
+/**
+ * Statistics of `cells` (row, model) cells: [counts, quality sums, cost sums, quality squares, cost
+ * squares]. A quality in [0, 1] has its square in [0, its value]; a cost's square is at least 0.
+ */
 function checkStats(total: Float64Array, cells: number, context: TotalContext): string | undefined {
   for (let cell = 0; cell < cells; cell++) {
     const count = total[cell]!;
+    const qualitySum = total[cells + cell]!;
     const refusal =
       checkCount(count, `cell ${cell}'s count`, context) ??
+      checkBetween(qualitySum, 0, count + context.resolution, `cell ${cell}'s quality sum`, context) ??
       checkBetween(
-        total[cells + cell]!,
+        total[2 * cells + cell]!,
         0,
-        count + context.resolution,
-        `cell ${cell}'s quality sum`,
+        Number.POSITIVE_INFINITY,
+        `cell ${cell}'s cost sum`,
         context,
       ) ??
-      checkBetween(total[2 * cells + cell]!, 0, Number.POSITIVE_INFINITY, `cell ${cell}'s cost sum`, context);
+      checkBetween(
+        total[3 * cells + cell]!,
+        0,
+        qualitySum + context.resolution,
+        `cell ${cell}'s quality squares`,
+        context,
+      ) ??
+      checkBetween(
+        total[4 * cells + cell]!,
+        0,
+        Number.POSITIVE_INFINITY,
+        `cell ${cell}'s cost squares`,
+        context,
+      );
     if (refusal) return refusal;
   }
   return undefined;
@@ -87,8 +106,8 @@ export function checkKMeansTotal(
   const models = state.config.models.length;
   if (state.phase === "lloyd") return checkLloyd(state, total, context);
   if (state.phase === "power") return checkPower(state, total, context);
-  if (state.phase === "extend") return checkStats(total, state.size * (state.added ?? 0), context);
+  if (state.phase === "extend") return checkStats(total, statsRows(state) * (state.added ?? 0), context);
   if (state.phase === "stats" || state.phase === "join")
-    return checkStats(total, state.size * models, context);
+    return checkStats(total, statsRows(state) * models, context);
   return undefined;
 }

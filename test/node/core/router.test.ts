@@ -14,16 +14,22 @@ const state: KMeansState = {
     tolerance: 0,
     seed: 1,
     prior: 0,
+    shrinkage: "fixed",
+    softness: 0,
     models: ["fast", "smart"],
     embedder: { id: "toy", dimension: 2 },
+    tags: [],
   },
   phase: "done",
   size: 2,
   pass: 0,
   lastError: 0,
   centroids: Float32Array.from([1, 0, 0, 1]),
-  // [count (2x2), quality sums, cost sums], cells ordered (cluster, model).
-  stats: Float64Array.from([10, 10, 10, 0, 9, 5, 2, 0, 0.01, 0.1, 0.02, 0]),
+  // [count (2x2), quality sums, cost sums, quality squares, cost squares], cells ordered
+  // (cluster, model); qualities are 0 or 1, each cell's costs equal.
+  stats: Float64Array.from([
+    10, 10, 10, 0, 9, 5, 2, 0, 0.01, 0.1, 0.02, 0, 9, 5, 2, 0, 0.00001, 0.001, 0.00004, 0,
+  ]),
 };
 
 describe("a router loaded from its model file", () => {

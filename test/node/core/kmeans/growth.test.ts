@@ -13,7 +13,7 @@ import {
   type KMeansState,
   startJoin,
 } from "../../../../core/kmeans/federated.ts";
-import { statsFromSums } from "../../../../core/kmeans/router.ts";
+import { STATS_PARTS, statsFromSums } from "../../../../core/kmeans/router.ts";
 import { seededRandom } from "../../../../core/random.ts";
 
 async function sets(models: number, count: number, seed: number): Promise<EvaluationSet[]> {
@@ -46,7 +46,7 @@ describe("growing a K-means router", () => {
       options,
     );
     const extending = addModels(base, ["c", "d"]);
-    expect(federatedKMeans.contributionLength(extending)).toBe(3 * 3 * 2);
+    expect(federatedKMeans.contributionLength(extending)).toBe(STATS_PARTS * 3 * 2);
     const grown = await simulate(federatedKMeans, extending, await sets(4, 3, 4), options);
     expect(Array.from(grown.centroids)).toEqual(Array.from(base.centroids));
     const before = statsFromSums(base.stats!, 3, 2);

@@ -12,6 +12,7 @@ import {
   type KMeansState,
 } from "../../../../core/kmeans/federated.ts";
 import { kmeansKind } from "../../../../core/kmeans/kind.ts";
+import { STATS_PARTS } from "../../../../core/kmeans/router.ts";
 import { seededRandom } from "../../../../core/random.ts";
 import { edgeTotal, withFirstChanged } from "../../../support/edge-total.ts";
 
@@ -135,7 +136,7 @@ describe("the K-means kind's check of a decoded total", () => {
     for (const phase of ["stats", "join", "extend"]) {
       const state = seen.get(phase)![0]!;
       const honest = contributions(state, phase === "extend" ? widened : sets);
-      const cells = honest[0]!.length / 3;
+      const cells = honest[0]!.length / STATS_PARTS;
       const quality = withFirstChanged(honest, (own) => {
         own[cells] = honest.reduce((sum, c) => sum + c[0]!, 0) + 3;
       });
@@ -144,6 +145,20 @@ describe("the K-means kind's check of a decoded total", () => {
         own[2 * cells + 1] = -50;
       });
       expect(check(state, cost), phase).toMatch(/cell 1's cost sum is .*, below 0/);
+    }
+  });
+
+  it("refuses quality squares above the quality sum, in every statistics pass", async () => {
+    const { seen, sets, widened } = await phases();
+    for (const phase of ["stats", "join", "extend"]) {
+      const state = seen.get(phase)![0]!;
+      const honest = contributions(state, phase === "extend" ? widened : sets);
+      const cells = honest[0]!.length / STATS_PARTS;
+      // Qualities lie in [0, 1], so no square exceeds its quality.
+      const squares = withFirstChanged(honest, (own) => {
+        own[3 * cells] = honest.reduce((sum, c) => sum + c[cells]!, 0) + 2;
+      });
+      expect(check(state, squares), phase).toMatch(/cell 0's quality squares is .*, above /);
     }
   });
 
