@@ -3,7 +3,7 @@
 // shrunk along a hierarchy (model mean <- tag mean <- (cluster, tag) mean; model mean <- cluster
 // mean for untagged queries) so that a cell with a handful of evaluations leans on the coarser mean.
 import type { ClusterStats, KMeansRouter } from "./router.ts";
-import { type CellSums, priorStrength, shrunkMean } from "./shrinkage.ts";
+import { type CellTable, shrinkTable } from "./shrinkage.ts";
 import { tagSlots } from "./tags.ts";
 
 /** Per model: estimated quality and cost, and whether the estimate may be routed to. */
@@ -44,13 +44,6 @@ function marginal(
   return out;
 }
 
-/** Column `j` of a (cells x m) table. */
-function column(values: Float64Array, m: number, j: number): Float64Array {
-  const out = new Float64Array(values.length / m);
-  for (let c = 0; c < out.length; c++) out[c] = values[c * m + j]!;
-  return out;
-}
-
 interface Level {
   count: Float64Array;
   sum: Float64Array;
@@ -75,14 +68,6 @@ function level(
   };
 }
 
-function cellsOf(level: Level, m: number, j: number): CellSums {
-  return {
-    count: column(level.count, m, j),
-    sum: column(level.sum, m, j),
-    squares: column(level.squares, m, j),
-  };
-}
-
 const cache = new WeakMap<KMeansRouter, KMeansEstimates>();
 
 /** The router's estimates (computed once per router object). */
@@ -101,9 +86,11 @@ function computeEstimates(router: KMeansRouter): KMeansEstimates {
   const rows = K * S;
   // Old router files carry no squares: they keep their fixed pseudo-count.
   const empirical = (router.shrinkage ?? "fixed") === "empirical-bayes" && stats.qualitySquares !== undefined;
-  const strength = (cells: CellSums, groupOf?: ArrayLike<number>) =>
-    empirical ? priorStrength(cells, groupOf) : router.prior;
-  const crossedGroups = Int32Array.from({ length: K * T }, (_, c) => c % T);
+  const fixed = empirical ? undefined : router.prior;
+  /** `values` (one per model) repeated for `size` rows. */
+  const repeat = (values: Float64Array, size: number, row: (r: number) => number = (r) => r) =>
+    Float64Array.from({ length: size * m }, (_, c) => values[row(Math.floor(c / m)) * m + (c % m)]!);
+  const table = (level: Level, size: number): CellTable => ({ rows: size, models: m, ...level });
 
   const parts = (["quality", "cost"] as const).map((part) => {
     const overall = level(stats, part, () => 0, rows, 1, m);
@@ -117,46 +104,38 @@ function computeEstimates(router: KMeansRouter): KMeansEstimates {
       K * T,
       m,
     );
-    const strengths: LevelStrengths = {
-      cluster: new Float64Array(m),
-      tag: new Float64Array(m),
-      crossed: new Float64Array(m),
-    };
     const mean = new Float64Array(m);
-    const clusterMean = new Float64Array(K * m);
-    const tagMean = new Float64Array(T * m);
-    const crossedMean = new Float64Array(K * T * m);
-    for (let j = 0; j < m; j++) {
-      const n = overall.count[j]!;
-      mean[j] = n > 0 ? overall.sum[j]! / n : 0;
-      strengths.cluster[j] = strength(cellsOf(clusters, m, j));
-      for (let k = 0; k < K; k++)
-        clusterMean[k * m + j] = shrunkMean(
-          clusters.count[k * m + j]!,
-          clusters.sum[k * m + j]!,
-          mean[j]!,
-          strengths.cluster[j]!,
-        );
-      if (T === 0) continue;
-      strengths.tag[j] = strength(cellsOf(tags, m, j));
-      for (let t = 0; t < T; t++)
-        tagMean[t * m + j] = shrunkMean(
-          tags.count[t * m + j]!,
-          tags.sum[t * m + j]!,
-          mean[j]!,
-          strengths.tag[j]!,
-        );
-      strengths.crossed[j] = strength(cellsOf(crossed, m, j), crossedGroups);
-      for (let c = 0; c < K * T; c++) {
-        crossedMean[c * m + j] = shrunkMean(
-          crossed.count[c * m + j]!,
-          crossed.sum[c * m + j]!,
-          tagMean[(c % T) * m + j]!,
-          strengths.crossed[j]!,
-        );
-      }
-    }
-    return { overall, clusters, tags, crossed, strengths, mean, clusterMean, tagMean, crossedMean };
+    for (let j = 0; j < m; j++) mean[j] = overall.count[j]! > 0 ? overall.sum[j]! / overall.count[j]! : 0;
+    const clusterLevel = shrinkTable(
+      table(clusters, K),
+      repeat(mean, K, () => 0),
+      fixed,
+    );
+    const tagLevel = shrinkTable(
+      table(tags, T),
+      repeat(mean, T, () => 0),
+      fixed,
+    );
+    const crossedLevel = shrinkTable(
+      table(crossed, K * T),
+      repeat(tagLevel.mean, K * T, (r) => r % T),
+      fixed,
+    );
+    const strengths: LevelStrengths = {
+      cluster: clusterLevel.strength,
+      tag: tagLevel.strength,
+      crossed: crossedLevel.strength,
+    };
+    return {
+      overall,
+      clusters,
+      tags,
+      crossed,
+      strengths,
+      mean,
+      clusterMean: clusterLevel.mean,
+      crossedMean: crossedLevel.mean,
+    };
   });
   const [quality, cost] = parts as [(typeof parts)[0], (typeof parts)[0]];
   const observed = (count: Float64Array, at: number, j: number) => count[at * m + j]! > 0;

@@ -1,42 +1,53 @@
-// Empirical-Bayes shrinkage on hand-made cells whose method-of-moments estimates are worked out in
-// the comments (one-way random-effects ANOVA).
+// Empirical-Bayes shrinkage on a hand-made table whose method-of-moments estimate is worked out in
+// the comments.
 import { describe, expect, it } from "vitest";
-import { priorStrength, shrunkMean } from "../../../../core/kmeans/shrinkage.ts";
+import { type CellTable, shrinkTable, shrunkMean } from "../../../../core/kmeans/shrinkage.ts";
 
-describe("the prior strength estimated from counts, sums and sums of squares", () => {
-  it("weighs the cells' noise against how much their means differ", () => {
-    // Cells {0, 2}, {2, 4}, {4, 6}: within-cell variance (2 + 2 + 2) / (6 - 3) = 2; between-cell
-    // sum of squares 2 + 18 + 50 - 18^2 / 6 = 16, so tau^2 = (16 - 2 * 2) / (6 - 12 / 6) = 3.
-    const cells = { count: [2, 2, 2], sum: [2, 6, 10], squares: [4, 20, 52] };
-    expect(priorStrength(cells)).toBeCloseTo(2 / 3, 12);
-    // Cell {0, 2} (mean 1) with 2/3 pseudo-observations of the overall mean 3.
-    expect(shrunkMean(2, 2, 3, 2 / 3)).toBeCloseTo(1.5, 12);
+/** Two rows (clusters) by two models, two observations per cell, half a unit either side of its mean. */
+function table(means: number[]): CellTable {
+  return {
+    rows: 2,
+    models: 2,
+    count: Float64Array.of(2, 2, 2, 2),
+    sum: Float64Array.from(means, (mean) => 2 * mean),
+    squares: Float64Array.from(means, (mean) => (mean - 0.5) ** 2 + (mean + 0.5) ** 2),
+  };
+}
+
+describe("empirical-Bayes shrinkage of a table of cells", () => {
+  // Cell means: row 0 [2, 5], row 1 [8, 9]; the model means 5 and 7 are the parent.
+  const cells = table([2, 5, 8, 9]);
+  const parent = Float64Array.of(5, 7, 5, 7);
+
+  it("shrinks the (row, model) interaction toward the parent plus the row's effect", () => {
+    // Row effects: row 0 ((4 - 10) + (10 - 14)) / 4 = -2.5, row 1 +2.5; targets [2.5, 4.5, 7.5, 9.5].
+    // Per model: noise 2 * 0.25 / (4 - 2) = 0.5; deviation 2 * 0.5^2 * 2 = 1; the additive target
+    // fitted 3 of 4 cells' freedom, so tau^2 = (1 - 1/4 * 2 * 0.5) / 4 = 0.1875 and the pseudo-count
+    // 0.5 / 0.1875 = 8/3.
+    const shrunk = shrinkTable(cells, parent);
+    expect(Array.from(shrunk.strength)).toEqual([expect.closeTo(8 / 3, 12), expect.closeTo(8 / 3, 12)]);
+    // Row 0, model 0: (4 + 8/3 * 2.5) / (2 + 8/3) = 16/7.
+    expect(shrunk.mean[0]).toBeCloseTo(16 / 7, 12);
+    expect(shrunk.mean[3]).toBeCloseTo((18 + (8 / 3) * 9.5) / (2 + 8 / 3), 12);
   });
 
-  it("measures the spread within each group when cells are grouped (the tag within which a cluster lies)", () => {
-    // Group 0: {0, 2}, {2, 4} (means 1, 3); group 1: {10, 12}, {12, 14} (means 11, 13). The groups'
-    // own difference does not count: between = 600 - 16 - 576 = 8, noise 8 / 4 = 2,
-    // tau^2 = (8 - (4 - 2) * 2) / (8 - 2 - 2) = 1.
-    const cells = { count: [2, 2, 2, 2], sum: [2, 6, 22, 26], squares: [4, 20, 244, 340] };
-    expect(priorStrength(cells, [0, 0, 1, 1])).toBeCloseTo(2, 12);
-    // Ungrouped, the large difference between the groups makes the cells trustworthy.
-    expect(priorStrength(cells)).toBeLessThan(0.1);
+  it("takes the additive target where the cells show no interaction beyond noise", () => {
+    // Row 0 [2, 3], row 1 [8, 9]: the rows differ, the models within them the same way.
+    const shrunk = shrinkTable(table([2, 3, 8, 9]), Float64Array.of(5, 6, 5, 6));
+    expect(Array.from(shrunk.strength)).toEqual([Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY]);
+    expect(Array.from(shrunk.mean)).toEqual([2, 3, 8, 9]);
   });
 
-  it("pulls every cell to its target when the means differ no more than noise explains", () => {
-    const cells = { count: [2, 2], sum: [2, 2], squares: [4, 4] };
-    const strength = priorStrength(cells);
-    expect(strength).toBe(Number.POSITIVE_INFINITY);
-    expect(shrunkMean(2, 2, 0.7, strength)).toBe(0.7);
+  it("uses a fixed pseudo-count toward the parent itself when given one", () => {
+    const shrunk = shrinkTable(cells, parent, 2);
+    // Row 0, model 0: (4 + 2 * 5) / (2 + 2).
+    expect(shrunk.mean[0]).toBe(3.5);
+    expect(Array.from(shrunk.strength)).toEqual([2, 2]);
   });
 
-  it("keeps raw means when nothing replicates or the cells carry no noise", () => {
-    expect(priorStrength({ count: [1, 1, 1], sum: [0, 1, 0], squares: [0, 1, 0] })).toBe(0);
-    expect(priorStrength({ count: [2, 2], sum: [0, 2], squares: [0, 2] })).toBe(0);
-    expect(shrunkMean(2, 2, 0.5, 0)).toBe(1);
-  });
-
-  it("gives an empty cell its target", () => {
+  it("gives an empty cell its target and keeps raw means at strength 0", () => {
     expect(shrunkMean(0, 0, 0.4, 3)).toBe(0.4);
+    expect(shrunkMean(2, 2, 0.5, 0)).toBe(1);
+    expect(shrunkMean(2, 2, 0.5, Number.POSITIVE_INFINITY)).toBe(0.5);
   });
 });
