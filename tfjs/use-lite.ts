@@ -1,12 +1,13 @@
 // The Universal Sentence Encoder lite (512-d, L2-normalised) on TF.js WASM. The graph reads at
 // most 128 tokens of a text, so longer texts are embedded in windows and the windows combined.
 
+import type { GraphModel } from "@tensorflow/tfjs-converter";
 import type { Tensor } from "@tensorflow/tfjs-core";
 import type { Embedder } from "../core/embedder/embedder.ts";
 import { embedderId, type Windowing } from "../core/embedder/id.ts";
 import { combineWindows, tokenWindows } from "../core/embedder/windows.ts";
 import { sentencePieceTokeniser } from "./sentencepiece.ts";
-import { loadTfjs, type TfjsOptions } from "./tfjs-runtime.ts";
+import { loadTfjs, type Tfjs, type TfjsOptions } from "./tfjs-runtime.ts";
 import { type UseLiteAssets, useLiteAssetsFromPackage } from "./use-lite-assets.ts";
 
 export const USE_LITE_MODEL = "use-lite";
@@ -24,28 +25,41 @@ export interface UseLiteOptions extends TfjsOptions {
   windowsPerRun?: number;
 }
 
-/** The USE lite embedder, its id naming the hash of its weights and vocabulary and the windowing. */
+/**
+ * The USE lite embedder, its id naming the hash of its weights and vocabulary and the windowing.
+ * It reads and hashes the files at once, and starts TF.js at its first embed.
+ */
 export async function loadUseLite(options: UseLiteOptions = {}): Promise<Embedder> {
   const windowing = options.windowing ?? USE_LITE_DEFAULT_WINDOWING;
   if (!Number.isInteger(windowing.tokens) || windowing.tokens < 1 || windowing.tokens > USE_LITE_MAX_TOKENS)
     throw new RangeError(`use-lite windows hold 1 to ${USE_LITE_MAX_TOKENS} tokens, got ${windowing.tokens}`);
   const windowsPerRun = options.windowsPerRun ?? 32;
-  const [assets, { tf, loadGraphModel }] = await Promise.all([
-    options.assets ?? useLiteAssetsFromPackage(),
-    loadTfjs(options),
-  ]);
+  const assets = await (options.assets ?? useLiteAssetsFromPackage());
   const weights = await weightsHash(assets);
-  const model = await loadGraphModel(
-    tf.io.fromMemory({
-      modelTopology: assets.model.modelTopology as object,
-      weightSpecs: assets.model.weightsManifest.flatMap((group) => group.weights) as never,
-      weightData: assets.weights.slice().buffer,
-    }),
-  );
   const tokeniser = sentencePieceTokeniser(assets.vocabulary);
+  // TF.js and the graph load on the first embed: a run whose vectors are all cached needs only the id.
+  let graph: Promise<{ tf: Tfjs["tf"]; model: GraphModel }> | undefined;
+  const loadGraph = () => {
+    graph ??= (async () => {
+      const { tf, loadGraphModel } = await loadTfjs(options);
+      const model = await loadGraphModel(
+        tf.io.fromMemory({
+          modelTopology: assets.model.modelTopology as object,
+          weightSpecs: assets.model.weightsManifest.flatMap((group) => group.weights) as never,
+          weightData: assets.weights.slice().buffer,
+        }),
+      );
+      return { tf, model };
+    })().catch((error: unknown) => {
+      graph = undefined;
+      throw error;
+    });
+    return graph;
+  };
 
   /** Vectors of windows of token ids, one graph execution (a sparse batch) per call. */
   async function embedWindows(windows: readonly number[][]): Promise<Float32Array> {
+    const { tf, model } = await loadGraph();
     const count = windows.reduce((total, window) => total + window.length, 0);
     const indices = new Int32Array(2 * count);
     const values = new Int32Array(count);
