@@ -14,6 +14,8 @@ const SDK = "^client-sdk/src/";
 const SDK_PUBLIC = "^client-sdk/src/(index|file-store)\\.ts$";
 /** The MLP trainer and predictor on onnxruntime, shared by the SDK and the harness. */
 const ORT = "^ort/";
+/** Sentence encoders on TF.js (USE lite), loaded lazily by the SDK and the harness. */
+const TFJS = "^tfjs/";
 const EXPERIMENTS = "^experiments/";
 const BENCH = "^bench/";
 /** The demo (to be renamed demo/: change this line only). */
@@ -21,6 +23,7 @@ const DEMO = "^demo/";
 const TESTS = "^test/";
 const SCRIPTS = "^(scripts|client-sdk/scripts)/";
 const ONNXRUNTIME = "^node_modules/onnxruntime-";
+const TENSORFLOW = "^node_modules/@tensorflow/";
 const WORKERD = "^cloudflare:";
 
 module.exports = {
@@ -85,7 +88,7 @@ module.exports = {
         "harness, demo, tests or scripts (they would end up deployed, or create a cycle with the clients).",
       severity: "error",
       from: { path: WORKER },
-      to: { path: [SDK_ANY, ORT, EXPERIMENTS, BENCH, DEMO, TESTS, SCRIPTS, ONNXRUNTIME] },
+      to: { path: [SDK_ANY, ORT, TFJS, EXPERIMENTS, BENCH, DEMO, TESTS, SCRIPTS, ONNXRUNTIME, TENSORFLOW] },
     },
     {
       name: "worker-durable-objects-by-stub",
@@ -106,14 +109,16 @@ module.exports = {
         "(not even for types: shared shapes live in core/wire) nor on any client.",
       severity: "error",
       from: { path: DURABLE_OBJECTS },
-      to: { path: [WORKER, SDK_ANY, ORT, EXPERIMENTS, BENCH, DEMO, TESTS, SCRIPTS, ONNXRUNTIME] },
+      to: {
+        path: [WORKER, SDK_ANY, ORT, TFJS, EXPERIMENTS, BENCH, DEMO, TESTS, SCRIPTS, ONNXRUNTIME, TENSORFLOW],
+      },
     },
 
     // client-sdk/src: what ships to users' apps and browsers.
     {
       name: "sdk-only-core-and-ort",
       comment:
-        "The SDK ships to browsers and apps: it imports core/ and ort/ only, never edge code (its " +
+        "The SDK ships to browsers and apps: it imports core/, ort/ and tfjs/ only, never edge code (its " +
         "bundle must not contain hono, wrangler or a Durable Object), the harness or the demo.",
       severity: "error",
       from: { path: SDK },
@@ -149,6 +154,32 @@ module.exports = {
       severity: "error",
       from: { path: ORT },
       to: { path: [WORKER, DURABLE_OBJECTS, SDK_ANY, EXPERIMENTS, BENCH, DEMO, TESTS, SCRIPTS, WORKERD] },
+    },
+    {
+      name: "tfjs-only-core",
+      comment:
+        "tfjs/ holds the TF.js encoders for the SDK and the harness, so it depends on core/ and TF.js " +
+        "only, like ort/; it reaches Node's builtins through process.getBuiltinModule, never by import, " +
+        "so browser bundles of the SDK resolve it.",
+      severity: "error",
+      from: { path: TFJS },
+      to: {
+        path: [WORKER, DURABLE_OBJECTS, SDK_ANY, ORT, EXPERIMENTS, BENCH, DEMO, TESTS, SCRIPTS, WORKERD],
+      },
+    },
+    {
+      name: "tfjs-no-node-builtins",
+      comment: "tfjs/ ships in the SDK's browser bundle: a static node:* import would break it.",
+      severity: "error",
+      from: { path: TFJS },
+      to: { dependencyTypes: ["core"] },
+    },
+    {
+      name: "core-not-to-tensorflow",
+      comment: "TF.js is megabytes of JavaScript and WASM: core/ and the edge never import it.",
+      severity: "error",
+      from: { path: [CORE, WORKER, DURABLE_OBJECTS] },
+      to: { path: [TFJS, TENSORFLOW] },
     },
     {
       name: "edge-not-to-ort",
@@ -203,7 +234,7 @@ module.exports = {
         "onnxruntime through the SDK; it imports core/, experiments/ and the SDK's entries only.",
       severity: "error",
       from: { path: DEMO },
-      to: { path: [WORKER, DURABLE_OBJECTS, ORT, BENCH, TESTS, SCRIPTS] },
+      to: { path: [WORKER, DURABLE_OBJECTS, ORT, TFJS, BENCH, TESTS, SCRIPTS] },
     },
 
     // Leaves: nothing imports the demo or the tests.
@@ -225,7 +256,7 @@ module.exports = {
       name: "shipped-code-not-to-dev-dependencies",
       comment: "The edge, the SDK, ort/ and core/ ship; a devDependency is not installed where they run.",
       severity: "error",
-      from: { path: [CORE, WORKER, DURABLE_OBJECTS, SDK, ORT] },
+      from: { path: [CORE, WORKER, DURABLE_OBJECTS, SDK, ORT, TFJS] },
       to: { dependencyTypes: ["npm-dev"], dependencyTypesNot: ["type-only"] },
     },
   ],

@@ -6,9 +6,9 @@ import { dirname } from "node:path";
 import { parseArgs } from "node:util";
 import { SingleBar } from "cli-progress";
 import { syntheticBenchmark } from "../core/data/synthetic.ts";
-import { hashingEmbedder } from "../core/embedder/hashing.ts";
 import { DataError } from "./data/errors.ts";
 import { describeReport, loadBenchmark } from "./data/load.ts";
+import { EMBEDDER_NAMES, runEmbedder } from "./embeddings/choose.ts";
 import { type ExperimentResult, runExperiment } from "./harness.ts";
 import { kindExperiment } from "./kind-experiment.ts";
 import { plotSvg } from "./plot.ts";
@@ -38,6 +38,9 @@ options of fedrouter experiment:
   --alpha <a>               Dirichlet concentration over task labels (default 0.6; high-het 0.03)
   --preference-alpha <a>    Dirichlet concentration of model preferences (default 0.45; high-het 1.0)
   --seed <s>                random seed (default 1)
+  --embedder <name>         ${EMBEDDER_NAMES}
+                            (default hashing); vectors other than hashing's are cached under
+                            $XDG_CACHE_HOME/fedrouter/embeddings (or ~/.cache/...)
   --rounds <r>              federated rounds for the MLP router (default 5)
   --clusters <k>            clusters of the K-means router (default 8)
   --weighting <w>           MLP head averaging: fedavg | per-head (default fedavg)
@@ -113,6 +116,7 @@ async function experiment(argv: string[]): Promise<void> {
       alpha: { type: "string" },
       "preference-alpha": { type: "string" },
       seed: { type: "string" },
+      embedder: { type: "string", default: "hashing" },
       rounds: { type: "string" },
       clusters: { type: "string" },
       weighting: { type: "string" },
@@ -176,7 +180,15 @@ async function experiment(argv: string[]): Promise<void> {
     );
   }
   const progress = progressReporter(values.quiet ?? false);
-  const common = { seed, kind, embedder: hashingEmbedder(), progress: progress.report };
+  let embedder: Awaited<ReturnType<typeof runEmbedder>>;
+  try {
+    embedder = await runEmbedder(values.embedder ?? "hashing", { progress: progress.report });
+  } catch (error) {
+    if (error instanceof RangeError || (error as Error).name === "EmbedderMismatchError")
+      throw new UsageError(`--embedder: ${(error as Error).message}`);
+    throw error;
+  }
+  const common = { seed, kind, embedder, progress: progress.report };
   if (scenario === "new-models" || scenario === "new-clients") {
     const protocol = { alpha, preferenceAlpha };
     const result =
