@@ -4,6 +4,7 @@ import type { EvaluationSet } from "../data/evaluations.ts";
 import { roundSchedule, simulate } from "../federated.ts";
 import type { BatchPredictor } from "../prediction.ts";
 import type { KindExperiment, TrainingContext } from "../routers/kind.ts";
+import { embeddingSet } from "../routers/tags.ts";
 import {
   federatedKMeans,
   initialKMeansState,
@@ -31,6 +32,7 @@ export function kmeansExperiment(options: KMeansExperimentOptions = {}): KindExp
   const config = (context: TrainingContext) => ({
     models: context.models,
     embedder: context.embedder,
+    ...(context.tags?.length ? { tags: [...context.tags] } : {}),
     clusters: options.clusters ?? KMEANS_DEFAULTS.clusters,
     prior: options.prior ?? KMEANS_DEFAULTS.prior,
   });
@@ -58,14 +60,16 @@ export function kmeansExperiment(options: KMeansExperimentOptions = {}): KindExp
     newClients: (base, joining, context) => kmeansNewClients(config(context), base, joining, context),
     async baselines(clients, context) {
       const clusters = options.clusters ?? KMEANS_DEFAULTS.clusters;
-      const centroids = pooledCentroids(clients, clusters, context.random);
+      const embedded = clients.map((client) => embeddingSet(client, context.embedder.dimension));
+      const centroids = pooledCentroids(embedded, clusters, context.random);
       const total = new Float64Array(3 * clusters * context.models.length);
-      for (const client of clients) {
+      for (const client of embedded) {
         const sums = statsSums(client, centroids, clusters);
         for (let i = 0; i < total.length; i++) total[i]! += sums[i]!;
       }
       const router = {
         dimension: context.embedder.dimension,
+        tagCount: context.tags?.length ?? 0,
         clusterCount: clusters,
         modelCount: context.models.length,
         centroids,

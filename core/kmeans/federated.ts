@@ -9,6 +9,7 @@ import type { EvaluationSet } from "../data/evaluations.ts";
 import type { FederatedAlgorithm } from "../federated.ts";
 import type { ModelFile } from "../model-file.ts";
 import { normal, seededRandom } from "../random.ts";
+import { embeddingSet, rowWidth } from "../routers/tags.ts";
 import { boundedFeatures, centroidsFromSums, lloydSums, nearestCentroid } from "./geometry.ts";
 import { distilledStats, finishJoiningClustering } from "./join.ts";
 import { type KMeansRouter, mergeStatsColumns, statsFromSums, statsSums } from "./router.ts";
@@ -152,11 +153,14 @@ export const federatedKMeans: FederatedAlgorithm<KMeansState, EvaluationSet> = {
 
   contribute(state, given) {
     const d = state.config.embedder.dimension;
-    if (given.dimension !== d)
-      throw new RangeError(`client features have ${given.dimension} dimensions, expected ${d}`);
+    const width = rowWidth(d, state.config.tags);
+    if (given.dimension !== width)
+      throw new RangeError(`client features have ${given.dimension} dimensions, expected ${width}`);
     if (given.modelCount !== state.config.models.length) throw new RangeError("client model count differs");
+    // The clustering is of embeddings alone; tag indicators are not a geometry.
+    const embedded = embeddingSet(given, d);
     // Points beyond unit length are scaled down: the edge refuses sums that unit vectors cannot make.
-    const data = { ...given, features: boundedFeatures(given.features, d) };
+    const data = { ...embedded, features: boundedFeatures(embedded.features, d) };
     if (state.phase === "lloyd") return lloydSums(data.features, null, state.centroids, state.size, d);
     if (state.phase === "power") {
       return powerSums(
@@ -236,6 +240,7 @@ export const federatedKMeans: FederatedAlgorithm<KMeansState, EvaluationSet> = {
       kind: KMEANS_KIND,
       embedder: config.embedder,
       models: config.models,
+      ...(config.tags?.length ? { tags: config.tags } : {}),
       meta: {
         phase: state.phase,
         size: state.size,
@@ -287,6 +292,7 @@ export const federatedKMeans: FederatedAlgorithm<KMeansState, EvaluationSet> = {
         prior: Number(meta.prior),
         models: file.models,
         embedder: file.embedder,
+        ...(file.tags?.length ? { tags: file.tags } : {}),
       },
       phase: meta.phase as KMeansPhase,
       size: Number(meta.size),
@@ -355,6 +361,7 @@ export function kmeansRouter(state: KMeansState): KMeansRouter {
   }
   return {
     dimension: state.config.embedder.dimension,
+    tagCount: state.config.tags?.length ?? 0,
     clusterCount: state.size,
     modelCount: state.config.models.length,
     centroids: state.centroids,

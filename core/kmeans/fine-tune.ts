@@ -4,15 +4,17 @@
 // cell from the client's own evaluations, with the federation's mean of that cell standing in as
 // `prior` pseudo-observations, the same pseudo-count the router uses for sparse cells.
 import type { EvaluationSet } from "../data/evaluations.ts";
+import { embeddingSet } from "../routers/tags.ts";
 import { type KMeansRouter, statsFromSums, statsSums } from "./router.ts";
 
 export function fineTunedRouter(router: KMeansRouter, set: EvaluationSet): KMeansRouter {
   const { clusterCount, modelCount: m, stats, prior } = router;
-  if (set.modelCount !== m || set.dimension !== router.dimension)
+  if (set.modelCount !== m || set.dimension !== router.dimension + (router.tagCount ?? 0))
     throw new RangeError(
       `the set has ${set.modelCount} models of dimension ${set.dimension}, the router ${m}`,
     );
-  const own = statsFromSums(statsSums(set, router.centroids, clusterCount), clusterCount, m);
+  const embedded = embeddingSet(set, router.dimension);
+  const own = statsFromSums(statsSums(embedded, router.centroids, clusterCount), clusterCount, m);
   const count = new Float64Array(clusterCount * m);
   const qualitySum = new Float64Array(clusterCount * m);
   const costSum = new Float64Array(clusterCount * m);

@@ -19,7 +19,12 @@ const SCHEMA: HyperparameterSchema = {
 
 function initialState(setup: KindSetup): KMeansState {
   const picked = requireHyperparameters(setup.hyperparameters, SCHEMA) as Record<string, number>;
-  return initialKMeansState({ ...picked, models: [...setup.models], embedder: setup.embedder });
+  return initialKMeansState({
+    ...picked,
+    models: [...setup.models],
+    embedder: setup.embedder,
+    ...(setup.tags?.length ? { tags: [...setup.tags] } : {}),
+  });
 }
 
 /** `--clusters` and `--prior` as the experiment CLI passes them. */
@@ -46,6 +51,7 @@ export const kmeansKind: RouterKind<KMeansState> = {
       kind: KMEANS_KIND,
       embedder: state.config.embedder,
       models: state.config.models,
+      tags: state.config.tags ?? [],
       predict: (vector) => predictKMeans(router, vector),
     };
   },

@@ -14,7 +14,10 @@ export interface ClusterStats {
 }
 
 export interface KMeansRouter {
+  /** The embedding's dimension: the clustering's space. */
   dimension: number;
+  /** Tag indicators after the embedding in each input row (core/routers/tags.ts); absent: none. */
+  tagCount?: number;
   clusterCount: number;
   modelCount: number;
   centroids: Float32Array;
@@ -94,7 +97,10 @@ export function statsFromSums(sums: Float64Array, clusterCount: number, modelCou
  */
 export function predictKMeans(router: KMeansRouter, features: Float32Array, row = 0): Prediction {
   const { clusterCount, modelCount: m, dimension, stats, prior } = router;
-  const { cluster } = nearestCentroid(features, row, router.centroids, clusterCount, dimension);
+  // A row is the embedding and then the tag indicators; the clustering reads the embedding.
+  const start = row * (dimension + (router.tagCount ?? 0));
+  const embedding = features.subarray(start, start + dimension);
+  const { cluster } = nearestCentroid(embedding, 0, router.centroids, clusterCount, dimension);
   const overall = overallMeans(router);
   const quality = new Float64Array(m);
   const cost = new Float64Array(m);
@@ -158,7 +164,7 @@ export function predictKMeansBatch(
   router: KMeansRouter,
   features: Float32Array,
 ): BatchPrediction & { available: Uint8Array } {
-  const n = features.length / router.dimension;
+  const n = features.length / (router.dimension + (router.tagCount ?? 0));
   const m = router.modelCount;
   const quality = new Float64Array(n * m);
   const cost = new Float64Array(n * m);

@@ -19,6 +19,8 @@ export interface KMeansConfig {
   prior: number;
   models: string[];
   embedder: EmbedderInfo;
+  /** The tag vocabulary: rows carry its indicators after the embedding (core/routers/tags.ts). */
+  tags?: string[];
 }
 
 /** Defaults chosen by measured AUC on both real data sets (docs/tuning.md). */
