@@ -164,7 +164,10 @@ export function predictKMeansBatch(
   router: KMeansRouter,
   features: Float32Array,
 ): BatchPrediction & { available: Uint8Array } {
-  const n = features.length / (router.dimension + (router.tagCount ?? 0));
+  const width = router.dimension + (router.tagCount ?? 0);
+  const n = features.length / width;
+  if (!Number.isInteger(n))
+    throw new RangeError(`features hold ${features.length} values, not rows of ${width}`);
   const m = router.modelCount;
   const quality = new Float64Array(n * m);
   const cost = new Float64Array(n * m);
