@@ -20,6 +20,11 @@ export interface ModelFileHeader {
   embedder: EmbedderInfo;
   /** The LLMs the router chooses between, in head order. */
   models: string[];
+  /**
+   * The tag vocabulary: each input row is the embedding followed by one indicator per tag, in
+   * this order (core/routers/tags.ts). Absent: no tags, rows are the embedding alone.
+   */
+  tags?: string[];
   /** Free-form JSON metadata of the router kind (normalisation statistics, hyperparameters, ...). */
   meta: Record<string, unknown>;
 }
@@ -59,6 +64,8 @@ export function encodeModelFile(file: ModelFile): Uint8Array {
     kind: file.kind,
     embedder: file.embedder,
     models: file.models,
+    // Written only when there are tags, so that files without them stay byte for byte as before.
+    ...(file.tags && file.tags.length > 0 ? { tags: file.tags } : {}),
     meta: file.meta,
     tensors: entries,
     bodyLength,
@@ -102,6 +109,12 @@ export function decodeModelFile(bytes: Uint8Array): ModelFile {
   if (!header || typeof header.kind !== "string" || !Array.isArray(header.tensors) || !header.embedder) {
     throw new ModelFileError("bad_header", "model file header lacks kind, embedder or tensors");
   }
+  if (
+    header.tags !== undefined &&
+    (!Array.isArray(header.tags) || header.tags.some((tag) => typeof tag !== "string"))
+  ) {
+    throw new ModelFileError("bad_header", "model file tags are not a list of strings");
+  }
   const bodyStart = align(12 + headerLength, 8);
   if (bytes.length !== bodyStart + header.bodyLength) {
     throw new ModelFileError(
@@ -122,14 +135,35 @@ export function decodeModelFile(bytes: Uint8Array): ModelFile {
         ? new Float64Array(body.buffer, entry.offset, entry.length)
         : new Float32Array(body.buffer, entry.offset, entry.length);
   }
-  return { kind: header.kind, embedder: header.embedder, models: header.models, meta: header.meta, tensors };
+  return {
+    kind: header.kind,
+    embedder: header.embedder,
+    models: header.models,
+    ...(header.tags && header.tags.length > 0 ? { tags: header.tags } : {}),
+    meta: header.meta,
+    tensors,
+  };
 }
 
-/** Refuses a model file built for another embedder or another model list. */
+/** The tag vocabulary a model file's router reads (empty when it reads embeddings alone). */
+export function tagsOf(file: Pick<ModelFileHeader, "tags">): string[] {
+  return file.tags ?? [];
+}
+
+/** The width of the rows a model file's router reads: the embedding and one indicator per tag. */
+export function inputWidth(file: Pick<ModelFileHeader, "embedder" | "tags">): number {
+  return file.embedder.dimension + tagsOf(file).length;
+}
+
+/**
+ * Refuses a model file built for another embedder, another model list or (when `tags` is given)
+ * another tag vocabulary: its rows would have another width or their indicators another order.
+ */
 export function assertCompatible(
   file: ModelFileHeader,
   embedder: EmbedderInfo,
   models?: readonly string[],
+  tags?: readonly string[],
 ): void {
   if (file.embedder.id !== embedder.id || file.embedder.dimension !== embedder.dimension) {
     throw new ModelFileError(
@@ -141,6 +175,13 @@ export function assertCompatible(
     throw new ModelFileError(
       "mismatch",
       `router's models [${file.models.join(", ")}] differ from [${models.join(", ")}]`,
+    );
+  }
+  const own = tagsOf(file);
+  if (tags && (tags.length !== own.length || tags.some((t, i) => t !== own[i]))) {
+    throw new ModelFileError(
+      "mismatch",
+      `router's tags [${own.join(", ")}] differ from [${tags.join(", ")}]`,
     );
   }
 }

@@ -3,6 +3,7 @@
 import { EmbedderMismatchError } from "./embedder/embedder.ts";
 import type { EmbedderInfo } from "./model-file.ts";
 import type { Router } from "./routers/kind.ts";
+import { rowWidth } from "./routers/tags.ts";
 import { type RouteDecision, type RouteOptions, route } from "./routing.ts";
 
 /**
@@ -20,9 +21,11 @@ export function routeVector(
       `router expects vectors from ${router.embedder.id} (${router.embedder.dimension}-d), got ${embedder.id} (${embedder.dimension}-d)`,
     );
   }
-  if (vector.length !== router.embedder.dimension) {
+  // The row is the embedding and then one indicator per tag of the router's vocabulary.
+  const width = rowWidth(router.embedder.dimension, router.tags);
+  if (vector.length !== width) {
     throw new EmbedderMismatchError(
-      `vector has ${vector.length} dimensions, the router expects ${router.embedder.dimension}`,
+      `vector has ${vector.length} dimensions, the router expects ${width} (${router.embedder.dimension}-d embedding, ${width - router.embedder.dimension} tag indicators)`,
     );
   }
   return route(router.models, router.predict(vector), options);

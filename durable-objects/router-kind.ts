@@ -24,6 +24,7 @@ function setupOf(config: FederationConfig): KindSetup {
     models: config.models.map((m) => m.id),
     embedder: config.embedder,
     hyperparameters: config.router.hyperparameters,
+    ...(config.tags?.length ? { tags: config.tags } : {}),
   };
 }
 

@@ -22,6 +22,7 @@ import {
   scenarioTable,
   summaryLine,
 } from "./table.ts";
+import { TAG_SOURCES, type TagSource } from "./tags.ts";
 
 const USAGE = `usage: fedrouter experiment [options]
        fedrouter table <results.json>
@@ -44,6 +45,8 @@ options of fedrouter experiment:
   --rounds <r>              federated rounds for the MLP router (default 5)
   --clusters <k>            clusters of the K-means router (default 8)
   --weighting <w>           MLP head averaging: fedavg | per-head (default fedavg)
+  --tags <source>           context tags of each query: task (its task label; the vocabulary is
+                            the task labels of the clients' training data); default none
   --personalise             also score personalised routers (always on for high-het)
   --bootstrap <b>           paired bootstrap resamples of each client's test set for standard
                             errors of its AUC differences (default 0; high-het 200)
@@ -120,6 +123,7 @@ async function experiment(argv: string[]): Promise<void> {
       rounds: { type: "string" },
       clusters: { type: "string" },
       weighting: { type: "string" },
+      tags: { type: "string" },
       personalise: { type: "boolean", default: false },
       bootstrap: { type: "string" },
       out: { type: "string" },
@@ -159,6 +163,11 @@ async function experiment(argv: string[]): Promise<void> {
     values.clusters === undefined
       ? undefined
       : number(values.clusters, "clusters", 8, (v) => Number.isInteger(v) && v >= 1);
+  const tags = values.tags as TagSource | undefined;
+  if (tags !== undefined && !TAG_SOURCES.includes(tags))
+    throw new UsageError(`--tags must be one of ${TAG_SOURCES.join(", ")}`);
+  if (tags !== undefined && (scenario === "new-models" || scenario === "new-clients"))
+    throw new UsageError("--tags applies to the standard and high-het scenarios");
   let kind: Awaited<ReturnType<typeof kindExperiment>>;
   try {
     kind = await kindExperiment(values.router ?? "kmeans", {
@@ -208,6 +217,7 @@ async function experiment(argv: string[]): Promise<void> {
     personalise: highHet || (values.personalise ?? false),
     bootstrap,
     ...(rounds !== undefined ? { rounds } : {}),
+    ...(tags !== undefined ? { tags } : {}),
   });
   progress.stop();
   const output = { scenario, ...result };

@@ -19,12 +19,15 @@ import {
 } from "./evaluate.ts";
 import { personalisedPredictors } from "./personalise.ts";
 import { type ClientSplit, PROTOCOL_DEFAULTS, type ProtocolOptions, splitClients } from "./protocol.ts";
+import { type TagSource, taskTaggedFeatures, taskVocabulary } from "./tags.ts";
 
 export interface ExperimentOptions extends Partial<ProtocolOptions> {
   seed: number;
   kind: KindExperiment;
   embedder: Embedder;
   rounds?: number;
+  /** Context tags of each query ("task": its task label); absent: no tags. */
+  tags?: TagSource;
   /** Also score each client's personalised routers (costs k extra local trainings per client). */
   personalise?: boolean;
   /**
@@ -60,7 +63,14 @@ export interface ExperimentResult {
   router: string;
   seed: number;
   seconds: number;
-  settings: ProtocolOptions & { embedder: string; dimension: number; rounds?: number };
+  settings: ProtocolOptions & {
+    embedder: string;
+    dimension: number;
+    rounds?: number;
+    /** The tags option, and the vocabulary it gave (the task labels of the training data). */
+    tags?: TagSource;
+    tagVocabulary?: string[];
+  };
   clients: ClientResult[];
   /** AUCs on the global test set, with the same baselines as each client's `ownTest`. */
   global: {
@@ -122,7 +132,7 @@ function taskCounts(benchmark: Benchmark, rows: number[]): Record<string, number
 export interface PreparedExperiment {
   protocol: ProtocolOptions;
   splits: ClientSplit[];
-  /** One feature vector per benchmark row. */
+  /** One feature vector per benchmark row: the embedding, then its tag indicators (if tags). */
   features: Float32Array[];
   trainSets: EvaluationSet[];
   testSets: TestSet[];
@@ -153,8 +163,10 @@ export async function prepareExperiment(
   const random = seededRandom(seed);
   const splits = splitClients(benchmark, protocol, random);
   progress("embedding queries", 0, 1);
-  const features = await embedder.embed(benchmark.prompts);
+  const embeddings = await embedder.embed(benchmark.prompts);
   progress("embedding queries", 1, 1);
+  const tags = options.tags === "task" ? taskVocabulary(benchmark, splits) : undefined;
+  const features = tags ? taskTaggedFeatures(benchmark, embeddings, tags) : embeddings;
   const trainSets = splits.map((s) => trainSet(benchmark, s, features));
   const testSets = splits.map((s) => testSet(benchmark, s.testRows, features));
   return {
@@ -167,6 +179,7 @@ export async function prepareExperiment(
     context: {
       models: benchmark.models,
       embedder: { id: embedder.id, dimension: embedder.dimension },
+      ...(tags ? { tags } : {}),
       random,
       seed,
       ...(options.rounds !== undefined ? { rounds: options.rounds } : {}),
@@ -324,6 +337,7 @@ export async function scoreExperiment(
       embedder: embedder.id,
       dimension: embedder.dimension,
       ...(options.rounds !== undefined ? { rounds: options.rounds } : {}),
+      ...(context.tags ? { tagVocabulary: [...context.tags] } : {}),
     },
     clients,
     global,

@@ -3,15 +3,33 @@ import { OpenAPIHono, type z } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { z as zod } from "zod";
 import { errorEnvelopeSchema } from "../core/wire/errors.ts";
+import { FIELD_ERROR_CODES } from "../core/wire/federation.ts";
 import type { AppEnv } from "./env.ts";
 import { ApiError, errorResponse } from "./errors.ts";
 
-/** A router whose validation failures all render as the envelope with code invalid_request. */
+/** The code of a body refused only for one field that has its own code (FIELD_ERROR_CODES). */
+function fieldCode(target: string, error: zod.ZodError) {
+  if (target !== "json") return undefined;
+  const fields = new Set(error.issues.map((issue) => issue.path[0]));
+  const [field] = fields;
+  return fields.size === 1 && typeof field === "string" && Object.hasOwn(FIELD_ERROR_CODES, field)
+    ? FIELD_ERROR_CODES[field as keyof typeof FIELD_ERROR_CODES]
+    : undefined;
+}
+
+/**
+ * A router whose validation failures all render as the envelope with code invalid_request, or a
+ * field's own code when that field alone is wrong.
+ */
 export function createRouter(): OpenAPIHono<AppEnv> {
   return new OpenAPIHono<AppEnv>({
     defaultHook: (result, c) => {
       if (!result.success)
-        return errorResponse(c, "invalid_request", `${result.target}: ${zod.prettifyError(result.error)}`);
+        return errorResponse(
+          c,
+          fieldCode(result.target, result.error) ?? "invalid_request",
+          `${result.target}: ${zod.prettifyError(result.error)}`,
+        );
     },
   });
 }

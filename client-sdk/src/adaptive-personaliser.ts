@@ -12,6 +12,7 @@ import {
 import { type BatchPredictor, batchToRows, rowsToBatch } from "../../core/prediction.ts";
 import { seededRandom } from "../../core/random.ts";
 import { trainLocalModel } from "../../core/routers/local.ts";
+import { rowWidth } from "../../core/routers/tags.ts";
 import type { ModelPredictor } from "./model/predictor.ts";
 import type { PersonalisationContext, Personaliser } from "./personalise.ts";
 
@@ -44,7 +45,8 @@ export function adaptivePersonaliser(options: AdaptivePersonaliserOptions = {}):
   return {
     async personalise(global, context: PersonalisationContext): Promise<PersonalisedPredictor> {
       const set = await context.trainingSet();
-      const d = global.embedder.dimension;
+      // Rows are the embedding and the federation's tag indicators.
+      const d = rowWidth(global.embedder.dimension, global.tags);
       const m = global.models.length;
       const globalPredict = flatPredict(global, d);
       if (set.n === 0) {

@@ -4,8 +4,9 @@
 // FedRouterError synchronously, before any I/O); everything else fails with a coded error.
 import type { Embedder } from "../../core/embedder/embedder.ts";
 import { hashingEmbedderFromId } from "../../core/embedder/hashing.ts";
-import type { EmbedderInfo, ModelFile } from "../../core/model-file.ts";
+import { type EmbedderInfo, type ModelFile, tagsOf } from "../../core/model-file.ts";
 import { modelsBeingAdded } from "../../core/routers/registry.ts";
+import { routerRow } from "../../core/routers/tags.ts";
 import type { EvaluationReport, VersionEvaluation } from "../../core/wire/models.ts";
 import { type OrtCompute, ortCompute } from "../../ort/index.ts";
 import { EdgeApi } from "./edge.ts";
@@ -26,6 +27,7 @@ import {
   routeVector,
 } from "./route.ts";
 import type { Evaluation, EvaluationStore } from "./store/store.ts";
+import { checkTags } from "./tags.ts";
 
 /** What the client holds of the federation's router. */
 export interface ModelInfo {
@@ -34,6 +36,8 @@ export interface ModelInfo {
   kind: string;
   models: string[];
   embedder: EmbedderInfo;
+  /** The federation's tag vocabulary: the tags route() and record() learn from (may be empty). */
+  tags: string[];
   /** The round that produced it (null for the initial model). */
   round: number | null;
 }
@@ -48,6 +52,12 @@ export interface VersionPredictions {
    */
   available?: Uint8Array[];
   version: number;
+}
+
+/** Options of predict(). */
+export interface PredictOptions {
+  /** Per vector, its context tags (as route() takes them); absent: no tags. */
+  tags?: (string[] | undefined)[];
 }
 
 export class FedrouterClient {
@@ -86,6 +96,7 @@ export class FedrouterClient {
       kind,
       models: [...models],
       embedder: { ...embedder },
+      tags: tagsOf(held.file).slice(),
       round: held.round,
     };
   }
@@ -140,23 +151,39 @@ export class FedrouterClient {
     const [vector] =
       typeof query === "string" ? await this.#embed([query], model.file.embedder) : [query.vector];
     this.#checkDimension(vector!, model.file.embedder);
-    return routeVector(predictor, model.version, vector!, options);
+    // The router reads the embedding followed by the indicators of the federation's tags.
+    const row = routerRow(vector!, options.tags, tagsOf(model.file));
+    return routeVector(predictor, model.version, row, options);
   }
 
-  /** Every model's predicted quality and cost for vectors of the federation's embedder (for evaluation). */
-  predict(vectors: Float32Array[]): Promise<VersionPredictions> {
+  /**
+   * Every model's predicted quality and cost for vectors of the federation's embedder (for
+   * evaluation); `tags[i]`, when given, are vector i's context tags (as route() takes them).
+   */
+  predict(vectors: Float32Array[], options: PredictOptions = {}): Promise<VersionPredictions> {
     requireArgument(
       Array.isArray(vectors) && vectors.every((v) => v instanceof Float32Array),
       "predict(): vectors must be an array of Float32Array",
     );
-    return this.#predict(vectors);
+    const { tags } = options;
+    requireArgument(
+      tags === undefined || (Array.isArray(tags) && tags.length === vectors.length),
+      "predict(): tags must hold one list (or undefined) per vector",
+    );
+    for (const list of tags ?? []) checkTags(list, "predict()");
+    return this.#predict(vectors, tags);
   }
 
-  async #predict(vectors: Float32Array[]): Promise<VersionPredictions> {
+  async #predict(
+    vectors: Float32Array[],
+    tags: readonly (string[] | undefined)[] | undefined,
+  ): Promise<VersionPredictions> {
     const model = await this.#held();
     for (const vector of vectors) this.#checkDimension(vector, model.file.embedder);
     const predictor = await this.#predictor(model, "global");
-    const { quality, cost, available } = await predictor.predict(vectors);
+    const vocabulary = tagsOf(model.file);
+    const rows = vectors.map((vector, i) => routerRow(vector, tags?.[i], vocabulary));
+    const { quality, cost, available } = await predictor.predict(rows);
     const known = available?.some((row) => row !== undefined);
     return {
       quality,
@@ -311,6 +338,7 @@ export class FedrouterClient {
             model.file.models,
             model.file.embedder,
             this.#embedderFor(model.file.embedder),
+            tagsOf(model.file),
           )
         ).set,
     });

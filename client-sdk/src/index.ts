@@ -21,7 +21,13 @@ export {
   type PersonalisedPredictor,
 } from "./adaptive-personaliser.ts";
 /** The client: createClient(options) and what its methods take and return. */
-export { createClient, FedrouterClient, type ModelInfo, type VersionPredictions } from "./client.ts";
+export {
+  createClient,
+  FedrouterClient,
+  type ModelInfo,
+  type PredictOptions,
+  type VersionPredictions,
+} from "./client.ts";
 /** Typed errors with stable codes. */
 export { FedRouterError, type FedRouterErrorCode } from "./errors.ts";
 export type { Inference, ModelPredictor } from "./model/predictor.ts";

@@ -2,11 +2,12 @@
 // bad value is refused at the call that brought it, not discovered rounds later.
 import { requireArgument } from "./errors.ts";
 import type { Evaluation } from "./store/store.ts";
+import { checkTags } from "./tags.ts";
 
 /** Longest query kept (characters): longer texts are almost certainly a mistake (a whole document). */
 export const MAX_QUERY_LENGTH = 100_000;
 
-const EVALUATION_KEYS = new Set(["query", "model", "quality", "cost", "at", "vector"]);
+const EVALUATION_KEYS = new Set(["query", "model", "quality", "cost", "at", "vector", "tags"]);
 
 /** Checks an evaluation and returns the copy to store (with `at` set when absent). */
 export function checkedEvaluation(evaluation: unknown, now: () => number = Date.now): Evaluation {
@@ -45,6 +46,7 @@ export function checkedEvaluation(evaluation: unknown, now: () => number = Date.
         vector.every((x) => typeof x === "number" && Number.isFinite(x))),
     "record(): vector must be a non-empty array of finite numbers",
   );
+  checkTags(e.tags, "record()");
   return {
     query: e.query,
     model: e.model,
@@ -52,5 +54,6 @@ export function checkedEvaluation(evaluation: unknown, now: () => number = Date.
     cost: e.cost,
     at: e.at ?? now(),
     ...(vector ? { vector: [...(vector as number[])] } : {}),
+    ...(e.tags && e.tags.length > 0 ? { tags: [...e.tags] } : {}),
   };
 }

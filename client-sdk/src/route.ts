@@ -8,6 +8,7 @@ import {
 } from "../../core/routing.ts";
 import { FedRouterError, requireArgument } from "./errors.ts";
 import type { ModelPredictor } from "./model/predictor.ts";
+import { checkTags } from "./tags.ts";
 
 export interface RouteOptions {
   /** Price of quality: the chosen model maximises quality - lambda * cost (USD). Default 0: best quality. */
@@ -23,6 +24,11 @@ export interface RouteOptions {
    * (needs the `personaliser` client option). Default "global".
    */
   mode?: "global" | "personalised";
+  /**
+   * Context tags of the query (a feature, an endpoint, a category). Those in the federation's tag
+   * vocabulary inform the prediction; the others are ignored. Default: none.
+   */
+  tags?: string[];
 }
 
 export type RouteQuery = string | { vector: Float32Array };
@@ -45,7 +51,7 @@ export interface RouteDecision {
   version: number;
 }
 
-const ROUTE_KEYS = new Set(["lambda", "maxCost", "allow", "deny", "mode"]);
+const ROUTE_KEYS = new Set(["lambda", "maxCost", "allow", "deny", "mode", "tags"]);
 
 /** Checks a query at the call: a non-empty string, or a vector of finite numbers. */
 export function checkQuery(query: unknown): asserts query is RouteQuery {
@@ -87,6 +93,7 @@ export function checkRouteArguments(options: unknown): asserts options is RouteO
     o.mode === undefined || o.mode === "global" || o.mode === "personalised",
     `route(): mode must be "global" or "personalised", got ${JSON.stringify(o.mode)}`,
   );
+  checkTags(o.tags, "route()");
   try {
     // Model names are unknown until a model is held: check the numbers with every name allowed.
     checkRouteOptions([...(o.allow ?? []), ...(o.deny ?? [])], toCore(o));
@@ -97,11 +104,11 @@ export function checkRouteArguments(options: unknown): asserts options is RouteO
 }
 
 function toCore(options: RouteOptions): CoreRouteOptions {
-  const { mode: _mode, ...rest } = options;
+  const { mode: _mode, tags: _tags, ...rest } = options;
   return rest;
 }
 
-/** Routes one vector with a predictor of the given version. */
+/** Routes one input row (the embedding, then the tag indicators) with a predictor of the given version. */
 export async function routeVector(
   predictor: ModelPredictor,
   version: number,

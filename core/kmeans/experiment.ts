@@ -4,6 +4,7 @@ import type { EvaluationSet } from "../data/evaluations.ts";
 import { roundSchedule, simulate } from "../federated.ts";
 import type { BatchPredictor } from "../prediction.ts";
 import type { KindExperiment, TrainingContext } from "../routers/kind.ts";
+import { embeddingColumns } from "../routers/tags.ts";
 import {
   federatedKMeans,
   initialKMeansState,
@@ -17,7 +18,7 @@ import { pooledCentroids } from "./pooled.ts";
 import { predictKMeansBatch, STATS_PARTS, statsFromSums, statsSums } from "./router.ts";
 import type { Shrinkage } from "./shrinkage.ts";
 import { KMEANS_KIND } from "./state.ts";
-import { embeddingsOf, tagSlots } from "./tags.ts";
+import { tagSlots } from "./tags.ts";
 
 export interface KMeansExperimentOptions {
   clusters?: number;
@@ -69,7 +70,7 @@ export function kmeansExperiment(options: KMeansExperimentOptions = {}): KindExp
       const embeddings = clients.map((client) => ({
         ...client,
         dimension: d,
-        features: embeddingsOf(client.features, d, tags.length),
+        features: embeddingColumns(client.features, d + tags.length, d),
       }));
       const centroids = pooledCentroids(embeddings, clusters, context.random);
       const rows = clusters * tagSlots(tags.length);

@@ -9,11 +9,12 @@ import type { EvaluationSet } from "../data/evaluations.ts";
 import type { FederatedAlgorithm } from "../federated.ts";
 import type { ModelFile } from "../model-file.ts";
 import { normal, seededRandom } from "../random.ts";
+import { embeddingColumns } from "../routers/tags.ts";
 import { boundedFeatures, centroidsFromSums, lloydSums, nearestCentroid } from "./geometry.ts";
 import { distilledStats, finishJoiningClustering } from "./join.ts";
 import { type KMeansRouter, mergeStatsColumns, STATS_PARTS, statsFromSums, statsSums } from "./router.ts";
 import { KMEANS_KIND, type KMeansPhase, type KMeansState } from "./state.ts";
-import { embeddingsOf, statsRows } from "./tags.ts";
+import { statsRows } from "./tags.ts";
 
 export {
   JOINING_CLUSTER_SHARE,
@@ -157,12 +158,12 @@ export const federatedKMeans: FederatedAlgorithm<KMeansState, EvaluationSet> = {
     const tagCount = state.config.tags.length;
     if (given.dimension !== d + tagCount) {
       throw new RangeError(
-        `client rows have ${given.dimension} values, expected ${d} (embedding) + ${tagCount} (tags)`,
+        `client features have ${given.dimension} dimensions, expected ${d + tagCount} (${d}-d embedding, ${tagCount} tag indicators)`,
       );
     }
     if (given.modelCount !== state.config.models.length) throw new RangeError("client model count differs");
     // Points beyond unit length are scaled down: the edge refuses sums that unit vectors cannot make.
-    const embeddings = boundedFeatures(embeddingsOf(given.features, d, tagCount), d);
+    const embeddings = boundedFeatures(embeddingColumns(given.features, d + tagCount, d), d);
     const data = { ...given, features: withTags(embeddings, given.features, d, tagCount) };
     if (state.phase === "lloyd") return lloydSums(embeddings, null, state.centroids, state.size, d);
     if (state.phase === "power") {
@@ -243,6 +244,7 @@ export const federatedKMeans: FederatedAlgorithm<KMeansState, EvaluationSet> = {
       kind: KMEANS_KIND,
       embedder: config.embedder,
       models: config.models,
+      ...(config.tags.length > 0 ? { tags: config.tags } : {}),
       meta: {
         phase: state.phase,
         size: state.size,
@@ -267,7 +269,6 @@ export const federatedKMeans: FederatedAlgorithm<KMeansState, EvaluationSet> = {
         prior: config.prior,
         shrinkage: config.shrinkage,
         softness: config.softness,
-        tags: config.tags,
         spread: state.spread ?? null,
       },
       tensors: {
@@ -284,7 +285,7 @@ export const federatedKMeans: FederatedAlgorithm<KMeansState, EvaluationSet> = {
   fromModelFile(file) {
     if (file.kind !== KMEANS_KIND)
       throw new RangeError(`expected a ${KMEANS_KIND} router file, got ${file.kind}`);
-    const meta = file.meta as Record<string, number | string | number[] | string[] | null>;
+    const meta = file.meta as Record<string, number | string | number[] | null>;
     const centroids = file.tensors.centroids;
     if (!(centroids instanceof Float32Array)) throw new RangeError("kmeans router file lacks centroids");
     const stats = file.tensors.stats;
@@ -301,7 +302,7 @@ export const federatedKMeans: FederatedAlgorithm<KMeansState, EvaluationSet> = {
         softness: typeof meta.softness === "number" ? meta.softness : 0,
         models: file.models,
         embedder: file.embedder,
-        tags: Array.isArray(meta.tags) ? meta.tags.map(String) : [],
+        tags: [...(file.tags ?? [])],
       },
       phase: meta.phase as KMeansPhase,
       size: Number(meta.size),

@@ -61,6 +61,7 @@ export const kmeansKind: RouterKind<KMeansState> = {
       kind: KMEANS_KIND,
       embedder: state.config.embedder,
       models: state.config.models,
+      tags: state.config.tags,
       predict: (vector) => predictKMeans(router, vector),
     };
   },

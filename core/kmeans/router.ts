@@ -5,11 +5,12 @@
 
 import type { EvaluationSet } from "../data/evaluations.ts";
 import type { BatchPrediction } from "../prediction.ts";
+import { embeddingColumns } from "../routers/tags.ts";
 import type { Prediction } from "../routing.ts";
 import { type KMeansEstimates, routerEstimates } from "./estimates.ts";
 import { nearestCentroid } from "./geometry.ts";
 import type { Shrinkage } from "./shrinkage.ts";
-import { embeddingsOf, rowTags, tagSlots } from "./tags.ts";
+import { rowTags, tagSlots } from "./tags.ts";
 
 /** The parts of the statistics pass, each one value per cell. */
 export const STATS_PARTS = 5;
@@ -65,7 +66,7 @@ export function statsSums(
 ): Float64Array {
   const { n, modelCount: m } = set;
   const dimension = set.dimension - tagCount;
-  const embeddings = embeddingsOf(set.features, dimension, tagCount);
+  const embeddings = embeddingColumns(set.features, dimension + tagCount, dimension);
   const models = columns ?? Array.from({ length: m }, (_, j) => j);
   const width = models.length;
   const slots = tagSlots(tagCount);

@@ -15,16 +15,6 @@ export function rowTags(features: Float32Array, row: number, dimension: number, 
   return tags;
 }
 
-/** The embeddings of feature rows without their tag indicators (the same array without tags). */
-export function embeddingsOf(features: Float32Array, dimension: number, tagCount: number): Float32Array {
-  if (tagCount === 0) return features;
-  const width = dimension + tagCount;
-  const n = features.length / width;
-  const out = new Float32Array(n * dimension);
-  for (let q = 0; q < n; q++) out.set(features.subarray(q * width, q * width + dimension), q * dimension);
-  return out;
-}
-
 /** Rows of the statistics: clusters times tag slots. */
 export function statsRows(state: KMeansState): number {
   return state.size * tagSlots(state.config.tags.length);

@@ -8,6 +8,11 @@ export type HeadWeighting = "per-head" | "fedavg";
 export interface MlpConfig {
   models: string[];
   embedder: EmbedderInfo;
+  /**
+   * The tag vocabulary: the network's input is the embedding followed by one indicator per tag
+   * (core/routers/tags.ts), so the first layer is that much wider.
+   */
+  tags?: string[];
   hidden: number;
   dropout: number;
   /** Training rounds after the cost-statistics pass. */
@@ -72,7 +77,7 @@ export const MLP_DEFAULTS = {
 };
 
 export type MlpConfigInput = Partial<Omit<MlpConfig, "optimizer">> &
-  Pick<MlpConfig, "models" | "embedder"> & { optimizer?: Partial<AdamWOptions> };
+  Pick<MlpConfig, "models" | "embedder" | "tags"> & { optimizer?: Partial<AdamWOptions> };
 
 export function mlpConfig(input: MlpConfigInput): MlpConfig {
   const config: MlpConfig = {

@@ -41,6 +41,7 @@ export function mlpExperiment(options: MlpExperimentOptions, compute: LocalCompu
     initialMlpState({
       models,
       embedder: context.embedder,
+      ...(context.tags?.length ? { tags: [...context.tags] } : {}),
       seed: context.seed,
       ...(options.rounds !== undefined ? { rounds: options.rounds } : {}),
       ...(context.rounds !== undefined ? { rounds: context.rounds } : {}),

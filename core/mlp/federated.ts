@@ -138,6 +138,10 @@ export function createFederatedMlp(trainer: LocalTrainer): FederatedMlp {
         throw new RangeError(
           `the set has ${set.modelCount} models, the router ${global.config.models.length}`,
         );
+      // Every pass, the statistics ones too: rows without the tag indicators are another input.
+      const width = mlpShape(global.config).dimension;
+      if (set.dimension !== width)
+        throw new RangeError(`client features have ${set.dimension} dimensions, expected ${width}`);
       if (global.phase === "stats") {
         const costSums = costStatsContribution(set);
         if (!global.config.qualityPrior) return costSums;

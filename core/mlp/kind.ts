@@ -29,7 +29,12 @@ function configInput(setup: KindSetup): MlpConfigInput {
   const picked = requireHyperparameters(setup.hyperparameters, SCHEMA) as Record<string, number> & {
     weighting?: HeadWeighting;
   };
-  return { ...picked, models: [...setup.models], embedder: setup.embedder };
+  return {
+    ...picked,
+    models: [...setup.models],
+    embedder: setup.embedder,
+    ...(setup.tags?.length ? { tags: [...setup.tags] } : {}),
+  };
 }
 
 const { hidden, dropout, rounds, fraction, localEpochs, batchSize, seed, deltaClip, weighting } =
@@ -72,6 +77,7 @@ export const mlpKind: RouterKind<MlpState> = {
       kind: MLP_KIND,
       embedder: router.embedder,
       models: router.models,
+      tags: router.tags,
       predict: (vector) => {
         const outputs = referenceForward(layout, params, vector, 1, null);
         const { quality, cost, available } = predictionFromOutputs(

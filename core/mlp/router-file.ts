@@ -28,7 +28,7 @@ interface MlpMeta {
   version: number;
   phase: MlpPhase;
   round: number;
-  hyperparameters: Omit<MlpConfig, "models" | "embedder">;
+  hyperparameters: Omit<MlpConfig, "models" | "embedder" | "tags">;
   /** In a growth phase: what is being added (a joining round's teacher is the "teacher" tensor). */
   growth?: NewModelsGrowth | Omit<JoinGrowth, "teacher">;
 }
@@ -43,10 +43,12 @@ export interface MlpRouter {
   costStats: CostStats;
   models: string[];
   embedder: EmbedderInfo;
+  /** The tag vocabulary whose indicators follow the embedding in each input row; absent: none. */
+  tags?: string[];
 }
 
 export function mlpToModelFile(state: MlpState): ModelFile {
-  const { models, embedder, ...hyperparameters } = state.config;
+  const { models, embedder, tags, ...hyperparameters } = state.config;
   const layout = parameterLayout(mlpShape(state.config));
   const tensors: ModelFile["tensors"] = { ...unflatten(layout, state.params) };
   if (state.costStats) {
@@ -67,7 +69,14 @@ export function mlpToModelFile(state: MlpState): ModelFile {
   } else if (state.growth) {
     meta.growth = { ...state.growth };
   }
-  return { kind: MLP_KIND, embedder: { ...embedder }, models: [...models], meta: { ...meta }, tensors };
+  return {
+    kind: MLP_KIND,
+    embedder: { ...embedder },
+    models: [...models],
+    ...(tags?.length ? { tags: [...tags] } : {}),
+    meta: { ...meta },
+    tensors,
+  };
 }
 
 export function mlpFromModelFile(file: ModelFile): MlpState {
@@ -82,7 +91,12 @@ export function mlpFromModelFile(file: ModelFile): MlpState {
   }
   if (!meta.hyperparameters || !meta.phase)
     throw new ModelFileError("bad_header", "mlp router lacks hyperparameters");
-  const config = mlpConfig({ ...meta.hyperparameters, models: file.models, embedder: file.embedder });
+  const config = mlpConfig({
+    ...meta.hyperparameters,
+    models: file.models,
+    embedder: file.embedder,
+    ...(file.tags?.length ? { tags: file.tags } : {}),
+  });
   const layout = parameterLayout(mlpShape(config));
   let params: Float32Array;
   try {
@@ -144,6 +158,7 @@ export function mlpRouter(state: MlpState): MlpRouter {
     costStats: state.costStats,
     models: config.models,
     embedder: config.embedder,
+    tags: config.tags ?? [],
   };
 }
 

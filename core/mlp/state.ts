@@ -1,6 +1,7 @@
 // The federated MLP router's state and phases, shared by its passes (federated.ts), the way it
 // grows (growth.ts) and its model file (router-file.ts).
 import { seededRandom } from "../random.ts";
+import { rowWidth } from "../routers/tags.ts";
 import { type MlpConfig, type MlpConfigInput, mlpConfig } from "./config.ts";
 import type { CostStats } from "./cost-normalisation.ts";
 import { initialParameters, type MlpShape, parameterLayout } from "./layout.ts";
@@ -53,7 +54,11 @@ export interface MlpState {
 }
 
 export function mlpShape(config: MlpConfig): MlpShape {
-  return { dimension: config.embedder.dimension, hidden: config.hidden, modelCount: config.models.length };
+  return {
+    dimension: rowWidth(config.embedder.dimension, config.tags),
+    hidden: config.hidden,
+    modelCount: config.models.length,
+  };
 }
 
 /** The public starting point: seeded initial weights, statistics pass first. */

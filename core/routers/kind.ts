@@ -53,6 +53,9 @@ export interface Router {
   kind: string;
   embedder: EmbedderInfo;
   models: string[];
+  /** The tag vocabulary whose indicators follow the embedding in `predict`'s row; absent: none. */
+  tags?: readonly string[];
+  /** Predictions for one input row: the embedding, then the indicators of `tags`. */
   predict(vector: Float32Array): Prediction;
 }
 

@@ -3,7 +3,7 @@
 // that one client as the whole federation, so every pass is its own sums.
 import type { EvaluationSet } from "../data/evaluations.ts";
 import { simulate } from "../federated.ts";
-import type { ModelFile } from "../model-file.ts";
+import { inputWidth, type ModelFile } from "../model-file.ts";
 import type { Random } from "../random.ts";
 import type { LocalCompute } from "./kind.ts";
 import { stateOf } from "./registry.ts";
@@ -22,9 +22,10 @@ export async function trainLocalModel(
   options: LocalRouterOptions,
 ): Promise<ModelFile> {
   if (set.n === 0) throw new RangeError("a local router needs at least one evaluation");
-  if (set.modelCount !== federation.models.length || set.dimension !== federation.embedder.dimension)
+  const width = inputWidth(federation);
+  if (set.modelCount !== federation.models.length || set.dimension !== width)
     throw new RangeError(
-      `the evaluations have ${set.modelCount} models of dimension ${set.dimension}; the router ${federation.models.length} of ${federation.embedder.dimension}`,
+      `the evaluations have ${set.modelCount} models of dimension ${set.dimension}; the router ${federation.models.length} of ${width}`,
     );
   const { kind, state } = stateOf(federation);
   const algorithm = kind.algorithm(options.compute);

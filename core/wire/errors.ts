@@ -19,6 +19,7 @@ export const API_ERRORS = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   invalid_config: 422,
+  invalid_tags: 422,
   invalid_cohort: 422,
   invalid_message: 422,
   invalid_vector: 422,

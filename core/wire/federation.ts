@@ -1,6 +1,7 @@
 // A federation's configuration as clients and owners send it: router kind, models, embedder,
-// round policy, secure-aggregation parameters and clipping range.
+// tag vocabulary, round policy, secure-aggregation parameters and clipping range.
 import * as z from "zod";
+import { MAX_TAG_LENGTH, MAX_TAGS } from "../routers/tags.ts";
 import { majorityShortfall, type PrivacyFloors } from "../secagg/floors.ts";
 import { federationIdSchema } from "./tokens.ts";
 
@@ -35,6 +36,30 @@ export const pricedModelSchema = z
 export const embedderSpecSchema = z
   .object({ id: z.string().min(1).max(200), dimension: z.number().int().min(1).max(16_384) })
   .meta({ id: "EmbedderSpec" });
+
+/**
+ * The context tags a federation's routers learn from (a feature, an endpoint, a category): each
+ * widens every router input row by one 0/1 indicator, in this order (core/routers/tags.ts).
+ * A refusal is `422 invalid_tags` (route-kit.ts).
+ */
+export const tagVocabularySchema = z
+  .array(
+    z
+      .string()
+      .min(1)
+      .max(MAX_TAG_LENGTH)
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: the check is for control characters
+      .regex(/^[^\u0000-\u001f\u007f]*$/, "a tag has no control characters"),
+  )
+  .max(MAX_TAGS)
+  .refine((tags) => new Set(tags).size === tags.length, "tags must be unique")
+  .meta({
+    id: "TagVocabulary",
+    description: `Context tags the routers learn from: at most ${MAX_TAGS} unique strings of 1 to ${MAX_TAG_LENGTH} characters, in the order of their indicators. Tags a client sends outside it are ignored.`,
+  });
+
+/** A body's fields whose refusal has a code of its own rather than invalid_request. */
+export const FIELD_ERROR_CODES = { tags: "invalid_tags" } as const;
 
 export const stageDeadlinesSchema = z
   .object({
@@ -97,6 +122,8 @@ export const federationConfigSchema = z
       .max(64)
       .refine((m) => new Set(m.map((x) => x.id)).size === m.length, "model ids must be unique"),
     embedder: embedderSpecSchema,
+    /** Absent: no tags, router rows are the embedding alone. */
+    tags: tagVocabularySchema.optional(),
     roundPolicy: roundPolicySchema,
     secureAggregation: secureAggregationSpecSchema,
     clipping: clippingRangeSchema,

@@ -3,7 +3,7 @@
 // from the stored evaluations, then answer each stage of secure aggregation. Only the masked
 // vector and the protocol's keys and sealed shares leave the client.
 import type { Embedder } from "../../../core/embedder/embedder.ts";
-import type { EmbedderInfo } from "../../../core/model-file.ts";
+import { type EmbedderInfo, tagsOf } from "../../../core/model-file.ts";
 import { type Random, seededRandom } from "../../../core/random.ts";
 import type { LocalCompute } from "../../../core/routers/kind.ts";
 import { encode, type PrivacyFloors, roundBelowFloors } from "../../../core/secagg/index.ts";
@@ -145,6 +145,7 @@ async function run(
     model.file.models,
     model.file.embedder,
     context.embedderFor(model.file.embedder),
+    tagsOf(model.file),
   );
   progress("training", round, `${set.n} queries`);
   const contribution = await computeContribution(

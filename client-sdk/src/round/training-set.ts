@@ -1,9 +1,11 @@
 // Turns the evaluations in the store into the evaluation set routers train on: one row per
-// distinct query (in order of first appearance), one observed cell per (query, model) judged.
-// The query texts are embedded here, on the device; only vectors and numbers go further.
+// distinct query and context (in order of first appearance), one observed cell per (query, model)
+// judged. The query texts are embedded here, on the device; each row is the embedding followed by
+// the indicators of the federation's tags the evaluation carried. Only vectors and numbers go further.
 import { type EvaluationSet, emptyEvaluationSet } from "../../../core/data/evaluations.ts";
 import type { Embedder } from "../../../core/embedder/embedder.ts";
 import type { EmbedderInfo } from "../../../core/model-file.ts";
+import { rowWidth, tagIndicators } from "../../../core/routers/tags.ts";
 import { FedRouterError } from "../errors.ts";
 import type { Evaluation } from "../store/store.ts";
 
@@ -13,19 +15,29 @@ export interface BuiltTrainingSet {
   skipped: number;
 }
 
+interface Row {
+  query: string;
+  vector?: number[];
+  indicators: Float32Array;
+  cells: Map<number, Evaluation>;
+}
+
 /**
  * Rows are keyed by the query text (or, for evaluations carrying their own vector, by that
- * vector); a cell judged twice keeps the later evaluation.
+ * vector) and by which of the federation's `tags` the evaluation carried: the same query from
+ * two contexts is two rows. Tags outside the vocabulary are ignored. A cell judged twice keeps
+ * the later evaluation.
  */
 export async function buildTrainingSet(
   evaluations: readonly Evaluation[],
   models: readonly string[],
   embedderInfo: EmbedderInfo,
   embedder: Embedder | undefined,
+  tags: readonly string[] = [],
 ): Promise<BuiltTrainingSet> {
   const m = models.length;
   const column = new Map(models.map((name, j) => [name, j]));
-  const rows = new Map<string, { query: string; vector?: number[]; cells: Map<number, Evaluation> }>();
+  const rows = new Map<string, Row>();
   let skipped = 0;
   for (const evaluation of evaluations) {
     const j = column.get(evaluation.model);
@@ -33,12 +45,15 @@ export async function buildTrainingSet(
       skipped++;
       continue;
     }
-    const key = evaluation.vector ? `vector:${evaluation.vector.join(",")}` : `query:${evaluation.query}`;
+    const indicators = tagIndicators(evaluation.tags, tags);
+    const text = evaluation.vector ? `vector:${evaluation.vector.join(",")}` : `query:${evaluation.query}`;
+    const key = tags.length > 0 ? `${indicators.join("")}|${text}` : text;
     let row = rows.get(key);
     if (!row) {
       row = {
         query: evaluation.query,
         ...(evaluation.vector ? { vector: evaluation.vector } : {}),
+        indicators,
         cells: new Map(),
       };
       rows.set(key, row);
@@ -54,7 +69,8 @@ export async function buildTrainingSet(
       `the router uses embedder ${embedderInfo.id}, which this SDK cannot build: pass an embedder option`,
     );
   const embedded = toEmbed.length > 0 ? await embedder!.embed(toEmbed.map((row) => row.query)) : [];
-  const set = emptyEvaluationSet(list.length, d, m);
+  const width = rowWidth(d, tags);
+  const set = emptyEvaluationSet(list.length, width, m);
   let next = 0;
   list.forEach((row, q) => {
     const vector = row.vector ? Float32Array.from(row.vector) : embedded[next++]!;
@@ -63,7 +79,8 @@ export async function buildTrainingSet(
         "embedder_mismatch",
         `a stored evaluation's vector has ${vector.length} dimensions, the router expects ${d}`,
       );
-    set.features.set(vector, q * d);
+    set.features.set(vector, q * width);
+    set.features.set(row.indicators, q * width + d);
     for (const [j, evaluation] of row.cells) {
       set.observed[q * m + j] = 1;
       set.quality[q * m + j] = evaluation.quality;

@@ -13,6 +13,11 @@ export interface Evaluation {
   at?: number;
   /** A feature vector the app computed itself (its embedder must match the federation's). */
   vector?: number[];
+  /**
+   * Context tags of the query (a feature, an endpoint, a category). Those in the federation's
+   * tag vocabulary are learnt from; the others are kept but ignored.
+   */
+  tags?: string[];
 }
 
 export interface EvaluationStore {

@@ -3,6 +3,7 @@ import {
   assertCompatible,
   decodeModelFile,
   encodeModelFile,
+  inputWidth,
   ModelFileError,
 } from "../../../core/model-file.ts";
 
@@ -39,5 +40,34 @@ describe("the router model file", () => {
     );
     expect(() => assertCompatible(file, file.embedder, ["a", "c"])).toThrow(/differ/);
     expect(() => assertCompatible(file, file.embedder, ["a", "b"])).not.toThrow();
+  });
+
+  it("records a tag vocabulary and refuses another one", () => {
+    const tagged = { ...file, tags: ["billing", "code"] };
+    const decoded = decodeModelFile(encodeModelFile(tagged));
+    expect(decoded.tags).toEqual(["billing", "code"]);
+    expect(inputWidth(decoded)).toBe(6);
+    expect(() => assertCompatible(decoded, file.embedder, file.models, ["code", "billing"])).toThrow(
+      /tags \[billing, code\] differ from \[code, billing\]/,
+    );
+    expect(() => assertCompatible(decoded, file.embedder, file.models, ["billing", "code"])).not.toThrow();
+  });
+
+  it("writes a file without tags byte for byte as before tags existed", () => {
+    const bytes = encodeModelFile({ ...file, tags: [] });
+    expect(bytes).toEqual(encodeModelFile(file));
+    const header = new TextDecoder().decode(
+      bytes.subarray(12, 12 + new DataView(bytes.buffer).getUint32(8, true)),
+    );
+    expect(header).not.toContain("tags");
+    expect(decodeModelFile(bytes).tags).toBeUndefined();
+    expect(inputWidth(file)).toBe(4);
+  });
+
+  it("refuses tags that are not a list of strings", () => {
+    const bytes = encodeModelFile({ ...file, tags: ["x"] });
+    const text = new TextDecoder().decode(bytes);
+    const forged = new TextEncoder().encode(text.replace('"tags":["x"]', '"tags":[123]'));
+    expect(() => decodeModelFile(forged)).toThrow(/tags are not a list of strings/);
   });
 });

@@ -111,4 +111,31 @@ describe("fedrouter experiment", () => {
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/--router must be one of/);
   });
+
+  it("gives each query its task label as a tag with --tags task, and refuses another source", () => {
+    const dir = mkdtempSync(join(tmpdir(), "fedrouter-tags-"));
+    const out = join(dir, "results.json");
+    const tagged = run(
+      "experiment",
+      "--seed",
+      "3",
+      "--clients",
+      "4",
+      "--tags",
+      "task",
+      "--out",
+      out,
+      "--quiet",
+    );
+    expect(tagged.status, tagged.stderr).toBe(0);
+    const json = JSON.parse(readFileSync(out, "utf8"));
+    expect(json.settings.tags).toBe("task");
+    expect(json.settings.tagVocabulary.length).toBeGreaterThan(1);
+    const unknown = run("experiment", "--tags", "endpoint");
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toMatch(/--tags must be one of task/);
+    const scenario = run("experiment", "--tags", "task", "--scenario", "new-models");
+    expect(scenario.status).toBe(2);
+    expect(scenario.stderr).toMatch(/--tags applies to the standard and high-het scenarios/);
+  });
 });

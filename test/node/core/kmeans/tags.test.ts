@@ -130,7 +130,7 @@ describe("tag statistics of the K-means router", () => {
     const state = initialKMeansState(config);
     const untagged = { ...clients[0]!, dimension: 2, features: Float32Array.of(1, 0, 1, 0.05, 0, 1) };
     expect(() => federatedKMeans.contribute(state, untagged, seededRandom(0))).toThrow(
-      /2 \(embedding\) \+ 2 \(tags\)/,
+      /have 2 dimensions, expected 4 \(2-d embedding, 2 tag indicators\)/,
     );
   });
 });
