@@ -43,6 +43,13 @@ export interface MlpConfig {
    * each quality bias from summed residuals at the final weights (calibration.ts).
    */
   calibrate: boolean;
+  /**
+   * Share of each client's rows held out for the federated validation signal (validation.ts); 0:
+   * no validation passes, every round trains on every row (the paper's protocol).
+   */
+  validationShare: number;
+  /** With validation: validation passes without a lower loss before training stops early. */
+  patience: number;
   /** Public seed of the initial weights (every client starts from the same global state). */
   seed: number;
   /**
@@ -68,6 +75,8 @@ export const MLP_DEFAULTS = {
   serverLearningRate: 1,
   qualityPrior: true,
   calibrate: true,
+  validationShare: 0,
+  patience: 3,
   seed: 1,
   // Well above every honest delta measured (synthetic benchmark, hashing embedder, 796,000
   // parameters): 0.9 for a 90-row client's round (one AdamW step), 2.9 for the 900-row centralised
@@ -90,6 +99,10 @@ export function mlpConfig(input: MlpConfigInput): MlpConfig {
     if (!Number.isInteger(config[key]) || config[key] < 1) throw new RangeError(`${key} must be >= 1`);
   }
   if (!Number.isInteger(config.rounds) || config.rounds < 0) throw new RangeError(`rounds must be >= 0`);
+  if (!(config.validationShare >= 0 && config.validationShare < 1))
+    throw new RangeError(`validationShare must be in [0, 1)`);
+  if (!Number.isInteger(config.patience) || config.patience < 1)
+    throw new RangeError(`patience must be >= 1`);
   if (!(config.serverLearningRate > 0 && Number.isFinite(config.serverLearningRate)))
     throw new RangeError(`serverLearningRate must be a positive number`);
   if (!(config.deltaClip > 0 && Number.isFinite(config.deltaClip)))

@@ -23,6 +23,12 @@ export interface MlpExperimentOptions {
   serverLearningRate?: number;
   /** Start each quality head's bias at the logit of the model's federated mean quality. */
   qualityPrior?: boolean;
+  /** Local epochs per round. */
+  localEpochs?: number;
+  /** Share of each client's rows held out for early stopping (0: none, the paper's protocol). */
+  validationShare?: number;
+  /** Validation passes without improvement before training stops. */
+  patience?: number;
   /** Head-only rounds when models are added. */
   newModels?: AddModelsOptions;
   /** Joining rounds (default 2) and distillation weight (default 1) when clients join. */
@@ -49,6 +55,9 @@ export function mlpExperiment(options: MlpExperimentOptions, compute: LocalCompu
       ...(options.fraction !== undefined ? { fraction: options.fraction } : {}),
       ...(options.serverLearningRate !== undefined ? { serverLearningRate: options.serverLearningRate } : {}),
       ...(options.qualityPrior !== undefined ? { qualityPrior: options.qualityPrior } : {}),
+      ...(options.localEpochs !== undefined ? { localEpochs: options.localEpochs } : {}),
+      ...(options.validationShare !== undefined ? { validationShare: options.validationShare } : {}),
+      ...(options.patience !== undefined ? { patience: options.patience } : {}),
     });
   const predictor = async (state: MlpState): Promise<BatchPredictor> => {
     const router = mlpRouter(state);

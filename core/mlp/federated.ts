@@ -32,6 +32,7 @@ import { qualitySums, withQualityPrior } from "./quality-prior.ts";
 import { mlpFromModelFile, mlpRouter, mlpToModelFile } from "./router-file.ts";
 import { type MlpPhase, type MlpState, mlpShape } from "./state.ts";
 import { checkTrainingSet, type MlpTrainingSet, observedPerModel } from "./training-set.ts";
+import { finaliseValidation, VALIDATION_SUMS, validationSplit, validationSums } from "./validation.ts";
 
 export function localTrainingOptions(state: MlpState): LocalTrainingOptions {
   if (!state.costStats) throw new RangeError("cost statistics are not known yet");
@@ -127,6 +128,7 @@ export function createFederatedMlp(trainer: LocalTrainer): FederatedMlp {
       const m = global.config.models.length;
       if (global.phase === "stats") return (COST_SUMS_PER_MODEL + (global.config.qualityPrior ? 1 : 0)) * m;
       if (global.phase === "calibrate") return CALIBRATION_SUMS_PER_MODEL * m;
+      if (global.phase === "validate") return VALIDATION_SUMS;
       if (global.phase === "new-model-stats")
         return (COST_SUMS_PER_MODEL + 1) * (m - newModelsGrowth(global).firstAdded);
       if (global.phase === "new-model-heads") return newHeadsContributionLength(global);
@@ -159,6 +161,7 @@ export function createFederatedMlp(trainer: LocalTrainer): FederatedMlp {
         return calibrationSums(set, quality);
       }
       if (global.phase === "new-model-stats") return newModelStatsContribution(global, set);
+      if (global.phase === "validate") return validationSums(global, set);
       const base = localTrainingOptions(global);
       if (global.phase === "new-model-heads") {
         const { params } = await trainer.train(
@@ -170,13 +173,16 @@ export function createFederatedMlp(trainer: LocalTrainer): FederatedMlp {
         return newHeadsContribution(global, set, params);
       }
       const options = global.phase === "join" ? joinTrainingOptions(global, set, base) : base;
-      const { params } = await trainer.train(global.params, set, options, random);
-      return trainingContribution(global, set, params);
+      // Held-out rows never train: they are the validation signal (validation.ts).
+      const own = global.phase === "train" ? validationSplit(set, global.config.validationShare, false) : set;
+      const { params } = await trainer.train(global.params, own, options, random);
+      return trainingContribution(global, own, params);
     },
     finalise(global, total) {
       if (global.phase === "new-model-stats") return finaliseNewModelStats(global, total);
       if (global.phase === "new-model-heads") return finaliseNewHeads(global, total);
       if (global.phase === "join") return advanceJoin(global, applyAveragedDelta(global, total));
+      if (global.phase === "validate") return finaliseValidation(global, total, afterTraining(global.config));
       if (global.phase === "calibrate") {
         const layout = parameterLayout(mlpShape(global.config));
         return { ...global, phase: "done", params: withCalibratedBiases(layout, global.params, total) };
@@ -196,17 +202,23 @@ export function createFederatedMlp(trainer: LocalTrainer): FederatedMlp {
         return { ...global, phase, costStats, params };
       }
       const round = global.round + 1;
+      const validating = global.config.validationShare > 0;
       return {
         ...global,
         round,
-        phase: round >= global.config.rounds ? afterTraining(global.config) : "train",
+        phase: validating
+          ? "validate"
+          : round >= global.config.rounds
+            ? afterTraining(global.config)
+            : "train",
         params: applyAveragedDelta(global, total, global.config.serverLearningRate),
       };
     },
     done: (global) => global.phase === "done",
     // Calibration is a forward pass over the client's own cells: cheap enough to ask everyone,
     // and the biases it sets should match the whole federation's cells, not one cohort's.
-    passFraction: (global) => (global.phase === "calibrate" ? 1 : undefined),
+    // Validation likewise: every round's loss must sum over the same clients to be compared.
+    passFraction: (global) => (global.phase === "calibrate" || global.phase === "validate" ? 1 : undefined),
     toModelFile: (global): ModelFile => mlpToModelFile(global),
     fromModelFile: (file) => mlpFromModelFile(file),
   };

@@ -22,6 +22,8 @@ const SCHEMA: HyperparameterSchema = {
   batchSize: "number",
   seed: "number",
   deltaClip: "number",
+  validationShare: "number",
+  patience: "number",
   weighting: ["per-head", "fedavg"],
 };
 

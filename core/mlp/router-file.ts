@@ -19,6 +19,7 @@ import {
   mlpShape,
   type NewModelsGrowth,
 } from "./state.ts";
+import type { ValidationRecord } from "./validation.ts";
 
 export const MLP_KIND = "mlp";
 /** Version of the "mlp" kind's meta and tensor naming. */
@@ -31,7 +32,12 @@ interface MlpMeta {
   hyperparameters: Omit<MlpConfig, "models" | "embedder" | "tags">;
   /** In a growth phase: what is being added (a joining round's teacher is the "teacher" tensor). */
   growth?: NewModelsGrowth | Omit<JoinGrowth, "teacher">;
+  /** With validation: the best loss so far (its weights are the "validation.best" tensor). */
+  validation?: Omit<ValidationRecord, "bestParams">;
 }
+
+/** The weights with the lowest validation loss so far, while training validates. */
+const BEST_TENSOR = "validation.best";
 
 /** The frozen teacher's flat parameters while clients join. */
 const TEACHER_TENSOR = "teacher";
@@ -68,6 +74,11 @@ export function mlpToModelFile(state: MlpState): ModelFile {
     tensors[TEACHER_TENSOR] = teacher.slice();
   } else if (state.growth) {
     meta.growth = { ...state.growth };
+  }
+  if (state.validation) {
+    const { bestParams, ...record } = state.validation;
+    meta.validation = record;
+    tensors[BEST_TENSOR] = bestParams.slice();
   }
   return {
     kind: MLP_KIND,
@@ -129,7 +140,20 @@ export function mlpFromModelFile(file: ModelFile): MlpState {
     params,
     costStats,
     growth: growthFromFile(meta, file, params.length),
+    validation: validationFromFile(meta, file, params.length),
   };
+}
+
+function validationFromFile(
+  meta: Partial<MlpMeta>,
+  file: ModelFile,
+  size: number,
+): ValidationRecord | undefined {
+  if (!meta.validation) return undefined;
+  const best = file.tensors[BEST_TENSOR];
+  if (best?.length !== size)
+    throw new ModelFileError("bad_header", `a validating router needs its ${size} best parameters`);
+  return { ...meta.validation, bestParams: Float32Array.from(best) };
 }
 
 function growthFromFile(meta: Partial<MlpMeta>, file: ModelFile, size: number): MlpGrowth | undefined {

@@ -5,14 +5,16 @@ import { rowWidth } from "../routers/tags.ts";
 import { type MlpConfig, type MlpConfigInput, mlpConfig } from "./config.ts";
 import type { CostStats } from "./cost-normalisation.ts";
 import { initialParameters, type MlpShape, parameterLayout } from "./layout.ts";
+import type { ValidationRecord } from "./validation.ts";
 
 /**
- * stats -> train (rounds) -> calibrate (with `calibrate`) -> done; then, to add models, new-model-stats -> new-model-heads
+ * stats -> train (rounds, each followed by a validate pass when validating) -> calibrate (with `calibrate`) -> done; then, to add models, new-model-stats -> new-model-heads
  * (rounds) -> done; or, for joining clients, join (rounds) -> done.
  */
 export type MlpPhase =
   | "stats"
   | "train"
+  | "validate"
   | "calibrate"
   | "done"
   | "new-model-stats"
@@ -51,6 +53,8 @@ export interface MlpState {
   costStats: CostStats | null;
   /** What the router is growing by, in the growth phases. */
   growth?: MlpGrowth | undefined;
+  /** With validation: the best weights so far and their loss (validation.ts). */
+  validation?: ValidationRecord | undefined;
 }
 
 export function mlpShape(config: MlpConfig): MlpShape {

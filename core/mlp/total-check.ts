@@ -149,6 +149,12 @@ export function checkMlpTotal(
       return checkCalibration(total, models, context);
     case "new-model-heads":
       return checkNewHeads(state, total, context);
+    case "validate":
+      // A held-out cell's loss is at least 0; above, the cost head's output bounds nothing.
+      return (
+        checkCount(total[1]!, "the held-out cells", context) ??
+        checkBetween(total[0]!, 0, Number.POSITIVE_INFINITY, "the summed validation loss", context)
+      );
     case "train":
     case "join":
       return checkTraining(state, total, context);
