@@ -45,6 +45,9 @@ options of fedrouter experiment:
   --rounds <r>              federated rounds for the MLP router (default 5)
   --clusters <k>            clusters of the K-means router (default 8)
   --weighting <w>           MLP head averaging: fedavg | per-head (default fedavg)
+  --set <name>=<value>      a router hyperparameter (repeatable), e.g. --set shrinkage=fixed
+                            --set prior=4 (K-means) or --set validationShare=0 (MLP);
+                            docs/tuning.md lists them and the paper's protocol
   --tags <source>           context tags of each query: task (its task label; the vocabulary is
                             the task labels of the clients' training data); default none
   --personalise             also score personalised routers (always on for high-het)
@@ -73,6 +76,26 @@ function number(
     throw new UsageError(`--${flag} got "${value}", which is not valid here`);
   }
   return parsed;
+}
+
+/** `--set name=value` pairs: numbers where the value reads as one, true/false, else the word. */
+function hyperparameterSettings(pairs: readonly string[]): Record<string, number | string | boolean> {
+  const settings: Record<string, number | string | boolean> = {};
+  for (const pair of pairs) {
+    const at = pair.indexOf("=");
+    if (at <= 0) throw new UsageError(`--set takes name=value, got "${pair}"`);
+    const value = pair.slice(at + 1).trim();
+    const parsed = Number(value);
+    settings[pair.slice(0, at).trim()] =
+      value === "true"
+        ? true
+        : value === "false"
+          ? false
+          : value !== "" && Number.isFinite(parsed)
+            ? parsed
+            : value;
+  }
+  return settings;
 }
 
 function progressReporter(quiet: boolean) {
@@ -123,6 +146,7 @@ async function experiment(argv: string[]): Promise<void> {
       rounds: { type: "string" },
       clusters: { type: "string" },
       weighting: { type: "string" },
+      set: { type: "string", multiple: true },
       tags: { type: "string" },
       personalise: { type: "boolean", default: false },
       bootstrap: { type: "string" },
@@ -171,6 +195,7 @@ async function experiment(argv: string[]): Promise<void> {
   let kind: Awaited<ReturnType<typeof kindExperiment>>;
   try {
     kind = await kindExperiment(values.router ?? "kmeans", {
+      ...hyperparameterSettings(values.set ?? []),
       ...(clusters === undefined ? {} : { clusters }),
       ...(rounds === undefined ? {} : { rounds }),
       ...(values.weighting === undefined ? {} : { weighting: values.weighting }),

@@ -105,12 +105,22 @@ export const mlpKind: RouterKind<MlpState> = {
     const { rounds, weighting } = options;
     if (weighting !== undefined && weighting !== "per-head" && weighting !== "fedavg")
       throw new RangeError(`--weighting must be per-head or fedavg, got "${String(weighting)}"`);
+    const numbers: Record<string, number> = {};
+    for (const key of ["localEpochs", "validationShare", "patience", "fraction", "serverLearningRate"]) {
+      const value = options[key];
+      if (value === undefined) continue;
+      if (typeof value !== "number") throw new RangeError(`${key} must be a number, got "${String(value)}"`);
+      numbers[key] = value;
+    }
+    const { qualityPrior } = options;
     const { mlpExperiment } = await import("./experiment.ts");
     const { createReferenceTrainer } = await import("./reference-trainer.ts");
     return mlpExperiment(
       {
+        ...numbers,
         ...(typeof rounds === "number" ? { rounds } : {}),
         ...(weighting === undefined ? {} : { weighting }),
+        ...(typeof qualityPrior === "boolean" ? { qualityPrior } : {}),
       },
       compute ?? { trainer: createReferenceTrainer() },
     );

@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import type { EvaluationSet } from "../../../core/data/evaluations.ts";
 import { type FederatedAlgorithm, sumContributions } from "../../../core/federated.ts";
 import { federatedKMeans } from "../../../core/kmeans/federated.ts";
+import { STATS_PARTS } from "../../../core/kmeans/router.ts";
 import { createFederatedMlp } from "../../../core/mlp/federated.ts";
 import { createReferenceTrainer } from "../../../core/mlp/reference-trainer.ts";
 import { seededRandom } from "../../../core/random.ts";
@@ -170,7 +171,7 @@ describe("malicious clients on the edge", () => {
       setup,
       algorithm,
       (own, others) => {
-        const cells = own.length / 3;
+        const cells = own.length / STATS_PARTS;
         return changed(own, (x) => (x[cells] = others[0]! + x[0]! - others[cells]! + 1));
       },
       /cell 0's quality sum is .*, above /,
