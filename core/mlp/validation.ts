@@ -46,7 +46,7 @@ export function validationSplit(set: MlpTrainingSet, share: number, validation: 
   const { dimension: d, modelCount: m } = set;
   const pick = <T extends Float32Array | Uint8Array>(values: T, width: number, make: (n: number) => T): T => {
     const out = make(rows.length * width);
-    rows.forEach((q, i) => out.set(values.subarray(q * width, (q + 1) * width), i * width));
+    for (const [i, q] of rows.entries()) out.set(values.subarray(q * width, (q + 1) * width), i * width);
     return out;
   };
   return {
