@@ -128,8 +128,8 @@ describe("training on tagged evaluations", () => {
     // Counts are exact; sums of qualities and costs differ only by fixed-point resolution.
     const [published, expected] = [file, simulated].map((f) => Array.from(f.tensors.stats!));
     expect(published).toHaveLength(expected!.length);
-    // Each element's error is below participants / scale (5 / 2^18 here).
-    published!.forEach((value, i) => expect(value).toBeCloseTo(expected![i]!, 3));
+    // Each element's error is below participants / scale (5 / (2^30 / (5 * 1000)), about 2e-5).
+    for (const [i, value] of published!.entries()) expect(value).toBeCloseTo(expected![i]!, 3);
   });
 });
 
@@ -143,7 +143,8 @@ describe("route() and predict() with tags", () => {
       for (const tags of [["task-0"], ["task-2", "beta-users"], []]) {
         const decision = await client.route(query, { tags });
         const expected = router.predict(routerRow(vector!, tags, vocabulary));
-        decision.predictions.forEach((p, j) => expect(p.quality).toBeCloseTo(expected.quality[j]!, 6));
+        for (const [j, p] of decision.predictions.entries())
+          expect(p.quality).toBeCloseTo(expected.quality[j]!, 6);
       }
       expect(await client.route(query, { tags: ["beta-users"] })).toEqual(await client.route(query));
       expect(await client.route(query, { tags: ["task-1", "nope"] })).toEqual(
