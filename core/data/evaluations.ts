@@ -4,9 +4,10 @@ import type { Benchmark } from "./benchmark.ts";
 
 export interface EvaluationSet {
   n: number;
+  /** Width of a row: the embedding's dimension plus one per tag of the vocabulary, if any. */
   dimension: number;
   modelCount: number;
-  /** Row-major [query][feature]. */
+  /** Row-major [query][feature]: the embedding, then the tag indicators (core/routers/tags.ts). */
   features: Float32Array;
   /** Row-major [query][model]; meaningful only where `observed` is 1. */
   quality: Float32Array;

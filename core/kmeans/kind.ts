@@ -3,6 +3,7 @@
 import type { HyperparameterSchema } from "../routers/hyperparameters.ts";
 import { refusalOf, requireHyperparameters } from "../routers/hyperparameters.ts";
 import type { KindSetup, RouterKind } from "../routers/kind.ts";
+import { checkRowWidth } from "../routers/tags.ts";
 import { addModels, federatedKMeans, kmeansRouter, startJoin } from "./federated.ts";
 import { predictKMeans } from "./router.ts";
 import type { Shrinkage } from "./shrinkage.ts";
@@ -62,7 +63,10 @@ export const kmeansKind: RouterKind<KMeansState> = {
       embedder: state.config.embedder,
       models: state.config.models,
       tags: state.config.tags,
-      predict: (vector) => predictKMeans(router, vector),
+      predict: (vector) => {
+        checkRowWidth(vector, state.config.embedder.dimension, state.config.tags);
+        return predictKMeans(router, vector);
+      },
     };
   },
   modelsBeingAdded: (state) =>

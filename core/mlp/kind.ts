@@ -2,6 +2,7 @@
 // registry (core/routers/registry.ts).
 import { type HyperparameterSchema, refusalOf, requireHyperparameters } from "../routers/hyperparameters.ts";
 import type { KindSetup, LocalCompute, RouterKind } from "../routers/kind.ts";
+import { checkRowWidth } from "../routers/tags.ts";
 import { type HeadWeighting, MLP_DEFAULTS, type MlpConfigInput, mlpConfig } from "./config.ts";
 import { createFederatedMlp } from "./federated.ts";
 import { addModels, joinClients } from "./growth.ts";
@@ -81,6 +82,7 @@ export const mlpKind: RouterKind<MlpState> = {
       models: router.models,
       tags: router.tags,
       predict: (vector) => {
+        checkRowWidth(vector, router.embedder.dimension, router.tags);
         const outputs = referenceForward(layout, params, vector, 1, null);
         const { quality, cost, available } = predictionFromOutputs(
           router,

@@ -60,6 +60,22 @@ export function routerRow(
   return row;
 }
 
+/**
+ * Refuses a row of another width than `dimension` plus the vocabulary's indicators: a row from
+ * another embedder, or built with another vocabulary, would be read as something it is not.
+ */
+export function checkRowWidth(
+  row: Float32Array,
+  dimension: number,
+  vocabulary: readonly string[] = [],
+): void {
+  const width = rowWidth(dimension, vocabulary);
+  if (row.length !== width)
+    throw new RangeError(
+      `a row of ${row.length} values, the router reads ${width} (a ${dimension}-d embedding and ${vocabulary.length} tag indicators)`,
+    );
+}
+
 /** The embedding part of one row (a view, no copy). */
 export function embeddingPart(row: Float32Array, dimension: number): Float32Array {
   if (row.length < dimension)

@@ -10,7 +10,15 @@ import {
 } from "../../../../client-sdk/src/store/store.ts";
 
 const a: Evaluation = { query: "sort a list", model: "small", quality: 1, cost: 0.0001, at: 1 };
-const b: Evaluation = { query: 'say "hi"\nthen stop', model: "big", quality: 0.5, cost: 0.01, at: 2 };
+const b: Evaluation = {
+  query: 'say "hi"\nthen stop',
+  model: "big",
+  quality: 0.5,
+  cost: 0.01,
+  at: 2,
+  // Context tags are kept as the app gave them, unknown ones too.
+  tags: ["support", "beta-users"],
+};
 
 function behavesAsAStore(name: string, make: () => EvaluationStore) {
   describe(name, () => {

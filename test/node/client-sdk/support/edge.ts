@@ -24,6 +24,8 @@ export interface FederationOptions {
   cohortSize?: number;
   /** Seconds each stage stays open. Default 120: a stage closes once everyone has answered. */
   deadlines?: Partial<Deadlines>;
+  /** The federation's tag vocabulary. Default: none. */
+  tags?: string[];
 }
 
 /**
@@ -174,6 +176,7 @@ export async function federationOnEdge(data: Fixture, options: FederationOptions
       outputPrice: 0.4 * (j + 1),
     })),
     embedder: embedderInfo,
+    ...(options.tags ? { tags: options.tags } : {}),
     roundPolicy: {
       cohortSize,
       minParticipants: DEFAULT_FLOORS.minSurvivors,

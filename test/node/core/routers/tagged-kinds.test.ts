@@ -52,6 +52,8 @@ describe.each(Object.entries(setups))("the %s kind with a tag vocabulary", (name
     expect(() => routeVector(router, row.subarray(0, embedder.dimension), embedder)).toThrow(
       /expects 8 \(6-d embedding, 2 tag indicators\)/,
     );
+    // The router itself refuses a row without the indicators, whoever calls it.
+    expect(() => router.predict(row.subarray(0, embedder.dimension))).toThrow(/the router reads 8/);
   });
 
   it("refuses a client's rows without the indicators", async () => {

@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { emptyEvaluationSet } from "../../../../core/data/evaluations.ts";
 import {
+  checkRowWidth,
   embeddingColumns,
   embeddingPart,
   embeddingSet,
@@ -36,6 +37,9 @@ describe("tag indicators", () => {
     expect([...embeddingPart(row, 2)]).toEqual([0.5, -0.5]);
     expect([...tagPart(row, 2)]).toEqual([0, 1, 0]);
     expect(() => embeddingPart(row, 6)).toThrow(/no 6-d embedding/);
+    expect(() => checkRowWidth(row, 2, vocabulary)).not.toThrow();
+    expect(() => checkRowWidth(row, 2, ["code"])).toThrow(/5 values, the router reads 3/);
+    expect(() => checkRowWidth(row.subarray(0, 2), 2, vocabulary)).toThrow(/3 tag indicators/);
   });
 
   it("splits a batch of rows into embeddings and indicators", () => {
