@@ -43,7 +43,7 @@ options of fedrouter experiment:
                             (default hashing); vectors other than hashing's are cached under
                             $XDG_CACHE_HOME/fedrouter/embeddings (or ~/.cache/...)
   --rounds <r>              federated rounds for the MLP router (default 5)
-  --clusters <k>            clusters of the K-means router (default 8)
+  --clusters <k>            clusters of the K-means router (default 16)
   --weighting <w>           MLP head averaging: fedavg | per-head (default fedavg)
   --set <name>=<value>      a router hyperparameter (repeatable), e.g. --set shrinkage=fixed
                             --set prior=4 (K-means) or --set validationShare=0 (MLP);
@@ -186,7 +186,7 @@ async function experiment(argv: string[]): Promise<void> {
   const clusters =
     values.clusters === undefined
       ? undefined
-      : number(values.clusters, "clusters", 8, (v) => Number.isInteger(v) && v >= 1);
+      : number(values.clusters, "clusters", 16, (v) => Number.isInteger(v) && v >= 1);
   const tags = values.tags as TagSource | undefined;
   if (tags !== undefined && !TAG_SOURCES.includes(tags))
     throw new UsageError(`--tags must be one of ${TAG_SOURCES.join(", ")}`);
