@@ -2,9 +2,10 @@
 // cluster's (and, with tags, each tag's and each (cluster, tag)'s) mean quality and cost per model,
 // shrunk along a hierarchy (model mean <- tag mean <- (cluster, tag) mean; model mean <- cluster
 // mean for untagged queries) so that a cell with a handful of evaluations leans on the coarser mean.
-import type { ClusterStats, KMeansRouter } from "./router.ts";
+
 import { type CellTable, shrinkTable } from "./shrinkage.ts";
 import { tagSlots } from "./tags.ts";
+import type { ClusterStats, KMeansRouter } from "./trained.ts";
 
 /** Per model: estimated quality and cost, and whether the estimate may be routed to. */
 export interface CellEstimate {

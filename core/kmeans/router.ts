@@ -9,48 +9,13 @@ import { embeddingColumns } from "../routers/tags.ts";
 import type { Prediction } from "../routing.ts";
 import { type KMeansEstimates, routerEstimates } from "./estimates.ts";
 import { nearestCentroid } from "./geometry.ts";
-import type { Shrinkage } from "./shrinkage.ts";
 import { rowTags, tagSlots } from "./tags.ts";
+import type { ClusterStats, KMeansRouter } from "./trained.ts";
 
 /** The parts of the statistics pass, each one value per cell. */
 export const STATS_PARTS = 5;
 
-/**
- * Per cell sums over observed evaluations: what the statistics pass aggregates. A cell is a
- * (row, model) pair, a row a (cluster, tag slot) pair (row = cluster * slots + slot): slot 0 holds
- * the queries without a vocabulary tag, slot 1 + t those carrying tag t (a query with several tags
- * counts once in each). Without a vocabulary there is one slot, and rows are clusters.
- */
-export interface ClusterStats {
-  count: Float64Array;
-  qualitySum: Float64Array;
-  costSum: Float64Array;
-  /** Sums of squares, from which the shrinkage's noise is estimated (absent in old router files). */
-  qualitySquares?: Float64Array;
-  costSquares?: Float64Array;
-}
-
-export interface KMeansRouter {
-  /** The embedding's dimension; a feature row is the embedding and then `tagCount` indicators. */
-  dimension: number;
-  clusterCount: number;
-  modelCount: number;
-  centroids: Float32Array;
-  stats: ClusterStats;
-  /** Pseudo-count pulling a sparse cell's mean towards the coarser mean, with "fixed" shrinkage. */
-  prior: number;
-  /** Default "fixed". */
-  shrinkage?: Shrinkage;
-  /** The federation's vocabulary size (default 0). */
-  tagCount?: number;
-  /**
-   * Soft assignment at routing: a query's prediction mixes clusters with weights
-   * exp(-(distance^2 - nearest^2) / (softness * spread)), spread being the clustering's mean squared
-   * distance of a point to its centroid; 0 (default): its nearest cluster only.
-   */
-  softness?: number;
-  spread?: number;
-}
+export type { ClusterStats, KMeansRouter } from "./trained.ts";
 
 /**
  * One client's statistics contribution, [count, quality sums, cost sums, quality squares, cost

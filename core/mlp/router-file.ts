@@ -18,8 +18,8 @@ import {
   type MlpState,
   mlpShape,
   type NewModelsGrowth,
+  type ValidationRecord,
 } from "./state.ts";
-import type { ValidationRecord } from "./validation.ts";
 
 export const MLP_KIND = "mlp";
 /** Version of the "mlp" kind's meta and tensor naming. */

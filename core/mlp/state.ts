@@ -5,7 +5,6 @@ import { rowWidth } from "../routers/tags.ts";
 import { type MlpConfig, type MlpConfigInput, mlpConfig } from "./config.ts";
 import type { CostStats } from "./cost-normalisation.ts";
 import { initialParameters, type MlpShape, parameterLayout } from "./layout.ts";
-import type { ValidationRecord } from "./validation.ts";
 
 /**
  * stats -> train (rounds, each followed by a validate pass when validating) -> calibrate (with `calibrate`) -> done; then, to add models, new-model-stats -> new-model-heads
@@ -42,6 +41,15 @@ export interface JoinGrowth {
 }
 
 export type MlpGrowth = NewModelsGrowth | JoinGrowth;
+
+/** With validation (validation.ts): what the server keeps between validation passes. */
+export interface ValidationRecord {
+  /** Lowest mean validation loss seen, and the weights that had it. */
+  bestLoss: number;
+  bestParams: Float32Array;
+  /** Validation passes since the best. */
+  sinceBest: number;
+}
 
 export interface MlpState {
   config: MlpConfig;

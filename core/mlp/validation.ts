@@ -8,8 +8,7 @@ import { fmix32 } from "../random.ts";
 import { allocateBatch, fillBatch } from "./batch.ts";
 import { parameterLayout } from "./layout.ts";
 import { maskedLoss, referenceForward } from "./reference.ts";
-import type { MlpState } from "./state.ts";
-import { mlpShape } from "./state.ts";
+import { type MlpState, mlpShape, type ValidationRecord } from "./state.ts";
 import type { MlpTrainingSet } from "./training-set.ts";
 
 /** A validation pass's contribution: [summed loss over held-out cells, held-out cells]. */
@@ -76,15 +75,6 @@ export function validationSums(state: MlpState, set: MlpTrainingSet): Float64Arr
   sums[0] = maskedLoss(cache, batch).loss * cells;
   sums[1] = cells;
   return sums;
-}
-
-/** What the server keeps between validation passes. */
-export interface ValidationRecord {
-  /** Lowest mean validation loss seen, and the weights that had it. */
-  bestLoss: number;
-  bestParams: Float32Array;
-  /** Validation passes since the best. */
-  sinceBest: number;
 }
 
 /**
