@@ -64,6 +64,7 @@ export const mlpKind: RouterKind<MlpState> = {
   experimentHyperparameters: (seed) => ({
     seed,
     rounds: MLP_DEFAULTS.rounds,
+    localEpochs: MLP_DEFAULTS.localEpochs,
     fraction: MLP_DEFAULTS.fraction,
   }),
   algorithm: (compute?: LocalCompute) => createFederatedMlp(compute?.trainer ?? aggregateOnly),
