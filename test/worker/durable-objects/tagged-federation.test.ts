@@ -148,8 +148,10 @@ describe("a federation with a tag vocabulary", () => {
       const row = pooled.features.subarray(q * width, (q + 1) * width);
       const got = router.predict(row);
       const want = reference.predict(row);
-      expect(Array.from(got.quality)).toEqual(Array.from(want.quality));
-      expect(Array.from(got.cost)).toEqual(Array.from(want.cost));
+      // Soft assignment weighs clusters by distance, so centroids that differ by fixed-point
+      // rounding move predictions by about as much.
+      expect(Array.from(got.quality)).toEqual(Array.from(want.quality, (v) => expect.closeTo(v, 6)));
+      expect(Array.from(got.cost)).toEqual(Array.from(want.cost, (v) => expect.closeTo(v, 6)));
     }
   });
 });
