@@ -1,6 +1,7 @@
 // The client side of a secure-aggregation round as a state machine: JSON-serialisable state and one
 // transition per server message, each returning the next state and the message to send.
 import { fromBase64Url, messageDigest, randomBytes, toBase64Url } from "./bytes.ts";
+import { selfMaskCommitment } from "./commitment.ts";
 import { maskedLength, type RoundConfig, validateRoundConfig } from "./config.ts";
 import { generateKeyPair, isValidPublicKey, type KeyPairJson } from "./key-agreement.ts";
 import { applyMaskStreams, importMaskSeed, MASK_SEED_BYTES, type MaskStream } from "./mask-generator.ts";
@@ -59,7 +60,10 @@ export interface ClientState {
 /** A client transition: the next state and the message to send, or a typed failure (state untouched). */
 export type ClientTransition<M> = { ok: true; state: ClientState; message: M } | SecAggFailure;
 
-/** Starts a client for a round: fresh key pairs and self-mask seed, and the advertise_keys message. */
+/**
+ * Starts a client for a round: fresh key pairs and self-mask seed, and the advertise_keys message
+ * (the public keys and the commitment to the seed).
+ */
 export async function startClient(
   config: RoundConfig,
   clientId: string,
@@ -87,6 +91,7 @@ export async function startClient(
     clientId,
     encryptionPublicKey: state.encryptionKeys.publicKey,
     maskPublicKey: state.maskKeys.publicKey,
+    selfMaskCommitment: await selfMaskCommitment(config.roundId, clientId, fromBase64Url(state.selfMaskSeed)),
   };
   return { ok: true, state, message };
 }

@@ -12,6 +12,8 @@ export {
   clientUnmask,
   startClient,
 } from "./client.ts";
+/** The commitment to a self-mask seed that a client advertises and the server checks the rebuilt seed against. */
+export { selfMaskCommitment } from "./commitment.ts";
 
 /** Round configuration: schema, validation (incl. overflow mod 2^32), the fixed-point scale, and the choice of k and t. */
 export {

@@ -7,13 +7,17 @@ const base64Url = z.string().regex(/^[A-Za-z0-9_-]*$/, "expected base64url");
 export const clientIdSchema = z.string().min(1).max(128);
 const envelope = { roundId: z.string().min(1).max(200), clientId: clientIdSchema };
 
-/** Client -> server, stage advertise_keys: the client's two public keys (share encryption, pairwise masks). */
+/**
+ * Client -> server, stage advertise_keys: the client's two public keys (share encryption, pairwise
+ * masks) and its commitment to its self-mask seed (checked against the seed rebuilt at unmasking).
+ */
 export const advertiseKeysSchema = z.object({
   type: z.literal("advertise_keys"),
   stage: z.literal(STAGE.ADVERTISE_KEYS),
   ...envelope,
   encryptionPublicKey: base64Url,
   maskPublicKey: base64Url,
+  selfMaskCommitment: base64Url,
 });
 
 /** Server -> client, stage share_keys: the client's index and its neighbours' public keys. */

@@ -9,6 +9,8 @@ export interface ServerClientRecord {
   index: number;
   encryptionPublicKey: string;
   maskPublicKey: string;
+  /** SHA-256 commitment to the self-mask seed (`selfMaskCommitment`), against which its rebuilt seed is checked. */
+  selfMaskCommitment: string;
   neighbours: string[];
   /** Digest of the message accepted from this client at each stage: membership and idempotency in one. */
   received: Partial<Record<ProtocolStage, string>>;

@@ -3,6 +3,7 @@
 // are in server-close.ts). Transitions update the given state in place and return it; on failure it
 // is untouched.
 import { fromBase64Url, messageDigest, vectorDigest } from "./bytes.ts";
+import { COMMITMENT_BYTES } from "./commitment.ts";
 import { maskedLength, type RoundConfig, validateRoundConfig } from "./config.ts";
 import { isValidPublicKey } from "./key-agreement.ts";
 import {
@@ -127,10 +128,13 @@ export async function receiveAdvertiseKeys(
       return fail(SECAGG_ERROR.INVALID_MESSAGE, `public key is not a valid ${curve} key`);
   if (message.encryptionPublicKey === message.maskPublicKey)
     return fail(SECAGG_ERROR.INVALID_MESSAGE, "the two public keys must differ");
+  if (fromBase64Url(message.selfMaskCommitment).length !== COMMITMENT_BYTES)
+    return fail(SECAGG_ERROR.INVALID_MESSAGE, `the self-mask commitment must be ${COMMITMENT_BYTES} bytes`);
   state.clients[message.clientId] = {
     index: 0,
     encryptionPublicKey: message.encryptionPublicKey,
     maskPublicKey: message.maskPublicKey,
+    selfMaskCommitment: message.selfMaskCommitment,
     neighbours: [],
     received: { [STAGE.ADVERTISE_KEYS]: seen },
   };

@@ -156,7 +156,7 @@ const stageRoutes = [
     path: "advertise-keys",
     schema: advertiseKeysSchema,
     size: 4 * KiB,
-    summary: "Stage advertise_keys: the client's two public keys",
+    summary: "Stage advertise_keys: the client's two public keys and its self-mask commitment",
   },
   {
     path: "share-keys",

@@ -15,6 +15,7 @@ import {
   runRound,
   startRound,
 } from "../support/rounds.ts";
+import { fromBase64Url, selfMaskCommitment } from "../support/secagg.ts";
 import { SimClient } from "../support/sim-client.ts";
 
 function contributions(handle: FederationHandle) {
@@ -145,6 +146,11 @@ describe("round faults", () => {
       clientId: first.clientId,
       encryptionPublicKey: first.state!.encryptionKeys.publicKey,
       maskPublicKey: first.state!.maskKeys.publicKey,
+      selfMaskCommitment: await selfMaskCommitment(
+        summary.secureAggregation.roundId,
+        first.clientId,
+        fromBase64Url(first.state!.selfMaskSeed),
+      ),
     };
     // Duplicate: the same message again gets the same receipt.
     const again = await call("POST", `${base}/advertise-keys`, {

@@ -7,7 +7,13 @@ import {
   SecureAggregationSession,
 } from "../../../client-sdk/src/round/secure-aggregation.ts";
 import { call, expectStatus, type Reply } from "./api.ts";
-import { type ClientState, encode, type RoundConfig, seededEncodingRandom } from "./secagg.ts";
+import {
+  type ClientState,
+  encode,
+  type RoundConfig,
+  seededEncodingRandom,
+  type UnmaskResponse,
+} from "./secagg.ts";
 
 export class SimClient {
   readonly clientId: string;
@@ -59,7 +65,10 @@ export class SimClient {
     return this.send(message);
   }
 
-  async unmask(): Promise<Reply> {
-    return this.send(await this.session.unmask(await this.message()));
+  /** Answers the unmask request; `tamper` rewrites the response first (a malicious client). */
+  async unmask(tamper?: (response: UnmaskResponse) => UnmaskResponse): Promise<Reply> {
+    const message = await this.session.unmask(await this.message());
+    if (!tamper || message.stage !== "unmask") return this.send(message);
+    return this.send({ ...message, json: tamper(message.json as UnmaskResponse) });
   }
 }

@@ -144,6 +144,7 @@ describe("bad input", () => {
                   clientId: victim.clients[0]!.clientId,
                   encryptionPublicKey: "AAAA",
                   maskPublicKey: "BBBB",
+                  selfMaskCommitment: "CCCC",
                 }
               : {
                   type: "unmask_response",

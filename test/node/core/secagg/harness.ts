@@ -27,6 +27,7 @@ import {
   STAGE,
   startClient,
   sumEncoded,
+  type UnmaskResponse,
   unmaskTotal,
 } from "../../../../core/secagg/index.ts";
 
@@ -65,6 +66,8 @@ export interface RoundOptions {
   /** Serialise and parse the server state after every transition, as a Durable Object would. */
   roundTripState?: boolean;
   graphSeed?: number;
+  /** What each client's unmask response becomes on its way to the server (a malicious client's lie). */
+  tamperUnmask?: (response: UnmaskResponse, server: ServerState) => UnmaskResponse;
 }
 
 function expectOk(
@@ -155,8 +158,9 @@ export async function runRound(
     const answer = await clientUnmask(clients.get(message.clientId)!, message);
     if (!answer.ok) throw new Error(answer.message);
     clients.set(message.clientId, answer.state);
-    transcript.push(answer.message);
-    await step(receiveUnmaskResponse(server, answer.message));
+    const response = options.tamperUnmask?.(answer.message, server) ?? answer.message;
+    transcript.push(response);
+    await step(receiveUnmaskResponse(server, response));
   }
   if (aborted()) return { server, expected, encoded, clients, transcript };
 

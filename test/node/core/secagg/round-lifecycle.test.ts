@@ -34,6 +34,7 @@ function stateAt(stage: Stage, reached: Partial<Record<ProtocolStage, number>>, 
       index: i + 1,
       encryptionPublicKey: `e${i}`,
       maskPublicKey: `m${i}`,
+      selfMaskCommitment: `b${i}`,
       neighbours: ids.filter((other) => other !== id),
       received,
     };

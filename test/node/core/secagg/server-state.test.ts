@@ -16,7 +16,14 @@ function stateAt(stage: Stage, reached: Partial<Record<ProtocolStage, number>>):
   for (let i = 0; i < (reached.advertise_keys ?? 0); i++) {
     const received: Partial<Record<ProtocolStage, string>> = {};
     for (const s of PROTOCOL_STAGES) if (i < (reached[s] ?? 0)) received[s] = "digest";
-    clients[`c${i}`] = { index: i + 1, encryptionPublicKey: "", maskPublicKey: "", neighbours: [], received };
+    clients[`c${i}`] = {
+      index: i + 1,
+      encryptionPublicKey: "",
+      maskPublicKey: "",
+      selfMaskCommitment: "",
+      neighbours: [],
+      received,
+    };
   }
   return { version: 1, config: testConfig(), stage, graphSeed: 1, clients, mailbox: {}, revealed: {} };
 }
