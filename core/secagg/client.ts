@@ -3,10 +3,14 @@
 import { fromBase64Url, messageDigest, randomBytes, toBase64Url } from "./bytes.ts";
 import { selfMaskCommitment } from "./commitment.ts";
 import { maskedLength, type RoundConfig, validateRoundConfig } from "./config.ts";
+import { generateSigningKeys, isValidSigningKey, signSurvivors, verifySurvivors } from "./consistency.ts";
 import { generateKeyPair, isValidPublicKey, type KeyPairJson } from "./key-agreement.ts";
 import { applyMaskStreams, importMaskSeed, MASK_SEED_BYTES, type MaskStream } from "./mask-generator.ts";
 import {
   type AdvertiseKeys,
+  type ConsistencyRequest,
+  type ConsistencySignature,
+  consistencyRequestSchema,
   type ForwardedShares,
   forwardedSharesSchema,
   type MaskedInput,
@@ -33,6 +37,7 @@ export interface ClientNeighbour {
   index: number;
   encryptionPublicKey: string;
   maskPublicKey: string;
+  signingPublicKey: string;
 }
 
 /** Everything a client keeps between messages; plain JSON (secrets as base64url), so it can be stored. */
@@ -44,6 +49,8 @@ export interface ClientState {
   stage: Stage;
   encryptionKeys: KeyPairJson;
   maskKeys: KeyPairJson;
+  /** Ed25519 key pair for the consistency check. */
+  signingKeys: KeyPairJson;
   /** Seed of the self mask b_u (AES-128 key). */
   selfMaskSeed: string;
   /** Shamir point of this client (0 until the server assigns it). */
@@ -54,6 +61,9 @@ export interface ClientState {
   /** Digest of the server message answered last, so a repeated one gets the same answer. */
   answered?: string;
   sharesSent?: ShareKeys;
+  /** The survivor set this client signed (sorted): the only one it will unmask for. */
+  survivors?: string[];
+  signatureSent?: ConsistencySignature;
   unmaskSent?: UnmaskResponse;
 }
 
@@ -79,6 +89,7 @@ export async function startClient(
     stage: STAGE.ADVERTISE_KEYS,
     encryptionKeys: await generateKeyPair(config.curve),
     maskKeys: await generateKeyPair(config.curve),
+    signingKeys: await generateSigningKeys(),
     selfMaskSeed: toBase64Url(randomBytes(MASK_SEED_BYTES)),
     index: 0,
     neighbours: {},
@@ -91,6 +102,7 @@ export async function startClient(
     clientId,
     encryptionPublicKey: state.encryptionKeys.publicKey,
     maskPublicKey: state.maskKeys.publicKey,
+    signingPublicKey: state.signingKeys.publicKey,
     selfMaskCommitment: await selfMaskCommitment(config.roundId, clientId, fromBase64Url(state.selfMaskSeed)),
   };
   return { ok: true, state, message };
@@ -123,7 +135,8 @@ async function admit(
   const previous: Record<string, Stage> = {
     [STAGE.SHARE_KEYS]: STAGE.ADVERTISE_KEYS,
     [STAGE.MASKED_INPUT]: STAGE.SHARE_KEYS,
-    [STAGE.UNMASK]: STAGE.MASKED_INPUT,
+    [STAGE.CONSISTENCY_CHECK]: STAGE.MASKED_INPUT,
+    [STAGE.UNMASK]: STAGE.CONSISTENCY_CHECK,
   };
   if (state.stage !== previous[answersWith])
     return fail(
@@ -171,7 +184,8 @@ export async function clientShareKeys(
   for (const n of message.neighbours) {
     const valid =
       (await isValidPublicKey(config.curve, fromBase64Url(n.encryptionPublicKey))) &&
-      (await isValidPublicKey(config.curve, fromBase64Url(n.maskPublicKey)));
+      (await isValidPublicKey(config.curve, fromBase64Url(n.maskPublicKey))) &&
+      isValidSigningKey(n.signingPublicKey);
     if (!valid)
       return fail(SECAGG_ERROR.INVALID_MESSAGE, `neighbour ${n.clientId} sent an invalid public key`);
   }
@@ -209,6 +223,7 @@ export async function clientShareKeys(
       index: n.index,
       encryptionPublicKey: n.encryptionPublicKey,
       maskPublicKey: n.maskPublicKey,
+      signingPublicKey: n.signingPublicKey,
     };
   state.stage = STAGE.SHARE_KEYS;
   state.index = message.index;
@@ -311,9 +326,83 @@ export async function clientMaskInput(
 }
 
 /**
+ * Stage consistency_check: signs the survivor set the server announced. A client signs once: a
+ * different set later is refused, so the server cannot collect its signature on two sets.
+ */
+export async function clientConsistencyCheck(
+  state: ClientState,
+  input: ConsistencyRequest,
+): Promise<ClientTransition<ConsistencySignature>> {
+  const parsed = consistencyRequestSchema.safeParse(input);
+  if (!parsed.success) return parseFailure(parsed.error);
+  const message = parsed.data;
+  const admitted = await admit(state, message, STAGE.CONSISTENCY_CHECK);
+  if (!("repeat" in admitted)) return admitted;
+  if (admitted.repeat && state.signatureSent) return { ok: true, state, message: state.signatureSent };
+  const { config, clientId } = state;
+  const survivors = [...message.survivors].sort();
+  if (new Set(survivors).size !== survivors.length || !survivors.includes(clientId))
+    return fail(
+      SECAGG_ERROR.PROTOCOL_VIOLATION,
+      "the survivor set must name each client once, this one included",
+    );
+  if (survivors.length < config.threshold)
+    return fail(
+      SECAGG_ERROR.TOO_FEW_SURVIVORS,
+      `only ${survivors.length} survivors; threshold ${config.threshold}`,
+    );
+  const reply: ConsistencySignature = {
+    type: "consistency_signature",
+    stage: STAGE.CONSISTENCY_CHECK,
+    roundId: config.roundId,
+    clientId,
+    signature: await signSurvivors(state.signingKeys, config.roundId, survivors),
+  };
+  state.stage = STAGE.CONSISTENCY_CHECK;
+  state.survivors = survivors;
+  state.answered = admitted.seen;
+  state.signatureSent = reply;
+  return { ok: true, state, message: reply };
+}
+
+/**
+ * Why an unmask request contradicts the survivor set this client signed, or lacks t valid
+ * signatures of that set by its neighbours (undefined when it is consistent).
+ */
+async function inconsistency(state: ClientState, request: UnmaskRequest): Promise<string | undefined> {
+  const { config } = state;
+  const signed = new Set(state.survivors ?? []);
+  const live = Object.keys(state.held);
+  const survivors = live.filter((id) => signed.has(id));
+  const dropped = live.filter((id) => !signed.has(id));
+  const same = (a: string[], b: string[]) => a.length === b.length && b.every((id) => a.includes(id));
+  if (!same(request.survivors, survivors) || !same(request.dropped, dropped))
+    return "the request's survivors and dropped neighbours differ from the survivor set this client signed";
+  const signers = request.signatures.map((s) => s.by);
+  if (new Set(signers).size !== signers.length) return "a neighbour's signature appears twice";
+  const stranger = signers.find((by) => !(by in state.neighbours && signed.has(by)));
+  if (stranger !== undefined) return `a signature by ${stranger}, who is not a surviving neighbour`;
+  // Checked concurrently (Web Crypto works off the main thread), judged in message order.
+  const valid = await Promise.all(
+    request.signatures.map(({ by, signature }) =>
+      verifySurvivors(state.neighbours[by]!.signingPublicKey, signature, config.roundId, [...signed]),
+    ),
+  );
+  const forged = request.signatures.findIndex((_, i) => !valid[i]);
+  if (forged >= 0)
+    return `the signature by ${request.signatures[forged]!.by} is not a valid signature of the survivor set this client signed`;
+  if (signers.length < config.threshold)
+    return `only ${signers.length} neighbours signed the survivor set; ${config.threshold} needed`;
+  return undefined;
+}
+
+/**
  * Stage unmask: reveals self-mask shares of surviving neighbours and mask-key shares of dropped
  * ones. Refuses a request that does not split the live neighbours exactly into the two groups (so
- * no peer ever gets both kinds revealed) or that names fewer than t survivors (counting itself).
+ * no peer ever gets both kinds revealed), that names fewer than t survivors (counting itself), or
+ * that fails the consistency check: it must agree with the survivor set this client signed and
+ * carry at least t valid signatures of that very set by its neighbours (Bonawitz et al.'s check,
+ * which stops a server that told different clients different sets).
  */
 export async function clientUnmask(
   state: ClientState,
@@ -342,6 +431,8 @@ export async function clientUnmask(
       SECAGG_ERROR.TOO_FEW_SURVIVORS,
       `only ${message.survivors.length + 1} survivors in this neighbourhood; threshold ${config.threshold}`,
     );
+  const inconsistent = await inconsistency(state, message);
+  if (inconsistent) return fail(SECAGG_ERROR.CONSISTENCY_CHECK_FAILED, inconsistent);
   const reply: UnmaskResponse = {
     type: "unmask_response",
     stage: STAGE.UNMASK,

@@ -14,6 +14,8 @@ export const SECAGG_ERROR = {
   INVALID_VECTOR: "invalid_vector",
   TOO_FEW_SURVIVORS: "too_few_survivors",
   PROTOCOL_VIOLATION: "protocol_violation",
+  /** The client's refusal to unmask: too few valid signatures over the survivor set it signed, or a request that contradicts it. */
+  CONSISTENCY_CHECK_FAILED: "consistency_check_failed",
   RECONSTRUCTION_FAILED: "reconstruction_failed",
   NOT_DONE: "not_done",
 } as const;

@@ -61,7 +61,8 @@ export function openProgress(): RoundProgress {
  */
 export async function closeRoundStage(state: ServerState, quorum: Quorum): Promise<ServerTransition> {
   const closed = await closeStage(state);
-  if (!closed.ok || state.stage !== STAGE.UNMASK) return closed;
+  // Only closing masked_input leads to consistency_check: the moment the inputs in the sum are known.
+  if (!closed.ok || state.stage !== STAGE.CONSISTENCY_CHECK) return closed;
   const minimum = Math.min(quorum.minParticipants, quorum.cohortSize);
   const survivors = participants(state, STAGE.MASKED_INPUT).length;
   if (survivors >= minimum) return closed;

@@ -3,6 +3,8 @@
 // participate() and the edge tests' simulated clients send the very same messages.
 import {
   type ClientState,
+  type ConsistencyRequest,
+  clientConsistencyCheck,
   clientMaskInput,
   clientShareKeys,
   clientUnmask,
@@ -14,12 +16,17 @@ import {
 } from "../../../core/secagg/index.ts";
 import { FedRouterError } from "../errors.ts";
 
-/** The four stages at which a client sends a message, in protocol order. */
-export type ProtocolStep = "advertise_keys" | "share_keys" | "masked_input" | "unmask";
+/** The five stages at which a client sends a message, in protocol order. */
+export type ProtocolStep = "advertise_keys" | "share_keys" | "masked_input" | "consistency_check" | "unmask";
 
 /** A message ready to send: its route under `/v1/federations/{id}/rounds/{n}/` and its body. */
 export type OutgoingMessage =
-  | { stage: "advertise_keys" | "share_keys" | "unmask"; method: "POST"; path: string; json: unknown }
+  | {
+      stage: "advertise_keys" | "share_keys" | "consistency_check" | "unmask";
+      method: "POST";
+      path: string;
+      json: unknown;
+    }
   | { stage: "masked_input"; method: "PUT"; path: "masked-input"; bytes: Uint8Array<ArrayBuffer> };
 
 /** The path of a round's routes. */
@@ -27,8 +34,9 @@ export function roundPath(federationId: string, round: number): string {
   return `/v1/federations/${federationId}/rounds/${round}`;
 }
 
-function failed(stage: ProtocolStep, message: string): FedRouterError {
-  return new FedRouterError("round", `secure aggregation, ${stage}: ${message}`);
+/** A refusal of the protocol as the SDK's error; the message starts with the protocol's stable code. */
+function failed(stage: ProtocolStep, code: string, message: string): FedRouterError {
+  return new FedRouterError("round", `secure aggregation, ${stage}: ${code}: ${message}`);
 }
 
 /** One client's part in one round: holds the protocol state between messages. */
@@ -46,14 +54,14 @@ export class SecureAggregationSession {
   }
 
   #require(stage: ProtocolStep): ClientState {
-    if (!this.#state) throw failed(stage, "the session has not advertised its keys yet");
+    if (!this.#state) throw failed(stage, "wrong_stage", "the session has not advertised its keys yet");
     return this.#state;
   }
 
   /** Stage advertise_keys: fresh key pairs for the round. */
   async advertiseKeys(config: RoundConfig): Promise<OutgoingMessage> {
     const started = await startClient(config, this.clientId);
-    if (!started.ok) throw failed("advertise_keys", started.message);
+    if (!started.ok) throw failed("advertise_keys", started.code, started.message);
     this.#state = started.state;
     return { stage: "advertise_keys", method: "POST", path: "advertise-keys", json: started.message };
   }
@@ -61,7 +69,7 @@ export class SecureAggregationSession {
   /** Stage share_keys: Shamir shares of this client's secrets, sealed for each neighbour. */
   async shareKeys(message: NeighbourKeys): Promise<OutgoingMessage> {
     const next = await clientShareKeys(this.#require("share_keys"), message);
-    if (!next.ok) throw failed("share_keys", next.message);
+    if (!next.ok) throw failed("share_keys", next.code, next.message);
     this.#state = next.state;
     return { stage: "share_keys", method: "POST", path: "share-keys", json: next.message };
   }
@@ -72,7 +80,7 @@ export class SecureAggregationSession {
    */
   async maskedInput(message: ForwardedShares, encoded: Uint32Array): Promise<OutgoingMessage> {
     const next = await clientMaskInput(this.#require("masked_input"), message, encoded);
-    if (!next.ok) throw failed("masked_input", next.message);
+    if (!next.ok) throw failed("masked_input", next.code, next.message);
     this.#state = next.state;
     const vector = next.message.vector;
     // Copied: the bytes must not alias a buffer the caller may reuse.
@@ -80,10 +88,21 @@ export class SecureAggregationSession {
     return { stage: "masked_input", method: "PUT", path: "masked-input", bytes };
   }
 
-  /** Stage unmask: the shares that let the edge remove the masks of survivors and dropouts. */
+  /** Stage consistency_check: this client's signature of the survivor set the edge announced. */
+  async consistencyCheck(message: ConsistencyRequest): Promise<OutgoingMessage> {
+    const next = await clientConsistencyCheck(this.#require("consistency_check"), message);
+    if (!next.ok) throw failed("consistency_check", next.code, next.message);
+    this.#state = next.state;
+    return { stage: "consistency_check", method: "POST", path: "consistency-check", json: next.message };
+  }
+
+  /**
+   * Stage unmask: the shares that let the edge remove the masks of survivors and dropouts. Throws,
+   * sending nothing, when the request fails the consistency check (`consistency_check_failed`).
+   */
   async unmask(message: UnmaskRequest): Promise<OutgoingMessage> {
     const next = await clientUnmask(this.#require("unmask"), message);
-    if (!next.ok) throw failed("unmask", next.message);
+    if (!next.ok) throw failed("unmask", next.code, next.message);
     this.#state = next.state;
     return { stage: "unmask", method: "POST", path: "unmask", json: next.message };
   }

@@ -52,6 +52,7 @@ async function roundWithLiar(handle: FederationHandle, kind: ShareKind, dropped?
   for (const [i, c] of senders.entries())
     expect((await c.maskedInput(contributionOf(c.clientId), i)).status).toBe(200);
   if (dropped) await passDeadline(handle.federationId, round);
+  for (const c of senders) expect((await c.consistencyCheck()).status).toBe(200);
 
   const [liar, ...honest] = senders as [SimClient, ...SimClient[]];
   const threshold = opened.secureAggregation.threshold;

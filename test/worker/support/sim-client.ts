@@ -65,6 +65,11 @@ export class SimClient {
     return this.send(message);
   }
 
+  /** Signs the survivor set the Round announced. */
+  async consistencyCheck(): Promise<Reply> {
+    return this.send(await this.session.consistencyCheck(await this.message()));
+  }
+
   /** Answers the unmask request; `tamper` rewrites the response first (a malicious client). */
   async unmask(tamper?: (response: UnmaskResponse) => UnmaskResponse): Promise<Reply> {
     const message = await this.session.unmask(await this.message());

@@ -5,10 +5,12 @@ import {
   addMaskedInput,
   type ClientMessage,
   type ClientState,
+  clientConsistencyCheck,
   clientMaskInput,
   clientShareKeys,
   clientUnmask,
   closeAdvertiseKeys,
+  closeConsistencyCheck,
   closeMaskedInput,
   closeShareKeys,
   closeUnmask,
@@ -18,6 +20,7 @@ import {
   participants,
   type RoundConfig,
   receiveAdvertiseKeys,
+  receiveConsistencySignature,
   receiveMaskedInput,
   receiveShareKeys,
   receiveUnmaskResponse,
@@ -37,8 +40,10 @@ export interface Dropouts {
   beforeShareKeys?: string[];
   /** Share keys, then vanish before sending a masked input. */
   afterShareKeys?: string[];
-  /** Send a masked input, then never answer the unmask request. */
+  /** Send a masked input, then never sign the survivor set (nor answer the unmask request). */
   afterMaskedInput?: string[];
+  /** Sign the survivor set, then never answer the unmask request. */
+  afterConsistencyCheck?: string[];
 }
 
 export interface ClientInput {
@@ -153,6 +158,18 @@ export async function runRound(
     maskedLength(config),
   );
   for (const id of drop.afterMaskedInput ?? []) gone.add(id);
+  for (const message of outgoing) {
+    if (message.type !== "consistency_request" || gone.has(message.clientId)) continue;
+    const answer = await clientConsistencyCheck(clients.get(message.clientId)!, message);
+    if (!answer.ok) throw new Error(answer.message);
+    clients.set(message.clientId, answer.state);
+    transcript.push(answer.message);
+    await step(receiveConsistencySignature(server, answer.message));
+  }
+  if (aborted()) return { server, expected, encoded, clients, transcript };
+
+  outgoing = await step(closeConsistencyCheck(server));
+  for (const id of drop.afterConsistencyCheck ?? []) gone.add(id);
   for (const message of outgoing) {
     if (message.type !== "unmask_request" || gone.has(message.clientId)) continue;
     const answer = await clientUnmask(clients.get(message.clientId)!, message);
