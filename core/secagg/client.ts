@@ -3,7 +3,7 @@
 import { fromBase64Url, messageDigest, randomBytes, toBase64Url } from "./bytes.ts";
 import { selfMaskCommitment } from "./commitment.ts";
 import { maskedLength, type RoundConfig, validateRoundConfig } from "./config.ts";
-import { generateSigningKeys, isValidSigningKey, signSurvivors, verifySurvivors } from "./consistency.ts";
+import { consistencyFailure, generateSigningKeys, isValidSigningKey, signSurvivors } from "./consistency.ts";
 import { generateKeyPair, isValidPublicKey, type KeyPairJson } from "./key-agreement.ts";
 import { applyMaskStreams, importMaskSeed, MASK_SEED_BYTES, type MaskStream } from "./mask-generator.ts";
 import {
@@ -366,37 +366,6 @@ export async function clientConsistencyCheck(
 }
 
 /**
- * Why an unmask request contradicts the survivor set this client signed, or lacks t valid
- * signatures of that set by its neighbours (undefined when it is consistent).
- */
-async function inconsistency(state: ClientState, request: UnmaskRequest): Promise<string | undefined> {
-  const { config } = state;
-  const signed = new Set(state.survivors ?? []);
-  const live = Object.keys(state.held);
-  const survivors = live.filter((id) => signed.has(id));
-  const dropped = live.filter((id) => !signed.has(id));
-  const same = (a: string[], b: string[]) => a.length === b.length && b.every((id) => a.includes(id));
-  if (!same(request.survivors, survivors) || !same(request.dropped, dropped))
-    return "the request's survivors and dropped neighbours differ from the survivor set this client signed";
-  const signers = request.signatures.map((s) => s.by);
-  if (new Set(signers).size !== signers.length) return "a neighbour's signature appears twice";
-  const stranger = signers.find((by) => !(by in state.neighbours && signed.has(by)));
-  if (stranger !== undefined) return `a signature by ${stranger}, who is not a surviving neighbour`;
-  // Checked concurrently (Web Crypto works off the main thread), judged in message order.
-  const valid = await Promise.all(
-    request.signatures.map(({ by, signature }) =>
-      verifySurvivors(state.neighbours[by]!.signingPublicKey, signature, config.roundId, [...signed]),
-    ),
-  );
-  const forged = request.signatures.findIndex((_, i) => !valid[i]);
-  if (forged >= 0)
-    return `the signature by ${request.signatures[forged]!.by} is not a valid signature of the survivor set this client signed`;
-  if (signers.length < config.threshold)
-    return `only ${signers.length} neighbours signed the survivor set; ${config.threshold} needed`;
-  return undefined;
-}
-
-/**
  * Stage unmask: reveals self-mask shares of surviving neighbours and mask-key shares of dropped
  * ones. Refuses a request that does not split the live neighbours exactly into the two groups (so
  * no peer ever gets both kinds revealed), that names fewer than t survivors (counting itself), or
@@ -431,7 +400,13 @@ export async function clientUnmask(
       SECAGG_ERROR.TOO_FEW_SURVIVORS,
       `only ${message.survivors.length + 1} survivors in this neighbourhood; threshold ${config.threshold}`,
     );
-  const inconsistent = await inconsistency(state, message);
+  const inconsistent = await consistencyFailure(
+    message,
+    state.survivors ?? [],
+    state.neighbours,
+    live,
+    config.threshold,
+  );
   if (inconsistent) return fail(SECAGG_ERROR.CONSISTENCY_CHECK_FAILED, inconsistent);
   const reply: UnmaskResponse = {
     type: "unmask_response",

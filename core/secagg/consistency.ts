@@ -4,6 +4,7 @@
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { fromBase64Url, toBase64Url, utf8 } from "./bytes.ts";
 import type { KeyPairJson } from "./key-agreement.ts";
+import type { UnmaskRequest } from "./messages.ts";
 
 const SIGNING_KEY_BYTES = 32;
 const SIGNATURE_BYTES = 64;
@@ -37,11 +38,14 @@ export async function generateSigningKeys(): Promise<KeyPairJson> {
   return { publicKey: toBase64Url(raw), privateKey: jwk.d };
 }
 
-/** Whether text is an Ed25519 public key: 32 bytes that decode to a curve point (Web Crypto does not check). */
+/**
+ * Whether text is an Ed25519 public key: 32 bytes, canonically encoded, that decode to a curve
+ * point (Web Crypto's import does not check).
+ */
 export function isValidSigningKey(publicKey: string): boolean {
   try {
     const bytes = fromBase64Url(publicKey);
-    return bytes.length === SIGNING_KEY_BYTES && ed25519.utils.isValidPublicKey(bytes);
+    return bytes.length === SIGNING_KEY_BYTES && ed25519.utils.isValidPublicKey(bytes, false);
   } catch {
     return false;
   }
@@ -83,4 +87,41 @@ export async function verifySurvivors(
   } catch {
     return false;
   }
+}
+
+/**
+ * Why an unmask request fails a client's consistency check (undefined when it passes): its split of
+ * the live neighbours (those whose shares the client holds) must be exactly the survivor set the
+ * client signed, and it must carry valid signatures of that set by at least t surviving neighbours,
+ * checked under the keys the client received with its neighbours.
+ */
+export async function consistencyFailure(
+  request: UnmaskRequest,
+  signedSet: readonly string[],
+  neighbours: Readonly<Record<string, { signingPublicKey: string }>>,
+  live: readonly string[],
+  threshold: number,
+): Promise<string | undefined> {
+  const signed = new Set(signedSet);
+  const same = (a: string[], b: string[]) => a.length === b.length && b.every((id) => a.includes(id));
+  const survivors = live.filter((id) => signed.has(id));
+  const dropped = live.filter((id) => !signed.has(id));
+  if (!same(request.survivors, survivors) || !same(request.dropped, dropped))
+    return "the request's survivors and dropped neighbours differ from the survivor set this client signed";
+  const signers = request.signatures.map((s) => s.by);
+  if (new Set(signers).size !== signers.length) return "a neighbour's signature appears twice";
+  const stranger = signers.find((by) => !(Object.hasOwn(neighbours, by) && signed.has(by)));
+  if (stranger !== undefined) return `a signature by ${stranger}, who is not a surviving neighbour`;
+  // Checked concurrently (Web Crypto works off the main thread), judged in message order.
+  const valid = await Promise.all(
+    request.signatures.map(({ by, signature }) =>
+      verifySurvivors(neighbours[by]!.signingPublicKey, signature, request.roundId, signedSet),
+    ),
+  );
+  const forged = request.signatures.findIndex((_, i) => !valid[i]);
+  if (forged >= 0)
+    return `the signature by ${request.signatures[forged]!.by} is not a valid signature of the survivor set this client signed`;
+  if (signers.length < threshold)
+    return `only ${signers.length} neighbours signed the survivor set; ${threshold} needed`;
+  return undefined;
 }

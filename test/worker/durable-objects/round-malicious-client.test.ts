@@ -6,7 +6,7 @@ import { seededRandom } from "../../../core/random.ts";
 import { seededClientSets } from "../../support/evaluation-sets.ts";
 import { shiftedShare } from "../../support/malicious-share.ts";
 import { meanAlgorithm } from "../../support/mean-kind.ts";
-import { createFederation, createTenant, expectStatus, type FederationHandle } from "../support/api.ts";
+import { call, createFederation, createTenant, expectStatus, type FederationHandle } from "../support/api.ts";
 import { evaluationShape } from "../support/federation-config.ts";
 import {
   latestModel,
@@ -112,4 +112,41 @@ describe("a malicious client at the unmask stage", () => {
       expect(meanAlgorithm.fromModelFile((await latestModel(handle)).file)).toEqual(expected);
     });
   }
+});
+
+describe("a malicious client at the consistency check", () => {
+  it("has a signature that does not verify under its key refused with 422, and the round still publishes", async () => {
+    const handle = await createFederation(await createTenant(), 4);
+    const opened = await startRound(handle);
+    const clients = opened.cohort.map(
+      (id) =>
+        new SimClient(handle.federationId, opened.round, handle.clients.find((c) => c.clientId === id)!),
+    );
+    const { global, contributionOf } = await contributionsNow(handle);
+    for (const c of clients) expect((await c.advertise(opened.secureAggregation)).status).toBe(200);
+    for (const c of clients) expect((await c.shareKeys()).status).toBe(200);
+    for (const [i, c] of clients.entries())
+      expect((await c.maskedInput(contributionOf(c.clientId), i)).status).toBe(200);
+    const [liar, honest, ...rest] = clients as [SimClient, SimClient, ...SimClient[]];
+    expect((await honest.consistencyCheck()).status).toBe(200);
+    // The liar passes off its neighbour's valid signature of the survivor set as its own.
+    const copied = await call(
+      "POST",
+      `/v1/federations/${handle.federationId}/rounds/${opened.round}/consistency-check`,
+      {
+        token: liar.token,
+        json: { ...honest.state!.signatureSent!, clientId: liar.clientId },
+      },
+    );
+    expect(copied.status).toBe(422);
+    expect(copied.body.error.code).toBe("invalid_message");
+
+    // Nothing of the refused message was kept: the liar's own signature is accepted as its first.
+    for (const c of [liar, ...rest]) expect((await c.consistencyCheck()).status).toBe(200);
+    for (const c of clients) expect((await c.unmask()).status).toBe(200);
+    const summary = await roundSummary(handle, opened.round);
+    expect(summary.outcome).toEqual({ kind: "published", version: 1 });
+    const expected = meanAlgorithm.finalise(global, plainSum(clients, summary.secureAggregation.scale));
+    expect(meanAlgorithm.fromModelFile((await latestModel(handle)).file)).toEqual(expected);
+  });
 });
