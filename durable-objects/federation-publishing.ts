@@ -1,7 +1,6 @@
 // A federation's model versions in KV: each version's bytes under an immutable key, written before
 // any pointer names them and signed with the edge's key; the global state read back from the latest
 // one; a round's total checked and finalised into the bytes of the next.
-import type { FederatedAlgorithm } from "../core/federated.ts";
 import { decodeModelFile, encodeModelFile } from "../core/model-file.ts";
 import { modelSigner } from "../core/model-signature.ts";
 import { implausibleTotal, quantisationBound } from "../core/secagg/index.ts";

@@ -81,6 +81,7 @@ const DEADLINE_OF = {
   advertise_keys: "advertiseKeys",
   share_keys: "shareKeys",
   masked_input: "maskedInput",
+  consistency_check: "consistencyCheck",
   unmask: "unmask",
 } as const;
 
@@ -381,7 +382,8 @@ export class Round extends DurableObject<Env> {
   private setStageDeadline(stage: string, record: StoredRound): void {
     const key = DEADLINE_OF[stage as keyof typeof DEADLINE_OF];
     if (!key) return;
-    this.setDeadline(stage, Date.now() + record.setup.deadlines[key] * 1000);
+    const { deadlines } = record.setup;
+    this.setDeadline(stage, Date.now() + (deadlines[key] ?? deadlines.unmask) * 1000);
   }
 
   private scheduleFinishRetry(delayMs: number): void {
@@ -425,6 +427,7 @@ export class Round extends DurableObject<Env> {
         advertiseKeys: count(STAGE.ADVERTISE_KEYS),
         shareKeys: count(STAGE.SHARE_KEYS),
         maskedInput: count(STAGE.MASKED_INPUT),
+        consistencyCheck: count(STAGE.CONSISTENCY_CHECK),
         unmask: count(STAGE.UNMASK),
       },
       dropouts: dropouts(state, record.setup.cohort.length),

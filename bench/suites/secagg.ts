@@ -7,10 +7,12 @@ import {
   applyUnmaskPlan,
   type ClientState,
   chooseParameters,
+  clientConsistencyCheck,
   clientMaskInput,
   clientShareKeys,
   clientUnmask,
   closeAdvertiseKeys,
+  closeConsistencyCheck,
   closeMaskedInput,
   closeShareKeys,
   closeUnmask,
@@ -26,6 +28,7 @@ import {
   type NeighbourKeys,
   type RoundConfig,
   receiveAdvertiseKeys,
+  receiveConsistencySignature,
   receiveMaskedInput,
   receiveShareKeys,
   receiveUnmaskResponse,
@@ -251,6 +254,12 @@ async function unmaskingSeconds(
     ok(await receiveMaskedInput(shared.server, answer.message));
   }
   for (const m of ok(closeMaskedInput(shared.server))) {
+    if (m.type !== "consistency_request") continue;
+    const answer = await clientConsistencyCheck(shared.clients.get(m.clientId)!, m);
+    if (!answer.ok) throw new Error(answer.message);
+    ok(await receiveConsistencySignature(shared.server, answer.message));
+  }
+  for (const m of ok(closeConsistencyCheck(shared.server))) {
     if (m.type !== "unmask_request") continue;
     const answer = await clientUnmask(shared.clients.get(m.clientId)!, m);
     if (!answer.ok) throw new Error(answer.message);

@@ -7,11 +7,14 @@ export {
   type ClientNeighbour,
   type ClientState,
   type ClientTransition,
+  clientConsistencyCheck,
   clientMaskInput,
   clientShareKeys,
   clientUnmask,
   startClient,
 } from "./client.ts";
+/** The commitment to a self-mask seed that a client advertises and the server checks the rebuilt seed against. */
+export { selfMaskCommitment } from "./commitment.ts";
 
 /** Round configuration: schema, validation (incl. overflow mod 2^32), the fixed-point scale, and the choice of k and t. */
 export {
@@ -76,7 +79,11 @@ export {
   type AdvertiseKeys,
   advertiseKeysSchema,
   type ClientMessage,
+  type ConsistencyRequest,
+  type ConsistencySignature,
   clientMessageSchema,
+  consistencyRequestSchema,
+  consistencySignatureSchema,
   type ForwardedShares,
   forwardedSharesSchema,
   type MaskedInput,
@@ -118,6 +125,7 @@ export {
   createServerRound,
   type ReceiveTransition,
   receiveAdvertiseKeys,
+  receiveConsistencySignature,
   receiveMaskedInput,
   receiveMessage,
   receiveShareKeys,
@@ -126,6 +134,7 @@ export {
 } from "./server.ts";
 export {
   closeAdvertiseKeys,
+  closeConsistencyCheck,
   closeMaskedInput,
   closeShareKeys,
   closeStage,

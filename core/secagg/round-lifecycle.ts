@@ -61,7 +61,8 @@ export function openProgress(): RoundProgress {
 const LIVE_AT: Partial<Record<Stage, { stage: ProtocolStage; did: string }>> = {
   [STAGE.SHARE_KEYS]: { stage: STAGE.ADVERTISE_KEYS, did: "advertised keys" },
   [STAGE.MASKED_INPUT]: { stage: STAGE.SHARE_KEYS, did: "shared keys" },
-  [STAGE.UNMASK]: { stage: STAGE.MASKED_INPUT, did: "sent masked inputs" },
+  [STAGE.CONSISTENCY_CHECK]: { stage: STAGE.MASKED_INPUT, did: "sent masked inputs" },
+  [STAGE.UNMASK]: { stage: STAGE.CONSISTENCY_CHECK, did: "signed the survivor set" },
 };
 
 /**
@@ -80,7 +81,8 @@ export async function closeRoundStage(state: ServerState, quorum: Quorum): Promi
       SECAGG_ERROR.TOO_FEW_SURVIVORS,
       `only ${remaining} clients ${live.did}; the platform's minimum is ${quorum.minSurvivors} survivors`,
     );
-  if (state.stage !== STAGE.UNMASK) return closed;
+  // Only closing masked_input leads to consistency_check: the moment the inputs in the sum are known.
+  if (state.stage !== STAGE.CONSISTENCY_CHECK) return closed;
   const minimum = Math.min(quorum.minParticipants, quorum.cohortSize);
   const survivors = participants(state, STAGE.MASKED_INPUT).length;
   if (survivors >= minimum) return closed;

@@ -60,6 +60,7 @@ export function currentMessageFor(state: ServerState, clientId: string): ServerM
             index: n.index,
             encryptionPublicKey: n.encryptionPublicKey,
             maskPublicKey: n.maskPublicKey,
+            signingPublicKey: n.signingPublicKey,
           };
         }),
       };
@@ -71,8 +72,17 @@ export function currentMessageFor(state: ServerState, clientId: string): ServerM
         .map((from) => ({ from, ciphertext: inbox[from]! }));
       return { type: "forwarded_shares", stage: STAGE.MASKED_INPUT, roundId, clientId, shares };
     }
-    case STAGE.UNMASK:
+    case STAGE.CONSISTENCY_CHECK:
       if (!tookPart(STAGE.MASKED_INPUT)(clientId)) return undefined;
+      return {
+        type: "consistency_request",
+        stage: STAGE.CONSISTENCY_CHECK,
+        roundId,
+        clientId,
+        survivors: participants(state, STAGE.MASKED_INPUT),
+      };
+    case STAGE.UNMASK:
+      if (!tookPart(STAGE.CONSISTENCY_CHECK)(clientId)) return undefined;
       return {
         type: "unmask_request",
         stage: STAGE.UNMASK,
@@ -80,6 +90,9 @@ export function currentMessageFor(state: ServerState, clientId: string): ServerM
         clientId,
         ...neighbourhoodOutcome(state, clientId),
         roundSurvivors: participants(state, STAGE.MASKED_INPUT),
+        signatures: record.neighbours
+          .filter(tookPart(STAGE.CONSISTENCY_CHECK))
+          .map((by) => ({ by, signature: state.clients[by]!.survivorSignature! })),
       };
     case STAGE.ABORTED:
       return {
@@ -154,15 +167,30 @@ function neededOwners(state: ServerState): { survivors: string[]; dropped: strin
   return { survivors, dropped };
 }
 
-/** Closes masked_input: asks each survivor which shares to reveal for its neighbours. */
+/** Closes masked_input: announces the survivor set to every survivor, for it to sign. */
 export function closeMaskedInput(state: ServerState): ServerTransition {
   if (state.stage !== STAGE.MASKED_INPUT) return wrongStage(state, STAGE.MASKED_INPUT);
   const { survivors, dropped } = neededOwners(state);
   const reason = shortfall(state, survivors, [...survivors, ...dropped], "sent masked inputs");
   if (reason) return abortRound(state, SECAGG_ERROR.TOO_FEW_SURVIVORS, reason);
   state.mailbox = {};
-  state.stage = STAGE.UNMASK;
+  state.stage = STAGE.CONSISTENCY_CHECK;
   return advance(state, survivors);
+}
+
+/**
+ * Closes consistency_check: asks each client that signed which shares to reveal, with its
+ * neighbours' signatures. Every needed secret must keep t signing neighbours, since a client
+ * reveals nothing without t of its neighbours' signatures and only signers are asked.
+ */
+export function closeConsistencyCheck(state: ServerState): ServerTransition {
+  if (state.stage !== STAGE.CONSISTENCY_CHECK) return wrongStage(state, STAGE.CONSISTENCY_CHECK);
+  const signers = participants(state, STAGE.CONSISTENCY_CHECK);
+  const { survivors, dropped } = neededOwners(state);
+  const reason = shortfall(state, signers, [...survivors, ...dropped], "signed the survivor set");
+  if (reason) return abortRound(state, SECAGG_ERROR.TOO_FEW_SURVIVORS, reason);
+  state.stage = STAGE.UNMASK;
+  return advance(state, signers);
 }
 
 /**
@@ -193,6 +221,8 @@ export async function closeStage(state: ServerState): Promise<ServerTransition> 
       return closeShareKeys(state);
     case STAGE.MASKED_INPUT:
       return closeMaskedInput(state);
+    case STAGE.CONSISTENCY_CHECK:
+      return closeConsistencyCheck(state);
     case STAGE.UNMASK:
       return closeUnmask(state);
     default:

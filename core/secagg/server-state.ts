@@ -9,7 +9,13 @@ export interface ServerClientRecord {
   index: number;
   encryptionPublicKey: string;
   maskPublicKey: string;
+  /** Ed25519 key with which the client signs the survivor set in the consistency check. */
+  signingPublicKey: string;
+  /** SHA-256 commitment to the self-mask seed (`selfMaskCommitment`), against which its rebuilt seed is checked. */
+  selfMaskCommitment: string;
   neighbours: string[];
+  /** The client's signature of the survivor set (stage consistency_check), forwarded to its neighbours. */
+  survivorSignature?: string;
   /** Digest of the message accepted from this client at each stage: membership and idempotency in one. */
   received: Partial<Record<ProtocolStage, string>>;
 }
@@ -88,7 +94,9 @@ export function dropouts(state: ServerState, cohortSize: number): number {
       ? cohortSize - count(STAGE.ADVERTISE_KEYS)
       : state.stage === STAGE.MASKED_INPUT
         ? cohortSize - count(STAGE.SHARE_KEYS)
-        : state.stage === STAGE.UNMASK || state.stage === STAGE.DONE
+        : state.stage === STAGE.CONSISTENCY_CHECK ||
+            state.stage === STAGE.UNMASK ||
+            state.stage === STAGE.DONE
           ? cohortSize - count(STAGE.MASKED_INPUT)
           : state.stage === STAGE.ABORTED
             ? cohortSize -

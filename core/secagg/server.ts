@@ -3,12 +3,16 @@
 // are in server-close.ts). Transitions update the given state in place and return it; on failure it
 // is untouched.
 import { fromBase64Url, messageDigest, vectorDigest } from "./bytes.ts";
+import { COMMITMENT_BYTES } from "./commitment.ts";
 import { maskedLength, type RoundConfig, validateRoundConfig } from "./config.ts";
+import { isValidSigningKey, verifySurvivors } from "./consistency.ts";
 import { isValidPublicKey } from "./key-agreement.ts";
 import {
   type AdvertiseKeys,
   advertiseKeysSchema,
   type ClientMessage,
+  type ConsistencySignature,
+  consistencySignatureSchema,
   type MaskedInput,
   maskedInputSchema,
   type ServerMessage,
@@ -21,6 +25,7 @@ import { SEALED_SHARE_BYTES } from "./pairwise.ts";
 import { fail, SECAGG_ERROR, type SecAggFailure, type SecAggResult } from "./result.ts";
 import {
   neighbourhoodOutcome,
+  participants,
   previousStage,
   type ServerClientRecord,
   type ServerState,
@@ -127,10 +132,16 @@ export async function receiveAdvertiseKeys(
       return fail(SECAGG_ERROR.INVALID_MESSAGE, `public key is not a valid ${curve} key`);
   if (message.encryptionPublicKey === message.maskPublicKey)
     return fail(SECAGG_ERROR.INVALID_MESSAGE, "the two public keys must differ");
+  if (!isValidSigningKey(message.signingPublicKey))
+    return fail(SECAGG_ERROR.INVALID_MESSAGE, "the signing key is not a valid Ed25519 public key");
+  if (fromBase64Url(message.selfMaskCommitment).length !== COMMITMENT_BYTES)
+    return fail(SECAGG_ERROR.INVALID_MESSAGE, `the self-mask commitment must be ${COMMITMENT_BYTES} bytes`);
   state.clients[message.clientId] = {
     index: 0,
     encryptionPublicKey: message.encryptionPublicKey,
     maskPublicKey: message.maskPublicKey,
+    signingPublicKey: message.signingPublicKey,
+    selfMaskCommitment: message.selfMaskCommitment,
     neighbours: [],
     received: { [STAGE.ADVERTISE_KEYS]: seen },
   };
@@ -186,6 +197,33 @@ export async function receiveMaskedInput(state: ServerState, input: MaskedInput)
   return accepted(state, seen);
 }
 
+/**
+ * consistency_check: stores a survivor's signature of the survivor set, refusing one that does not
+ * verify under the key it advertised (so every signature the server forwards is valid).
+ */
+export async function receiveConsistencySignature(
+  state: ServerState,
+  input: ConsistencySignature,
+): Promise<ReceiveTransition> {
+  const parsed = consistencySignatureSchema.safeParse(input);
+  if (!parsed.success) return fail(SECAGG_ERROR.INVALID_MESSAGE, parsed.error.message);
+  const message = parsed.data;
+  const seen = await messageDigest(message);
+  const admitted = admit(state, message, STAGE.CONSISTENCY_CHECK, seen);
+  if ("ok" in admitted) return admitted;
+  if (admitted.duplicate) return repeated(state, seen);
+  const record = admitted.record!;
+  const survivors = participants(state, STAGE.MASKED_INPUT);
+  if (!(await verifySurvivors(record.signingPublicKey, message.signature, state.config.roundId, survivors)))
+    return fail(
+      SECAGG_ERROR.INVALID_MESSAGE,
+      "the signature does not verify over this round's survivor set under the client's signing key",
+    );
+  record.survivorSignature = message.signature;
+  record.received[STAGE.CONSISTENCY_CHECK] = seen;
+  return accepted(state, seen);
+}
+
 /** unmask: stores a client's revealed shares; they must cover exactly its surviving and dropped neighbours. */
 export async function receiveUnmaskResponse(
   state: ServerState,
@@ -228,6 +266,8 @@ export function receiveMessage(state: ServerState, message: ClientMessage): Prom
       return receiveShareKeys(state, message);
     case "masked_input":
       return receiveMaskedInput(state, message);
+    case "consistency_signature":
+      return receiveConsistencySignature(state, message);
     case "unmask_response":
       return receiveUnmaskResponse(state, message);
   }

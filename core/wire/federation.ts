@@ -41,6 +41,8 @@ export const stageDeadlinesSchema = z
     advertiseKeys: seconds,
     shareKeys: seconds,
     maskedInput: seconds,
+    /** Optional (for federations made before the stage existed): the unmask deadline by default. */
+    consistencyCheck: seconds.optional(),
     unmask: seconds,
   })
   .meta({

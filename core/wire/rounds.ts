@@ -9,6 +9,7 @@ export const ROUND_STAGES = [
   "advertise_keys",
   "share_keys",
   "masked_input",
+  "consistency_check",
   "unmask",
   "done",
   "aborted",
@@ -49,6 +50,7 @@ export const roundSchema = z
       advertiseKeys: z.number().int(),
       shareKeys: z.number().int(),
       maskedInput: z.number().int(),
+      consistencyCheck: z.number().int(),
       unmask: z.number().int(),
     }),
     /** Cohort members that took part in an earlier stage and stopped before their input was summed. */

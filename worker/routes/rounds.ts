@@ -4,6 +4,7 @@ import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import {
   advertiseKeysSchema,
+  consistencySignatureSchema,
   MAX_VECTOR_LENGTH,
   serverMessageSchema,
   shareKeysSchema,
@@ -155,7 +156,7 @@ rounds.openapi(
     path: "/federations/{federationId}/rounds/{round}/message",
     tags: ["secure aggregation"],
     summary:
-      "The current stage's message for this client (neighbour keys, forwarded shares, unmask request) or waiting",
+      "The current stage's message for this client (neighbour keys, forwarded shares, survivor set to sign, unmask request) or waiting",
     security: bearerSecurity,
     middleware: [client] as const,
     request: { params: roundParamsSchema },
@@ -176,13 +177,19 @@ const stageRoutes = [
     path: "advertise-keys",
     schema: advertiseKeysSchema,
     size: 4 * KiB,
-    summary: "Stage advertise_keys: the client's two public keys",
+    summary: "Stage advertise_keys: the client's public keys and its self-mask commitment",
   },
   {
     path: "share-keys",
     schema: shareKeysSchema,
     size: 2 * MiB,
     summary: "Stage share_keys: one sealed share pair per neighbour",
+  },
+  {
+    path: "consistency-check",
+    schema: consistencySignatureSchema,
+    size: 4 * KiB,
+    summary: "Stage consistency_check: the client's signature of the survivor set",
   },
   {
     path: "unmask",

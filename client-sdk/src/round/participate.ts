@@ -91,6 +91,7 @@ export interface ParticipationContext {
 const STAGE_OF: Record<string, RoundStage> = {
   neighbour_keys: "share_keys",
   forwarded_shares: "masked_input",
+  consistency_request: "consistency_check",
   unmask_request: "unmask",
 };
 
@@ -180,6 +181,7 @@ async function run(
   if (await send(await session.advertiseKeys(config))) return result;
   if (await send(await session.shareKeys(await next("neighbour_keys")))) return result;
   if (await send(await session.maskedInput(await next("forwarded_shares"), encoded.vector))) return result;
+  await send(await session.consistencyCheck(await next("consistency_request")));
   await send(await session.unmask(await next("unmask_request")));
 
   if (options.waitForOutcome ?? PARTICIPATE_DEFAULTS.waitForOutcome) {

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { seededRandom } from "../../../core/random.ts";
 import {
   addMaskedInput,
+  clientConsistencyCheck,
   clientMaskInput,
   clientShareKeys,
   clientUnmask,
@@ -14,6 +15,7 @@ import {
   publicKeyOf,
   type RoundConfig,
   receiveAdvertiseKeys,
+  receiveConsistencySignature,
   receiveMaskedInput,
   receiveShareKeys,
   receiveUnmaskResponse,
@@ -74,6 +76,13 @@ describe("secure aggregation in workerd", () => {
         if (!r.ok) throw new Error(r.message);
         ok(await receiveMaskedInput(server, r.message));
         addMaskedInput(total, r.message.vector);
+      }
+      for (const m of ok(await closeStage(server))) {
+        if (m.type !== "consistency_request") continue;
+        const r = await clientConsistencyCheck(states.get(m.clientId)!, m);
+        if (!r.ok) throw new Error(r.message);
+        states.set(m.clientId, r.state);
+        ok(await receiveConsistencySignature(server, r.message));
       }
       for (const m of ok(await closeStage(server))) {
         if (m.type !== "unmask_request") continue;

@@ -5,10 +5,12 @@ import {
   addMaskedInput,
   type ClientMessage,
   type ClientState,
+  clientConsistencyCheck,
   clientMaskInput,
   clientShareKeys,
   clientUnmask,
   closeAdvertiseKeys,
+  closeConsistencyCheck,
   closeMaskedInput,
   closeShareKeys,
   closeUnmask,
@@ -19,6 +21,7 @@ import {
   participants,
   type RoundConfig,
   receiveAdvertiseKeys,
+  receiveConsistencySignature,
   receiveMaskedInput,
   receiveShareKeys,
   receiveUnmaskResponse,
@@ -28,6 +31,7 @@ import {
   STAGE,
   startClient,
   sumEncoded,
+  type UnmaskResponse,
   unmaskTotal,
 } from "../../../../core/secagg/index.ts";
 
@@ -37,8 +41,10 @@ export interface Dropouts {
   beforeShareKeys?: string[];
   /** Share keys, then vanish before sending a masked input. */
   afterShareKeys?: string[];
-  /** Send a masked input, then never answer the unmask request. */
+  /** Send a masked input, then never sign the survivor set (nor answer the unmask request). */
   afterMaskedInput?: string[];
+  /** Sign the survivor set, then never answer the unmask request. */
+  afterConsistencyCheck?: string[];
 }
 
 export interface ClientInput {
@@ -72,6 +78,8 @@ export interface RoundOptions {
   /** Serialise and parse the server state after every transition, as a Durable Object would. */
   roundTripState?: boolean;
   graphSeed?: number;
+  /** What each client's unmask response becomes on its way to the server (a malicious client's lie). */
+  tamperUnmask?: (response: UnmaskResponse, server: ServerState) => UnmaskResponse;
 }
 
 function expectOk(
@@ -158,12 +166,25 @@ export async function runRound(
   );
   for (const id of drop.afterMaskedInput ?? []) gone.add(id);
   for (const message of outgoing) {
+    if (message.type !== "consistency_request" || gone.has(message.clientId)) continue;
+    const answer = await clientConsistencyCheck(clients.get(message.clientId)!, message);
+    if (!answer.ok) throw new Error(answer.message);
+    clients.set(message.clientId, answer.state);
+    transcript.push(answer.message);
+    await step(receiveConsistencySignature(server, answer.message));
+  }
+  if (aborted()) return { server, expected, encoded, clients, transcript };
+
+  outgoing = await step(closeConsistencyCheck(server));
+  for (const id of drop.afterConsistencyCheck ?? []) gone.add(id);
+  for (const message of outgoing) {
     if (message.type !== "unmask_request" || gone.has(message.clientId)) continue;
     const answer = await clientUnmask(clients.get(message.clientId)!, message);
     if (!answer.ok) throw new Error(answer.message);
     clients.set(message.clientId, answer.state);
-    transcript.push(answer.message);
-    await step(receiveUnmaskResponse(server, answer.message));
+    const response = options.tamperUnmask?.(answer.message, server) ?? answer.message;
+    transcript.push(response);
+    await step(receiveUnmaskResponse(server, response));
   }
   if (aborted()) return { server, expected, encoded, clients, transcript };
 

@@ -37,6 +37,8 @@ function stateAt(stage: Stage, reached: Partial<Record<ProtocolStage, number>>, 
       index: i + 1,
       encryptionPublicKey: `e${i}`,
       maskPublicKey: `m${i}`,
+      signingPublicKey: `s${i}`,
+      selfMaskCommitment: `b${i}`,
       neighbours: ids.filter((other) => other !== id),
       received,
     };
@@ -74,16 +76,16 @@ describe("closing a stage under the federation's quorum", () => {
     );
   });
 
-  it("goes on to unmask, asking only the survivors, when the quorum is met", async () => {
+  it("goes on to the consistency check, asking only the survivors to sign, when the quorum is met", async () => {
     const state = afterMaskedInput(3);
     const closed = await closeRoundStage(state, { minParticipants: 3, cohortSize: 5, minSurvivors: 3 });
     if (!closed.ok) throw new Error(closed.message);
-    expect(state.stage).toBe(STAGE.UNMASK);
+    expect(state.stage).toBe(STAGE.CONSISTENCY_CHECK);
     expect(state.abort).toBeUndefined();
     expect(closed.outgoing.map((m) => [m.type, m.clientId])).toEqual([
-      ["unmask_request", "c0"],
-      ["unmask_request", "c1"],
-      ["unmask_request", "c2"],
+      ["consistency_request", "c0"],
+      ["consistency_request", "c1"],
+      ["consistency_request", "c2"],
     ]);
   });
 
@@ -91,7 +93,7 @@ describe("closing a stage under the federation's quorum", () => {
     const state = stateAt(STAGE.MASKED_INPUT, { advertise_keys: 3, share_keys: 3, masked_input: 3 });
     const closed = await closeRoundStage(state, { minParticipants: 10, cohortSize: 3, minSurvivors: 3 });
     expect(closed.ok).toBe(true);
-    expect(state.stage).toBe(STAGE.UNMASK);
+    expect(state.stage).toBe(STAGE.CONSISTENCY_CHECK);
   });
 
   it("keeps the protocol's own abort (fewer than t) and its reason", async () => {
@@ -107,6 +109,17 @@ describe("closing a stage under the federation's quorum", () => {
     const closed = await closeRoundStage(state, { minParticipants: 5, cohortSize: 5, minSurvivors: 3 });
     expect(closed.ok).toBe(true);
     expect(state.stage).toBe(STAGE.MASKED_INPUT);
+    // The inputs in the sum were counted when masked_input closed; fewer signers do not recount them.
+    const signing = stateAt(STAGE.CONSISTENCY_CHECK, {
+      advertise_keys: 5,
+      share_keys: 5,
+      masked_input: 5,
+      consistency_check: 4,
+    });
+    expect((await closeRoundStage(signing, { minParticipants: 5, cohortSize: 5, minSurvivors: 3 })).ok).toBe(
+      true,
+    );
+    expect(signing.stage).toBe(STAGE.UNMASK);
   });
 
   it("aborts as soon as fewer clients remain than the platform's minimum of survivors, at any stage", async () => {
@@ -141,7 +154,7 @@ describe("closing a stage under the federation's quorum", () => {
   it("goes on when exactly the platform's minimum of survivors remains", async () => {
     const state = afterMaskedInput(5);
     await closeRoundStage(state, { minParticipants: 5, cohortSize: 5, minSurvivors: 5 });
-    expect(state.stage).toBe(STAGE.UNMASK);
+    expect(state.stage).toBe(STAGE.CONSISTENCY_CHECK);
   });
 
   it("refuses to close a finished round", async () => {

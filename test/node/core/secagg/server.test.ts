@@ -6,6 +6,7 @@ import { seededRandom } from "../../../../core/random.ts";
 import {
   type ClientMessage,
   type ClientState,
+  clientConsistencyCheck,
   clientMaskInput,
   clientShareKeys,
   clientUnmask,
@@ -111,6 +112,16 @@ describe("receiveMessage", () => {
       clients.set(m.clientId, answer.state);
       return answer.message;
     });
+    // consistency_signature: each survivor's signature of the survivor set is kept for its neighbours.
+    await deliver(await closed(), async (m) => {
+      if (m.type !== "consistency_request") throw new Error(m.type);
+      expect(m.survivors).toEqual(IDS);
+      const answer = await clientConsistencyCheck(clients.get(m.clientId)!, m);
+      if (!answer.ok) throw new Error(answer.message);
+      clients.set(m.clientId, answer.state);
+      return answer.message;
+    });
+    expect(server.clients.a!.survivorSignature).toMatch(/^[A-Za-z0-9_-]{86}$/);
     // unmask_response: the revealed shares are kept by owner and holder.
     await deliver(await closed(), async (m) => {
       if (m.type !== "unmask_request") throw new Error(m.type);

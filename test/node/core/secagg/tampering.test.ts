@@ -3,10 +3,12 @@ import { describe, expect, it } from "vitest";
 import { seededRandom } from "../../../../core/random.ts";
 import {
   type ClientState,
+  clientConsistencyCheck,
   clientMaskInput,
   clientShareKeys,
   clientUnmask,
   closeAdvertiseKeys,
+  closeConsistencyCheck,
   closeMaskedInput,
   closeShareKeys,
   createServerRound,
@@ -14,6 +16,7 @@ import {
   type ForwardedShares,
   type RoundConfig,
   receiveAdvertiseKeys,
+  receiveConsistencySignature,
   receiveMaskedInput,
   receiveShareKeys,
   receiveUnmaskResponse,
@@ -228,6 +231,7 @@ describe("messages for the wrong stage or round", () => {
       survivors: ["b", "c", "d", "e"],
       dropped: [],
       roundSurvivors: ["a", "b", "c", "d", "e"],
+      signatures: [],
     };
     expect(await clientUnmask(clients.get("a")!, request)).toMatchObject({ ok: false, code: "wrong_stage" });
     const otherRound = { ...forwarded.get("a")!, roundId: "round-9" };
@@ -255,8 +259,15 @@ describe("the unmask stage never reveals both shares of a peer", () => {
       clients.set(clientId, answer.state);
       ok(await receiveMaskedInput(server, answer.message));
     }
+    for (const m of ok(closeMaskedInput(server))) {
+      if (m.type !== "consistency_request") continue;
+      const signed = await clientConsistencyCheck(clients.get(m.clientId)!, m);
+      if (!signed.ok) throw new Error(signed.message);
+      clients.set(m.clientId, signed.state);
+      ok(await receiveConsistencySignature(server, signed.message));
+    }
     const requests = new Map<string, UnmaskRequest>();
-    for (const m of ok(closeMaskedInput(server)))
+    for (const m of ok(closeConsistencyCheck(server)))
       if (m.type === "unmask_request") requests.set(m.clientId, m);
     return { server, clients, requests };
   }

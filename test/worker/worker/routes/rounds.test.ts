@@ -111,6 +111,7 @@ describe("aborting the current round", () => {
       expect(
         (await client.maskedInput(new Float64Array(opened.secureAggregation.vectorLength), i)).status,
       ).toBe(200);
+    for (const client of clients) expect((await client.consistencyCheck()).status).toBe(200);
     for (const client of clients) expect((await client.unmask()).status).toBe(200);
     const reporting = await roundStub(handle.federationId, opened.round).describe();
     expect(reporting.ok && reporting.value).toMatchObject({ stage: "done", outcome: null });
