@@ -10,6 +10,7 @@ import type { ClientEnrolment, EnrolClient, EnrolledClient } from "../core/wire/
 import type { FederationOverview } from "../core/wire/dashboard.ts";
 import { failure, type Result, success } from "../core/wire/errors.ts";
 import type {
+  ClientFederation,
   FederationConfig,
   Federation as FederationRecord,
   Growth,
@@ -24,7 +25,7 @@ import {
   modelPath,
   type VersionEvaluation,
 } from "../core/wire/models.ts";
-import type { RoundSummary } from "../core/wire/rounds.ts";
+import type { ClientRound, RoundSummary } from "../core/wire/rounds.ts";
 import { formatClientToken } from "../core/wire/tokens.ts";
 import type { Caller } from "./caller.ts";
 import { randomSecret } from "./credentials.ts";
@@ -32,6 +33,7 @@ import { type Access, authorise, type Role } from "./federation-access.ts";
 import { openRound } from "./federation-opening.ts";
 import { finalisedModel, loadGlobal, putVersion } from "./federation-publishing.ts";
 import { FederationStore, type StoredFederation } from "./federation-store.ts";
+import { federationFor, roundFor } from "./federation-views.ts";
 import { grownModel } from "./growth.ts";
 import type { RoundUsage } from "./round-setup.ts";
 import { initialModel } from "./router-kind.ts";
@@ -73,8 +75,11 @@ export class Federation extends DurableObject<Env> {
     });
   }
 
-  async describe(caller: Caller): Promise<Result<FederationRecord>> {
-    return this.asMember(caller, ["owner", "client"], (record) => success(this.store.describe(record)));
+  /** The federation; a client sees it without the usage ledger. */
+  async describe(caller: Caller): Promise<Result<FederationRecord | ClientFederation>> {
+    return this.asMember(caller, ["owner", "client"], (record, access) =>
+      success(federationFor(this.store.describe(record), access)),
+    );
   }
 
   async overview(caller: Caller): Promise<Result<FederationOverview>> {
@@ -157,17 +162,20 @@ export class Federation extends DurableObject<Env> {
     );
   }
 
-  async listRounds(caller: Caller): Promise<Result<RoundSummary[]>> {
-    return this.asMember(caller, ["owner", "client"], () => success(this.store.rounds()));
+  /** Every round; a client sees of each cohort only whether it is in it. */
+  async listRounds(caller: Caller): Promise<Result<(RoundSummary | ClientRound)[]>> {
+    return this.asMember(caller, ["owner", "client"], (_record, access) =>
+      success(this.store.rounds().map((summary) => roundFor(summary, access))),
+    );
   }
 
-  async getRound(caller: Caller, round: number | "current"): Promise<Result<RoundSummary>> {
-    return this.asMember(caller, ["owner", "client"], (record) => {
+  async getRound(caller: Caller, round: number | "current"): Promise<Result<RoundSummary | ClientRound>> {
+    return this.asMember(caller, ["owner", "client"], (record, access) => {
       const number = round === "current" ? record.currentRound : round;
       const summary = number === null ? undefined : this.store.round(number);
       if (!summary)
         return failure("not_found", round === "current" ? "no round is in progress" : `no round ${round}`);
-      return success(summary);
+      return success(roundFor(summary, access));
     });
   }
 

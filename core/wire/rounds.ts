@@ -59,6 +59,17 @@ export const roundSchema = z
 
 export type RoundSummary = z.infer<typeof roundSchema>;
 
+/**
+ * A round as a client sees it: whether the client itself is in the cohort (the SDK finds its round
+ * by it), not who else is.
+ */
+export const clientRoundSchema = roundSchema
+  .omit({ cohort: true })
+  .extend({ inCohort: z.boolean() })
+  .meta({ id: "ClientRound" });
+
+export type ClientRound = z.infer<typeof clientRoundSchema>;
+
 export const waitingMessageSchema = z
   .object({ type: z.literal("waiting"), stage: roundStageSchema, roundId: z.string(), clientId: z.string() })
   .meta({

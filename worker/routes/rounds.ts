@@ -12,6 +12,7 @@ import {
 import { federationParamsSchema } from "../../core/wire/federation.ts";
 import { roundObjectName, secureRoundId } from "../../core/wire/ids.ts";
 import {
+  clientRoundSchema,
   messageReceiptSchema,
   roundParamsSchema,
   roundSchema,
@@ -37,6 +38,11 @@ export const rounds = createRouter();
 const owner = member(["owner"]);
 const anyMember = member(["owner", "client"]);
 const client = member(["client"]);
+
+/** What a round route answers: the whole round for owners, a client's view for clients. */
+const roundView = z.union([roundSchema, clientRoundSchema]);
+const roundViewDescription = (what: string) =>
+  `${what} (a client's token: inCohort instead of the cohort's ids)`;
 
 function credential(caller: AppEnv["Variables"]["caller"]): ClientCredential {
   if (caller.kind !== "client") throw new ApiError("forbidden", "this needs a client token");
@@ -80,7 +86,7 @@ rounds.openapi(
     security: bearerSecurity,
     middleware: [anyMember] as const,
     request: { params: federationParamsSchema },
-    responses: { 200: json(z.array(roundSchema), "Rounds"), ...errorResponses },
+    responses: { 200: json(z.array(roundView), roundViewDescription("Rounds")), ...errorResponses },
   }),
   async (c) =>
     c.json(
@@ -98,7 +104,7 @@ rounds.openapi(
     security: bearerSecurity,
     middleware: [anyMember] as const,
     request: { params: federationParamsSchema },
-    responses: { 200: json(roundSchema, "The round in progress"), ...errorResponses },
+    responses: { 200: json(roundView, roundViewDescription("The round in progress")), ...errorResponses },
   }),
   async (c) =>
     c.json(
@@ -121,7 +127,7 @@ rounds.openapi(
     security: bearerSecurity,
     middleware: [anyMember] as const,
     request: { params: roundParamsSchema },
-    responses: { 200: json(roundSchema, "The round"), ...errorResponses },
+    responses: { 200: json(roundView, roundViewDescription("The round")), ...errorResponses },
   }),
   async (c) => {
     const { federationId, round } = c.req.valid("param");

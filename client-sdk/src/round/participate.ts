@@ -7,7 +7,7 @@ import type { EmbedderInfo } from "../../../core/model-file.ts";
 import { type Random, seededRandom } from "../../../core/random.ts";
 import type { LocalCompute } from "../../../core/routers/kind.ts";
 import { encode } from "../../../core/secagg/index.ts";
-import { ROUND_STAGES, type RoundStage, type RoundSummary } from "../../../core/wire/rounds.ts";
+import { type ClientRound, ROUND_STAGES, type RoundStage } from "../../../core/wire/rounds.ts";
 import type { EdgeApi, RoundMessage } from "../edge.ts";
 import { FedRouterError } from "../errors.ts";
 import type { ModelSync } from "../model/sync.ts";
@@ -70,7 +70,7 @@ export interface ParticipationResult {
   /** Set when `stopAfter` made the client go silent. */
   stoppedAfter?: ParticipateOptions["stopAfter"];
   /** The round's outcome, when waited for (waitForOutcome). */
-  outcome?: RoundSummary["outcome"];
+  outcome?: ClientRound["outcome"];
 }
 
 /** What participate() needs from the client object. */
@@ -194,8 +194,8 @@ async function findRound(
   context: ParticipationContext,
   wanted: number | undefined,
   deadline: Deadline,
-): Promise<RoundSummary> {
-  const { edge, clientId } = context;
+): Promise<ClientRound> {
+  const { edge } = context;
   let checkedFinal = false;
   for (;;) {
     deadline.check();
@@ -205,7 +205,7 @@ async function findRound(
       throw new FedRouterError("round", `round ${wanted} is over (${past.stage})`);
     }
     if (current && (wanted === undefined || current.round === wanted)) {
-      const member = current.cohort.includes(clientId);
+      const member = current.inCohort;
       if (member && current.stage === "advertise_keys") return current;
       if (wanted !== undefined)
         throw new FedRouterError(
@@ -230,7 +230,7 @@ async function findRound(
 
 /** Fails when the wanted round exists and has ended (a 404 means it has not been opened yet). */
 async function failIfOver(context: ParticipationContext, wanted: number, deadline: Deadline): Promise<void> {
-  let past: RoundSummary;
+  let past: ClientRound;
   try {
     past = await context.edge.round(wanted, deadline.signal);
   } catch (error) {
@@ -267,7 +267,7 @@ async function awaitOutcome(
   context: ParticipationContext,
   round: number,
   deadline: Deadline,
-): Promise<RoundSummary["outcome"]> {
+): Promise<ClientRound["outcome"]> {
   for (;;) {
     const summary = await context.edge.round(round, deadline.signal);
     if (summary.outcome) return summary.outcome;
