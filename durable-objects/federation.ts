@@ -31,9 +31,9 @@ import type { Caller } from "./caller.ts";
 import { randomSecret } from "./credentials.ts";
 import { type Access, authorise, type Role } from "./federation-access.ts";
 import { openRound } from "./federation-opening.ts";
-import { finalisedModel, loadGlobal, putVersion } from "./federation-publishing.ts";
-import { FederationStore, type StoredFederation } from "./federation-store.ts";
-import { federationFor, roundFor } from "./federation-views.ts";
+import { classifyVersions, finalisedModel, loadGlobal, putVersion } from "./federation-publishing.ts";
+import { FederationStore, type PublishedVersion, type StoredFederation } from "./federation-store.ts";
+import { federationFor, roundFor, versionScope } from "./federation-views.ts";
 import { grownModel } from "./growth.ts";
 import type { RoundUsage } from "./round-setup.ts";
 import { initialModel } from "./router-kind.ts";
@@ -46,7 +46,11 @@ export class Federation extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new FederationStore(ctx.storage);
-    ctx.blockConcurrencyWhile(async () => this.store.load());
+    ctx.blockConcurrencyWhile(async () => {
+      this.store.load();
+      const record = this.store.record;
+      if (record) await classifyVersions(this.store, env.MODELS, record);
+    });
   }
 
   /** Creates the federation and publishes its initial model as version 0. */
@@ -65,7 +69,8 @@ export class Federation extends DurableObject<Env> {
         nextRound: 1,
         currentRound: null,
       };
-      const bytes = encodeModelFile(initial.value);
+      const { file, final } = initial.value;
+      const bytes = { bytes: encodeModelFile(file), final };
       const published = await putVersion(this.env.MODELS, id, 0, bytes, null, record.createdAt);
       this.store.transaction(() => {
         this.store.addVersion(published);
@@ -150,7 +155,7 @@ export class Federation extends DurableObject<Env> {
         if (!loaded.ok) return loaded;
         const grown = grownModel(loaded.value.router, loaded.value.global, record.config, growth);
         if (!grown.ok) return grown;
-        const bytes = encodeModelFile(grown.value.file);
+        const bytes = { bytes: encodeModelFile(grown.value.file), final: grown.value.final };
         const published = await putVersion(this.env.MODELS, record.id, record.latestVersion + 1, bytes, null);
         const next = { ...record, config: grown.value.config, latestVersion: published.version };
         this.store.transaction(() => {
@@ -179,22 +184,39 @@ export class Federation extends DurableObject<Env> {
     });
   }
 
+  /**
+   * The latest version: for owners the newest; for clients the newest final one, or one no round
+   * made (the initial or a grown model), so a round's intermediate total never reaches them.
+   */
   async latestModel(caller: Caller): Promise<Result<ModelPointer>> {
-    return this.asMember(caller, ["owner", "client"], (record) => {
-      const version = this.store.version(record.latestVersion)!;
+    return this.asMember(caller, ["owner", "client"], (record, access) => {
+      const version =
+        access.clientId === undefined
+          ? this.store.version(record.latestVersion)!
+          : this.store.latestForClients();
       return success({ ...version, federationId: record.id, url: modelPath(record.id, version.version) });
     });
   }
 
+  /** The versions the caller may read (versionScope says which a client may). */
   async listVersions(caller: Caller): Promise<Result<ModelVersion[]>> {
-    return this.asMember(caller, ["owner", "client"], () => success(this.store.versions()));
+    return this.asMember(caller, ["owner", "client"], (record, access) =>
+      success(this.store.versions(versionScope(this.store, record, access))),
+    );
   }
 
   /** Authorises reading a published version's bytes and counts it as served. */
   async serveVersion(caller: Caller, version: number): Promise<Result<ModelVersion & { key: string }>> {
-    return this.asMember(caller, ["owner", "client"], (record) => {
-      const found = version <= record.latestVersion ? this.store.version(version) : undefined;
-      if (!found) return failure("not_found", `model version ${version} is not published`);
+    return this.asMember(caller, ["owner", "client"], (record, access) => {
+      const scope = versionScope(this.store, record, access);
+      const found = version <= record.latestVersion ? this.store.version(version, scope) : undefined;
+      if (!found)
+        return failure(
+          "not_found",
+          scope.kind === "all"
+            ? `model version ${version} is not published`
+            : `model version ${version} is not published to clients: only final versions, those no round made, and the version of a round this client is in`,
+        );
       this.store.addUsage({ modelsServed: 1 });
       return success({ ...found, key: modelKey(record.id, version) });
     });
@@ -271,7 +293,7 @@ export class Federation extends DurableObject<Env> {
   }
 
   /** The pointer move: one transaction records the version, the round's outcome, usage and the pointer. */
-  private movePointer(summary: RoundSummary, published: ModelVersion, usage: RoundUsage): void {
+  private movePointer(summary: RoundSummary, published: PublishedVersion, usage: RoundUsage): void {
     const record = this.store.created();
     this.store.transaction(() => {
       this.store.addVersion(published);

@@ -25,8 +25,11 @@ function setupOf(config: FederationConfig): KindSetup {
   };
 }
 
-/** The model a new federation publishes as version 0, or why its router configuration is refused. */
-export function initialModel(config: FederationConfig): Result<ModelFile> {
+/**
+ * The model a new federation publishes as version 0 (and whether it is already final), or why its
+ * router configuration is refused.
+ */
+export function initialModel(config: FederationConfig): Result<{ file: ModelFile; final: boolean }> {
   const name = config.router.kind;
   const kind = findRouterKind(name);
   if (!kind) return failure("invalid_config", `unknown router kind "${name}"`);
@@ -34,7 +37,9 @@ export function initialModel(config: FederationConfig): Result<ModelFile> {
   const refusal = kind.checkHyperparameters(setup);
   if (refusal) return failure("invalid_config", refusal);
   try {
-    return success(kind.algorithm().toModelFile(kind.initialState(setup)));
+    const algorithm = kind.algorithm();
+    const state = kind.initialState(setup);
+    return success({ file: algorithm.toModelFile(state), final: algorithm.done(state) });
   } catch (error) {
     return failure("invalid_config", `cannot build the initial ${name} model: ${(error as Error).message}`);
   }

@@ -218,10 +218,11 @@ async function findRound(
     if (!current && wanted !== undefined) await failIfOver(context, wanted, deadline);
     if (!current && !checkedFinal) {
       // No round runs: if the latest model is final none ever will, so say so instead of waiting.
+      // A newer version held back (a grown router still learning) means training goes on.
       checkedFinal = true;
       await context.models.sync();
       const latest = context.models.current!;
-      if (isFinal(latest.file))
+      if (isFinal(latest.file) && !context.models.pending)
         throw new FedRouterError("round", `training has finished: version ${latest.version} is final`);
     }
     await deadline.sleep(context.pollIntervalMs);

@@ -52,14 +52,18 @@ describe("sync", () => {
     expect(log.count("GET", /\/models\/\d+$/)).toBe(1);
   });
 
-  it("replaces the model when a new version is published", async () => {
+  it("replaces the model when a final version is published, never with one mid-training", async () => {
     const federation = await federationOnEdge(data, SMALL_MLP);
     const { client: c } = federation.client(0, { retry: noRetryDelay });
     expect(await c.sync()).toEqual({ version: 0, changed: true });
-    // Round 1 (the MLP's statistics pass) publishes version 1.
-    await federation.train(await federation.trainers(data), 1);
-    expect(await c.sync()).toEqual({ version: 1, changed: true });
-    expect(c.model).toMatchObject({ version: 1, kind: "mlp", round: 1 });
+    // Round 1 (the MLP's statistics pass) publishes version 1, which only the owner may read.
+    const trainers = await federation.trainers(data);
+    await federation.train(trainers, 1);
+    expect((await federation.latest()).version).toBe(1);
+    expect(await c.sync()).toEqual({ version: 0, changed: false });
+    const rounds = 1 + (await federation.train(trainers));
+    expect(await c.sync()).toEqual({ version: rounds, changed: true });
+    expect(c.model).toMatchObject({ version: rounds, kind: "mlp", round: rounds });
   });
 
   it("keeps routing with the held version while the latest cannot route yet", async () => {
@@ -83,31 +87,33 @@ describe("sync", () => {
     await federation.addModels(["new-b"]);
     expect(await fresh.sync()).toEqual({ version: held + 2, changed: true, pending: held + 3 });
     expect((await fresh.route("explain how to sort a list")).version).toBe(held + 2);
-    // With no routable version at all (a federation in its first training), it takes the latest.
+    // With no routable version at all (a federation in its first training), it takes the latest it
+    // may read: the initial model (the versions of the first rounds are the owner's).
     const first = await federationOnEdge(data, SMALL_KMEANS);
     await first.train(await first.trainers(data), 1);
     expect(await first.client(0, { retry: noRetryDelay }).client.sync()).toEqual({
-      version: 1,
+      version: 0,
       changed: true,
     });
   });
 
   it("refuses bytes whose SHA-256 differs from the edge's and keeps routing with the previous version", async () => {
-    const federation = await federationOnEdge(data, SMALL_MLP);
+    const federation = await federationOnEdge(data, SMALL_KMEANS);
     const trainers = await federation.trainers(data);
-    // After its statistics pass an MLP router routes; each training round publishes another one.
-    await federation.train(trainers, 1);
+    await federation.train(trainers);
     const faults = new EdgeFaults();
     const { client: c } = federation.client(0, { retry: noRetryDelay, fetch: faults.fetch });
     const { version: held } = await c.sync();
-    await federation.train(trainers, 1);
+    // A model added and learnt: the grown version, then the next final one.
+    await federation.addModels(["new-a"]);
+    await federation.train(trainers);
     faults.rewrite(/\/models\/\d+$/, tampered);
     const error = await failure(c.sync());
     expect(error.code).toBe("integrity");
     expect(c.model?.version).toBe(held);
     expect((await c.route("explain how to sort a list")).version).toBe(held);
     faults.heal();
-    expect(await c.sync()).toEqual({ version: held + 1, changed: true });
+    expect(await c.sync()).toEqual({ version: held + 2, changed: true });
   });
 
   it("keeps the previous model when the edge cannot be reached, after retrying", async () => {
