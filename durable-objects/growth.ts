@@ -38,13 +38,17 @@ export function grownModel(
 }
 
 function attempt(
-  { algorithm }: FederationRouter,
+  { algorithm, checkCapacity }: FederationRouter,
   grow: () => { file: ModelFile; config: FederationConfig },
 ): Result<{ file: ModelFile; config: FederationConfig; final: boolean }> {
+  let grown: { file: ModelFile; config: FederationConfig };
   try {
-    const grown = grow();
-    return success({ ...grown, final: algorithm.done(algorithm.fromModelFile(grown.file)) });
+    grown = grow();
   } catch (error) {
     return failure("invalid_config", `cannot grow the router: ${(error as Error).message}`);
   }
+  // A grown router holds more (models, clusters, a teacher): it must still fit what the platform carries.
+  const capacity = checkCapacity(grown.file, grown.config);
+  if (!capacity.ok) return capacity;
+  return success({ ...grown, final: algorithm.done(algorithm.fromModelFile(grown.file)) });
 }

@@ -2,10 +2,11 @@
 // the model a new federation starts from, and how a created one aggregates rounds and grows.
 import type { FederatedAlgorithm } from "../core/federated.ts";
 import type { ModelFile } from "../core/model-file.ts";
-import type { KindSetup } from "../core/routers/kind.ts";
+import type { Footprint, KindSetup } from "../core/routers/kind.ts";
 import { findRouterKind } from "../core/routers/registry.ts";
 import { failure, type Result, success } from "../core/wire/errors.ts";
 import type { FederationConfig } from "../core/wire/federation.ts";
+import { MAX_CONTRIBUTION_LENGTH, MAX_MODEL_FILE_BYTES } from "../core/wire/limits.ts";
 
 /** A created federation's router kind, as the edge uses it. */
 export interface FederationRouter {
@@ -15,6 +16,29 @@ export interface FederationRouter {
   addModels?(trained: ModelFile, models: readonly string[]): ModelFile;
   /** A trained router whose next rounds are new organisations joining; absent when unsupported. */
   joinClients?(trained: ModelFile): ModelFile;
+  /** Refuses a grown router (its file, its configuration) that the platform could not carry. */
+  checkCapacity(grown: ModelFile, config: FederationConfig): Result<null>;
+}
+
+/** Room in a model file beyond its tensors: the header's JSON (models, embedder, metadata) and padding. */
+const MODEL_HEADER_ALLOWANCE = 1024 * 1024;
+
+const megabytes = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+
+/** A footprint within what KV stores and RPC carries, or a refusal that names the limit. */
+function withinCapacity(kind: string, footprint: Footprint): Result<null> {
+  const fileBytes = footprint.tensorBytes + MODEL_HEADER_ALLOWANCE;
+  if (fileBytes > MAX_MODEL_FILE_BYTES)
+    return failure(
+      "invalid_config",
+      `the ${kind} router's model file would reach ${megabytes(fileBytes)} (with 1 MiB for its header), over the ${MAX_MODEL_FILE_BYTES} bytes (25 MiB) a model version may take: choose a smaller router, embedder or model list`,
+    );
+  if (footprint.contributionLength > MAX_CONTRIBUTION_LENGTH)
+    return failure(
+      "invalid_config",
+      `the ${kind} router's contributions would reach ${footprint.contributionLength} values, over the ${MAX_CONTRIBUTION_LENGTH} a round can aggregate: choose a smaller router, embedder or model list`,
+    );
+  return success(null);
 }
 
 function setupOf(config: FederationConfig): KindSetup {
@@ -36,6 +60,9 @@ export function initialModel(config: FederationConfig): Result<{ file: ModelFile
   const setup = setupOf(config);
   const refusal = kind.checkHyperparameters(setup);
   if (refusal) return failure("invalid_config", refusal);
+  // Before the state is built: a router too large to carry may be too large to build.
+  const capacity = withinCapacity(name, kind.footprint(setup));
+  if (!capacity.ok) return capacity;
   try {
     const algorithm = kind.algorithm();
     const state = kind.initialState(setup);
@@ -54,6 +81,8 @@ export function federationRouter(config: FederationConfig): Result<FederationRou
   const { addModels, joinClients } = kind;
   return success({
     algorithm: algorithm as FederatedAlgorithm<unknown, never>,
+    checkCapacity: (grown, grownConfig) =>
+      withinCapacity(kind.name, kind.footprint(setupOf(grownConfig), algorithm.fromModelFile(grown))),
     ...(addModels && {
       addModels: (trained, models) =>
         algorithm.toModelFile(addModels.call(kind, algorithm.fromModelFile(trained), models)),

@@ -4,13 +4,13 @@ import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import {
   advertiseKeysSchema,
-  MAX_VECTOR_LENGTH,
   serverMessageSchema,
   shareKeysSchema,
   unmaskResponseSchema,
 } from "../../core/secagg/index.ts";
 import { federationParamsSchema } from "../../core/wire/federation.ts";
 import { roundObjectName, secureRoundId } from "../../core/wire/ids.ts";
+import { MAX_MASKED_INPUT_BYTES } from "../../core/wire/limits.ts";
 import {
   clientRoundSchema,
   messageReceiptSchema,
@@ -201,9 +201,6 @@ for (const stage of stageRoutes) {
   );
 }
 
-/** The largest masked vector a route accepts (the round then checks its exact length). */
-const MASKED_INPUT_LIMIT = 64 * MiB;
-
 rounds.openapi(
   createRoute({
     method: "put",
@@ -211,7 +208,9 @@ rounds.openapi(
     tags: ["secure aggregation"],
     summary: "Stage masked_input: the masked vector [w, w*x] + masks as little-endian Uint32 bytes",
     security: bearerSecurity,
-    middleware: [limit(Math.min(MASKED_INPUT_LIMIT, (MAX_VECTOR_LENGTH + 1) * 4)), client] as const,
+    // The largest vector a round can aggregate (the round then checks its exact length), refused
+    // from its Content-Length before a byte is read: beyond it a vector could not cross RPC.
+    middleware: [limit(MAX_MASKED_INPUT_BYTES), client] as const,
     request: {
       params: roundParamsSchema,
       body: {
