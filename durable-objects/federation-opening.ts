@@ -1,9 +1,15 @@
 // How a federation opens its next round: which clients it may invite (the owner's cohort checked,
 // or any active client), how many, the secure-aggregation configuration the round runs; then it
 // reserves the tenant's quota, starts the Round object and records the round as in progress.
-import { encodingScale, type RoundConfig, validateRoundConfig } from "../core/secagg/index.ts";
+import {
+  effectiveDegree,
+  encodingScale,
+  maxNeighbourDegree,
+  type RoundConfig,
+  validateRoundConfig,
+} from "../core/secagg/index.ts";
 import { failure, type Result, success } from "../core/wire/errors.ts";
-import type { RoundPolicy } from "../core/wire/federation.ts";
+import type { FederationConfig, RoundPolicy } from "../core/wire/federation.ts";
 import { roundObjectName, secureRoundId } from "../core/wire/ids.ts";
 import type { RoundSummary } from "../core/wire/rounds.ts";
 import { checkCohort, sampleCohort } from "./cohort.ts";
@@ -45,6 +51,23 @@ export async function openRound(
     store.saveRecord({ ...record, nextRound: round + 1, currentRound: round });
   });
   return success(opened.value);
+}
+
+/**
+ * Refuses a neighbour graph too dense for the policy's largest cohort (maxNeighbourDegree): its
+ * rounds would hold n * k sealed and revealed shares and have every client mask k streams.
+ */
+export function checkNeighbourDegree(config: FederationConfig): Result<null> {
+  const { cohortSize } = config.roundPolicy;
+  const { neighbourDegree } = config.secureAggregation;
+  const degree = effectiveDegree(cohortSize, neighbourDegree);
+  const bound = maxNeighbourDegree(cohortSize);
+  if (degree <= bound) return success(null);
+  return failure(
+    "invalid_config",
+    `neighbourDegree ${neighbourDegree} gives each client of a cohort of up to ${cohortSize} ${degree} neighbours; ` +
+      `at most ${bound} for that cohort size (SecAgg+ needs about log2 n): choose an even neighbourDegree of at most ${bound}, with a threshold above half of it`,
+  );
 }
 
 /** Who a round may invite: the active clients, and the cohort the owner named (checked) if any. */

@@ -30,7 +30,7 @@ import { formatClientToken } from "../core/wire/tokens.ts";
 import type { Caller } from "./caller.ts";
 import { randomSecret } from "./credentials.ts";
 import { type Access, authorise, type Role } from "./federation-access.ts";
-import { openRound } from "./federation-opening.ts";
+import { checkNeighbourDegree, openRound } from "./federation-opening.ts";
 import { classifyVersions, finalisedModel, loadGlobal, putVersion } from "./federation-publishing.ts";
 import { FederationStore, type PublishedVersion, type StoredFederation } from "./federation-store.ts";
 import { federationFor, roundFor, versionScope } from "./federation-views.ts";
@@ -57,6 +57,8 @@ export class Federation extends DurableObject<Env> {
   async create(id: string, tenantId: string, config: FederationConfig): Promise<Result<FederationRecord>> {
     return this.serial.run(async () => {
       if (this.store.record) return failure("conflict", "federation already exists");
+      const degree = checkNeighbourDegree(config);
+      if (!degree.ok) return degree;
       this.store.createTables();
       const initial = initialModel(config);
       if (!initial.ok) return initial;

@@ -3,6 +3,7 @@
 // transitions over plain JSON, so a Durable Object stores the progress and a test drives every step.
 // Each transition keeps whatever else the caller stores beside the progress (its type parameter P).
 import * as z from "zod";
+import type { Mailbox } from "./mailbox.ts";
 import { SECAGG_ERROR } from "./result.ts";
 import type { ServerTransition } from "./server.ts";
 import { abortRound, closeStage } from "./server-close.ts";
@@ -59,8 +60,12 @@ export function openProgress(): RoundProgress {
  * Closes the round's current stage. The protocol aborts below t; on top of that, when masked_input
  * closes with fewer inputs than the quorum, the round aborts rather than publish a sum of too few.
  */
-export async function closeRoundStage(state: ServerState, quorum: Quorum): Promise<ServerTransition> {
-  const closed = await closeStage(state);
+export async function closeRoundStage(
+  state: ServerState,
+  quorum: Quorum,
+  mailbox: Mailbox,
+): Promise<ServerTransition> {
+  const closed = await closeStage(state, mailbox);
   if (!closed.ok || state.stage !== STAGE.UNMASK) return closed;
   const minimum = Math.min(quorum.minParticipants, quorum.cohortSize);
   const survivors = participants(state, STAGE.MASKED_INPUT).length;

@@ -4,6 +4,8 @@ import {
   closeRoundStage,
   FINISH,
   isFinishing,
+  type Mailbox,
+  memoryMailbox,
   openProgress,
   PROTOCOL_STAGES,
   type ProtocolStage,
@@ -39,14 +41,20 @@ function stateAt(stage: Stage, reached: Partial<Record<ProtocolStage, number>>, 
     };
   });
   return {
-    version: 1,
+    version: 2,
     config: testConfig({ maxClients: Math.max(n, 2), threshold }),
     stage,
     graphSeed: 1,
     clients,
-    mailbox: { c0: { c1: "sealed" } },
     revealed: {},
   };
+}
+
+/** A mailbox holding one sealed share, as a round between share_keys and masked_input has. */
+function mailboxWithShare(): Mailbox {
+  const mailbox = memoryMailbox();
+  mailbox.put("c0", "c1", "sealed");
+  return mailbox;
 }
 
 const afterMaskedInput = (masked: number) =>
@@ -55,7 +63,8 @@ const afterMaskedInput = (masked: number) =>
 describe("closing a stage under the federation's quorum", () => {
   it("aborts with too_few_survivors when masked_input closes with fewer inputs than minParticipants", async () => {
     const state = afterMaskedInput(3);
-    const closed = await closeRoundStage(state, { minParticipants: 4, cohortSize: 5 });
+    const mailbox = mailboxWithShare();
+    const closed = await closeRoundStage(state, { minParticipants: 4, cohortSize: 5 }, mailbox);
     if (!closed.ok) throw new Error(closed.message);
     expect(state.stage).toBe(STAGE.ABORTED);
     expect(state.abort).toEqual({
@@ -63,7 +72,7 @@ describe("closing a stage under the federation's quorum", () => {
       message: "only 3 masked inputs arrived; the federation needs 4",
     });
     // Nothing sealed or revealed outlives an abort.
-    expect(state.mailbox).toEqual({});
+    expect(mailbox.inbox("c0")).toEqual({});
     expect(state.revealed).toEqual({});
     // Every client that advertised keys is told why.
     expect(closed.outgoing.map((m) => [m.type, m.clientId])).toEqual(
@@ -73,7 +82,7 @@ describe("closing a stage under the federation's quorum", () => {
 
   it("goes on to unmask, asking only the survivors, when the quorum is met", async () => {
     const state = afterMaskedInput(3);
-    const closed = await closeRoundStage(state, { minParticipants: 3, cohortSize: 5 });
+    const closed = await closeRoundStage(state, { minParticipants: 3, cohortSize: 5 }, mailboxWithShare());
     if (!closed.ok) throw new Error(closed.message);
     expect(state.stage).toBe(STAGE.UNMASK);
     expect(state.abort).toBeUndefined();
@@ -86,14 +95,14 @@ describe("closing a stage under the federation's quorum", () => {
 
   it("lowers the quorum to the cohort's size", async () => {
     const state = stateAt(STAGE.MASKED_INPUT, { advertise_keys: 3, share_keys: 3, masked_input: 3 });
-    const closed = await closeRoundStage(state, { minParticipants: 10, cohortSize: 3 });
+    const closed = await closeRoundStage(state, { minParticipants: 10, cohortSize: 3 }, mailboxWithShare());
     expect(closed.ok).toBe(true);
     expect(state.stage).toBe(STAGE.UNMASK);
   });
 
   it("keeps the protocol's own abort (fewer than t) and its reason", async () => {
     const state = stateAt(STAGE.MASKED_INPUT, { advertise_keys: 5, share_keys: 5, masked_input: 2 }, 3);
-    const closed = await closeRoundStage(state, { minParticipants: 1, cohortSize: 5 });
+    const closed = await closeRoundStage(state, { minParticipants: 1, cohortSize: 5 }, mailboxWithShare());
     expect(closed.ok).toBe(true);
     expect(state.stage).toBe(STAGE.ABORTED);
     expect(state.abort?.message).toBe("only 2 clients sent masked inputs; threshold t = 3");
@@ -101,14 +110,14 @@ describe("closing a stage under the federation's quorum", () => {
 
   it("holds only masked_input to the quorum", async () => {
     const state = stateAt(STAGE.SHARE_KEYS, { advertise_keys: 5, share_keys: 3 });
-    const closed = await closeRoundStage(state, { minParticipants: 5, cohortSize: 5 });
+    const closed = await closeRoundStage(state, { minParticipants: 5, cohortSize: 5 }, mailboxWithShare());
     expect(closed.ok).toBe(true);
     expect(state.stage).toBe(STAGE.MASKED_INPUT);
   });
 
   it("refuses to close a finished round", async () => {
     const state = stateAt(STAGE.DONE, { advertise_keys: 3 });
-    const closed = await closeRoundStage(state, { minParticipants: 1, cohortSize: 3 });
+    const closed = await closeRoundStage(state, { minParticipants: 1, cohortSize: 3 }, mailboxWithShare());
     expect(closed).toMatchObject({ ok: false, code: "wrong_stage" });
     expect(state.stage).toBe(STAGE.DONE);
   });

@@ -18,7 +18,7 @@ function stateAt(stage: Stage, reached: Partial<Record<ProtocolStage, number>>):
     for (const s of PROTOCOL_STAGES) if (i < (reached[s] ?? 0)) received[s] = "digest";
     clients[`c${i}`] = { index: i + 1, encryptionPublicKey: "", maskPublicKey: "", neighbours: [], received };
   }
-  return { version: 1, config: testConfig(), stage, graphSeed: 1, clients, mailbox: {}, revealed: {} };
+  return { version: 2, config: testConfig(), stage, graphSeed: 1, clients, revealed: {} };
 }
 
 describe("dropouts", () => {
