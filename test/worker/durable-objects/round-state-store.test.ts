@@ -1,7 +1,7 @@
 // A Round stores its protocol state by parts and its sealed shares as rows, so a client's message
 // writes what it brings and not the round's whole state: what one message writes does not grow
 // with the cohort, and larger cohorts still sum exactly.
-import { runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { seededRandom } from "../../../core/random.ts";
 import { createFederation, createTenant, federationConfig, lastRequestBody } from "../support/api.ts";
@@ -121,5 +121,52 @@ describe("the Round's storage", () => {
     const published = await latestModel(handle);
     const counts = Array.from(published.file.tensors.count!);
     expect(counts).toEqual([expected[0], expected[3]]);
+  });
+
+  it("resumes a round whose state was stored whole, as before the split, with its sealed shares", async () => {
+    const handle = await federationOf(8, 4);
+    let rewritten = false;
+    const run = await runRound(handle, contribution, new Map(), 3, async (stage, round) => {
+      if (rewritten || stage !== "masked_input") return;
+      rewritten = true;
+      const stub = roundStub(handle.federationId, round);
+      // Write the state as one JSON value with its mailbox inside, then drop the rows.
+      await runInDurableObject(stub, (_instance, state) => {
+        const sql = state.storage.sql;
+        const rows = <T>(query: string) => sql.exec(query).toArray() as T[];
+        const legacy = {
+          ...JSON.parse(rows<{ json: string }>("SELECT json FROM secagg_round")[0]!.json),
+          version: 1,
+          clients: {} as Record<string, { received: Record<string, string> }>,
+          mailbox: {} as Record<string, Record<string, string>>,
+          revealed: {},
+        };
+        for (const c of rows<{ client_id: string; json: string }>(
+          "SELECT client_id, json FROM secagg_clients",
+        ))
+          legacy.clients[c.client_id] = { ...JSON.parse(c.json), received: {} };
+        for (const r of rows<{ client_id: string; stage: string; digest: string }>(
+          "SELECT client_id, stage, digest FROM secagg_received",
+        ))
+          legacy.clients[r.client_id]!.received[r.stage] = r.digest;
+        for (const m of rows<{ recipient: string; sender: string; ciphertext: string }>(
+          "SELECT recipient, sender, ciphertext FROM secagg_mailbox",
+        ))
+          (legacy.mailbox[m.recipient] ??= {})[m.sender] = m.ciphertext;
+        for (const table of ["secagg_round", "secagg_clients", "secagg_received", "secagg_mailbox"])
+          sql.exec(`DELETE FROM ${table}`);
+        sql.exec("INSERT INTO secagg_state (part, json) VALUES (0, ?)", JSON.stringify(legacy));
+      });
+      await evictDurableObject(stub);
+    });
+    expect(rewritten).toBe(true);
+    expect(run.summary.outcome).toEqual({ kind: "published", version: 1 });
+    const published = await latestModel(handle);
+    const expected = plainSum(run.survivors, run.summary.secureAggregation.scale);
+    expect(Array.from(published.file.tensors.count!)).toEqual([expected[0], expected[3]]);
+    const left = await runInDurableObject(roundStub(handle.federationId, 1), (_instance, state) =>
+      state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM secagg_state").one(),
+    );
+    expect(left.n).toBe(0);
   });
 });
