@@ -151,8 +151,10 @@ describe("the Round's storage", () => {
           legacy.clients[r.client_id]!.received[r.stage] = r.digest;
         for (const m of rows<{ recipient: string; sender: string; ciphertext: string }>(
           "SELECT recipient, sender, ciphertext FROM secagg_mailbox",
-        ))
-          (legacy.mailbox[m.recipient] ??= {})[m.sender] = m.ciphertext;
+        )) {
+          legacy.mailbox[m.recipient] ??= {};
+          legacy.mailbox[m.recipient]![m.sender] = m.ciphertext;
+        }
         for (const table of ["secagg_round", "secagg_clients", "secagg_received", "secagg_mailbox"])
           sql.exec(`DELETE FROM ${table}`);
         sql.exec("INSERT INTO secagg_state (part, json) VALUES (0, ?)", JSON.stringify(legacy));
