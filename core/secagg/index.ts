@@ -53,7 +53,7 @@ export {
   type RoundShape,
   roundBelowFloors,
 } from "./floors.ts";
-export { effectiveDegree, neighbourGraph } from "./graph.ts";
+export { effectiveDegree, maxNeighbourDegree, neighbourGraph } from "./graph.ts";
 export {
   agree,
   derivePairKey,
@@ -62,6 +62,8 @@ export {
   type KeyPairJson,
   publicKeyOf,
 } from "./key-agreement.ts";
+/** Where sealed shares wait for their recipients: a port (rows in a Durable Object), or memory. */
+export { type Mailbox, memoryMailbox } from "./mailbox.ts";
 /** Primitives: AES-CTR mask generator, ECDH/HKDF, AES-GCM share sealing, Shamir, neighbour graph, bytes. */
 export {
   applyMaskStreams,

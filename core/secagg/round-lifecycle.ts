@@ -3,6 +3,7 @@
 // transitions over plain JSON, so a Durable Object stores the progress and a test drives every step.
 // Each transition keeps whatever else the caller stores beside the progress (its type parameter P).
 import * as z from "zod";
+import type { Mailbox } from "./mailbox.ts";
 import { SECAGG_ERROR } from "./result.ts";
 import type { ServerTransition } from "./server.ts";
 import { abortRound, closeStage } from "./server-close.ts";
@@ -70,8 +71,12 @@ const LIVE_AT: Partial<Record<Stage, { stage: ProtocolStage; did: string }>> = {
  * as soon as fewer clients remain than the platform's minimum of survivors (it could never publish),
  * and when masked_input closes with fewer inputs than the quorum, rather than publish a sum of too few.
  */
-export async function closeRoundStage(state: ServerState, quorum: Quorum): Promise<ServerTransition> {
-  const closed = await closeStage(state);
+export async function closeRoundStage(
+  state: ServerState,
+  quorum: Quorum,
+  mailbox: Mailbox,
+): Promise<ServerTransition> {
+  const closed = await closeStage(state, mailbox);
   const live = LIVE_AT[state.stage];
   if (!closed.ok || !live) return closed;
   const remaining = participants(state, live.stage).length;

@@ -1,5 +1,5 @@
 // The server's state for one round: plain JSON (no vectors: the running total lives with the
-// caller, in chunks), plus read-only queries on it.
+// caller, in chunks; no sealed shares: they wait in the caller's Mailbox), plus read-only queries.
 import type { RoundConfig } from "./config.ts";
 import type { SecAggErrorCode } from "./result.ts";
 import { PROTOCOL_STAGES, type ProtocolStage, STAGE, type Stage } from "./stages.ts";
@@ -36,14 +36,13 @@ export interface UnmaskPlan {
 }
 
 export interface ServerState {
-  version: 1;
+  /** 2: the sealed shares left the state for the Mailbox. */
+  version: 2;
   config: RoundConfig;
   stage: Stage;
   /** Public seed of the neighbour graph's permutation. */
   graphSeed: number;
   clients: Record<string, ServerClientRecord>;
-  /** Sealed shares by recipient, then sender; ~130 bytes each (n * k of them). */
-  mailbox: Record<string, Record<string, string>>;
   /** Revealed shares by owner, then holder: self-mask shares of survivors, mask-key shares of the dropped. */
   revealed: Record<string, Record<string, string>>;
   plan?: UnmaskPlan;

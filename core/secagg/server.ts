@@ -7,6 +7,7 @@ import { COMMITMENT_BYTES } from "./commitment.ts";
 import { maskedLength, type RoundConfig, validateRoundConfig } from "./config.ts";
 import { isValidSigningKey, verifySurvivors } from "./consistency.ts";
 import { isValidPublicKey } from "./key-agreement.ts";
+import type { Mailbox } from "./mailbox.ts";
 import {
   type AdvertiseKeys,
   advertiseKeysSchema,
@@ -51,12 +52,11 @@ export function createServerRound(config: RoundConfig, graphSeed?: number): SecA
   const valid = validateRoundConfig(config);
   if (!valid.ok) return valid;
   const state: ServerState = {
-    version: 1,
+    version: 2,
     config: valid.value,
     stage: STAGE.ADVERTISE_KEYS,
     graphSeed: graphSeed ?? crypto.getRandomValues(new Uint32Array(1))[0]!,
     clients: {},
-    mailbox: {},
     revealed: {},
   };
   return { ok: true, value: state };
@@ -148,8 +148,12 @@ export async function receiveAdvertiseKeys(
   return accepted(state, seen);
 }
 
-/** share_keys: stores the sealed shares a client addressed to exactly its neighbours. */
-export async function receiveShareKeys(state: ServerState, input: ShareKeys): Promise<ReceiveTransition> {
+/** share_keys: puts the sealed shares a client addressed to exactly its neighbours in the mailbox. */
+export async function receiveShareKeys(
+  state: ServerState,
+  input: ShareKeys,
+  mailbox: Mailbox,
+): Promise<ReceiveTransition> {
   const parsed = shareKeysSchema.safeParse(input);
   if (!parsed.success) return fail(SECAGG_ERROR.INVALID_MESSAGE, parsed.error.message);
   const message = parsed.data;
@@ -167,10 +171,7 @@ export async function receiveShareKeys(state: ServerState, input: ShareKeys): Pr
     return fail(SECAGG_ERROR.INVALID_MESSAGE, "shares must go to each neighbour exactly once");
   if (message.shares.some((s) => Math.floor((s.ciphertext.length * 3) / 4) !== SEALED_SHARE_BYTES))
     return fail(SECAGG_ERROR.INVALID_MESSAGE, `sealed shares must be ${SEALED_SHARE_BYTES} bytes`);
-  for (const share of message.shares) {
-    state.mailbox[share.to] ??= {};
-    state.mailbox[share.to]![message.clientId] = share.ciphertext;
-  }
+  for (const share of message.shares) mailbox.put(share.to, message.clientId, share.ciphertext);
   record.received[STAGE.SHARE_KEYS] = seen;
   return accepted(state, seen);
 }
@@ -258,12 +259,16 @@ export async function receiveUnmaskResponse(
 }
 
 /** Receives any client message: the receive transition of the message's stage. */
-export function receiveMessage(state: ServerState, message: ClientMessage): Promise<ReceiveTransition> {
+export function receiveMessage(
+  state: ServerState,
+  message: ClientMessage,
+  mailbox: Mailbox,
+): Promise<ReceiveTransition> {
   switch (message.type) {
     case "advertise_keys":
       return receiveAdvertiseKeys(state, message);
     case "share_keys":
-      return receiveShareKeys(state, message);
+      return receiveShareKeys(state, message, mailbox);
     case "masked_input":
       return receiveMaskedInput(state, message);
     case "consistency_signature":

@@ -176,4 +176,9 @@ export const federationSchema = z
 
 export type Federation = z.infer<typeof federationSchema>;
 
+/** A federation as its clients see it: without the usage ledger, which is the owner's bill. */
+export const clientFederationSchema = federationSchema.omit({ usage: true }).meta({ id: "ClientFederation" });
+
+export type ClientFederation = z.infer<typeof clientFederationSchema>;
+
 export const federationParamsSchema = z.object({ federationId: federationIdSchema });

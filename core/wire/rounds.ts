@@ -61,6 +61,17 @@ export const roundSchema = z
 
 export type RoundSummary = z.infer<typeof roundSchema>;
 
+/**
+ * A round as a client sees it: whether the client itself is in the cohort (the SDK finds its round
+ * by it) and how many clients it holds (the SDK checks that against its floors), not who they are.
+ */
+export const clientRoundSchema = roundSchema
+  .omit({ cohort: true })
+  .extend({ inCohort: z.boolean(), cohortSize: z.number().int().nonnegative() })
+  .meta({ id: "ClientRound" });
+
+export type ClientRound = z.infer<typeof clientRoundSchema>;
+
 export const waitingMessageSchema = z
   .object({ type: z.literal("waiting"), stage: roundStageSchema, roundId: z.string(), clientId: z.string() })
   .meta({

@@ -7,7 +7,7 @@ import type { EmbedderInfo } from "../../../core/model-file.ts";
 import { type Random, seededRandom } from "../../../core/random.ts";
 import type { LocalCompute } from "../../../core/routers/kind.ts";
 import { encode, type PrivacyFloors, roundBelowFloors } from "../../../core/secagg/index.ts";
-import { ROUND_STAGES, type RoundStage, type RoundSummary } from "../../../core/wire/rounds.ts";
+import { type ClientRound, ROUND_STAGES, type RoundStage } from "../../../core/wire/rounds.ts";
 import type { EdgeApi, RoundMessage } from "../edge.ts";
 import { FedRouterError } from "../errors.ts";
 import type { ModelSync } from "../model/sync.ts";
@@ -70,7 +70,7 @@ export interface ParticipationResult {
   /** Set when `stopAfter` made the client go silent. */
   stoppedAfter?: ParticipateOptions["stopAfter"];
   /** The round's outcome, when waited for (waitForOutcome). */
-  outcome?: RoundSummary["outcome"];
+  outcome?: ClientRound["outcome"];
 }
 
 /** What participate() needs from the client object. */
@@ -131,7 +131,7 @@ async function run(
     {
       threshold: config.threshold,
       neighbourDegree: config.neighbourDegree,
-      clients: Math.min(config.maxClients, summary.cohort.length),
+      clients: Math.min(config.maxClients, summary.cohortSize),
     },
     context.privacyFloors,
   );
@@ -208,8 +208,8 @@ async function findRound(
   context: ParticipationContext,
   wanted: number | undefined,
   deadline: Deadline,
-): Promise<RoundSummary> {
-  const { edge, clientId } = context;
+): Promise<ClientRound> {
+  const { edge } = context;
   let checkedFinal = false;
   for (;;) {
     deadline.check();
@@ -219,7 +219,7 @@ async function findRound(
       throw new FedRouterError("round", `round ${wanted} is over (${past.stage})`);
     }
     if (current && (wanted === undefined || current.round === wanted)) {
-      const member = current.cohort.includes(clientId);
+      const member = current.inCohort;
       if (member && current.stage === "advertise_keys") return current;
       if (wanted !== undefined)
         throw new FedRouterError(
@@ -232,10 +232,11 @@ async function findRound(
     if (!current && wanted !== undefined) await failIfOver(context, wanted, deadline);
     if (!current && !checkedFinal) {
       // No round runs: if the latest model is final none ever will, so say so instead of waiting.
+      // A newer version held back (a grown router still learning) means training goes on.
       checkedFinal = true;
       await context.models.sync();
       const latest = context.models.current!;
-      if (isFinal(latest.file))
+      if (isFinal(latest.file) && !context.models.pending)
         throw new FedRouterError("round", `training has finished: version ${latest.version} is final`);
     }
     await deadline.sleep(context.pollIntervalMs);
@@ -244,7 +245,7 @@ async function findRound(
 
 /** Fails when the wanted round exists and has ended (a 404 means it has not been opened yet). */
 async function failIfOver(context: ParticipationContext, wanted: number, deadline: Deadline): Promise<void> {
-  let past: RoundSummary;
+  let past: ClientRound;
   try {
     past = await context.edge.round(wanted, deadline.signal);
   } catch (error) {
@@ -281,7 +282,7 @@ async function awaitOutcome(
   context: ParticipationContext,
   round: number,
   deadline: Deadline,
-): Promise<RoundSummary["outcome"]> {
+): Promise<ClientRound["outcome"]> {
   for (;;) {
     const summary = await context.edge.round(round, deadline.signal);
     if (summary.outcome) return summary.outcome;

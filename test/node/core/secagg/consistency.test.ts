@@ -84,12 +84,11 @@ describe("the server's side of the consistency check", () => {
       received: { advertise_keys: "d", share_keys: "d", masked_input: "d" },
     });
     const state: ServerState = {
-      version: 1,
+      version: 2,
       config,
       stage: STAGE.CONSISTENCY_CHECK,
       graphSeed: 1,
       clients: { a: record(1, keys.a.publicKey), b: record(2, keys.b.publicKey) },
-      mailbox: {},
       revealed: {},
     };
     const message = (signature: string) =>

@@ -16,7 +16,9 @@ import {
   closeUnmask,
   createServerRound,
   encode,
+  type Mailbox,
   maskedLength,
+  memoryMailbox,
   type PrivacyFloors,
   participants,
   type RoundConfig,
@@ -55,6 +57,8 @@ export interface ClientInput {
 
 export interface RoundOutcome {
   server: ServerState;
+  /** Where the sealed shares waited (empty once the masked inputs are in). */
+  mailbox: Mailbox;
   /** The unmasked total, when the round finished. */
   total?: Uint32Array;
   /** The plain sum of the encoded updates of the clients whose masked input was accepted. */
@@ -99,6 +103,7 @@ export async function runRound(
   const created = createServerRound(config, options.graphSeed ?? 7);
   if (!created.ok) throw new Error(created.message);
   let server = created.value;
+  const mailbox = memoryMailbox();
   const persist = (s: ServerState): ServerState =>
     options.roundTripState ? JSON.parse(JSON.stringify(s)) : s;
   const clients = new Map<string, ClientState>();
@@ -135,11 +140,11 @@ export async function runRound(
     if (!answer.ok) throw new Error(answer.message);
     clients.set(message.clientId, answer.state);
     transcript.push(answer.message);
-    await step(receiveShareKeys(server, answer.message));
+    await step(receiveShareKeys(server, answer.message, mailbox));
   }
-  if (aborted()) return { server, expected: new Uint32Array(0), encoded, clients, transcript };
+  if (aborted()) return { server, mailbox, expected: new Uint32Array(0), encoded, clients, transcript };
 
-  outgoing = await step(closeShareKeys(server));
+  outgoing = await step(closeShareKeys(server, mailbox));
   for (const id of drop.afterShareKeys ?? []) gone.add(id);
   for (const message of outgoing) {
     if (message.type !== "forwarded_shares" || gone.has(message.clientId)) continue;
@@ -156,9 +161,9 @@ export async function runRound(
     server = persist(result.state);
     if (!result.duplicate) addMaskedInput(total, answer.message.vector);
   }
-  if (aborted()) return { server, expected: new Uint32Array(0), encoded, clients, transcript };
+  if (aborted()) return { server, mailbox, expected: new Uint32Array(0), encoded, clients, transcript };
 
-  outgoing = await step(closeMaskedInput(server));
+  outgoing = await step(closeMaskedInput(server, mailbox));
   const survivors = participants(server, STAGE.MASKED_INPUT);
   const expected = sumEncoded(
     survivors.map((id) => encoded.get(id)!),
@@ -173,9 +178,9 @@ export async function runRound(
     transcript.push(answer.message);
     await step(receiveConsistencySignature(server, answer.message));
   }
-  if (aborted()) return { server, expected, encoded, clients, transcript };
+  if (aborted()) return { server, mailbox, expected, encoded, clients, transcript };
 
-  outgoing = await step(closeConsistencyCheck(server));
+  outgoing = await step(closeConsistencyCheck(server, mailbox));
   for (const id of drop.afterConsistencyCheck ?? []) gone.add(id);
   for (const message of outgoing) {
     if (message.type !== "unmask_request" || gone.has(message.clientId)) continue;
@@ -186,14 +191,14 @@ export async function runRound(
     transcript.push(response);
     await step(receiveUnmaskResponse(server, response));
   }
-  if (aborted()) return { server, expected, encoded, clients, transcript };
+  if (aborted()) return { server, mailbox, expected, encoded, clients, transcript };
 
   await step(closeUnmask(server));
-  if (server.stage !== STAGE.DONE) return { server, expected, encoded, clients, transcript };
+  if (server.stage !== STAGE.DONE) return { server, mailbox, expected, encoded, clients, transcript };
   const unmasked = await unmaskTotal(server, total);
   if (!unmasked.ok) throw new Error(unmasked.message);
   total = unmasked.value;
-  return { server, total, expected, encoded, clients, transcript };
+  return { server, mailbox, total, expected, encoded, clients, transcript };
 }
 
 /** A round configuration for tests, overridable field by field. */

@@ -22,6 +22,7 @@ import {
   createServerRound,
   DEFAULT_FLOORS,
   encode,
+  memoryMailbox,
   type PrivacyFloors,
   type RoundConfig,
   receiveAdvertiseKeys,
@@ -62,6 +63,7 @@ async function toMasked(floors: PrivacyFloors, masking: readonly string[]) {
   const created = createServerRound(config, 1);
   if (!created.ok) throw new Error(created.message);
   const server = created.value;
+  const mailbox = memoryMailbox();
   const clients = new Map<string, ClientState>();
   for (const id of IDS) {
     const started = await startClient(config, id, floors);
@@ -74,9 +76,9 @@ async function toMasked(floors: PrivacyFloors, masking: readonly string[]) {
     const answer = await clientShareKeys(clients.get(m.clientId)!, m);
     if (!answer.ok) throw new Error(answer.message);
     clients.set(m.clientId, answer.state);
-    ok(await receiveShareKeys(server, answer.message));
+    ok(await receiveShareKeys(server, answer.message, mailbox));
   }
-  for (const m of ok(closeShareKeys(server))) {
+  for (const m of ok(closeShareKeys(server, mailbox))) {
     if (m.type !== "forwarded_shares" || !masking.includes(m.clientId)) continue;
     const encoded = encode([0.1, 0.2, 0.3, 0.4], 1, config, seededRandom(m.clientId.charCodeAt(0))).vector;
     const answer = await clientMaskInput(clients.get(m.clientId)!, m, encoded);
@@ -84,20 +86,20 @@ async function toMasked(floors: PrivacyFloors, masking: readonly string[]) {
     clients.set(m.clientId, answer.state);
     ok(await receiveMaskedInput(server, answer.message));
   }
-  return { server, clients };
+  return { server, mailbox, clients };
 }
 
 /** The six brought honestly to the unmask stage, f dropped before masking: a's state and its request. */
 async function toUnmask(floors: PrivacyFloors = DEFAULT_FLOORS) {
-  const { server, clients } = await toMasked(floors, ["a", "b", "c", "d", "e"]);
-  for (const m of ok(closeMaskedInput(server))) {
+  const { server, mailbox, clients } = await toMasked(floors, ["a", "b", "c", "d", "e"]);
+  for (const m of ok(closeMaskedInput(server, mailbox))) {
     if (m.type !== "consistency_request") continue;
     const signed = await clientConsistencyCheck(clients.get(m.clientId)!, m);
     if (!signed.ok) throw new Error(signed.message);
     clients.set(m.clientId, signed.state);
     ok(await receiveConsistencySignature(server, signed.message));
   }
-  const request = ok(closeConsistencyCheck(server)).find(
+  const request = ok(closeConsistencyCheck(server, mailbox)).find(
     (m): m is UnmaskRequest => m.type === "unmask_request" && m.clientId === "a",
   )!;
   return { client: clients.get("a")!, request };

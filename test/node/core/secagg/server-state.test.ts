@@ -26,7 +26,7 @@ function stateAt(stage: Stage, reached: Partial<Record<ProtocolStage, number>>):
       received,
     };
   }
-  return { version: 1, config: testConfig(), stage, graphSeed: 1, clients, mailbox: {}, revealed: {} };
+  return { version: 2, config: testConfig(), stage, graphSeed: 1, clients, revealed: {} };
 }
 
 describe("dropouts", () => {
