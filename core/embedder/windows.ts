@@ -1,56 +1,68 @@
-// Long texts are embedded window by window: the token sequence is cut into consecutive windows
-// that each fit the encoder, and the windows' vectors are combined into one. Every windowed
-// embedder cuts and combines here, so the same id means the same arithmetic.
-import type { Windowing } from "./id.ts";
-import { l2Normalise } from "./pooling.ts";
+// Long texts and short-input encoders: a text's tokens are cut into windows the encoder reads
+// whole, each window is embedded, and the windows' vectors are combined into one.
 
-/** A window as [start, end) offsets into a text's tokens. */
-export interface TokenWindow {
-  start: number;
-  end: number;
-}
+import type { Windowing } from "./id.ts";
 
 /**
- * Consecutive, non-overlapping windows of at most `size` tokens covering `length` tokens. An
- * empty text still gets one (empty) window: the encoder embeds its special tokens alone.
+ * Cuts token ids into full windows of `size` tokens: from the start in steps of `size`, and a
+ * last window holding the last `size` tokens (overlapping the one before it when the length is
+ * not a multiple of `size`). Start alignment makes texts that share a long prefix (a few-shot
+ * template) share their first windows exactly, so an embedder can compute those once; the last
+ * window stays full, so the end of a text, where such prompts differ, is read with context.
  */
-export function tokenWindows(length: number, size: number): TokenWindow[] {
-  if (!Number.isInteger(size) || size < 1) throw new RangeError(`a window holds >= 1 token, not ${size}`);
-  if (length === 0) return [{ start: 0, end: 0 }];
-  const windows: TokenWindow[] = [];
-  for (let start = 0; start < length; start += size)
-    windows.push({ start, end: Math.min(length, start + size) });
+export function tokenWindows(ids: readonly number[], size: number): number[][] {
+  if (!Number.isInteger(size) || size < 1)
+    throw new RangeError(`window size must be an integer >= 1, got ${size}`);
+  if (ids.length <= size) return [ids.slice()];
+  const windows: number[][] = [];
+  for (let start = 0; start + size < ids.length; start += size) windows.push(ids.slice(start, start + size));
+  windows.push(ids.slice(ids.length - size));
   return windows;
 }
 
 /**
- * Each window's weight: equal for "mean"; the last window alone for "last"; for
- * "last-weighted", window i of n weighs i + 1, so a prompt's end (where the question usually is,
- * after a few-shot preamble) counts most while the preamble still counts.
+ * Weight of window i of n (0-based) in a combination: `mean` weighs all alike, `last` takes only
+ * the last window, `last-weighted` gives the last window half the weight and the others share
+ * the other half evenly (so a text of one window is its window, and a long template cannot
+ * outweigh its end).
  */
-export function windowWeights(count: number, combine: Windowing["combine"]): Float64Array {
-  const weights = new Float64Array(count);
-  for (let i = 0; i < count; i++) {
-    weights[i] = combine === "mean" ? 1 : combine === "last" ? (i === count - 1 ? 1 : 0) : i + 1;
+export function windowWeight(combine: Windowing["combine"], i: number, n: number): number {
+  if (n === 1) return 1;
+  switch (combine) {
+    case "mean":
+      return 1 / n;
+    case "last":
+      return i === n - 1 ? 1 : 0;
+    case "last-weighted":
+      return i === n - 1 ? 0.5 : 0.5 / (n - 1);
   }
-  return weights;
 }
 
-/** The windows' vectors combined by their weights, L2-normalised. */
+/** Combines the vectors of one text's windows, in order, into one L2-normalised vector. */
 export function combineWindows(
   vectors: readonly Float32Array[],
   combine: Windowing["combine"],
+  output?: Float32Array,
 ): Float32Array {
   const first = vectors[0];
   if (!first) throw new RangeError("no window vectors to combine");
-  if (vectors.length === 1) return l2Normalise(first.slice());
-  const weights = windowWeights(vectors.length, combine);
-  const sum = new Float64Array(first.length);
+  const dimension = first.length;
+  const out = output ?? new Float32Array(dimension);
+  if (out.length !== dimension)
+    throw new RangeError(`output has ${out.length} dimensions, windows ${dimension}`);
+  out.fill(0);
   vectors.forEach((vector, i) => {
-    if (vector.length !== first.length) throw new RangeError("window vectors differ in dimension");
-    const w = weights[i] as number;
-    if (w === 0) return;
-    for (let k = 0; k < vector.length; k++) sum[k] = (sum[k] as number) + w * (vector[k] as number);
+    if (vector.length !== dimension)
+      throw new RangeError(`window ${i} has ${vector.length} dimensions, not ${dimension}`);
+    const weight = windowWeight(combine, i, vectors.length);
+    if (weight === 0) return;
+    for (let d = 0; d < dimension; d++) out[d] = (out[d] as number) + weight * (vector[d] as number);
   });
-  return l2Normalise(Float32Array.from(sum));
+  let norm = 0;
+  for (let d = 0; d < dimension; d++) norm += (out[d] as number) ** 2;
+  if (norm > 0) {
+    const scale = 1 / Math.sqrt(norm);
+    for (let d = 0; d < dimension; d++) out[d] = (out[d] as number) * scale;
+  }
+  return out;
 }

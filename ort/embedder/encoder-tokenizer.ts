@@ -45,7 +45,7 @@ export function encoderTokenizer(
       if (size < 1)
         throw new RangeError(`windows of ${tokens} tokens leave no room beside ${specials} special tokens`);
       const ids = tokenizer.encode(text, { add_special_tokens: false }).ids;
-      return tokenWindows(ids.length, size).map((w) => [...prefix, ...ids.slice(w.start, w.end), ...suffix]);
+      return tokenWindows(ids, size).map((window) => [...prefix, ...window, ...suffix]);
     },
   };
 }

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bertTokenizerJson } from "../../../../core/embedder/bert-tokenizer-json.ts";
 import { EmbedderMismatchError } from "../../../../core/embedder/embedder.ts";
 import type { Windowing } from "../../../../core/embedder/id.ts";
+import { tokenWindows, windowWeight } from "../../../../core/embedder/windows.ts";
 import {
   type SyntheticEncoderWeights,
   syntheticEncoderModel,
@@ -76,25 +77,24 @@ function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, dig
 
 const distance = (a: Float32Array, b: Float32Array) => Math.hypot(...a.map((v, k) => v - b[k]!));
 
-/** The reference vector of a text whose content token ids are `ids`, windowed by hand. */
+/**
+ * The reference vector of a text whose content token ids are `ids`: each window (cut and weighed
+ * as core/embedder/windows.ts says, tested there) wrapped in [CLS] ... [SEP] and run through the
+ * plain forward pass, mean-pooled, normalised, then combined by hand.
+ */
 function expectedVector(
   ids: number[],
   windowing: Windowing,
   w: SyntheticEncoderWeights = weights,
   tokenTypes = true,
 ): number[] {
-  const size = windowing.tokens - 2;
-  const windows: number[][] = [];
-  for (let start = 0; start < ids.length; start += size) {
-    windows.push([ID["[CLS]"]!, ...ids.slice(start, start + size), ID["[SEP]"]!]);
-  }
+  const windows = tokenWindows(ids, windowing.tokens - 2).map((window) => [
+    ID["[CLS]"]!,
+    ...window,
+    ID["[SEP]"]!,
+  ]);
   const vectors = windows.map((row) => referenceSentence(referenceStates(w, row, { tokenTypes })));
-  const weightOf = (i: number) =>
-    windowing.combine === "mean"
-      ? 1
-      : windowing.combine === "last"
-        ? Number(i === windows.length - 1)
-        : i + 1;
+  const weightOf = (i: number) => windowWeight(windowing.combine, i, windows.length);
   return unit(vectors[0]!.map((_, k) => vectors.reduce((s, v, i) => s + weightOf(i) * v[k]!, 0)));
 }
 
