@@ -9,6 +9,7 @@ export {
   onnxEmbedder,
   onnxEmbedderFromId,
 } from "./embedder/onnx-embedder.ts";
+export { type OnnxEmbedderRegistration, onnxEmbedderRegistration } from "./embedder/registration.ts";
 export { createOrtPredictor, type OrtPredictor } from "./ort-predictor.ts";
 export { type Backend, loadOrtRuntime, type OrtRuntime, type RuntimeOptions } from "./ort-runtime.ts";
 export {

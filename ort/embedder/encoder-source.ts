@@ -68,11 +68,9 @@ function maxTokens(
   );
 }
 
-/** The source's files, read, and the name its folder suggests (a URL's last segment rarely names the model). */
-export async function readEncoderFiles(
-  source: EncoderSource,
-): Promise<{ files: EncoderFiles; name?: string }> {
-  if ("files" in source) return { files: source.files };
+/** The source's files, read. */
+export async function readEncoderFiles(source: EncoderSource): Promise<EncoderFiles> {
+  if ("files" in source) return source.files;
   const where = "folder" in source ? source.folder : source.url;
   const read = "folder" in source ? await folderReader(source.folder) : urlReader(source.url);
   let model: Uint8Array | undefined;
@@ -85,15 +83,11 @@ export async function readEncoderFiles(
   if (!tokenizer) throw new Error(`no tokenizer.json in ${where}`);
   const tokenizerConfig = json(await read("tokenizer_config.json"));
   const limit = maxTokens(json(await read("sentence_bert_config.json")), tokenizer, tokenizerConfig);
-  const name = "folder" in source ? where.split(/[\\/]/).filter(Boolean).pop() : undefined;
   return {
-    files: {
-      model,
-      tokenizer,
-      ...(tokenizerConfig ? { tokenizerConfig } : {}),
-      ...(limit ? { maxTokens: limit } : {}),
-    },
-    ...(name ? { name } : {}),
+    model,
+    tokenizer,
+    ...(tokenizerConfig ? { tokenizerConfig } : {}),
+    ...(limit ? { maxTokens: limit } : {}),
   };
 }
 

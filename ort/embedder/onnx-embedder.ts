@@ -54,16 +54,27 @@ export interface OnnxEmbedder extends Embedder {
 
 /** Loads an encoder from a folder, a URL or bytes and makes it an embedder with a fresh id. */
 export async function onnxEmbedder(options: OnnxEmbedderOptions): Promise<OnnxEmbedder> {
-  const { files, name: suggested } = await readEncoderFiles(options.source);
-  const name = options.name ?? suggested;
-  if (!name || !NAME.test(name)) {
-    throw new RangeError(`an ONNX encoder needs a name of letters, digits, ".", "_" or "-" (got ${name})`);
+  const name = encoderName(options.source, options.name);
+  const files = await readEncoderFiles(options.source);
+  return buildOnnxEmbedder(files, name, resolveWindowing(files, options.windowing), options);
+}
+
+/** The name an encoder goes by in ids: the one given, else its folder's name. */
+export function encoderName(source: EncoderSource, name?: string): string {
+  const chosen =
+    name ?? ("folder" in source ? source.folder.split(/[\\/]/).filter(Boolean).pop() : undefined);
+  if (!chosen || !NAME.test(chosen)) {
+    throw new RangeError(`an ONNX encoder needs a name of letters, digits, ".", "_" or "-" (got ${chosen})`);
   }
-  const windowing: Windowing = {
-    tokens: options.windowing?.tokens ?? files.maxTokens ?? DEFAULT_WINDOW_TOKENS,
-    combine: options.windowing?.combine ?? DEFAULT_COMBINE,
+  return chosen;
+}
+
+/** The windowing asked for, with the encoder's stated length and the default combination filling the gaps. */
+export function resolveWindowing(files: EncoderFiles, windowing: Partial<Windowing> = {}): Windowing {
+  return {
+    tokens: windowing.tokens ?? files.maxTokens ?? DEFAULT_WINDOW_TOKENS,
+    combine: windowing.combine ?? DEFAULT_COMBINE,
   };
-  return build(files, name, windowing, options);
 }
 
 /**
@@ -77,18 +88,19 @@ export async function onnxEmbedderFromId(
 ): Promise<OnnxEmbedder> {
   const parts = parseEmbedderId(id);
   if (!parts?.model.startsWith(ONNX_MODEL_PREFIX)) throw new RangeError(`${id} is not an ONNX embedder's id`);
-  const { files } = await readEncoderFiles(source);
+  const files = await readEncoderFiles(source);
   const weights = await weightsHash(files.model);
   if (weights !== parts.weights) {
     const found = embedderId({ ...parts, weights });
     throw new EmbedderMismatchError(`the encoder supplied is ${found}, the federation's embedder is ${id}`);
   }
-  return build(files, parts.model.slice(ONNX_MODEL_PREFIX.length), parts.windowing, options);
+  return buildOnnxEmbedder(files, parts.model.slice(ONNX_MODEL_PREFIX.length), parts.windowing, options);
 }
 
 const weightsHash = async (model: Uint8Array) => (await sha256Hex(model)).slice(0, 12);
 
-async function build(
+/** The embedder of files already read, under a name and windowing already chosen. */
+export async function buildOnnxEmbedder(
   files: EncoderFiles,
   name: string,
   windowing: Windowing,

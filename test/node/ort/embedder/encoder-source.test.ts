@@ -49,15 +49,14 @@ afterAll(async () => {
 });
 
 describe("an encoder's files", () => {
-  it("are read from a folder holding model.onnx and tokenizer.json, named after the folder", async () => {
+  it("are read from a folder holding model.onnx and tokenizer.json", async () => {
     const folder = await writeFolder("all-MiniLM-L6-v2", {
       "model.onnx": MODEL,
       "tokenizer.json": JSON.stringify(TOKENIZER),
       "tokenizer_config.json": JSON.stringify({ model_max_length: 512 }),
       "sentence_bert_config.json": JSON.stringify({ max_seq_length: 256 }),
     });
-    const { files, name } = await readEncoderFiles({ folder });
-    expect(name).toBe("all-MiniLM-L6-v2");
+    const files = await readEncoderFiles({ folder });
     expect([...files.model]).toEqual([...MODEL]);
     expect(parseTokenizerJson(files.tokenizer)).toEqual(TOKENIZER);
     expect(files.tokenizerConfig).toEqual({ model_max_length: 512 });
@@ -71,7 +70,7 @@ describe("an encoder's files", () => {
       "tokenizer.json": JSON.stringify(TOKENIZER),
       "tokenizer_config.json": JSON.stringify({ model_max_length: 1e30 }),
     });
-    const { files } = await readEncoderFiles({ folder });
+    const files = await readEncoderFiles({ folder });
     expect([...files.model]).toEqual([...MODEL]);
     expect(files.maxTokens).toBe(128);
   });
@@ -79,11 +78,10 @@ describe("an encoder's files", () => {
   it("are fetched from a URL with the same layout, absent optional files skipped", async () => {
     await writeFolder("served", { "onnx/model.onnx": MODEL, "tokenizer.json": JSON.stringify(TOKENIZER) });
     requested.length = 0;
-    const { files, name } = await readEncoderFiles({ url: `${baseUrl}/served` });
+    const files = await readEncoderFiles({ url: `${baseUrl}/served` });
     expect([...files.model]).toEqual([...MODEL]);
     expect(parseTokenizerJson(files.tokenizer)).toEqual(TOKENIZER);
     expect(files.tokenizerConfig).toBeUndefined();
-    expect(name).toBeUndefined();
     // Only the encoder's own files under the URL given.
     expect(requested.every((path) => path.startsWith("/served/"))).toBe(true);
   });
@@ -99,7 +97,7 @@ describe("an encoder's files", () => {
       "tokenizer.json": JSON.stringify(TOKENIZER),
     });
     await expect(readEncoderFiles({ folder })).rejects.toThrow(/no model\.onnx or onnx\/model\.onnx/);
-    const { files } = await readEncoderFiles({ folder, modelFile: "onnx/model_quantized.onnx" });
+    const files = await readEncoderFiles({ folder, modelFile: "onnx/model_quantized.onnx" });
     expect([...files.model]).toEqual([...MODEL]);
   });
 });
