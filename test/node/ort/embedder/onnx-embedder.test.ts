@@ -147,6 +147,29 @@ describe("the ONNX embedder on a generated BERT-shaped graph", () => {
     expectClose(vector!, expectedVector(words("the cat sat on the mat"), e.windowing, weights, false));
   });
 
+  it("wraps each window in whatever special tokens the tokenizer's template adds", async () => {
+    // A template with a leading [CLS] and no [SEP]: windows hold one content token more.
+    const clsOnly = {
+      ...tokenizer,
+      post_processor: {
+        ...(tokenizer.post_processor as Record<string, unknown>),
+        single: [{ SpecialToken: { id: "[CLS]", type_id: 0 } }, { Sequence: { id: "A", type_id: 0 } }],
+      },
+    };
+    const e = await onnxEmbedder({
+      name: "tiny-bert",
+      source: { files: { model, tokenizer: clsOnly } },
+      windowing: { tokens: 5, combine: "mean" },
+      runtime,
+    });
+    const text = "the cat sat on the mat . a dog";
+    const windows = tokenWindows(words(text), 4).map((window) => [ID["[CLS]"]!, ...window]);
+    expect(windows).toHaveLength(3);
+    const vectors = windows.map((row) => referenceSentence(referenceStates(weights, row)));
+    const expected = unit(vectors[0]!.map((_, k) => vectors.reduce((sum, v) => sum + v[k]!, 0)));
+    expectClose((await e.embed([text]))[0]!, expected);
+  });
+
   it("embeds a long text window by window, combined as the windowing says", async () => {
     const text = "the cat sat on the mat . which model is best for this prompt ? a dog sat on a mat .";
     for (const combine of ["mean", "last", "last-weighted"] as const) {
