@@ -64,22 +64,24 @@ export function syntheticEncoderWeights(
 }
 
 /**
- * The encoder's .onnx bytes: int64 `input_ids` and `attention_mask` [batch, sequence] (and
- * `token_type_ids` unless `tokenTypes` is false, as in DistilBERT-style exports), float
+ * The encoder's .onnx bytes: `input_ids` and `attention_mask` [batch, sequence] (and
+ * `token_type_ids` unless `tokenTypes` is false, as in DistilBERT-style exports), int64 unless
+ * `indices` says int32 (as some graphs converted from TensorFlow have), and float
  * `last_hidden_state` [batch, sequence, hidden].
  */
 export function syntheticEncoderModel(
   weights: SyntheticEncoderWeights,
-  options: { tokenTypes?: boolean } = {},
+  options: { tokenTypes?: boolean; indices?: "int64" | "int32" } = {},
 ): Uint8Array {
   const { shape } = weights;
   const h = shape.hidden;
   const g = new GraphBuilder("synthetic_bert_encoder");
-  const ids = g.input(ENCODER_INPUTS.ids, ["batch", "sequence"], "int64");
-  const mask = g.input(ENCODER_INPUTS.mask, ["batch", "sequence"], "int64");
+  const indices = options.indices ?? "int64";
+  const ids = g.input(ENCODER_INPUTS.ids, ["batch", "sequence"], indices);
+  const mask = g.input(ENCODER_INPUTS.mask, ["batch", "sequence"], indices);
   let states = g.op("Gather", [g.tensor(weights.words, [shape.vocabulary, h], "word_embeddings"), ids]);
   if (options.tokenTypes ?? true) {
-    const types = g.input(ENCODER_INPUTS.types, ["batch", "sequence"], "int64");
+    const types = g.input(ENCODER_INPUTS.types, ["batch", "sequence"], indices);
     states = g.add(
       states,
       g.op("Gather", [g.tensor(weights.types, [shape.types, h], "type_embeddings"), types]),

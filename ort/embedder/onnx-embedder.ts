@@ -177,25 +177,33 @@ function encoderRunner(
     );
   }
   const { Tensor } = runtime.ort;
+  // int64 as Hugging Face exports declare; int32 where a graph says so (some converted from TF do).
+  const int32 = new Set(
+    (session.inputMetadata ?? []).filter((m) => m.isTensor && m.type === "int32").map((m) => m.name),
+  );
+  const tensor = (name: string, values: Int32Array, dims: number[]) =>
+    int32.has(name)
+      ? new Tensor("int32", values, dims)
+      : new Tensor(
+          "int64",
+          BigInt64Array.from(values, (v) => BigInt(v)),
+          dims,
+        );
   return async (rows) => {
     const count = rows.length;
     const sequence = Math.max(...rows.map((r) => r.length));
-    const ids = new BigInt64Array(count * sequence).fill(BigInt(tokenizer.padId));
-    const mask = new BigInt64Array(count * sequence);
+    const ids = new Int32Array(count * sequence).fill(tokenizer.padId);
+    const mask = new Int32Array(count * sequence);
     rows.forEach((row, r) => {
-      row.forEach((id, t) => {
-        ids[r * sequence + t] = BigInt(id);
-        mask[r * sequence + t] = 1n;
-      });
+      ids.set(row, r * sequence);
+      mask.fill(1, r * sequence, r * sequence + row.length);
     });
     const dims = [count, sequence];
     const feeds = {
-      [INPUTS.ids]: new Tensor("int64", ids, dims),
-      [INPUTS.mask]: new Tensor("int64", mask, dims),
+      [INPUTS.ids]: tensor(INPUTS.ids, ids, dims),
+      [INPUTS.mask]: tensor(INPUTS.mask, mask, dims),
       // One text per row: every token is of the first segment.
-      ...(withTypes
-        ? { [INPUTS.types]: new Tensor("int64", new BigInt64Array(count * sequence), dims) }
-        : {}),
+      ...(withTypes ? { [INPUTS.types]: tensor(INPUTS.types, new Int32Array(count * sequence), dims) } : {}),
     };
     const states = (await session.run(feeds))[outputName];
     const [b, s, hidden] = states?.dims ?? [];

@@ -147,6 +147,17 @@ describe("the ONNX embedder on a generated BERT-shaped graph", () => {
     expectClose(vector!, expectedVector(words("the cat sat on the mat"), e.windowing, weights, false));
   });
 
+  it("feeds int32 ids and mask to a graph that declares them so", async () => {
+    const int32 = syntheticEncoderModel(weights, { indices: "int32" });
+    const e = await onnxEmbedder({
+      name: "tiny-bert-tf",
+      source: { files: { model: int32, tokenizer } },
+      runtime,
+    });
+    const [vector] = await e.embed(["which model is best for this query ?"]);
+    expectClose(vector!, expectedVector(words("which model is best for this query ?"), e.windowing));
+  });
+
   it("wraps each window in whatever special tokens the tokenizer's template adds", async () => {
     // A template with a leading [CLS] and no [SEP]: windows hold one content token more.
     const clsOnly = {
