@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { routerKind } from "../core/routers/registry.ts";
 import type { ExperimentResult } from "../experiments/harness.ts";
-import { clientCells, f } from "../experiments/table.ts";
+import { baselineLine, baselineNames, clientCells, f } from "../experiments/table.ts";
 import type { RoundRecord } from "./rounds.ts";
 
 export interface RouterReport {
@@ -54,9 +54,19 @@ function table(head: string[], rows: string[][], className = ""): string {
 }
 
 function organisationTable(result: ExperimentResult): string {
-  const rows = result.clients.map((c) => clientCells(c));
+  const baselines = baselineNames(result);
+  const rows = result.clients.map((c) => clientCells(c, baselines));
   return table(
-    ["organisation", "train", "test", "local", "federated (edge)", "centralised", "fed − local"],
+    [
+      "organisation",
+      "train",
+      "test",
+      "local",
+      "federated (edge)",
+      "centralised",
+      ...baselines,
+      "fed − local",
+    ],
     rows,
     "numbers",
   );
@@ -113,6 +123,8 @@ const STYLE = {
   centralised: { stroke: "#9ecae1", width: 6 },
   federated: { stroke: "#d1495b", width: 2.5 },
   pooled: { stroke: "#8e6c8a", width: 1.5, dash: [3, 3] },
+  queryBlind: { stroke: "#555", width: 1.5, dash: [2, 3] },
+  taskLookup: { stroke: "#6a994e", width: 1.5, dash: [8, 3] },
 };
 for (const el of document.querySelectorAll("[data-plot]")) {
   const plot = JSON.parse(document.getElementById(el.dataset.plot).textContent);
@@ -144,12 +156,14 @@ export function reportHtml(input: ReportInput, assets: ReportAssets): string {
     const wins = result.clients.filter((c) => c.ownTest.federated > c.ownTest.local).length;
     const dropped = edge.rounds.flatMap((r) => r.dropped.map((d) => ({ round: r.round, ...d })));
     const id = `plot-${i}`;
+    const baselines = baselineLine(result);
     return `<section>
 <h2>${escapeHtml(`${routerKind(result.router).label} router`)}</h2>
 <p>Federation <code>${escapeHtml(edge.federationId)}</code>: ${edge.rounds.length} secure rounds, final model version
 ${edge.version} (sha256 <code>${escapeHtml(edge.sha256.slice(0, 16))}…</code>), fetched by every organisation.
 ${dropped.length} dropout drill${dropped.length === 1 ? "" : "s"}${dropped.length ? `: ${escapeHtml(dropped.map((d) => `organisation ${d.organisation} stopped after ${d.stopAfter} in round ${d.round}`).join("; "))}` : ""}.
 The federated router beats the organisation's own local router for ${wins} of ${result.clients.length} organisations.</p>
+${baselines ? `<p>Against routers that ignore the query (<code>queryBlind</code>: each model's mean) or know only its task label (<code>taskLookup</code>), fitted on the same judged cells. Global test set: ${escapeHtml(baselines.replace(/^baselines, global: /, ""))}.</p>` : ""}
 <h3>Each organisation on its own test set (normalised AUC)</h3>
 ${organisationTable(result)}
 <h3>Global test set</h3>

@@ -1,8 +1,8 @@
 // What the main job prints: each organisation's AUC for its local and the federated router of
-// both federations side by side, then each router's global figures as `fedrouter experiment`
-// prints them.
+// both federations side by side with the baselines, then each router's global figures as
+// `fedrouter experiment` prints them.
 import { routerKind } from "../core/routers/registry.ts";
-import { globalTable, summaryLine } from "../experiments/table.ts";
+import { baselineLine, baselineNames, globalTable, summaryLine } from "../experiments/table.ts";
 import type { RouterReport } from "./report.ts";
 
 function render(rows: string[][]): string {
@@ -12,19 +12,25 @@ function render(rows: string[][]): string {
   return [line(head!), `| ${widths.map((w) => "-".repeat(w)).join(" | ")} |`, ...body.map(line)].join("\n");
 }
 
-/** One row per organisation: train and test sizes, then local and federated AUC per router. */
+/**
+ * One row per organisation: train and test sizes, local and federated AUC per router, then the
+ * baselines (fitted on the same split for every router, so shown once).
+ */
 export function organisationTable(routers: readonly RouterReport[]): string {
   const head = ["organisation", "train", "test"];
   for (const { result } of routers)
     head.push(`${routerKind(result.router).label} local`, `${routerKind(result.router).label} federated`);
+  const firstResult = routers[0]?.result;
+  const baselines = firstResult ? baselineNames(firstResult) : [];
+  head.push(...baselines);
   const rows = [head];
-  const first = routers[0]?.result.clients ?? [];
-  for (const [i, client] of first.entries()) {
+  for (const [i, client] of (firstResult?.clients ?? []).entries()) {
     const row = [String(client.id), String(client.nTrain), String(client.nTest)];
     for (const { result } of routers) {
       const own = result.clients[i]!.ownTest;
       row.push(own.local.toFixed(3), own.federated.toFixed(3));
     }
+    for (const name of baselines) row.push(client.ownTest[name]?.toFixed(3) ?? "");
     rows.push(row);
   }
   return render(rows);
@@ -40,7 +46,8 @@ export function summaryText(routers: readonly RouterReport[]): string {
     parts.push(
       `${routerKind(result.router).label}, global test set (${edge.rounds.length} secure rounds, model v${edge.version}):`,
     );
-    parts.push(globalTable(result), summaryLine(result), "");
+    const baselines = baselineLine(result);
+    parts.push(globalTable(result), summaryLine(result), ...(baselines ? [baselines] : []), "");
   }
   return parts.join("\n");
 }

@@ -14,7 +14,14 @@ import { kindExperiment } from "./kind-experiment.ts";
 import { plotSvg } from "./plot.ts";
 import { loadExperimentResult } from "./results.ts";
 import { newClientsScenario, newModelsScenario } from "./scenarios.ts";
-import { clientTable, globalTable, personalisationLine, scenarioTable, summaryLine } from "./table.ts";
+import {
+  baselineLine,
+  clientTable,
+  globalTable,
+  personalisationLine,
+  scenarioTable,
+  summaryLine,
+} from "./table.ts";
 import { TAG_SOURCES, type TagSource } from "./tags.ts";
 
 const USAGE = `usage: fedrouter experiment [options]
@@ -214,6 +221,8 @@ function printTables(result: ExperimentResult, personalised: boolean): void {
   console.log(globalTable(result));
   console.log();
   console.log(summaryLine(result));
+  const baselines = baselineLine(result);
+  if (baselines) console.log(baselines);
   if (personalised) console.log(personalisationLine(result));
 }
 

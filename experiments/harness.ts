@@ -6,6 +6,7 @@ import type { Embedder } from "../core/embedder/embedder.ts";
 import type { BatchPredictor } from "../core/prediction.ts";
 import { fmix32, type Random, seededRandom } from "../core/random.ts";
 import type { KindExperiment, TrainingContext } from "../core/routers/kind.ts";
+import { fitBaselines } from "./baselines.ts";
 import { pairedBootstrap, standardError } from "./bootstrap.ts";
 import {
   concatTestSets,
@@ -43,7 +44,10 @@ export interface ClientResult {
   nTrain: number;
   nTest: number;
   tasks: Record<string, number>;
-  /** AUCs on the client's own test set; `personalised` and its variants when personalising. */
+  /**
+   * AUCs on the client's own test set; the baselines (`queryBlind`, `taskLookup` when the data has
+   * task labels, and the kind's own); `personalised` and its variants when personalising.
+   */
   ownTest: { local: number; federated: number; centralised: number } & Record<string, number>;
   /** When personalising: the adaptive mixture's per-model weights of the federated router. */
   mixture?: { quality: number[]; cost: number[] };
@@ -68,6 +72,7 @@ export interface ExperimentResult {
     tagVocabulary?: string[];
   };
   clients: ClientResult[];
+  /** AUCs on the global test set, with the same baselines as each client's `ownTest`. */
   global: {
     federated: number;
     centralised: number;
@@ -109,6 +114,10 @@ export function trainSet(
     (row, model) => split.judgedModel[row] === model,
   );
 }
+
+/** The task labels of benchmark rows, in order. */
+const tasksOf = (benchmark: Benchmark, rows: readonly number[]): string[] =>
+  rows.map((row) => benchmark.tasks[row] as string);
 
 function taskCounts(benchmark: Benchmark, rows: number[]): Record<string, number> {
   const counts: Record<string, number> = {};
@@ -225,7 +234,17 @@ export async function scoreExperiment(
   advance("federated router");
   const centralised = await kind.alone(concatEvaluationSets(trainSets), context);
   advance("centralised router");
-  const baselines = kind.baselines ? await kind.baselines(trainSets, context) : {};
+  const kindBaselines = kind.baselines ? await kind.baselines(trainSets, context) : {};
+  // The tables every router must beat; they draw no randomness, so nothing else moves.
+  const tables = fitBaselines(
+    trainSets,
+    splits.map((s) => tasksOf(benchmark, s.trainRows)),
+  );
+  /** Every baseline's router for the test set of these benchmark rows. */
+  const baselinesFor = (rows: readonly number[]) => ({
+    ...tables.forTestSet(tasksOf(benchmark, rows)),
+    ...kindBaselines,
+  });
   advance("baselines");
   const clients: ClientResult[] = [];
   const localOnGlobal: Scored[] = [];
@@ -252,7 +271,7 @@ export async function scoreExperiment(
       if (kind.fineTune)
         ownTest.fineTuned = (await scoreRouter(await kind.fineTune(train, context), own)).auc;
     }
-    for (const [name, predictor] of Object.entries(baselines)) {
+    for (const [name, predictor] of Object.entries(baselinesFor(split.testRows))) {
       ownTest[name] = (await scoreRouter(predictor, own)).auc;
     }
     localOnGlobal.push(await scoreRouter(local, globalTest));
@@ -298,7 +317,9 @@ export async function scoreExperiment(
     cheapest: singles[cheapestIndex]?.quality ?? 0,
     random: scoreRandom(globalTest, random).auc,
   };
-  for (const [name, predictor] of Object.entries(baselines)) {
+  // The global test set is the clients' test sets concatenated in order (prepareExperiment).
+  const globalRows = splits.flatMap((s) => s.testRows);
+  for (const [name, predictor] of Object.entries(baselinesFor(globalRows))) {
     const scored = await scoreRouter(predictor, globalTest);
     global[name] = scored.auc;
     curves[name] = scored.curve;

@@ -12,6 +12,9 @@ const STYLE: Record<string, { colour: string; width: number; dash?: string }> = 
   federated: { colour: "#d1495b", width: 2.5 },
   pooled: { colour: "#8e6c8a", width: 1.5, dash: "3 3" },
   personalised: { colour: "#2a9d8f", width: 2 },
+  // The baselines: dotted and dashed, so a router's curve reads against them.
+  queryBlind: { colour: "#555555", width: 1.5, dash: "2 3" },
+  taskLookup: { colour: "#6a994e", width: 1.5, dash: "8 3" },
 };
 
 const escapeXml = (text: string): string =>

@@ -52,6 +52,32 @@ export function summaryLine(result: ExperimentResult): string {
   return `${result.dataset} ${result.router} seed ${result.seed}: federated beats local for ${wins}/${result.clients.length} clients; global federated ${f(result.global.federated)} vs centralised ${f(result.global.centralised)} (${gap >= 0 ? "+" : ""}${gap.toFixed(4)}); ${result.seconds.toFixed(1)} s`;
 }
 
+/** The baselines every result carries (taskLookup only where the data has task labels). */
+const BASELINES = ["queryBlind", "taskLookup"] as const;
+
+/** The baselines a result carries, in table order (none in results written before them). */
+export function baselineNames(result: ExperimentResult): string[] {
+  return BASELINES.filter((name) => result.global[name] !== undefined);
+}
+
+/**
+ * How the federated and centralised routers fare against the baselines: their global AUC
+ * differences, and for how many clients federated beats each baseline on the client's own test
+ * set. Undefined for results written before they carried baselines.
+ */
+export function baselineLine(result: ExperimentResult): string | undefined {
+  const names = baselineNames(result);
+  if (names.length === 0) return undefined;
+  const against = (router: "federated" | "centralised") =>
+    names.map((name) => `${router} - ${name} ${signed(result.global[router] - result.global[name]!)}`);
+  const wins = names.map((name) => {
+    const scored = result.clients.filter((c) => c.ownTest[name] !== undefined);
+    const won = scored.filter((c) => c.ownTest.federated > c.ownTest[name]!).length;
+    return `${name} for ${won}/${scored.length}`;
+  });
+  return `baselines, global: ${[...against("federated"), ...against("centralised")].join(", ")}; on their own test sets federated beats ${wins.join(", ")} clients`;
+}
+
 /** The personalised routers the harness scores, by their key in `ownTest`. */
 const PERSONALISED = {
   personalised: "adaptive",

@@ -6,7 +6,7 @@ import { hashingEmbedder } from "../../../core/embedder/hashing.ts";
 import { kmeansKind } from "../../../core/kmeans/kind.ts";
 import { plotData, type RouterReport, reportHtml, uplotAssets } from "../../../demo/report.ts";
 import type { RoundRecord } from "../../../demo/rounds.ts";
-import { organisationTable } from "../../../demo/summary.ts";
+import { organisationTable, summaryText } from "../../../demo/summary.ts";
 import { type ExperimentResult, runExperiment } from "../../../experiments/harness.ts";
 
 async function smallResult(): Promise<ExperimentResult> {
@@ -65,6 +65,14 @@ describe("the main job's report", () => {
       expect(html).toContain(`<td>${client.ownTest.federated.toFixed(3)}</td>`);
     }
     expect(html).toContain(`<td>${result.global.oracle.toFixed(3)}</td>`);
+    // The baselines sit beside the routers, per organisation and globally.
+    expect(html).toMatch(/<th>centralised<\/th><th>queryBlind<\/th><th>taskLookup<\/th>/);
+    for (const client of result.clients) {
+      expect(html).toContain(`<td>${client.ownTest.queryBlind!.toFixed(3)}</td>`);
+      expect(html).toContain(`<td>${client.ownTest.taskLookup!.toFixed(3)}</td>`);
+    }
+    const margin = result.global.federated - result.global.taskLookup!;
+    expect(html).toContain(`federated - taskLookup ${margin >= 0 ? "+" : ""}${margin.toFixed(3)}`);
     expect(html).toContain("organisation 3 stopped after masked_input in round 2");
     expect(html).toContain("fed_0123456789abcdef");
     // The data set's name is text, not markup.
@@ -103,11 +111,13 @@ describe("the main job's report", () => {
       { result: { ...result, router: "mlp" }, edge },
     ]);
     const lines = table.split("\n");
-    expect(lines[0]).toMatch(/K-means local \| K-means federated \| MLP local \| MLP federated/);
+    expect(lines[0]).toMatch(
+      /K-means local \| K-means federated \| MLP local \| MLP federated \| queryBlind \| taskLookup \|$/,
+    );
     expect(lines).toHaveLength(2 + result.clients.length);
     const c = result.clients[2]!;
     const cells = lines[4]!.split("|").map((cell) => cell.trim());
-    expect(cells.slice(1, 8)).toEqual([
+    expect(cells.slice(1, 10)).toEqual([
       String(c.id),
       String(c.nTrain),
       String(c.nTest),
@@ -115,6 +125,21 @@ describe("the main job's report", () => {
       c.ownTest.federated.toFixed(3),
       c.ownTest.local.toFixed(3),
       c.ownTest.federated.toFixed(3),
+      c.ownTest.queryBlind!.toFixed(3),
+      c.ownTest.taskLookup!.toFixed(3),
     ]);
+  });
+
+  it("prints each router's margins over the baselines below its global figures", async () => {
+    const result = await smallResult();
+    const edge = { federationId: "fed_0123456789abcdef", version: 1, sha256: "00", rounds: [round(1)] };
+    const text = summaryText([{ result, edge }]);
+    const signed = (v: number) => `${v >= 0 ? "+" : ""}${v.toFixed(3)}`;
+    const margins = ["queryBlind", "taskLookup"].map(
+      (name) => `federated - ${name} ${signed(result.global.federated - result.global[name]!)}`,
+    );
+    const line = text.split("\n").find((l) => l.startsWith("baselines, global:"));
+    expect(line).toContain(margins.join(", "));
+    expect(text).toMatch(/\| queryBlind \| taskLookup \| pooled \|/);
   });
 });

@@ -53,9 +53,34 @@ describe("fedrouter experiment", () => {
     }
     // The oracle bounds every router from above on its own curve's terms.
     expect(json.global.oracle).toBeGreaterThanOrEqual(json.global.federated);
+    // The baselines, on the global test set with their curves and on each client's own.
+    for (const name of ["queryBlind", "taskLookup"]) {
+      expect(json.global[name]).toBeGreaterThan(0);
+      expect(json.global.oracle).toBeGreaterThanOrEqual(json.global[name]);
+      expect(json.curves[name]).toHaveLength(100);
+      for (const client of json.clients) expect(client.ownTest[name]).toBeGreaterThan(0);
+    }
+    // Synthetic quality depends on the task, so knowing it beats ignoring the query.
+    expect(json.global.taskLookup).toBeGreaterThan(json.global.queryBlind);
+    expect(result.stdout).toMatch(/\| centralised \| queryBlind \| taskLookup \|/);
+    const line = result.stdout.split("\n").find((l) => l.startsWith("baselines, global:"));
+    const signed = (v: number) => `${v >= 0 ? "+" : ""}${v.toFixed(3)}`;
+    expect(line).toContain(
+      `federated - queryBlind ${signed(json.global.federated - json.global.queryBlind)}`,
+    );
+    expect(line).toContain(
+      `federated - taskLookup ${signed(json.global.federated - json.global.taskLookup)}`,
+    );
+    const beaten = json.clients.filter(
+      (c: { ownTest: { federated: number; queryBlind: number } }) =>
+        c.ownTest.federated > c.ownTest.queryBlind,
+    ).length;
+    expect(line).toContain(`federated beats queryBlind for ${beaten}/5`);
     const svg = readFileSync(plot, "utf8");
     expect(svg).toMatch(/^<svg/);
     expect(svg).toContain("federated");
+    expect(svg).toContain(">queryBlind<");
+    expect(svg).toContain(">taskLookup<");
   });
 
   it("rejects an unknown flag with exit code 2 and a clear message", () => {

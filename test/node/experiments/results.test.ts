@@ -40,6 +40,31 @@ describe("fedrouter table", () => {
     expect(fromOld.stdout).toMatch(/adaptive router is more than 2 s\.e\. below/);
   });
 
+  it("prints a results file written before results carried baselines, without them", () => {
+    const dir = mkdtempSync(join(tmpdir(), "fedrouter-table-legacy-"));
+    const current = join(dir, "results.json");
+    const experiment = run("experiment", "--seed", "4", "--clients", "3", "--out", current, "--quiet");
+    expect(experiment.status, experiment.stderr).toBe(0);
+    expect(experiment.stdout).toMatch(/\| queryBlind \| taskLookup \|/);
+    const json = JSON.parse(readFileSync(current, "utf8"));
+    const withoutBaselines = (record: Record<string, unknown>) => {
+      delete record.queryBlind;
+      delete record.taskLookup;
+    };
+    withoutBaselines(json.global);
+    withoutBaselines(json.curves);
+    for (const client of json.clients) withoutBaselines(client.ownTest);
+    const legacy = join(dir, "legacy.json");
+    writeFileSync(legacy, withOldKeys(JSON.stringify(json)));
+    const printed = run("table", legacy);
+    expect(printed.status, printed.stderr).toBe(0);
+    expect(printed.stdout).not.toMatch(/queryBlind|taskLookup|baselines/);
+    expect(printed.stdout).toMatch(/\| centralised \| pooled \| fed - local \|/);
+    // The lines that do not show baselines are printed as the experiment printed them.
+    const summary = (text: string) => text.split("\n").find((l) => l.includes("federated beats local"));
+    expect(summary(printed.stdout)).toBe(summary(experiment.stdout));
+  });
+
   it("exits 2 with a clear message for a missing file, bad JSON and JSON that is not a result", () => {
     const dir = mkdtempSync(join(tmpdir(), "fedrouter-table-bad-"));
     const cases: [string, string | null, RegExp][] = [

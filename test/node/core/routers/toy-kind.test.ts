@@ -33,6 +33,9 @@ describe("a toy router kind added through the registry", () => {
     expect(result.global.federated).toBeLessThan(result.global.oracle);
     expect(result.clients).toHaveLength(10);
     for (const client of result.clients) expect(client.ownTest.federated).toBe(client.ownTest.centralised);
+    // The toy kind is the harness's query-blind baseline fitted another way: they score alike.
+    expect(result.global.queryBlind).toBe(result.global.centralised);
+    for (const client of result.clients) expect(client.ownTest.queryBlind).toBe(client.ownTest.centralised);
   });
 
   it("routes from its published model file with each model's pooled means", async () => {
