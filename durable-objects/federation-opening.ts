@@ -3,14 +3,16 @@
 // reserves the tenant's quota, starts the Round object and records the round as in progress. The
 // platform's privacy floors bound all of it, whatever the owner asks.
 import {
+  effectiveDegree,
   encodingScale,
+  maxNeighbourDegree,
   type PrivacyFloors,
   type RoundConfig,
   roundBelowFloors,
   validateRoundConfig,
 } from "../core/secagg/index.ts";
 import { failure, type Result, success } from "../core/wire/errors.ts";
-import { federationBelowFloors, type RoundPolicy } from "../core/wire/federation.ts";
+import { type FederationConfig, federationBelowFloors, type RoundPolicy } from "../core/wire/federation.ts";
 import { roundObjectName, secureRoundId } from "../core/wire/ids.ts";
 import type { RoundSummary } from "../core/wire/rounds.ts";
 import { checkCohort, sampleCohort } from "./cohort.ts";
@@ -70,6 +72,23 @@ export async function openRound(
     store.saveRecord({ ...record, nextRound: round + 1, currentRound: round });
   });
   return success(opened.value);
+}
+
+/**
+ * Refuses a neighbour graph too dense for the policy's largest cohort (maxNeighbourDegree): its
+ * rounds would hold n * k sealed and revealed shares and have every client mask k streams.
+ */
+export function checkNeighbourDegree(config: FederationConfig): Result<null> {
+  const { cohortSize } = config.roundPolicy;
+  const { neighbourDegree } = config.secureAggregation;
+  const degree = effectiveDegree(cohortSize, neighbourDegree);
+  const bound = maxNeighbourDegree(cohortSize);
+  if (degree <= bound) return success(null);
+  return failure(
+    "invalid_config",
+    `neighbourDegree ${neighbourDegree} gives each client of a cohort of up to ${cohortSize} ${degree} neighbours; ` +
+      `at most ${bound} for that cohort size (SecAgg+ needs about log2 n): choose an even neighbourDegree of at most ${bound}, with a threshold above half of it`,
+  );
 }
 
 /** Who a round may invite: the active clients, and the cohort the owner named (checked) if any. */

@@ -1,22 +1,28 @@
 // A federation's model versions in KV: each version's bytes under an immutable key, written before
 // any pointer names them and signed with the edge's key; the global state read back from the latest
-// one; a round's total checked and finalised into the bytes of the next.
-import type { FederatedAlgorithm } from "../core/federated.ts";
+// one; a round's total checked and finalised into the bytes of the next, with whether that state is
+// final.
 import { decodeModelFile, encodeModelFile } from "../core/model-file.ts";
 import { modelSigner } from "../core/model-signature.ts";
 import { implausibleTotal, quantisationBound } from "../core/secagg/index.ts";
 import { sha256Hex } from "../core/sha256.ts";
 import { failure, type Result, success } from "../core/wire/errors.ts";
 import type { FederationConfig } from "../core/wire/federation.ts";
-import { type ModelVersion, modelKey } from "../core/wire/models.ts";
+import { modelKey } from "../core/wire/models.ts";
 import type { RoundSummary } from "../core/wire/rounds.ts";
-import type { FederationStore } from "./federation-store.ts";
+import type { FederationStore, PublishedVersion, StoredFederation } from "./federation-store.ts";
 import { KV_BACKOFF, retrying } from "./retry.ts";
 import type { RoundTotal } from "./round-total.ts";
 import { type FederationRouter, federationRouter } from "./router-kind.ts";
 
 /** What publishing needs of the object's environment: the model store and the signing key. */
 type PublishingEnv = Pick<Env, "MODELS" | "MODEL_SIGNING_KEY">;
+
+/** A model file's bytes, and whether the state they hold is final (no round trains it further). */
+export interface VersionBytes {
+  bytes: Uint8Array;
+  final: boolean;
+}
 
 /**
  * Signs a version and writes its bytes under its immutable key, before any pointer names them;
@@ -26,10 +32,10 @@ export async function putVersion(
   env: PublishingEnv,
   federationId: string,
   version: number,
-  bytes: Uint8Array,
+  { bytes, final }: VersionBytes,
   round: number | null,
   createdAt?: string,
-): Promise<ModelVersion> {
+): Promise<PublishedVersion> {
   const sha256 = await sha256Hex(bytes);
   // Signed first: without a usable key nothing is written.
   const signature = await (await modelSigner(env.MODEL_SIGNING_KEY)).sign(federationId, version, sha256);
@@ -46,6 +52,7 @@ export async function putVersion(
     createdAt: createdAt ?? new Date().toISOString(),
     round,
     signature,
+    final,
   };
 }
 
@@ -100,7 +107,7 @@ export function finalisedModel(
   global: unknown,
   total: RoundTotal,
   round: Pick<RoundSummary, "participants" | "secureAggregation">,
-): Result<Uint8Array> {
+): Result<VersionBytes> {
   const { algorithm } = router;
   const { sum } = total;
   const expected = algorithm.contributionLength(global);
@@ -115,8 +122,28 @@ export function finalisedModel(
     router.checkTotal(global, sum, { participants, resolution });
   if (refusal) return failure("implausible_total", refusal);
   try {
-    return success(encodeModelFile(algorithm.toModelFile(algorithm.finalise(global, sum))));
+    const next = algorithm.finalise(global, sum);
+    return success({ bytes: encodeModelFile(algorithm.toModelFile(next)), final: algorithm.done(next) });
   } catch (error) {
     return failure("internal", `finalise failed: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * Records whether each version published before finality was stored is final, from its bytes in
+ * KV. A version that cannot be read stays unclassified (clients do not see it) until a later load.
+ */
+export async function classifyVersions(
+  store: FederationStore,
+  models: KVNamespace,
+  federation: StoredFederation,
+): Promise<void> {
+  for (const version of store.unclassifiedVersions()) {
+    try {
+      const loaded = await loadGlobal(models, federation.id, federation.config, version);
+      if (loaded.ok) store.classifyVersion(version, loaded.value.router.algorithm.done(loaded.value.global));
+    } catch {
+      // Left for the next load: an unreadable version is only hidden from clients meanwhile.
+    }
   }
 }

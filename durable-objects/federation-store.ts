@@ -17,6 +17,9 @@ const MIGRATIONS = [
    CREATE TABLE usage (key TEXT PRIMARY KEY, value INTEGER NOT NULL);`,
   // The edge's signature of each version; versions published before it signed are signed on load.
   `ALTER TABLE versions ADD COLUMN signature TEXT;`,
+  // Whether each version is final (its training over): clients read only those and the ones no
+  // round made. Versions published before this column are classified when the object loads.
+  `ALTER TABLE versions ADD COLUMN final INTEGER;`,
 ];
 
 /** The federation's own row: what is not a table of its own. */
@@ -30,6 +33,16 @@ export interface StoredFederation {
   nextRound: number;
   currentRound: number | null;
 }
+
+/** A version as it is published: its row, and whether its state is final (no round trains it further). */
+export type PublishedVersion = ModelVersion & { final: boolean };
+
+/**
+ * The versions a query covers: all of them (owners), or what a client may read: final versions,
+ * those no round made, and `roundVersion`, the version of the round in progress when the client
+ * is in its cohort (null otherwise).
+ */
+export type VersionScope = { kind: "all" } | { kind: "client"; roundVersion: number | null };
 
 /** An enrolled client's token hash, which access checks and round cohorts compare against. */
 export interface ClientToken {
@@ -141,20 +154,26 @@ export class FederationStore {
   }
 
   /** A published version's row (inside the caller's transaction); round null: no round made it. */
-  addVersion(version: ModelVersion): void {
-    this.sql`INSERT INTO versions (version, sha256, bytes, created_at, round, signature)
+  addVersion(version: PublishedVersion): void {
+    this.sql`INSERT INTO versions (version, sha256, bytes, created_at, round, signature, final)
              VALUES (${version.version}, ${version.sha256}, ${version.bytes}, ${version.createdAt},
-                     ${version.round}, ${version.signature})`;
+                     ${version.round}, ${version.signature}, ${version.final ? 1 : 0})`;
   }
 
-  versions(): ModelVersion[] {
+  /** The versions in scope, oldest first. */
+  versions(scope: VersionScope = { kind: "all" }): ModelVersion[] {
+    const { all, roundVersion } = bounds(scope);
     return this.sql<ModelVersion>`
-      SELECT version, sha256, bytes, created_at, round, signature FROM versions ORDER BY version`;
+      SELECT version, sha256, bytes, created_at, round, signature FROM versions
+      WHERE ${all} = 1 OR final = 1 OR round IS NULL OR version = ${roundVersion} ORDER BY version`;
   }
 
-  version(version: number): ModelVersion | undefined {
+  /** A version, when it is in scope. */
+  version(version: number, scope: VersionScope = { kind: "all" }): ModelVersion | undefined {
+    const { all, roundVersion } = bounds(scope);
     return this.sql.first<ModelVersion>`
-      SELECT version, sha256, bytes, created_at, round, signature FROM versions WHERE version = ${version}`;
+      SELECT version, sha256, bytes, created_at, round, signature FROM versions
+      WHERE version = ${version} AND (${all} = 1 OR final = 1 OR round IS NULL OR version = ${roundVersion})`;
   }
 
   /** Versions published before the edge signed them (the migration left their signature null). */
@@ -165,6 +184,30 @@ export class FederationStore {
 
   setSignature(version: number, signature: string): void {
     this.sql`UPDATE versions SET signature = ${signature} WHERE version = ${version}`;
+  }
+
+  /**
+   * The newest version a client's latest pointer may name: final or made by no round (never a
+   * round's version, which a cohort member reads only while the round runs).
+   */
+  latestForClients(): ModelVersion {
+    const row = this.sql.first<ModelVersion>`
+      SELECT version, sha256, bytes, created_at, round, signature FROM versions
+      WHERE final = 1 OR round IS NULL ORDER BY version DESC LIMIT 1`;
+    // Version 0 is made by no round, so there is always one.
+    if (!row) throw new Error("the federation has no version clients may read");
+    return row;
+  }
+
+  /** Versions published before their finality was recorded. */
+  unclassifiedVersions(): number[] {
+    return this.sql<{ version: number }>`SELECT version FROM versions WHERE final IS NULL`.map(
+      (r) => r.version,
+    );
+  }
+
+  classifyVersion(version: number, final: boolean): void {
+    this.sql`UPDATE versions SET final = ${final ? 1 : 0} WHERE version = ${version}`;
   }
 
   /** A client's evaluation of a version; a later report of the same client replaces its earlier one. */
@@ -197,4 +240,11 @@ export class FederationStore {
   addUsage(delta: Partial<Usage>): void {
     addUsage(this.sql, delta);
   }
+}
+
+/** A scope as bound parameters: everything, or a client's versions with its round's (-1: none). */
+function bounds(scope: VersionScope): { all: number; roundVersion: number } {
+  return scope.kind === "all"
+    ? { all: 1, roundVersion: -1 }
+    : { all: 0, roundVersion: scope.roundVersion ?? -1 };
 }

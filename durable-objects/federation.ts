@@ -11,6 +11,7 @@ import type { ClientEnrolment, EnrolClient, EnrolledClient } from "../core/wire/
 import type { FederationOverview } from "../core/wire/dashboard.ts";
 import { failure, type Result, success } from "../core/wire/errors.ts";
 import {
+  type ClientFederation,
   type FederationConfig,
   type Federation as FederationRecord,
   federationBelowFloors,
@@ -28,15 +29,22 @@ import {
   modelPath,
   type VersionEvaluation,
 } from "../core/wire/models.ts";
-import type { RoundSummary } from "../core/wire/rounds.ts";
+import type { ClientRound, RoundSummary } from "../core/wire/rounds.ts";
 import { formatClientToken } from "../core/wire/tokens.ts";
 import type { Caller } from "./caller.ts";
 import { randomSecret } from "./credentials.ts";
 import { type Access, authorise, type Role } from "./federation-access.ts";
 import { closeAbortedRound, reconcileCurrentRound, settleReservation } from "./federation-ending.ts";
-import { openRound } from "./federation-opening.ts";
-import { finalisedModel, loadGlobal, putVersion, signUnsignedVersions } from "./federation-publishing.ts";
-import { FederationStore, type StoredFederation } from "./federation-store.ts";
+import { checkNeighbourDegree, openRound } from "./federation-opening.ts";
+import {
+  classifyVersions,
+  finalisedModel,
+  loadGlobal,
+  putVersion,
+  signUnsignedVersions,
+} from "./federation-publishing.ts";
+import { FederationStore, type PublishedVersion, type StoredFederation } from "./federation-store.ts";
+import { federationFor, roundFor, versionScope } from "./federation-views.ts";
 import { grownModel } from "./growth.ts";
 import { platformFloors } from "./platform-floors.ts";
 import type { RoundUsage } from "./round-setup.ts";
@@ -54,6 +62,8 @@ export class Federation extends DurableObject<Env> {
     ctx.blockConcurrencyWhile(async () => {
       this.store.load();
       await signUnsignedVersions(this.store, env);
+      const record = this.store.record;
+      if (record) await classifyVersions(this.store, env.MODELS, record);
     });
   }
 
@@ -66,6 +76,8 @@ export class Federation extends DurableObject<Env> {
       if (this.store.record) return failure("conflict", "federation already exists");
       const below = federationBelowFloors(config, platformFloors(this.env));
       if (below) return failure("invalid_config", below);
+      const degree = checkNeighbourDegree(config);
+      if (!degree.ok) return degree;
       this.store.createTables();
       const initial = initialModel(config);
       if (!initial.ok) return initial;
@@ -78,7 +90,8 @@ export class Federation extends DurableObject<Env> {
         nextRound: 1,
         currentRound: null,
       };
-      const bytes = encodeModelFile(initial.value);
+      const { file, final } = initial.value;
+      const bytes = { bytes: encodeModelFile(file), final };
       const published = await putVersion(this.env, id, 0, bytes, null, record.createdAt);
       this.store.transaction(() => {
         this.store.addVersion(published);
@@ -88,8 +101,11 @@ export class Federation extends DurableObject<Env> {
     });
   }
 
-  async describe(caller: Caller): Promise<Result<FederationRecord>> {
-    return this.asMember(caller, ["owner", "client"], (record) => success(this.store.describe(record)));
+  /** The federation; a client sees it without the usage ledger. */
+  async describe(caller: Caller): Promise<Result<FederationRecord | ClientFederation>> {
+    return this.asMember(caller, ["owner", "client"], (record, access) =>
+      success(federationFor(this.store.describe(record), access)),
+    );
   }
 
   async overview(caller: Caller): Promise<Result<FederationOverview>> {
@@ -202,7 +218,7 @@ export class Federation extends DurableObject<Env> {
         if (!loaded.ok) return loaded;
         const grown = grownModel(loaded.value.router, loaded.value.global, record.config, growth);
         if (!grown.ok) return grown;
-        const bytes = encodeModelFile(grown.value.file);
+        const bytes = { bytes: encodeModelFile(grown.value.file), final: grown.value.final };
         const published = await putVersion(this.env, record.id, record.latestVersion + 1, bytes, null);
         const next = { ...record, config: grown.value.config, latestVersion: published.version };
         this.store.transaction(() => {
@@ -214,44 +230,64 @@ export class Federation extends DurableObject<Env> {
     );
   }
 
-  async listRounds(caller: Caller): Promise<Result<RoundSummary[]>> {
-    return this.asMember(caller, ["owner", "client"], () => success(this.store.rounds()));
+  /** Every round; a client sees of each cohort only whether it is in it. */
+  async listRounds(caller: Caller): Promise<Result<(RoundSummary | ClientRound)[]>> {
+    return this.asMember(caller, ["owner", "client"], (_record, access) =>
+      success(this.store.rounds().map((summary) => roundFor(summary, access))),
+    );
   }
 
-  async getRound(caller: Caller, round: number | "current"): Promise<Result<RoundSummary>> {
-    return this.asMember(caller, ["owner", "client"], (record) => {
+  async getRound(caller: Caller, round: number | "current"): Promise<Result<RoundSummary | ClientRound>> {
+    return this.asMember(caller, ["owner", "client"], (record, access) => {
       const number = round === "current" ? record.currentRound : round;
       const summary = number === null ? undefined : this.store.round(number);
       if (!summary)
         return failure("not_found", round === "current" ? "no round is in progress" : `no round ${round}`);
-      return success(summary);
+      return success(roundFor(summary, access));
     });
   }
 
+  /**
+   * The latest version: for owners the newest; for clients the newest final one, or one no round
+   * made (the initial or a grown model), so a round's intermediate total never reaches them.
+   */
   async latestModel(caller: Caller): Promise<Result<ModelPointer>> {
-    return this.asMember(caller, ["owner", "client"], (record) => {
-      const version = this.store.version(record.latestVersion)!;
+    return this.asMember(caller, ["owner", "client"], (record, access) => {
+      const version =
+        access.clientId === undefined
+          ? this.store.version(record.latestVersion)!
+          : this.store.latestForClients();
       return success({ ...version, federationId: record.id, url: modelPath(record.id, version.version) });
     });
   }
 
+  /** The versions the caller may read (versionScope says which a client may). */
   async listVersions(caller: Caller): Promise<Result<ModelVersion[]>> {
-    return this.asMember(caller, ["owner", "client"], () => success(this.store.versions()));
+    return this.asMember(caller, ["owner", "client"], (record, access) =>
+      success(this.store.versions(versionScope(this.store, record, access))),
+    );
   }
 
   /**
-   * Authorises reading a published version's bytes. The caller passes the client's If-None-Match:
-   * a client that already holds the version gets `notModified` (a 304), and only versions sent in
-   * full count as served.
+   * Authorises reading a published version's bytes (versionScope says which a client may). The
+   * caller passes the client's If-None-Match: a client that already holds the version gets
+   * `notModified` (a 304), and only versions sent in full count as served.
    */
   async serveVersion(
     caller: Caller,
     version: number,
     ifNoneMatch?: string,
   ): Promise<Result<ModelVersion & { key: string; notModified: boolean }>> {
-    return this.asMember(caller, ["owner", "client"], (record) => {
-      const found = version <= record.latestVersion ? this.store.version(version) : undefined;
-      if (!found) return failure("not_found", `model version ${version} is not published`);
+    return this.asMember(caller, ["owner", "client"], (record, access) => {
+      const scope = versionScope(this.store, record, access);
+      const found = version <= record.latestVersion ? this.store.version(version, scope) : undefined;
+      if (!found)
+        return failure(
+          "not_found",
+          scope.kind === "all"
+            ? `model version ${version} is not published`
+            : `model version ${version} is not published to clients: only final versions, those no round made, and the version of a round this client is in`,
+        );
       const notModified = etagMatches(ifNoneMatch, etagOf(found.sha256));
       if (!notModified) this.store.addUsage({ modelsServed: 1 });
       return success({ ...found, key: modelKey(record.id, version), notModified });
@@ -330,7 +366,7 @@ export class Federation extends DurableObject<Env> {
   }
 
   /** The pointer move: one transaction records the version, the round's outcome, usage and the pointer. */
-  private movePointer(summary: RoundSummary, published: ModelVersion, usage: RoundUsage): void {
+  private movePointer(summary: RoundSummary, published: PublishedVersion, usage: RoundUsage): void {
     const record = this.store.created();
     this.store.transaction(() => {
       this.store.addVersion(published);

@@ -13,7 +13,7 @@ export function grownModel(
   global: unknown,
   config: FederationConfig,
   growth: Growth,
-): Result<{ file: ModelFile; config: FederationConfig }> {
+): Result<{ file: ModelFile; config: FederationConfig; final: boolean }> {
   const { algorithm, addModels, joinClients } = router;
   if (!algorithm.done(global))
     return failure("conflict", "the federation is still training: it can grow once its model is final");
@@ -28,19 +28,27 @@ export function grownModel(
     if (known.size + ids.length > MAX_MODELS)
       return failure("invalid_config", `a federation holds at most ${MAX_MODELS} models`);
     if (!addModels) return failure("invalid_config", `${kind} routers cannot add models`);
-    return attempt(() => ({
+    return attempt(router, () => ({
       file: addModels(trained, ids),
       config: { ...config, models: [...config.models, ...growth.models] },
     }));
   }
   if (!joinClients) return failure("invalid_config", `${kind} routers cannot take joining rounds`);
-  return attempt(() => ({ file: joinClients(trained), config }));
+  return attempt(router, () => ({ file: joinClients(trained), config }));
 }
 
-function attempt<T>(grow: () => T): Result<T> {
+function attempt(
+  { algorithm, checkCapacity }: FederationRouter,
+  grow: () => { file: ModelFile; config: FederationConfig },
+): Result<{ file: ModelFile; config: FederationConfig; final: boolean }> {
+  let grown: { file: ModelFile; config: FederationConfig };
   try {
-    return success(grow());
+    grown = grow();
   } catch (error) {
     return failure("invalid_config", `cannot grow the router: ${(error as Error).message}`);
   }
+  // A grown router holds more (models, clusters, a teacher): it must still fit what the platform carries.
+  const capacity = checkCapacity(grown.file, grown.config);
+  if (!capacity.ok) return capacity;
+  return success({ ...grown, final: algorithm.done(algorithm.fromModelFile(grown.file)) });
 }

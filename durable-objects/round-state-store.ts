@@ -1,21 +1,142 @@
-// The secure-aggregation server state of a round, stored as JSON split across rows so that large
-// cohorts (whose sealed-share mailbox grows with n * k) stay under SQLite's 2 MB value limit.
-import type { ServerState } from "../core/secagg/index.ts";
+// The secure-aggregation server state of a round, stored by parts so that a client's message writes
+// only what it changed: the round's own row (configuration, stage, plan), one row per client (its
+// keys, index and neighbours), one per accepted message (its digest) and one per revealed share.
+// The sealed shares wait in the mailbox's rows (round-mailbox.ts). Each write compares the state
+// with what the store last wrote and writes the difference.
+import type { ServerClientRecord, ServerState } from "../core/secagg/index.ts";
 import type { Sql } from "./sql.ts";
 
-const PART_CHARS = 512 * 1024;
-
+/** The single-value table of rounds stored before the state was split (read once, then emptied). */
 export const STATE_MIGRATION = `CREATE TABLE secagg_state (part INTEGER PRIMARY KEY, json TEXT NOT NULL);`;
 
-export function writeState(sql: Sql, state: ServerState): void {
-  const json = JSON.stringify(state);
-  sql`DELETE FROM secagg_state`;
-  for (let part = 0; part * PART_CHARS < json.length || part === 0; part++)
-    sql`INSERT INTO secagg_state (part, json)
-      VALUES (${part}, ${json.slice(part * PART_CHARS, (part + 1) * PART_CHARS)})`;
+export const STATE_ROWS_MIGRATION = `
+  CREATE TABLE secagg_round (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL);
+  CREATE TABLE secagg_clients (client_id TEXT PRIMARY KEY, json TEXT NOT NULL);
+  CREATE TABLE secagg_received (client_id TEXT NOT NULL, stage TEXT NOT NULL, digest TEXT NOT NULL, PRIMARY KEY (client_id, stage));
+  CREATE TABLE secagg_revealed (owner TEXT NOT NULL, holder TEXT NOT NULL, share TEXT NOT NULL, PRIMARY KEY (owner, holder));`;
+
+/** What storage holds, as the last write left it: compared against to find what changed. */
+interface Written {
+  round: string | undefined;
+  clients: Map<string, string>;
+  received: Set<string>;
+  revealed: Set<string>;
 }
 
-export function readState(sql: Sql): ServerState | undefined {
-  const parts = sql<{ json: string }>`SELECT json FROM secagg_state ORDER BY part`;
-  return parts.length === 0 ? undefined : (JSON.parse(parts.map((p) => p.json).join("")) as ServerState);
+const nothingWritten = (): Written => ({
+  round: undefined,
+  clients: new Map(),
+  received: new Set(),
+  revealed: new Set(),
+});
+
+const pair = (a: string, b: string) => `${a}\u0000${b}`;
+
+export class RoundStateStore {
+  readonly #sql: Sql;
+  #written: Written = nothingWritten();
+
+  constructor(sql: Sql) {
+    this.#sql = sql;
+  }
+
+  /** The stored state (undefined before the round opens), and what storage holds of it. */
+  read(): ServerState | undefined {
+    this.#written = nothingWritten();
+    const legacy = this.#readLegacy();
+    if (legacy) {
+      this.write(legacy);
+      return legacy;
+    }
+    const round = this.#sql.first<{ json: string }>`SELECT json FROM secagg_round`;
+    if (!round) return undefined;
+    const state = JSON.parse(round.json) as ServerState;
+    this.#written.round = round.json;
+    state.clients = {};
+    for (const { clientId, json } of this.#sql<{ clientId: string; json: string }>`
+      SELECT client_id, json FROM secagg_clients`) {
+      state.clients[clientId] = {
+        ...(JSON.parse(json) as Omit<ServerClientRecord, "received">),
+        received: {},
+      };
+      this.#written.clients.set(clientId, json);
+    }
+    for (const { clientId, stage, digest } of this.#sql<{ clientId: string; stage: string; digest: string }>`
+      SELECT client_id, stage, digest FROM secagg_received`) {
+      const received = state.clients[clientId]!.received as Record<string, string>;
+      received[stage] = digest;
+      this.#written.received.add(pair(clientId, stage));
+    }
+    state.revealed = {};
+    for (const { owner, holder, share } of this.#sql<{ owner: string; holder: string; share: string }>`
+      SELECT owner, holder, share FROM secagg_revealed`) {
+      state.revealed[owner] ??= {};
+      state.revealed[owner]![holder] = share;
+      this.#written.revealed.add(pair(owner, holder));
+    }
+    return state;
+  }
+
+  /**
+   * Writes what changed since the last write, inside the caller's transaction (should it fail, call
+   * read() to learn again what storage holds). Clients, accepted messages and revealed shares are
+   * only ever added, and the revealed shares all dropped at once.
+   */
+  write(state: ServerState): void {
+    const written = this.#written;
+    const { clients, revealed, ...round } = state;
+    const roundJson = JSON.stringify(round);
+    if (roundJson !== written.round) {
+      this.#sql`INSERT INTO secagg_round (id, json) VALUES (1, ${roundJson})
+        ON CONFLICT(id) DO UPDATE SET json = excluded.json`;
+      written.round = roundJson;
+    }
+    for (const [clientId, { received, ...record }] of Object.entries(clients)) {
+      const json = JSON.stringify(record);
+      if (written.clients.get(clientId) !== json) {
+        this.#sql`INSERT INTO secagg_clients (client_id, json) VALUES (${clientId}, ${json})
+          ON CONFLICT(client_id) DO UPDATE SET json = excluded.json`;
+        written.clients.set(clientId, json);
+      }
+      for (const [stage, digest] of Object.entries(received)) {
+        if (written.received.has(pair(clientId, stage))) continue;
+        this
+          .#sql`INSERT INTO secagg_received (client_id, stage, digest) VALUES (${clientId}, ${stage}, ${digest})`;
+        written.received.add(pair(clientId, stage));
+      }
+    }
+    let shares = 0;
+    for (const holders of Object.values(revealed)) shares += Object.keys(holders).length;
+    if (shares < written.revealed.size) {
+      this.#sql`DELETE FROM secagg_revealed`;
+      written.revealed.clear();
+    }
+    for (const [owner, holders] of Object.entries(revealed))
+      for (const [holder, share] of Object.entries(holders)) {
+        if (written.revealed.has(pair(owner, holder))) continue;
+        this.#sql`INSERT INTO secagg_revealed (owner, holder, share) VALUES (${owner}, ${holder}, ${share})`;
+        written.revealed.add(pair(owner, holder));
+      }
+  }
+
+  /**
+   * A state stored whole, as rounds before the split were, with its sealed shares moved to the
+   * mailbox's rows; the old rows are dropped (the caller writes the state's rows next).
+   */
+  #readLegacy(): ServerState | undefined {
+    const parts = this.#sql<{ json: string }>`SELECT json FROM secagg_state ORDER BY part`;
+    if (parts.length === 0) return undefined;
+    const { mailbox, ...state } = JSON.parse(parts.map((p) => p.json).join("")) as Omit<
+      ServerState,
+      "version"
+    > & {
+      mailbox?: Record<string, Record<string, string>>;
+    };
+    for (const [to, senders] of Object.entries(mailbox ?? {}))
+      for (const [from, ciphertext] of Object.entries(senders))
+        this
+          .#sql`INSERT INTO secagg_mailbox (recipient, sender, ciphertext) VALUES (${to}, ${from}, ${ciphertext})`;
+    this.#sql`DELETE FROM secagg_state`;
+    return { ...state, version: 2 };
+  }
 }

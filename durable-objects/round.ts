@@ -1,7 +1,8 @@
 // One round of secure aggregation: stores the server state machine of core/secagg and the round's
-// progress around it, the cohort and its token hashes, one alarm over a table of deadlines, and the
-// running masked total in chunks; core decides every transition. Every step is stored before it is
-// acknowledged, so an evicted Round resumes where it stopped.
+// progress around it, the cohort and its token hashes, one alarm over a table of deadlines, the
+// sealed shares as rows and the running masked total in chunks; core decides every transition.
+// Every step is stored before it is acknowledged, so an evicted Round resumes where it stopped, and
+// a client's message writes only what it brings (never the whole state), whatever the cohort size.
 import { DurableObject } from "cloudflare:workers";
 import {
   abortByOwner,
@@ -34,8 +35,9 @@ import { failure, isApiErrorCode, type Result, success } from "../core/wire/erro
 import type { MessageReceipt, RoundStage, RoundSummary } from "../core/wire/rounds.ts";
 import { secretMatches } from "./credentials.ts";
 import { hasSchema, migrate } from "./migrations.ts";
+import { MAILBOX_MIGRATION, RoundMailbox } from "./round-mailbox.ts";
 import type { RoundSetup, RoundUsage } from "./round-setup.ts";
-import { readState, STATE_MIGRATION, writeState } from "./round-state-store.ts";
+import { RoundStateStore, STATE_MIGRATION, STATE_ROWS_MIGRATION } from "./round-state-store.ts";
 import {
   addToTotal,
   CHUNK_ELEMENTS,
@@ -59,13 +61,17 @@ const MIGRATIONS = [
    ${TOTAL_MIGRATION}`,
   // Repeats are recognised by the digests in the protocol state, so stored receipts are redundant.
   `DROP TABLE receipts;`,
+  // The state by parts and the sealed shares as rows; the bytes ingested in a row of their own, so
+  // a message no longer rewrites the round's record (whose setup lists the whole cohort).
+  `${STATE_ROWS_MIGRATION}
+   ${MAILBOX_MIGRATION}
+   CREATE TABLE ingested (id INTEGER PRIMARY KEY CHECK (id = 1), bytes INTEGER NOT NULL);
+   INSERT INTO ingested (id, bytes) SELECT 1, COALESCE(json_extract(record, '$.bytes'), 0) FROM round;`,
 ];
 
 interface StoredRound extends RoundProgress {
   setup: RoundSetup;
   startedAt: string;
-  /** Bytes of accepted client messages (the usage ledger bills them). */
-  bytes: number;
   /** The round ended and the Federation has not acknowledged its report yet (retried until it does). */
   reportPending?: boolean;
 }
@@ -81,6 +87,7 @@ const DEADLINE_OF = {
   advertise_keys: "advertiseKeys",
   share_keys: "shareKeys",
   masked_input: "maskedInput",
+  consistency_check: "consistencyCheck",
   unmask: "unmask",
 } as const;
 
@@ -98,17 +105,19 @@ export class Round extends DurableObject<Env> {
   private state: ServerState | undefined;
   private readonly serial = new Serial();
   private readonly sql: Sql;
+  private readonly states: RoundStateStore;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = sqlOf(ctx.storage.sql);
+    this.states = new RoundStateStore(this.sql);
     ctx.blockConcurrencyWhile(async () => {
       // Objects reached by an unknown id stay empty: tables appear only when the object is created.
       if (!hasSchema(ctx.storage.sql)) return;
       migrate(ctx.storage.sql, MIGRATIONS);
       const row = this.sql.first<{ record: string }>`SELECT record FROM round`;
       this.record = row ? (JSON.parse(row.record) as StoredRound) : undefined;
-      this.state = readState(this.sql);
+      this.state = this.states.read();
       // An object evicted halfway through finishing, or before the Federation took its report, picks
       // the work up again from its alarm.
       if (this.record && (isFinishing(this.record) || this.record.reportPending)) {
@@ -129,17 +138,13 @@ export class Round extends DurableObject<Env> {
       const created = createServerRound(setup.secureAggregation);
       if (!created.ok) return failure("invalid_config", created.message);
       migrate(this.ctx.storage.sql, MIGRATIONS);
-      const record: StoredRound = {
-        setup,
-        startedAt: new Date().toISOString(),
-        ...openProgress(),
-        bytes: 0,
-      };
-      this.ctx.storage.transactionSync(() => {
+      const record: StoredRound = { setup, startedAt: new Date().toISOString(), ...openProgress() };
+      this.transaction(() => {
         for (const { clientId, tokenHash } of setup.cohort)
           this.sql`INSERT INTO cohort (client_id, token_hash) VALUES (${clientId}, ${tokenHash})`;
         createTotal(this.sql, maskedLength(setup.secureAggregation));
-        writeState(this.sql, created.value);
+        this.sql`INSERT INTO ingested (id, bytes) VALUES (1, 0)`;
+        this.states.write(created.value);
         this.saveRecord(record);
         this.setStageDeadline(STAGE.ADVERTISE_KEYS, record);
       });
@@ -195,7 +200,7 @@ export class Round extends DurableObject<Env> {
     if (!allowed.ok) return allowed;
     const state = this.state!;
     return success(
-      currentMessageFor(state, credential.clientId) ?? {
+      currentMessageFor(state, credential.clientId, new RoundMailbox(this.sql)) ?? {
         type: "waiting",
         stage: state.stage,
         roundId: state.config.roundId,
@@ -206,8 +211,9 @@ export class Round extends DurableObject<Env> {
 
   /**
    * Receives one client message of the protocol. Accepting it, adding a masked vector into the
-   * total and storing the state happen in one transaction; a repeat changes nothing and gets the
-   * same receipt, whose digest is the one core took of the message.
+   * total and storing what it changed (its digest, its sealed or revealed shares) happen in one
+   * transaction; a repeat changes nothing and gets the same receipt, whose digest is the one core
+   * took of the message.
    */
   async submit(credential: ClientCredential, message: ClientMessage): Promise<Result<MessageReceipt>> {
     const allowed = await this.authenticate(credential);
@@ -220,7 +226,8 @@ export class Round extends DurableObject<Env> {
       if (this.revoked(credential.clientId))
         return failure("unauthorized", "invalid or revoked client token");
       const draft = structuredClone(this.state!);
-      const transition = await receiveMessage(draft, message);
+      const mailbox = new RoundMailbox(this.sql);
+      const transition = await receiveMessage(draft, message, mailbox);
       if (!transition.ok)
         return failure(
           isApiErrorCode(transition.code) ? transition.code : "invalid_message",
@@ -232,11 +239,11 @@ export class Round extends DurableObject<Env> {
         digest: toHex(fromBase64Url(transition.digest)),
       };
       if (transition.duplicate) return success(receipt);
-      const record = { ...this.record!, bytes: this.record!.bytes + size };
-      this.ctx.storage.transactionSync(() => {
-        writeState(this.sql, draft);
+      this.transaction(() => {
+        this.states.write(draft);
+        mailbox.commit();
         if (message.type === "masked_input") addToTotal(this.sql, message.vector);
-        this.saveRecord(record);
+        this.sql`UPDATE ingested SET bytes = bytes + ${size}`;
       });
       this.state = draft;
       if (readyToClose(draft)) {
@@ -277,24 +284,33 @@ export class Round extends DurableObject<Env> {
   private async closeCurrentStage(): Promise<void> {
     const record = this.record!;
     const draft = structuredClone(this.state!);
-    const closed = await closeRoundStage(draft, {
-      minParticipants: record.setup.minParticipants,
-      cohortSize: record.setup.cohort.length,
-      minSurvivors: record.setup.minSurvivors,
-    });
+    const mailbox = new RoundMailbox(this.sql);
+    const closed = await closeRoundStage(
+      draft,
+      {
+        minParticipants: record.setup.minParticipants,
+        cohortSize: record.setup.cohort.length,
+        minSurvivors: record.setup.minSurvivors,
+      },
+      mailbox,
+    );
     if (!closed.ok) return;
-    await this.stageEnded(draft);
+    await this.stageEnded(draft, mailbox);
   }
 
   /**
    * Stores a stage's end (closed, or aborted by the owner) and moves on: to the next stage, to
    * finishing, or, for an abort, to the report that the Federation must acknowledge. Runs inside serial.
    */
-  private async stageEnded(draft: ServerState): Promise<void> {
+  private async stageEnded(draft: ServerState, mailbox = new RoundMailbox(this.sql)): Promise<void> {
     const closed = stageClosed(this.record!, draft, new Date().toISOString());
-    const next = draft.stage === STAGE.ABORTED ? { ...closed, reportPending: true } : closed;
-    this.ctx.storage.transactionSync(() => {
-      writeState(this.sql, draft);
+    const aborted = draft.stage === STAGE.ABORTED;
+    const next = aborted ? { ...closed, reportPending: true } : closed;
+    // An aborted round's sealed shares serve no one: they go with it.
+    if (aborted) mailbox.clear();
+    this.transaction(() => {
+      this.states.write(draft);
+      mailbox.commit();
       this.sql`DELETE FROM deadlines`;
       this.setStageDeadline(draft.stage, next);
       if (draft.stage === STAGE.ABORTED) dropTotal(this.sql);
@@ -358,7 +374,18 @@ export class Round extends DurableObject<Env> {
   }
 
   private usage(): RoundUsage {
-    return { updates: participants(this.state!, STAGE.MASKED_INPUT).length, bytes: this.record!.bytes };
+    const bytes = this.sql.first<{ bytes: number }>`SELECT bytes FROM ingested`?.bytes ?? 0;
+    return { updates: participants(this.state!, STAGE.MASKED_INPUT).length, bytes };
+  }
+
+  /** One transaction; should storage refuse it, the state store learns again what storage holds. */
+  private transaction(write: () => void): void {
+    try {
+      this.ctx.storage.transactionSync(write);
+    } catch (error) {
+      this.states.read();
+      throw error;
+    }
   }
 
   private revoked(clientId: string): boolean {
@@ -381,7 +408,8 @@ export class Round extends DurableObject<Env> {
   private setStageDeadline(stage: string, record: StoredRound): void {
     const key = DEADLINE_OF[stage as keyof typeof DEADLINE_OF];
     if (!key) return;
-    this.setDeadline(stage, Date.now() + record.setup.deadlines[key] * 1000);
+    const { deadlines } = record.setup;
+    this.setDeadline(stage, Date.now() + (deadlines[key] ?? deadlines.unmask) * 1000);
   }
 
   private scheduleFinishRetry(delayMs: number): void {
@@ -425,6 +453,7 @@ export class Round extends DurableObject<Env> {
         advertiseKeys: count(STAGE.ADVERTISE_KEYS),
         shareKeys: count(STAGE.SHARE_KEYS),
         maskedInput: count(STAGE.MASKED_INPUT),
+        consistencyCheck: count(STAGE.CONSISTENCY_CHECK),
         unmask: count(STAGE.UNMASK),
       },
       dropouts: dropouts(state, record.setup.cohort.length),

@@ -2,10 +2,11 @@
 // the model a new federation starts from, and how a created one aggregates rounds and grows.
 import type { FederatedAlgorithm } from "../core/federated.ts";
 import type { ModelFile } from "../core/model-file.ts";
-import type { KindSetup, TotalContext } from "../core/routers/kind.ts";
+import type { Footprint, KindSetup, TotalContext } from "../core/routers/kind.ts";
 import { findRouterKind } from "../core/routers/registry.ts";
 import { failure, type Result, success } from "../core/wire/errors.ts";
 import type { FederationConfig } from "../core/wire/federation.ts";
+import { MAX_CONTRIBUTION_LENGTH, MAX_MODEL_FILE_BYTES } from "../core/wire/limits.ts";
 
 /** A created federation's router kind, as the edge uses it. */
 export interface FederationRouter {
@@ -17,6 +18,29 @@ export interface FederationRouter {
   addModels?(trained: ModelFile, models: readonly string[]): ModelFile;
   /** A trained router whose next rounds are new organisations joining; absent when unsupported. */
   joinClients?(trained: ModelFile): ModelFile;
+  /** Refuses a grown router (its file, its configuration) that the platform could not carry. */
+  checkCapacity(grown: ModelFile, config: FederationConfig): Result<null>;
+}
+
+/** Room in a model file beyond its tensors: the header's JSON (models, embedder, metadata) and padding. */
+const MODEL_HEADER_ALLOWANCE = 1024 * 1024;
+
+const megabytes = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+
+/** A footprint within what KV stores and RPC carries, or a refusal that names the limit. */
+function withinCapacity(kind: string, footprint: Footprint): Result<null> {
+  const fileBytes = footprint.tensorBytes + MODEL_HEADER_ALLOWANCE;
+  if (fileBytes > MAX_MODEL_FILE_BYTES)
+    return failure(
+      "invalid_config",
+      `the ${kind} router's model file would reach ${megabytes(fileBytes)} (with 1 MiB for its header), over the ${MAX_MODEL_FILE_BYTES} bytes (25 MiB) a model version may take: choose a smaller router, embedder or model list`,
+    );
+  if (footprint.contributionLength > MAX_CONTRIBUTION_LENGTH)
+    return failure(
+      "invalid_config",
+      `the ${kind} router's contributions would reach ${footprint.contributionLength} values, over the ${MAX_CONTRIBUTION_LENGTH} a round can aggregate: choose a smaller router, embedder or model list`,
+    );
+  return success(null);
 }
 
 function setupOf(config: FederationConfig): KindSetup {
@@ -28,16 +52,24 @@ function setupOf(config: FederationConfig): KindSetup {
   };
 }
 
-/** The model a new federation publishes as version 0, or why its router configuration is refused. */
-export function initialModel(config: FederationConfig): Result<ModelFile> {
+/**
+ * The model a new federation publishes as version 0 (and whether it is already final), or why its
+ * router configuration is refused.
+ */
+export function initialModel(config: FederationConfig): Result<{ file: ModelFile; final: boolean }> {
   const name = config.router.kind;
   const kind = findRouterKind(name);
   if (!kind) return failure("invalid_config", `unknown router kind "${name}"`);
   const setup = setupOf(config);
   const refusal = kind.checkHyperparameters(setup);
   if (refusal) return failure("invalid_config", refusal);
+  // Before the state is built: a router too large to carry may be too large to build.
+  const capacity = withinCapacity(name, kind.footprint(setup));
+  if (!capacity.ok) return capacity;
   try {
-    return success(kind.algorithm().toModelFile(kind.initialState(setup)));
+    const algorithm = kind.algorithm();
+    const state = kind.initialState(setup);
+    return success({ file: algorithm.toModelFile(state), final: algorithm.done(state) });
   } catch (error) {
     return failure("invalid_config", `cannot build the initial ${name} model: ${(error as Error).message}`);
   }
@@ -53,6 +85,8 @@ export function federationRouter(config: FederationConfig): Result<FederationRou
   return success({
     algorithm: algorithm as FederatedAlgorithm<unknown, never>,
     checkTotal: (global, total, context) => kind.checkTotal(global, total, context),
+    checkCapacity: (grown, grownConfig) =>
+      withinCapacity(kind.name, kind.footprint(setupOf(grownConfig), algorithm.fromModelFile(grown))),
     ...(addModels && {
       addModels: (trained, models) =>
         algorithm.toModelFile(addModels.call(kind, algorithm.fromModelFile(trained), models)),

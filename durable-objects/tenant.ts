@@ -115,7 +115,8 @@ export class Tenant extends DurableObject<Env> {
     const all = await Promise.all(
       this.federationIds().map((id) => this.env.FEDERATIONS.getByName(id).describe(caller)),
     );
-    return success(all.flatMap((r) => (r.ok ? [r.value] : [])));
+    // An owner's view always carries the usage ledger (a client's never does).
+    return success(all.flatMap((r) => (r.ok && "usage" in r.value ? [r.value] : [])));
   }
 
   async dashboard(): Promise<Result<Dashboard>> {

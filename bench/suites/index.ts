@@ -12,4 +12,5 @@ export const suites: SuiteEntry[] = [
   { name: "experiment", load: async () => (await import("./experiment.ts")).experimentSuite },
   { name: "train", load: async () => (await import("./train.ts")).trainSuite },
   { name: "secagg", load: async () => (await import("./secagg.ts")).secaggSuite },
+  { name: "onnx-embed", load: async () => (await import("./onnx-embed.ts")).onnxEmbedSuite },
 ];

@@ -7,10 +7,12 @@ import {
   applyUnmaskPlan,
   type ClientState,
   chooseParameters,
+  clientConsistencyCheck,
   clientMaskInput,
   clientShareKeys,
   clientUnmask,
   closeAdvertiseKeys,
+  closeConsistencyCheck,
   closeMaskedInput,
   closeShareKeys,
   closeUnmask,
@@ -21,11 +23,14 @@ import {
   keystream,
   MASKING_CHUNK,
   MASKING_IN_FLIGHT,
+  type Mailbox,
   type MaskStream,
   majorityThreshold,
+  memoryMailbox,
   type NeighbourKeys,
   type RoundConfig,
   receiveAdvertiseKeys,
+  receiveConsistencySignature,
   receiveMaskedInput,
   receiveShareKeys,
   receiveUnmaskResponse,
@@ -82,6 +87,7 @@ async function best(runs: number, run: () => Promise<unknown>): Promise<number> 
 
 interface SharedRound {
   server: ServerState;
+  mailbox: Mailbox;
   clients: Map<string, ClientState>;
   forwarded: Map<string, ForwardedShares>;
   neighbourKeys: Map<string, NeighbourKeys>;
@@ -92,6 +98,7 @@ async function roundToMaskedInput(roundConfig: RoundConfig, count: number): Prom
   const created = createServerRound(roundConfig, 1);
   if (!created.ok) throw new Error(created.message);
   const server = created.value;
+  const mailbox = memoryMailbox();
   const clients = new Map<string, ClientState>();
   for (let i = 0; i < count; i++) {
     const started = await startClient(roundConfig, `c${String(i).padStart(4, "0")}`);
@@ -106,11 +113,12 @@ async function roundToMaskedInput(roundConfig: RoundConfig, count: number): Prom
     const answer = await clientShareKeys(clients.get(m.clientId)!, m);
     if (!answer.ok) throw new Error(answer.message);
     clients.set(m.clientId, answer.state);
-    ok(await receiveShareKeys(server, answer.message));
+    ok(await receiveShareKeys(server, answer.message, mailbox));
   }
   const forwarded = new Map<string, ForwardedShares>();
-  for (const m of ok(closeShareKeys(server))) if (m.type === "forwarded_shares") forwarded.set(m.clientId, m);
-  return { server, clients, forwarded, neighbourKeys };
+  for (const m of ok(closeShareKeys(server, mailbox)))
+    if (m.type === "forwarded_shares") forwarded.set(m.clientId, m);
+  return { server, mailbox, clients, forwarded, neighbourKeys };
 }
 
 /** Keystream bytes in `count` streams over a 1M-element update: what masking it generates and adds. */
@@ -250,7 +258,13 @@ async function unmaskingSeconds(
     shared.clients.set(id, answer.state);
     ok(await receiveMaskedInput(shared.server, answer.message));
   }
-  for (const m of ok(closeMaskedInput(shared.server))) {
+  for (const m of ok(closeMaskedInput(shared.server, shared.mailbox))) {
+    if (m.type !== "consistency_request") continue;
+    const answer = await clientConsistencyCheck(shared.clients.get(m.clientId)!, m);
+    if (!answer.ok) throw new Error(answer.message);
+    ok(await receiveConsistencySignature(shared.server, answer.message));
+  }
+  for (const m of ok(closeConsistencyCheck(shared.server, shared.mailbox))) {
     if (m.type !== "unmask_request") continue;
     const answer = await clientUnmask(shared.clients.get(m.clientId)!, m);
     if (!answer.ok) throw new Error(answer.message);

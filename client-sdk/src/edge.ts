@@ -4,14 +4,14 @@ import type { z } from "zod";
 import { type ServerMessage, serverMessageSchema } from "../../core/secagg/index.ts";
 import { sha256Hex } from "../../core/sha256.ts";
 import {
+  type ClientRound,
+  clientRoundSchema,
   type EvaluationReport,
   type ModelPointer,
   type ModelVersion,
   messageReceiptSchema,
   modelPointerSchema,
   modelVersionSchema,
-  type RoundSummary,
-  roundSchema,
   type VersionEvaluation,
   versionEvaluationSchema,
   waitingMessageSchema,
@@ -138,18 +138,18 @@ export class EdgeApi {
     return bytes;
   }
 
-  /** The round in progress, or null when none runs (the edge answers 404 not_found). */
-  async currentRound(signal?: AbortSignal): Promise<RoundSummary | null> {
+  /** The round in progress as a client sees it, or null when none runs (the edge answers 404 not_found). */
+  async currentRound(signal?: AbortSignal): Promise<ClientRound | null> {
     try {
-      return await this.#json(roundSchema, `${this.#base}/rounds/current`, {}, signal);
+      return await this.#json(clientRoundSchema, `${this.#base}/rounds/current`, {}, signal);
     } catch (error) {
       if (error instanceof FedRouterError && error.status === 404) return null;
       throw error;
     }
   }
 
-  round(round: number, signal?: AbortSignal): Promise<RoundSummary> {
-    return this.#json(roundSchema, `${this.#base}/rounds/${round}`, {}, signal);
+  round(round: number, signal?: AbortSignal): Promise<ClientRound> {
+    return this.#json(clientRoundSchema, `${this.#base}/rounds/${round}`, {}, signal);
   }
 
   message(round: number, signal?: AbortSignal): Promise<RoundMessage> {

@@ -5,6 +5,7 @@ import { refusalOf, requireHyperparameters } from "../routers/hyperparameters.ts
 import type { KindSetup, RouterKind } from "../routers/kind.ts";
 import { checkRowWidth } from "../routers/tags.ts";
 import { addModels, federatedKMeans, kmeansRouter, startJoin } from "./federated.ts";
+import { kmeansFootprint } from "./footprint.ts";
 import { predictKMeans } from "./router.ts";
 import type { Shrinkage } from "./shrinkage.ts";
 import { initialKMeansState, KMEANS_DEFAULTS, KMEANS_KIND, type KMeansState } from "./state.ts";
@@ -45,6 +46,8 @@ export const kmeansKind: RouterKind<KMeansState> = {
   trainsLocally: false,
   checkHyperparameters: (setup) => refusalOf(() => initialState(setup)),
   initialState,
+  // A new router's state is small (one centroid): build it and measure.
+  footprint: (setup, state) => kmeansFootprint(state ?? initialState(setup)),
   experimentHyperparameters: () => ({
     clusters: KMEANS_DEFAULTS.clusters,
     prior: KMEANS_DEFAULTS.prior,

@@ -5,6 +5,7 @@ import type { KindSetup, LocalCompute, RouterKind } from "../routers/kind.ts";
 import { checkRowWidth } from "../routers/tags.ts";
 import { type HeadWeighting, MLP_DEFAULTS, type MlpConfigInput, mlpConfig } from "./config.ts";
 import { createFederatedMlp } from "./federated.ts";
+import { mlpFootprint } from "./footprint.ts";
 import { addModels, joinClients } from "./growth.ts";
 import { parameterLayout } from "./layout.ts";
 import type { LocalTrainer } from "./local-training.ts";
@@ -60,6 +61,8 @@ export const mlpKind: RouterKind<MlpState> = {
   trainsLocally: true,
   checkHyperparameters: (setup) => refusalOf(() => mlpConfig(configInput(setup))),
   initialState: (setup) => initialMlpState(configInput(setup)),
+  // From the configuration alone: the initial weights may be too many to allocate.
+  footprint: (setup, state) => mlpFootprint(state?.config ?? mlpConfig(configInput(setup)), state),
   // The initial weights are seeded by the experiment's seed.
   experimentHyperparameters: (seed) => ({
     seed,

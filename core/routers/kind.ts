@@ -27,6 +27,17 @@ export interface KindSetup {
 }
 
 /**
+ * Upper bounds on what a training puts through the platform, so the edge can refuse at create or
+ * grow a router it could not store or aggregate rather than fail a round later.
+ */
+export interface Footprint {
+  /** Bytes of the model file's tensors at their largest over the training (its header aside). */
+  tensorBytes: number;
+  /** Elements of the longest contribution of any pass. */
+  contributionLength: number;
+}
+
+/**
  * Numeric work on the device that core cannot import (onnxruntime): the SDK, the harness and the
  * benches pass it in (ort/), tests pass the plain-TypeScript reference, the edge passes nothing.
  */
@@ -122,6 +133,11 @@ export interface RouterKind<State = unknown> {
   checkHyperparameters(setup: KindSetup): string | undefined;
   /** The global state before any pass (published as version 0). */
   initialState(setup: KindSetup): State;
+  /**
+   * The footprint of a new router's training for `setup`, computed without building its state
+   * (which may be too large to build); given `state`, of the passes left from it (a grown router).
+   */
+  footprint(setup: KindSetup, state?: State): Footprint;
   /**
    * The hyperparameters with which `fedrouter experiment` trains this kind for `seed`, so that a
    * federation over the edge trains what the experiment simulates.

@@ -1,12 +1,17 @@
 // The client side of a secure-aggregation round as a state machine: JSON-serialisable state and one
 // transition per server message, each returning the next state and the message to send.
 import { fromBase64Url, messageDigest, randomBytes, toBase64Url } from "./bytes.ts";
+import { selfMaskCommitment } from "./commitment.ts";
 import { maskedLength, type RoundConfig, roundConfigSchema, validateRoundConfig } from "./config.ts";
+import { consistencyFailure, generateSigningKeys, isValidSigningKey, signSurvivors } from "./consistency.ts";
 import { DEFAULT_FLOORS, type PrivacyFloors, roundBelowFloors } from "./floors.ts";
 import { generateKeyPair, isValidPublicKey, type KeyPairJson } from "./key-agreement.ts";
 import { applyMaskStreams, importMaskSeed, MASK_SEED_BYTES, type MaskStream } from "./mask-generator.ts";
 import {
   type AdvertiseKeys,
+  type ConsistencyRequest,
+  type ConsistencySignature,
+  consistencyRequestSchema,
   type ForwardedShares,
   forwardedSharesSchema,
   type MaskedInput,
@@ -33,6 +38,7 @@ export interface ClientNeighbour {
   index: number;
   encryptionPublicKey: string;
   maskPublicKey: string;
+  signingPublicKey: string;
 }
 
 /** Everything a client keeps between messages; plain JSON (secrets as base64url), so it can be stored. */
@@ -46,6 +52,8 @@ export interface ClientState {
   stage: Stage;
   encryptionKeys: KeyPairJson;
   maskKeys: KeyPairJson;
+  /** Ed25519 key pair for the consistency check. */
+  signingKeys: KeyPairJson;
   /** Seed of the self mask b_u (AES-128 key). */
   selfMaskSeed: string;
   /** Shamir point of this client (0 until the server assigns it). */
@@ -56,6 +64,9 @@ export interface ClientState {
   /** Digest of the server message answered last, so a repeated one gets the same answer. */
   answered?: string;
   sharesSent?: ShareKeys;
+  /** The survivor set this client signed (sorted): the only one it will unmask for. */
+  survivors?: string[];
+  signatureSent?: ConsistencySignature;
   unmaskSent?: UnmaskResponse;
 }
 
@@ -63,9 +74,10 @@ export interface ClientState {
 export type ClientTransition<M> = { ok: true; state: ClientState; message: M } | SecAggFailure;
 
 /**
- * Starts a client for a round: fresh key pairs and self-mask seed, and the advertise_keys message.
- * Refuses (below_floor, before generating anything) a round below the floors: a threshold that is
- * not a strict majority or is below floors.minThreshold, or room for fewer than floors.minCohort.
+ * Starts a client for a round: fresh key pairs and self-mask seed, and the advertise_keys message
+ * (the public keys and the commitment to the seed). Refuses (below_floor, before generating
+ * anything) a round below the floors: a threshold that is not a strict majority or is below
+ * floors.minThreshold, or room for fewer than floors.minCohort.
  */
 export async function startClient(
   config: RoundConfig,
@@ -90,6 +102,7 @@ export async function startClient(
     stage: STAGE.ADVERTISE_KEYS,
     encryptionKeys: await generateKeyPair(config.curve),
     maskKeys: await generateKeyPair(config.curve),
+    signingKeys: await generateSigningKeys(),
     selfMaskSeed: toBase64Url(randomBytes(MASK_SEED_BYTES)),
     index: 0,
     neighbours: {},
@@ -102,6 +115,8 @@ export async function startClient(
     clientId,
     encryptionPublicKey: state.encryptionKeys.publicKey,
     maskPublicKey: state.maskKeys.publicKey,
+    signingPublicKey: state.signingKeys.publicKey,
+    selfMaskCommitment: await selfMaskCommitment(config.roundId, clientId, fromBase64Url(state.selfMaskSeed)),
   };
   return { ok: true, state, message };
 }
@@ -133,7 +148,8 @@ async function admit(
   const previous: Record<string, Stage> = {
     [STAGE.SHARE_KEYS]: STAGE.ADVERTISE_KEYS,
     [STAGE.MASKED_INPUT]: STAGE.SHARE_KEYS,
-    [STAGE.UNMASK]: STAGE.MASKED_INPUT,
+    [STAGE.CONSISTENCY_CHECK]: STAGE.MASKED_INPUT,
+    [STAGE.UNMASK]: STAGE.CONSISTENCY_CHECK,
   };
   if (state.stage !== previous[answersWith])
     return fail(
@@ -181,7 +197,8 @@ export async function clientShareKeys(
   for (const n of message.neighbours) {
     const valid =
       (await isValidPublicKey(config.curve, fromBase64Url(n.encryptionPublicKey))) &&
-      (await isValidPublicKey(config.curve, fromBase64Url(n.maskPublicKey)));
+      (await isValidPublicKey(config.curve, fromBase64Url(n.maskPublicKey))) &&
+      isValidSigningKey(n.signingPublicKey);
     if (!valid)
       return fail(SECAGG_ERROR.INVALID_MESSAGE, `neighbour ${n.clientId} sent an invalid public key`);
   }
@@ -219,6 +236,7 @@ export async function clientShareKeys(
       index: n.index,
       encryptionPublicKey: n.encryptionPublicKey,
       maskPublicKey: n.maskPublicKey,
+      signingPublicKey: n.signingPublicKey,
     };
   state.stage = STAGE.SHARE_KEYS;
   state.index = message.index;
@@ -321,12 +339,54 @@ export async function clientMaskInput(
 }
 
 /**
+ * Stage consistency_check: signs the survivor set the server announced. A client signs once: a
+ * different set later is refused, so the server cannot collect its signature on two sets.
+ */
+export async function clientConsistencyCheck(
+  state: ClientState,
+  input: ConsistencyRequest,
+): Promise<ClientTransition<ConsistencySignature>> {
+  const parsed = consistencyRequestSchema.safeParse(input);
+  if (!parsed.success) return parseFailure(parsed.error);
+  const message = parsed.data;
+  const admitted = await admit(state, message, STAGE.CONSISTENCY_CHECK);
+  if (!("repeat" in admitted)) return admitted;
+  if (admitted.repeat && state.signatureSent) return { ok: true, state, message: state.signatureSent };
+  const { config, clientId } = state;
+  const survivors = [...message.survivors].sort();
+  if (new Set(survivors).size !== survivors.length || !survivors.includes(clientId))
+    return fail(
+      SECAGG_ERROR.PROTOCOL_VIOLATION,
+      "the survivor set must name each client once, this one included",
+    );
+  if (survivors.length < config.threshold)
+    return fail(
+      SECAGG_ERROR.TOO_FEW_SURVIVORS,
+      `only ${survivors.length} survivors; threshold ${config.threshold}`,
+    );
+  const reply: ConsistencySignature = {
+    type: "consistency_signature",
+    stage: STAGE.CONSISTENCY_CHECK,
+    roundId: config.roundId,
+    clientId,
+    signature: await signSurvivors(state.signingKeys, config.roundId, survivors),
+  };
+  state.stage = STAGE.CONSISTENCY_CHECK;
+  state.survivors = survivors;
+  state.answered = admitted.seen;
+  state.signatureSent = reply;
+  return { ok: true, state, message: reply };
+}
+
+/**
  * Stage unmask: reveals self-mask shares of surviving neighbours and mask-key shares of dropped
  * ones. Refuses, revealing nothing, a request that does not split the live neighbours exactly into
  * the two groups (so no peer ever gets both kinds revealed), whose round survivors repeat a client,
  * leave this client out, outnumber the round, name strangers on the complete graph or disagree with
- * that split, or that names fewer than t survivors (counting itself) or fewer round survivors than
- * floors.minSurvivors.
+ * that split, that names fewer than t survivors (counting itself) or fewer round survivors than
+ * floors.minSurvivors, or that fails the consistency check: it must agree with the survivor set
+ * this client signed and carry at least t valid signatures of that very set by its neighbours
+ * (Bonawitz et al.'s check, which stops a server that told different clients different sets).
  */
 export async function clientUnmask(
   state: ClientState,
@@ -388,6 +448,20 @@ export async function clientUnmask(
     return fail(
       SECAGG_ERROR.TOO_FEW_SURVIVORS,
       `only ${message.survivors.length + 1} survivors in this neighbourhood; threshold ${config.threshold}`,
+    );
+  const inconsistent = await consistencyFailure(
+    message,
+    state.survivors ?? [],
+    state.neighbours,
+    live,
+    config.threshold,
+  );
+  if (inconsistent) return fail(SECAGG_ERROR.CONSISTENCY_CHECK_FAILED, inconsistent);
+  const signed = state.survivors ?? [];
+  if (summed.size !== signed.length || !signed.every((id) => summed.has(id)))
+    return fail(
+      SECAGG_ERROR.CONSISTENCY_CHECK_FAILED,
+      "the round's survivors differ from the survivor set this client signed",
     );
   const reply: UnmaskResponse = {
     type: "unmask_response",

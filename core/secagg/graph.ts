@@ -2,6 +2,21 @@
 // (a Harary ring graph over a seeded random permutation of the clients).
 import { seededRandom, shuffle } from "../random.ts";
 
+/** Neighbours per log2 of the cohort size that a round may give each client (see maxNeighbourDegree). */
+const DEGREE_PER_LOG2 = 8;
+/** Cohorts up to this size plus one may use the complete graph whatever the rule per log2. */
+const SMALL_COHORT_DEGREE = 64;
+
+/**
+ * The most neighbours a client may have in a cohort of up to `cohortSize`: SecAgg+ needs k of
+ * order log2 n (chooseParameters picks 46 at n = 100, 50 at 1000, 58 at 100,000), while each
+ * neighbour costs its client a key agreement and a mask stream, and the round a sealed and a
+ * revealed share per client, n * k of each: a complete graph over 1000 clients seals about 150 MB.
+ */
+export function maxNeighbourDegree(cohortSize: number): number {
+  return Math.max(SMALL_COHORT_DEGREE, DEGREE_PER_LOG2 * Math.ceil(Math.log2(Math.max(2, cohortSize))));
+}
+
 /** Neighbours each client actually gets among `count` clients: the complete graph once k >= count - 1. */
 export function effectiveDegree(count: number, degree: number | "complete"): number {
   return degree === "complete" || degree >= count - 1 ? count - 1 : degree;

@@ -7,11 +7,14 @@ export {
   type ClientNeighbour,
   type ClientState,
   type ClientTransition,
+  clientConsistencyCheck,
   clientMaskInput,
   clientShareKeys,
   clientUnmask,
   startClient,
 } from "./client.ts";
+/** The commitment to a self-mask seed that a client advertises and the server checks the rebuilt seed against. */
+export { selfMaskCommitment } from "./commitment.ts";
 
 /** Round configuration: schema, validation (incl. overflow mod 2^32), the fixed-point scale, and the choice of k and t. */
 export {
@@ -50,7 +53,7 @@ export {
   type RoundShape,
   roundBelowFloors,
 } from "./floors.ts";
-export { effectiveDegree, neighbourGraph } from "./graph.ts";
+export { effectiveDegree, maxNeighbourDegree, neighbourGraph } from "./graph.ts";
 export {
   agree,
   derivePairKey,
@@ -59,6 +62,8 @@ export {
   type KeyPairJson,
   publicKeyOf,
 } from "./key-agreement.ts";
+/** Where sealed shares wait for their recipients: a port (rows in a Durable Object), or memory. */
+export { type Mailbox, memoryMailbox } from "./mailbox.ts";
 /** Primitives: AES-CTR mask generator, ECDH/HKDF, AES-GCM share sealing, Shamir, neighbour graph, bytes. */
 export {
   applyMaskStreams,
@@ -76,7 +81,11 @@ export {
   type AdvertiseKeys,
   advertiseKeysSchema,
   type ClientMessage,
+  type ConsistencyRequest,
+  type ConsistencySignature,
   clientMessageSchema,
+  consistencyRequestSchema,
+  consistencySignatureSchema,
   type ForwardedShares,
   forwardedSharesSchema,
   type MaskedInput,
@@ -118,6 +127,7 @@ export {
   createServerRound,
   type ReceiveTransition,
   receiveAdvertiseKeys,
+  receiveConsistencySignature,
   receiveMaskedInput,
   receiveMessage,
   receiveShareKeys,
@@ -126,6 +136,7 @@ export {
 } from "./server.ts";
 export {
   closeAdvertiseKeys,
+  closeConsistencyCheck,
   closeMaskedInput,
   closeShareKeys,
   closeStage,

@@ -7,13 +7,19 @@ const base64Url = z.string().regex(/^[A-Za-z0-9_-]*$/, "expected base64url");
 export const clientIdSchema = z.string().min(1).max(128);
 const envelope = { roundId: z.string().min(1).max(200), clientId: clientIdSchema };
 
-/** Client -> server, stage advertise_keys: the client's two public keys (share encryption, pairwise masks). */
+/**
+ * Client -> server, stage advertise_keys: the client's two ECDH public keys (share encryption,
+ * pairwise masks), its Ed25519 key for the consistency check, and its commitment to its self-mask
+ * seed (checked against the seed rebuilt at unmasking).
+ */
 export const advertiseKeysSchema = z.object({
   type: z.literal("advertise_keys"),
   stage: z.literal(STAGE.ADVERTISE_KEYS),
   ...envelope,
   encryptionPublicKey: base64Url,
   maskPublicKey: base64Url,
+  signingPublicKey: base64Url,
+  selfMaskCommitment: base64Url,
 });
 
 /** Server -> client, stage share_keys: the client's index and its neighbours' public keys. */
@@ -28,6 +34,7 @@ export const neighbourKeysSchema = z.object({
       index: z.number().int().positive(),
       encryptionPublicKey: base64Url,
       maskPublicKey: base64Url,
+      signingPublicKey: base64Url,
     }),
   ),
 });
@@ -56,10 +63,27 @@ export const maskedInputSchema = z.object({
   vector: z.instanceof(Uint32Array),
 });
 
+/** Server -> client, stage consistency_check: every client whose masked input is in the sum, for the client to sign. */
+export const consistencyRequestSchema = z.object({
+  type: z.literal("consistency_request"),
+  stage: z.literal(STAGE.CONSISTENCY_CHECK),
+  ...envelope,
+  survivors: z.array(clientIdSchema),
+});
+
+/** Client -> server, stage consistency_check: the client's Ed25519 signature of (round id, survivor set). */
+export const consistencySignatureSchema = z.object({
+  type: z.literal("consistency_signature"),
+  stage: z.literal(STAGE.CONSISTENCY_CHECK),
+  ...envelope,
+  signature: base64Url,
+});
+
 /**
  * Server -> client, stage unmask: which neighbours sent masked inputs (survivors) and which did not
- * (dropped), and every client whose masked input the sum holds, so the client can check the sum it
- * helps unmask holds itself and enough others.
+ * (dropped); every client whose masked input the sum holds, so the client can check the sum it
+ * helps unmask holds itself and enough others; and the signatures of that set by the neighbours
+ * that signed it in the consistency check.
  */
 export const unmaskRequestSchema = z.object({
   type: z.literal("unmask_request"),
@@ -68,6 +92,7 @@ export const unmaskRequestSchema = z.object({
   survivors: z.array(clientIdSchema),
   dropped: z.array(clientIdSchema),
   roundSurvivors: z.array(clientIdSchema),
+  signatures: z.array(z.object({ by: clientIdSchema, signature: base64Url })),
 });
 
 /** Client -> server, stage unmask: self-mask shares of survivors, mask-key shares of dropped neighbours. */
@@ -92,11 +117,13 @@ export const clientMessageSchema = z.discriminatedUnion("type", [
   advertiseKeysSchema,
   shareKeysSchema,
   maskedInputSchema,
+  consistencySignatureSchema,
   unmaskResponseSchema,
 ]);
 export const serverMessageSchema = z.discriminatedUnion("type", [
   neighbourKeysSchema,
   forwardedSharesSchema,
+  consistencyRequestSchema,
   unmaskRequestSchema,
   roundAbortedSchema,
 ]);
@@ -106,6 +133,8 @@ export type NeighbourKeys = z.infer<typeof neighbourKeysSchema>;
 export type ShareKeys = z.infer<typeof shareKeysSchema>;
 export type ForwardedShares = z.infer<typeof forwardedSharesSchema>;
 export type MaskedInput = z.infer<typeof maskedInputSchema>;
+export type ConsistencyRequest = z.infer<typeof consistencyRequestSchema>;
+export type ConsistencySignature = z.infer<typeof consistencySignatureSchema>;
 export type UnmaskRequest = z.infer<typeof unmaskRequestSchema>;
 export type UnmaskResponse = z.infer<typeof unmaskResponseSchema>;
 /** Any message a client sends. */

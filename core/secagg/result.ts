@@ -16,6 +16,8 @@ export const SECAGG_ERROR = {
   PROTOCOL_VIOLATION: "protocol_violation",
   /** A client refuses a round or an unmask request below its privacy floors (floors.ts). */
   BELOW_FLOOR: "below_floor",
+  /** The client's refusal to unmask: too few valid signatures over the survivor set it signed, or a request that contradicts it. */
+  CONSISTENCY_CHECK_FAILED: "consistency_check_failed",
   RECONSTRUCTION_FAILED: "reconstruction_failed",
   NOT_DONE: "not_done",
   /** Not a failure of the protocol: the federation's owner stopped the round. */

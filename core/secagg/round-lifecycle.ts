@@ -3,6 +3,7 @@
 // transitions over plain JSON, so a Durable Object stores the progress and a test drives every step.
 // Each transition keeps whatever else the caller stores beside the progress (its type parameter P).
 import * as z from "zod";
+import type { Mailbox } from "./mailbox.ts";
 import { SECAGG_ERROR } from "./result.ts";
 import type { ServerTransition } from "./server.ts";
 import { abortRound, closeStage } from "./server-close.ts";
@@ -61,7 +62,8 @@ export function openProgress(): RoundProgress {
 const LIVE_AT: Partial<Record<Stage, { stage: ProtocolStage; did: string }>> = {
   [STAGE.SHARE_KEYS]: { stage: STAGE.ADVERTISE_KEYS, did: "advertised keys" },
   [STAGE.MASKED_INPUT]: { stage: STAGE.SHARE_KEYS, did: "shared keys" },
-  [STAGE.UNMASK]: { stage: STAGE.MASKED_INPUT, did: "sent masked inputs" },
+  [STAGE.CONSISTENCY_CHECK]: { stage: STAGE.MASKED_INPUT, did: "sent masked inputs" },
+  [STAGE.UNMASK]: { stage: STAGE.CONSISTENCY_CHECK, did: "signed the survivor set" },
 };
 
 /**
@@ -69,8 +71,12 @@ const LIVE_AT: Partial<Record<Stage, { stage: ProtocolStage; did: string }>> = {
  * as soon as fewer clients remain than the platform's minimum of survivors (it could never publish),
  * and when masked_input closes with fewer inputs than the quorum, rather than publish a sum of too few.
  */
-export async function closeRoundStage(state: ServerState, quorum: Quorum): Promise<ServerTransition> {
-  const closed = await closeStage(state);
+export async function closeRoundStage(
+  state: ServerState,
+  quorum: Quorum,
+  mailbox: Mailbox,
+): Promise<ServerTransition> {
+  const closed = await closeStage(state, mailbox);
   const live = LIVE_AT[state.stage];
   if (!closed.ok || !live) return closed;
   const remaining = participants(state, live.stage).length;
@@ -80,7 +86,8 @@ export async function closeRoundStage(state: ServerState, quorum: Quorum): Promi
       SECAGG_ERROR.TOO_FEW_SURVIVORS,
       `only ${remaining} clients ${live.did}; the platform's minimum is ${quorum.minSurvivors} survivors`,
     );
-  if (state.stage !== STAGE.UNMASK) return closed;
+  // Only closing masked_input leads to consistency_check: the moment the inputs in the sum are known.
+  if (state.stage !== STAGE.CONSISTENCY_CHECK) return closed;
   const minimum = Math.min(quorum.minParticipants, quorum.cohortSize);
   const survivors = participants(state, STAGE.MASKED_INPUT).length;
   if (survivors >= minimum) return closed;

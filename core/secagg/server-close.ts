@@ -2,6 +2,7 @@
 // has answered or at the stage's deadline), the abort they fall back to, and the message each stage
 // has for a client. Like the receive transitions, they update the given state in place.
 import { effectiveDegree, neighbourGraph } from "./graph.ts";
+import { type Mailbox, memoryMailbox } from "./mailbox.ts";
 import type { ServerMessage } from "./messages.ts";
 import { fail, SECAGG_ERROR, type SecAggErrorCode, type SecAggFailure } from "./result.ts";
 import type { ServerTransition } from "./server.ts";
@@ -13,7 +14,6 @@ import { buildUnmaskPlan } from "./unmask.ts";
 export function abortRound(state: ServerState, code: SecAggErrorCode, message: string): ServerTransition {
   state.stage = STAGE.ABORTED;
   state.abort = { code, message };
-  state.mailbox = {};
   state.revealed = {};
   const outgoing: ServerMessage[] = Object.keys(state.clients).map((clientId) => ({
     type: "round_aborted",
@@ -39,8 +39,15 @@ function shortfall(state: ServerState, live: string[], owners: string[], what: s
   return undefined;
 }
 
-/** The message the current stage sends a client, rebuilt from the state (so a poll can be answered any time). */
-export function currentMessageFor(state: ServerState, clientId: string): ServerMessage | undefined {
+/**
+ * The message the current stage sends a client, rebuilt from the state and the client's inbox (so
+ * a poll can be answered any time).
+ */
+export function currentMessageFor(
+  state: ServerState,
+  clientId: string,
+  mailbox: Mailbox,
+): ServerMessage | undefined {
   const record = state.clients[clientId];
   if (!record) return undefined;
   const roundId = state.config.roundId;
@@ -60,19 +67,29 @@ export function currentMessageFor(state: ServerState, clientId: string): ServerM
             index: n.index,
             encryptionPublicKey: n.encryptionPublicKey,
             maskPublicKey: n.maskPublicKey,
+            signingPublicKey: n.signingPublicKey,
           };
         }),
       };
     case STAGE.MASKED_INPUT: {
       if (!tookPart(STAGE.SHARE_KEYS)(clientId)) return undefined;
-      const inbox = state.mailbox[clientId] ?? {};
+      const inbox = mailbox.inbox(clientId);
       const shares = record.neighbours
         .filter(tookPart(STAGE.SHARE_KEYS))
         .map((from) => ({ from, ciphertext: inbox[from]! }));
       return { type: "forwarded_shares", stage: STAGE.MASKED_INPUT, roundId, clientId, shares };
     }
-    case STAGE.UNMASK:
+    case STAGE.CONSISTENCY_CHECK:
       if (!tookPart(STAGE.MASKED_INPUT)(clientId)) return undefined;
+      return {
+        type: "consistency_request",
+        stage: STAGE.CONSISTENCY_CHECK,
+        roundId,
+        clientId,
+        survivors: participants(state, STAGE.MASKED_INPUT),
+      };
+    case STAGE.UNMASK:
+      if (!tookPart(STAGE.CONSISTENCY_CHECK)(clientId)) return undefined;
       return {
         type: "unmask_request",
         stage: STAGE.UNMASK,
@@ -80,6 +97,9 @@ export function currentMessageFor(state: ServerState, clientId: string): ServerM
         clientId,
         ...neighbourhoodOutcome(state, clientId),
         roundSurvivors: participants(state, STAGE.MASKED_INPUT),
+        signatures: record.neighbours
+          .filter(tookPart(STAGE.CONSISTENCY_CHECK))
+          .map((by) => ({ by, signature: state.clients[by]!.survivorSignature! })),
       };
     case STAGE.ABORTED:
       return {
@@ -95,8 +115,10 @@ export function currentMessageFor(state: ServerState, clientId: string): ServerM
   }
 }
 
-function advance(state: ServerState, recipients: string[]): ServerTransition {
-  const outgoing = recipients.map((id) => currentMessageFor(state, id)).filter((m) => m !== undefined);
+function advance(state: ServerState, recipients: string[], mailbox: Mailbox): ServerTransition {
+  const outgoing = recipients
+    .map((id) => currentMessageFor(state, id, mailbox))
+    .filter((m) => m !== undefined);
   return { ok: true, state, outgoing, duplicate: false };
 }
 
@@ -129,19 +151,25 @@ export function closeAdvertiseKeys(state: ServerState): ServerTransition {
     record.neighbours = graph[i]!.map((j) => ids[j]!);
   });
   state.stage = STAGE.SHARE_KEYS;
-  return advance(state, ids);
+  // No share exists before keys are shared: the neighbours' keys are all this stage sends.
+  return advance(state, ids, memoryMailbox());
 }
 
-/** Closes share_keys: forwards to each client the sealed shares of its neighbours that shared keys. */
-export function closeShareKeys(state: ServerState): ServerTransition {
+/**
+ * Closes share_keys: forwards to each client the sealed shares of its neighbours that shared keys
+ * (a client's shares reach the mailbox only with its whole accepted message, and only neighbours
+ * that shared keys are forwarded).
+ */
+export function closeShareKeys(state: ServerState, mailbox: Mailbox): ServerTransition {
   if (state.stage !== STAGE.SHARE_KEYS) return wrongStage(state, STAGE.SHARE_KEYS);
   const live = participants(state, STAGE.SHARE_KEYS);
   const reason = shortfall(state, live, live, "shared keys");
-  if (reason) return abortRound(state, SECAGG_ERROR.TOO_FEW_SURVIVORS, reason);
-  // Shares from clients that never finished sharing are never forwarded.
-  for (const id of Object.keys(state.mailbox)) if (!live.includes(id)) delete state.mailbox[id];
+  if (reason) {
+    mailbox.clear();
+    return abortRound(state, SECAGG_ERROR.TOO_FEW_SURVIVORS, reason);
+  }
   state.stage = STAGE.MASKED_INPUT;
-  return advance(state, live);
+  return advance(state, live, mailbox);
 }
 
 /** Owners whose secrets unmasking needs: every survivor, and dropped clients with a surviving neighbour. */
@@ -154,15 +182,30 @@ function neededOwners(state: ServerState): { survivors: string[]; dropped: strin
   return { survivors, dropped };
 }
 
-/** Closes masked_input: asks each survivor which shares to reveal for its neighbours. */
-export function closeMaskedInput(state: ServerState): ServerTransition {
+/** Closes masked_input: the sealed shares have served; announces the survivor set to every survivor, for it to sign. */
+export function closeMaskedInput(state: ServerState, mailbox: Mailbox): ServerTransition {
   if (state.stage !== STAGE.MASKED_INPUT) return wrongStage(state, STAGE.MASKED_INPUT);
+  mailbox.clear();
   const { survivors, dropped } = neededOwners(state);
   const reason = shortfall(state, survivors, [...survivors, ...dropped], "sent masked inputs");
   if (reason) return abortRound(state, SECAGG_ERROR.TOO_FEW_SURVIVORS, reason);
-  state.mailbox = {};
+  state.stage = STAGE.CONSISTENCY_CHECK;
+  return advance(state, survivors, mailbox);
+}
+
+/**
+ * Closes consistency_check: asks each client that signed which shares to reveal, with its
+ * neighbours' signatures. Every needed secret must keep t signing neighbours, since a client
+ * reveals nothing without t of its neighbours' signatures and only signers are asked.
+ */
+export function closeConsistencyCheck(state: ServerState, mailbox: Mailbox): ServerTransition {
+  if (state.stage !== STAGE.CONSISTENCY_CHECK) return wrongStage(state, STAGE.CONSISTENCY_CHECK);
+  const signers = participants(state, STAGE.CONSISTENCY_CHECK);
+  const { survivors, dropped } = neededOwners(state);
+  const reason = shortfall(state, signers, [...survivors, ...dropped], "signed the survivor set");
+  if (reason) return abortRound(state, SECAGG_ERROR.TOO_FEW_SURVIVORS, reason);
   state.stage = STAGE.UNMASK;
-  return advance(state, survivors);
+  return advance(state, signers, mailbox);
 }
 
 /**
@@ -185,14 +228,16 @@ export async function closeUnmask(state: ServerState): Promise<ServerTransition>
 }
 
 /** Closes whichever stage the round is at (for a deadline alarm). */
-export async function closeStage(state: ServerState): Promise<ServerTransition> {
+export async function closeStage(state: ServerState, mailbox: Mailbox): Promise<ServerTransition> {
   switch (state.stage) {
     case STAGE.ADVERTISE_KEYS:
       return closeAdvertiseKeys(state);
     case STAGE.SHARE_KEYS:
-      return closeShareKeys(state);
+      return closeShareKeys(state, mailbox);
     case STAGE.MASKED_INPUT:
-      return closeMaskedInput(state);
+      return closeMaskedInput(state, mailbox);
+    case STAGE.CONSISTENCY_CHECK:
+      return closeConsistencyCheck(state, mailbox);
     case STAGE.UNMASK:
       return closeUnmask(state);
     default:

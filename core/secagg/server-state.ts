@@ -1,5 +1,5 @@
 // The server's state for one round: plain JSON (no vectors: the running total lives with the
-// caller, in chunks), plus read-only queries on it.
+// caller, in chunks; no sealed shares: they wait in the caller's Mailbox), plus read-only queries.
 import type { RoundConfig } from "./config.ts";
 import type { SecAggErrorCode } from "./result.ts";
 import { PROTOCOL_STAGES, type ProtocolStage, STAGE, type Stage } from "./stages.ts";
@@ -9,7 +9,13 @@ export interface ServerClientRecord {
   index: number;
   encryptionPublicKey: string;
   maskPublicKey: string;
+  /** Ed25519 key with which the client signs the survivor set in the consistency check. */
+  signingPublicKey: string;
+  /** SHA-256 commitment to the self-mask seed (`selfMaskCommitment`), against which its rebuilt seed is checked. */
+  selfMaskCommitment: string;
   neighbours: string[];
+  /** The client's signature of the survivor set (stage consistency_check), forwarded to its neighbours. */
+  survivorSignature?: string;
   /** Digest of the message accepted from this client at each stage: membership and idempotency in one. */
   received: Partial<Record<ProtocolStage, string>>;
 }
@@ -30,14 +36,13 @@ export interface UnmaskPlan {
 }
 
 export interface ServerState {
-  version: 1;
+  /** 2: the sealed shares left the state for the Mailbox. */
+  version: 2;
   config: RoundConfig;
   stage: Stage;
   /** Public seed of the neighbour graph's permutation. */
   graphSeed: number;
   clients: Record<string, ServerClientRecord>;
-  /** Sealed shares by recipient, then sender; ~130 bytes each (n * k of them). */
-  mailbox: Record<string, Record<string, string>>;
   /** Revealed shares by owner, then holder: self-mask shares of survivors, mask-key shares of the dropped. */
   revealed: Record<string, Record<string, string>>;
   plan?: UnmaskPlan;
@@ -88,7 +93,9 @@ export function dropouts(state: ServerState, cohortSize: number): number {
       ? cohortSize - count(STAGE.ADVERTISE_KEYS)
       : state.stage === STAGE.MASKED_INPUT
         ? cohortSize - count(STAGE.SHARE_KEYS)
-        : state.stage === STAGE.UNMASK || state.stage === STAGE.DONE
+        : state.stage === STAGE.CONSISTENCY_CHECK ||
+            state.stage === STAGE.UNMASK ||
+            state.stage === STAGE.DONE
           ? cohortSize - count(STAGE.MASKED_INPUT)
           : state.stage === STAGE.ABORTED
             ? cohortSize -

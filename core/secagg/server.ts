@@ -3,12 +3,17 @@
 // are in server-close.ts). Transitions update the given state in place and return it; on failure it
 // is untouched.
 import { fromBase64Url, messageDigest, vectorDigest } from "./bytes.ts";
+import { COMMITMENT_BYTES } from "./commitment.ts";
 import { maskedLength, type RoundConfig, validateRoundConfig } from "./config.ts";
+import { isValidSigningKey, verifySurvivors } from "./consistency.ts";
 import { isValidPublicKey } from "./key-agreement.ts";
+import type { Mailbox } from "./mailbox.ts";
 import {
   type AdvertiseKeys,
   advertiseKeysSchema,
   type ClientMessage,
+  type ConsistencySignature,
+  consistencySignatureSchema,
   type MaskedInput,
   maskedInputSchema,
   type ServerMessage,
@@ -21,6 +26,7 @@ import { SEALED_SHARE_BYTES } from "./pairwise.ts";
 import { fail, SECAGG_ERROR, type SecAggFailure, type SecAggResult } from "./result.ts";
 import {
   neighbourhoodOutcome,
+  participants,
   previousStage,
   type ServerClientRecord,
   type ServerState,
@@ -46,12 +52,11 @@ export function createServerRound(config: RoundConfig, graphSeed?: number): SecA
   const valid = validateRoundConfig(config);
   if (!valid.ok) return valid;
   const state: ServerState = {
-    version: 1,
+    version: 2,
     config: valid.value,
     stage: STAGE.ADVERTISE_KEYS,
     graphSeed: graphSeed ?? crypto.getRandomValues(new Uint32Array(1))[0]!,
     clients: {},
-    mailbox: {},
     revealed: {},
   };
   return { ok: true, value: state };
@@ -127,18 +132,28 @@ export async function receiveAdvertiseKeys(
       return fail(SECAGG_ERROR.INVALID_MESSAGE, `public key is not a valid ${curve} key`);
   if (message.encryptionPublicKey === message.maskPublicKey)
     return fail(SECAGG_ERROR.INVALID_MESSAGE, "the two public keys must differ");
+  if (!isValidSigningKey(message.signingPublicKey))
+    return fail(SECAGG_ERROR.INVALID_MESSAGE, "the signing key is not a valid Ed25519 public key");
+  if (fromBase64Url(message.selfMaskCommitment).length !== COMMITMENT_BYTES)
+    return fail(SECAGG_ERROR.INVALID_MESSAGE, `the self-mask commitment must be ${COMMITMENT_BYTES} bytes`);
   state.clients[message.clientId] = {
     index: 0,
     encryptionPublicKey: message.encryptionPublicKey,
     maskPublicKey: message.maskPublicKey,
+    signingPublicKey: message.signingPublicKey,
+    selfMaskCommitment: message.selfMaskCommitment,
     neighbours: [],
     received: { [STAGE.ADVERTISE_KEYS]: seen },
   };
   return accepted(state, seen);
 }
 
-/** share_keys: stores the sealed shares a client addressed to exactly its neighbours. */
-export async function receiveShareKeys(state: ServerState, input: ShareKeys): Promise<ReceiveTransition> {
+/** share_keys: puts the sealed shares a client addressed to exactly its neighbours in the mailbox. */
+export async function receiveShareKeys(
+  state: ServerState,
+  input: ShareKeys,
+  mailbox: Mailbox,
+): Promise<ReceiveTransition> {
   const parsed = shareKeysSchema.safeParse(input);
   if (!parsed.success) return fail(SECAGG_ERROR.INVALID_MESSAGE, parsed.error.message);
   const message = parsed.data;
@@ -156,10 +171,7 @@ export async function receiveShareKeys(state: ServerState, input: ShareKeys): Pr
     return fail(SECAGG_ERROR.INVALID_MESSAGE, "shares must go to each neighbour exactly once");
   if (message.shares.some((s) => Math.floor((s.ciphertext.length * 3) / 4) !== SEALED_SHARE_BYTES))
     return fail(SECAGG_ERROR.INVALID_MESSAGE, `sealed shares must be ${SEALED_SHARE_BYTES} bytes`);
-  for (const share of message.shares) {
-    state.mailbox[share.to] ??= {};
-    state.mailbox[share.to]![message.clientId] = share.ciphertext;
-  }
+  for (const share of message.shares) mailbox.put(share.to, message.clientId, share.ciphertext);
   record.received[STAGE.SHARE_KEYS] = seen;
   return accepted(state, seen);
 }
@@ -183,6 +195,33 @@ export async function receiveMaskedInput(state: ServerState, input: MaskedInput)
       `masked vector has ${vector.length} elements, expected ${maskedLength(state.config)}`,
     );
   admitted.record!.received[STAGE.MASKED_INPUT] = seen;
+  return accepted(state, seen);
+}
+
+/**
+ * consistency_check: stores a survivor's signature of the survivor set, refusing one that does not
+ * verify under the key it advertised (so every signature the server forwards is valid).
+ */
+export async function receiveConsistencySignature(
+  state: ServerState,
+  input: ConsistencySignature,
+): Promise<ReceiveTransition> {
+  const parsed = consistencySignatureSchema.safeParse(input);
+  if (!parsed.success) return fail(SECAGG_ERROR.INVALID_MESSAGE, parsed.error.message);
+  const message = parsed.data;
+  const seen = await messageDigest(message);
+  const admitted = admit(state, message, STAGE.CONSISTENCY_CHECK, seen);
+  if ("ok" in admitted) return admitted;
+  if (admitted.duplicate) return repeated(state, seen);
+  const record = admitted.record!;
+  const survivors = participants(state, STAGE.MASKED_INPUT);
+  if (!(await verifySurvivors(record.signingPublicKey, message.signature, state.config.roundId, survivors)))
+    return fail(
+      SECAGG_ERROR.INVALID_MESSAGE,
+      "the signature does not verify over this round's survivor set under the client's signing key",
+    );
+  record.survivorSignature = message.signature;
+  record.received[STAGE.CONSISTENCY_CHECK] = seen;
   return accepted(state, seen);
 }
 
@@ -220,14 +259,20 @@ export async function receiveUnmaskResponse(
 }
 
 /** Receives any client message: the receive transition of the message's stage. */
-export function receiveMessage(state: ServerState, message: ClientMessage): Promise<ReceiveTransition> {
+export function receiveMessage(
+  state: ServerState,
+  message: ClientMessage,
+  mailbox: Mailbox,
+): Promise<ReceiveTransition> {
   switch (message.type) {
     case "advertise_keys":
       return receiveAdvertiseKeys(state, message);
     case "share_keys":
-      return receiveShareKeys(state, message);
+      return receiveShareKeys(state, message, mailbox);
     case "masked_input":
       return receiveMaskedInput(state, message);
+    case "consistency_signature":
+      return receiveConsistencySignature(state, message);
     case "unmask_response":
       return receiveUnmaskResponse(state, message);
   }

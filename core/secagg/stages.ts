@@ -5,6 +5,7 @@ export const STAGE = {
   ADVERTISE_KEYS: "advertise_keys",
   SHARE_KEYS: "share_keys",
   MASKED_INPUT: "masked_input",
+  CONSISTENCY_CHECK: "consistency_check",
   UNMASK: "unmask",
   DONE: "done",
   ABORTED: "aborted",
@@ -12,11 +13,12 @@ export const STAGE = {
 
 export type Stage = (typeof STAGE)[keyof typeof STAGE];
 
-/** The four stages at which messages are exchanged, in order. */
+/** The five stages at which messages are exchanged, in order. */
 export const PROTOCOL_STAGES = [
   STAGE.ADVERTISE_KEYS,
   STAGE.SHARE_KEYS,
   STAGE.MASKED_INPUT,
+  STAGE.CONSISTENCY_CHECK,
   STAGE.UNMASK,
 ] as const;
 

@@ -1,6 +1,7 @@
 // Unmasking: rebuilding secrets from revealed shares into a correction plan, and applying the plan
 // to the running total, whole or chunk by chunk (element range [offset, offset + length)).
 import { fromBase64Url, toBase64Url } from "./bytes.ts";
+import { selfMaskCommitment } from "./commitment.ts";
 import { addInto } from "./encoding.ts";
 import { PRIVATE_KEY_BYTES, publicKeyOf } from "./key-agreement.ts";
 import { applyMaskStreams, importMaskSeed, MASK_SEED_BYTES } from "./mask-generator.ts";
@@ -22,6 +23,8 @@ function sharesOf(state: ServerState, owner: string): Share[] {
  * The correction that turns the sum of survivors' masked inputs into the sum of their inputs:
  * minus each survivor's self mask, and for each dropped client u and surviving neighbour v, minus
  * the pairwise mask v added for u (recomputed from u's rebuilt mask key and v's public key).
+ * Every rebuilt secret is checked (a seed against its commitment, a mask key against its public
+ * key), and one that fails refuses the plan: a wrong share never turns into a wrong sum.
  */
 export async function buildUnmaskPlan(
   state: ServerState,
@@ -32,12 +35,21 @@ export async function buildUnmaskPlan(
   const t = config.threshold;
   const streams: CorrectionStream[] = [];
   for (const owner of survivors) {
+    let seed: Uint8Array;
     try {
-      const seed = reconstructSecret(sharesOf(state, owner), t, MASK_SEED_BYTES);
-      streams.push({ seed: toBase64Url(seed), sign: -1 });
+      seed = reconstructSecret(sharesOf(state, owner), t, MASK_SEED_BYTES);
     } catch (error) {
       return fail(SECAGG_ERROR.RECONSTRUCTION_FAILED, `self mask of ${owner}: ${(error as Error).message}`);
     }
+    // A share moved by a chosen amount still yields a 16-byte seed, only the wrong one: removing its
+    // mask would leave garbage in the sum, so the seed must match the commitment made before sharing.
+    const commitment = await selfMaskCommitment(config.roundId, owner, seed);
+    if (commitment !== state.clients[owner]!.selfMaskCommitment)
+      return fail(
+        SECAGG_ERROR.RECONSTRUCTION_FAILED,
+        `rebuilt self-mask seed of ${owner} does not match its commitment: a neighbour revealed a wrong share`,
+      );
+    streams.push({ seed: toBase64Url(seed), sign: -1 });
   }
   const alive = new Set(survivors);
   for (const owner of dropped) {
@@ -53,7 +65,7 @@ export async function buildUnmaskPlan(
     if (!rebuilt || toBase64Url(rebuilt) !== record.maskPublicKey)
       return fail(
         SECAGG_ERROR.RECONSTRUCTION_FAILED,
-        `rebuilt mask key of ${owner} does not match its public key`,
+        `rebuilt mask key of ${owner} does not match its public key: a neighbour revealed a wrong share`,
       );
     // One key agreement per surviving neighbour, run concurrently (Web Crypto works off the main thread).
     const corrections = await Promise.all(

@@ -66,6 +66,8 @@ export const stageDeadlinesSchema = z
     advertiseKeys: seconds,
     shareKeys: seconds,
     maskedInput: seconds,
+    /** Optional (for federations made before the stage existed): the unmask deadline by default. */
+    consistencyCheck: seconds.optional(),
     unmask: seconds,
   })
   .meta({
@@ -200,5 +202,10 @@ export const federationSchema = z
   .meta({ id: "Federation" });
 
 export type Federation = z.infer<typeof federationSchema>;
+
+/** A federation as its clients see it: without the usage ledger, which is the owner's bill. */
+export const clientFederationSchema = federationSchema.omit({ usage: true }).meta({ id: "ClientFederation" });
+
+export type ClientFederation = z.infer<typeof clientFederationSchema>;
 
 export const federationParamsSchema = z.object({ federationId: federationIdSchema });

@@ -9,6 +9,7 @@ export const ROUND_STAGES = [
   "advertise_keys",
   "share_keys",
   "masked_input",
+  "consistency_check",
   "unmask",
   "done",
   "aborted",
@@ -49,6 +50,7 @@ export const roundSchema = z
       advertiseKeys: z.number().int(),
       shareKeys: z.number().int(),
       maskedInput: z.number().int(),
+      consistencyCheck: z.number().int(),
       unmask: z.number().int(),
     }),
     /** Cohort members that took part in an earlier stage and stopped before their input was summed. */
@@ -58,6 +60,17 @@ export const roundSchema = z
   .meta({ id: "Round" });
 
 export type RoundSummary = z.infer<typeof roundSchema>;
+
+/**
+ * A round as a client sees it: whether the client itself is in the cohort (the SDK finds its round
+ * by it) and how many clients it holds (the SDK checks that against its floors), not who they are.
+ */
+export const clientRoundSchema = roundSchema
+  .omit({ cohort: true })
+  .extend({ inCohort: z.boolean(), cohortSize: z.number().int().nonnegative() })
+  .meta({ id: "ClientRound" });
+
+export type ClientRound = z.infer<typeof clientRoundSchema>;
 
 export const waitingMessageSchema = z
   .object({ type: z.literal("waiting"), stage: roundStageSchema, roundId: z.string(), clientId: z.string() })

@@ -106,6 +106,8 @@ export class EdgeClient {
       const encoded = encode(contribution, 1, round.secureAggregation).vector;
       await this.send(base, c.token, await c.session.maskedInput(await message(c.token), encoded));
     }
+    for (const c of cohort)
+      await this.send(base, c.token, await c.session.consistencyCheck(await message(c.token)));
     for (const c of cohort) await this.send(base, c.token, await c.session.unmask(await message(c.token)));
     return this.request<RoundSummary>("GET", base, owner);
   }

@@ -138,12 +138,13 @@ describe("the SDK in a browser", () => {
       clients,
       sdk,
     } = await enrolSdkClients(owner, OPERATOR, config, orgs);
-    await runRounds(owner, ownerToken, federationId, sdk, roundSchedule(3), 2);
+    // Statistics, one training round, calibration: version 3 is final (clients read final versions).
+    await runRounds(owner, ownerToken, federationId, sdk, roundSchedule(3), 3);
     const query = "please explain how photosynthesis works in simple words";
     const lambda = 10;
-    expect(await sdk[0]!.sync()).toMatchObject({ version: 2 });
+    expect(await sdk[0]!.sync()).toMatchObject({ version: 3 });
     const inNode = await sdk[0]!.route(query, { lambda });
-    expect(inNode.version).toBe(2);
+    expect(inNode.version).toBe(3);
 
     const tab = await browser.context.newPage();
     const problems: string[] = [];
@@ -177,10 +178,10 @@ describe("the SDK in a browser", () => {
       personalised: RouteDecision;
       mixture: { quality: number[]; evaluations: number };
     };
-    expect(result.first).toEqual({ version: 2, changed: true });
-    expect(result.again).toEqual({ version: 2, changed: false });
+    expect(result.first).toEqual({ version: 3, changed: true });
+    expect(result.again).toEqual({ version: 3, changed: false });
     for (const decision of [result.decision, result.jsDecision]) {
-      expect(decision.version).toBe(2);
+      expect(decision.version).toBe(3);
       expect(decision.model).toBe(inNode.model);
       decision.predictions.forEach((p, j) => {
         expect(p.model).toBe(inNode.predictions[j]!.model);
@@ -195,7 +196,7 @@ describe("the SDK in a browser", () => {
     expect(result.mixture.quality[0]).toBeGreaterThan(0);
     expect(result.mixture.quality[0]).toBeLessThan(1);
     expect(result.mixture.quality.slice(1).every((w) => w === 0.5)).toBe(true);
-    expect(result.personalised.version).toBe(2);
+    expect(result.personalised.version).toBe(3);
     expect(result.personalised.predictions[0]!.quality).not.toBeCloseTo(inNode.predictions[0]!.quality, 4);
     expect(result.refused).toBe("bad_argument");
     expect(problems).toEqual([]);

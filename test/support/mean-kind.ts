@@ -141,6 +141,11 @@ export const meanKind: RouterKind<MeanState> = {
   trainsLocally: false,
   checkHyperparameters: (setup) => refusalOf(() => initialState(setup)),
   initialState,
+  // Three float64 tensors of one entry per model; three sums per model.
+  footprint: (setup) => ({
+    tensorBytes: 3 * 8 * setup.models.length,
+    contributionLength: 3 * setup.models.length,
+  }),
   experimentHyperparameters: () => ({ rounds: 1 }),
   algorithm: () => meanAlgorithm,
   checkTotal,

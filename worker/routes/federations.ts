@@ -8,6 +8,7 @@ import {
   enrolledClientSchema,
 } from "../../core/wire/clients.ts";
 import {
+  clientFederationSchema,
   federationConfigSchema,
   federationParamsSchema,
   federationSchema,
@@ -59,11 +60,17 @@ federations.openapi(
     method: "get",
     path: "/federations/{federationId}",
     tags: ["federations"],
-    summary: "A federation: configuration, latest version, clients, usage",
+    summary: "A federation: configuration, latest version, clients, usage (the usage for owners only)",
     security: bearerSecurity,
     middleware: [anyMember] as const,
     request: { params: federationParamsSchema },
-    responses: { 200: json(federationSchema, "The federation"), ...errorResponses },
+    responses: {
+      200: json(
+        z.union([federationSchema, clientFederationSchema]),
+        "The federation (a client's token: without the usage ledger)",
+      ),
+      ...errorResponses,
+    },
   }),
   async (c) =>
     c.json(

@@ -4,14 +4,16 @@ import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import {
   advertiseKeysSchema,
-  MAX_VECTOR_LENGTH,
+  consistencySignatureSchema,
   serverMessageSchema,
   shareKeysSchema,
   unmaskResponseSchema,
 } from "../../core/secagg/index.ts";
 import { federationParamsSchema } from "../../core/wire/federation.ts";
 import { roundObjectName, secureRoundId } from "../../core/wire/ids.ts";
+import { MAX_MASKED_INPUT_BYTES } from "../../core/wire/limits.ts";
 import {
+  clientRoundSchema,
   messageReceiptSchema,
   roundParamsSchema,
   roundSchema,
@@ -37,6 +39,11 @@ export const rounds = createRouter();
 const owner = member(["owner"]);
 const anyMember = member(["owner", "client"]);
 const client = member(["client"]);
+
+/** What a round route answers: the whole round for owners, a client's view for clients. */
+const roundView = z.union([roundSchema, clientRoundSchema]);
+const roundViewDescription = (what: string) =>
+  `${what} (a client's token: inCohort instead of the cohort's ids)`;
 
 function credential(caller: AppEnv["Variables"]["caller"]): ClientCredential {
   if (caller.kind !== "client") throw new ApiError("forbidden", "this needs a client token");
@@ -80,7 +87,7 @@ rounds.openapi(
     security: bearerSecurity,
     middleware: [anyMember] as const,
     request: { params: federationParamsSchema },
-    responses: { 200: json(z.array(roundSchema), "Rounds"), ...errorResponses },
+    responses: { 200: json(z.array(roundView), roundViewDescription("Rounds")), ...errorResponses },
   }),
   async (c) =>
     c.json(
@@ -98,7 +105,7 @@ rounds.openapi(
     security: bearerSecurity,
     middleware: [anyMember] as const,
     request: { params: federationParamsSchema },
-    responses: { 200: json(roundSchema, "The round in progress"), ...errorResponses },
+    responses: { 200: json(roundView, roundViewDescription("The round in progress")), ...errorResponses },
   }),
   async (c) =>
     c.json(
@@ -141,7 +148,7 @@ rounds.openapi(
     security: bearerSecurity,
     middleware: [anyMember] as const,
     request: { params: roundParamsSchema },
-    responses: { 200: json(roundSchema, "The round"), ...errorResponses },
+    responses: { 200: json(roundView, roundViewDescription("The round")), ...errorResponses },
   }),
   async (c) => {
     const { federationId, round } = c.req.valid("param");
@@ -155,7 +162,7 @@ rounds.openapi(
     path: "/federations/{federationId}/rounds/{round}/message",
     tags: ["secure aggregation"],
     summary:
-      "The current stage's message for this client (neighbour keys, forwarded shares, unmask request) or waiting",
+      "The current stage's message for this client (neighbour keys, forwarded shares, survivor set to sign, unmask request) or waiting",
     security: bearerSecurity,
     middleware: [client] as const,
     request: { params: roundParamsSchema },
@@ -176,13 +183,19 @@ const stageRoutes = [
     path: "advertise-keys",
     schema: advertiseKeysSchema,
     size: 4 * KiB,
-    summary: "Stage advertise_keys: the client's two public keys",
+    summary: "Stage advertise_keys: the client's public keys and its self-mask commitment",
   },
   {
     path: "share-keys",
     schema: shareKeysSchema,
     size: 2 * MiB,
     summary: "Stage share_keys: one sealed share pair per neighbour",
+  },
+  {
+    path: "consistency-check",
+    schema: consistencySignatureSchema,
+    size: 4 * KiB,
+    summary: "Stage consistency_check: the client's signature of the survivor set",
   },
   {
     path: "unmask",
@@ -215,9 +228,6 @@ for (const stage of stageRoutes) {
   );
 }
 
-/** The largest masked vector a route accepts (the round then checks its exact length). */
-const MASKED_INPUT_LIMIT = 64 * MiB;
-
 rounds.openapi(
   createRoute({
     method: "put",
@@ -225,7 +235,9 @@ rounds.openapi(
     tags: ["secure aggregation"],
     summary: "Stage masked_input: the masked vector [w, w*x] + masks as little-endian Uint32 bytes",
     security: bearerSecurity,
-    middleware: [limit(Math.min(MASKED_INPUT_LIMIT, (MAX_VECTOR_LENGTH + 1) * 4)), client] as const,
+    // The largest vector a round can aggregate (the round then checks its exact length), refused
+    // from its Content-Length before a byte is read: beyond it a vector could not cross RPC.
+    middleware: [limit(MAX_MASKED_INPUT_BYTES), client] as const,
     request: {
       params: roundParamsSchema,
       body: {

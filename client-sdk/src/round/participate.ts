@@ -7,7 +7,7 @@ import { type EmbedderInfo, tagsOf } from "../../../core/model-file.ts";
 import { type Random, seededRandom } from "../../../core/random.ts";
 import type { LocalCompute } from "../../../core/routers/kind.ts";
 import { encode, type PrivacyFloors, roundBelowFloors } from "../../../core/secagg/index.ts";
-import { ROUND_STAGES, type RoundStage, type RoundSummary } from "../../../core/wire/rounds.ts";
+import { type ClientRound, ROUND_STAGES, type RoundStage } from "../../../core/wire/rounds.ts";
 import type { EdgeApi, RoundMessage } from "../edge.ts";
 import { FedRouterError } from "../errors.ts";
 import type { ModelSync } from "../model/sync.ts";
@@ -70,7 +70,7 @@ export interface ParticipationResult {
   /** Set when `stopAfter` made the client go silent. */
   stoppedAfter?: ParticipateOptions["stopAfter"];
   /** The round's outcome, when waited for (waitForOutcome). */
-  outcome?: RoundSummary["outcome"];
+  outcome?: ClientRound["outcome"];
 }
 
 /** What participate() needs from the client object. */
@@ -91,6 +91,7 @@ export interface ParticipationContext {
 const STAGE_OF: Record<string, RoundStage> = {
   neighbour_keys: "share_keys",
   forwarded_shares: "masked_input",
+  consistency_request: "consistency_check",
   unmask_request: "unmask",
 };
 
@@ -130,7 +131,7 @@ async function run(
     {
       threshold: config.threshold,
       neighbourDegree: config.neighbourDegree,
-      clients: Math.min(config.maxClients, summary.cohort.length),
+      clients: Math.min(config.maxClients, summary.cohortSize),
     },
     context.privacyFloors,
   );
@@ -181,6 +182,7 @@ async function run(
   if (await send(await session.advertiseKeys(config))) return result;
   if (await send(await session.shareKeys(await next("neighbour_keys")))) return result;
   if (await send(await session.maskedInput(await next("forwarded_shares"), encoded.vector))) return result;
+  await send(await session.consistencyCheck(await next("consistency_request")));
   await send(await session.unmask(await next("unmask_request")));
 
   if (options.waitForOutcome ?? PARTICIPATE_DEFAULTS.waitForOutcome) {
@@ -207,8 +209,8 @@ async function findRound(
   context: ParticipationContext,
   wanted: number | undefined,
   deadline: Deadline,
-): Promise<RoundSummary> {
-  const { edge, clientId } = context;
+): Promise<ClientRound> {
+  const { edge } = context;
   let checkedFinal = false;
   for (;;) {
     deadline.check();
@@ -218,7 +220,7 @@ async function findRound(
       throw new FedRouterError("round", `round ${wanted} is over (${past.stage})`);
     }
     if (current && (wanted === undefined || current.round === wanted)) {
-      const member = current.cohort.includes(clientId);
+      const member = current.inCohort;
       if (member && current.stage === "advertise_keys") return current;
       if (wanted !== undefined)
         throw new FedRouterError(
@@ -231,10 +233,11 @@ async function findRound(
     if (!current && wanted !== undefined) await failIfOver(context, wanted, deadline);
     if (!current && !checkedFinal) {
       // No round runs: if the latest model is final none ever will, so say so instead of waiting.
+      // A newer version held back (a grown router still learning) means training goes on.
       checkedFinal = true;
       await context.models.sync();
       const latest = context.models.current!;
-      if (isFinal(latest.file))
+      if (isFinal(latest.file) && !context.models.pending)
         throw new FedRouterError("round", `training has finished: version ${latest.version} is final`);
     }
     await deadline.sleep(context.pollIntervalMs);
@@ -243,7 +246,7 @@ async function findRound(
 
 /** Fails when the wanted round exists and has ended (a 404 means it has not been opened yet). */
 async function failIfOver(context: ParticipationContext, wanted: number, deadline: Deadline): Promise<void> {
-  let past: RoundSummary;
+  let past: ClientRound;
   try {
     past = await context.edge.round(wanted, deadline.signal);
   } catch (error) {
@@ -280,7 +283,7 @@ async function awaitOutcome(
   context: ParticipationContext,
   round: number,
   deadline: Deadline,
-): Promise<RoundSummary["outcome"]> {
+): Promise<ClientRound["outcome"]> {
   for (;;) {
     const summary = await context.edge.round(round, deadline.signal);
     if (summary.outcome) return summary.outcome;

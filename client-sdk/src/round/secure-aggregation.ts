@@ -3,6 +3,8 @@
 // participate() and the edge tests' simulated clients send the very same messages.
 import {
   type ClientState,
+  type ConsistencyRequest,
+  clientConsistencyCheck,
   clientMaskInput,
   clientShareKeys,
   clientUnmask,
@@ -18,12 +20,17 @@ import {
 } from "../../../core/secagg/index.ts";
 import { FedRouterError } from "../errors.ts";
 
-/** The four stages at which a client sends a message, in protocol order. */
-export type ProtocolStep = "advertise_keys" | "share_keys" | "masked_input" | "unmask";
+/** The five stages at which a client sends a message, in protocol order. */
+export type ProtocolStep = "advertise_keys" | "share_keys" | "masked_input" | "consistency_check" | "unmask";
 
 /** A message ready to send: its route under `/v1/federations/{id}/rounds/{n}/` and its body. */
 export type OutgoingMessage =
-  | { stage: "advertise_keys" | "share_keys" | "unmask"; method: "POST"; path: string; json: unknown }
+  | {
+      stage: "advertise_keys" | "share_keys" | "consistency_check" | "unmask";
+      method: "POST";
+      path: string;
+      json: unknown;
+    }
   | { stage: "masked_input"; method: "PUT"; path: "masked-input"; bytes: Uint8Array<ArrayBuffer> };
 
 /** The path of a round's routes. */
@@ -34,6 +41,7 @@ export function roundPath(federationId: string, round: number): string {
 /** The protocol's refusals of what the edge asked that would weaken privacy: they are unsafe_round. */
 const REFUSALS: ReadonlySet<SecAggErrorCode> = new Set([
   SECAGG_ERROR.BELOW_FLOOR,
+  SECAGG_ERROR.CONSISTENCY_CHECK_FAILED,
   SECAGG_ERROR.PROTOCOL_VIOLATION,
   SECAGG_ERROR.TOO_FEW_SURVIVORS,
 ]);
@@ -101,7 +109,18 @@ export class SecureAggregationSession {
     return { stage: "masked_input", method: "PUT", path: "masked-input", bytes };
   }
 
-  /** Stage unmask: the shares that let the edge remove the masks of survivors and dropouts. */
+  /** Stage consistency_check: this client's signature of the survivor set the edge announced. */
+  async consistencyCheck(message: ConsistencyRequest): Promise<OutgoingMessage> {
+    const next = await clientConsistencyCheck(this.#require("consistency_check"), message);
+    if (!next.ok) throw failed("consistency_check", next);
+    this.#state = next.state;
+    return { stage: "consistency_check", method: "POST", path: "consistency-check", json: next.message };
+  }
+
+  /**
+   * Stage unmask: the shares that let the edge remove the masks of survivors and dropouts. Throws,
+   * sending nothing, when the request fails the consistency check (`consistency_check_failed`).
+   */
   async unmask(message: UnmaskRequest): Promise<OutgoingMessage> {
     const next = await clientUnmask(this.#require("unmask"), message);
     if (!next.ok) throw failed("unmask", next);

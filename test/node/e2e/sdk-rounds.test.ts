@@ -163,7 +163,7 @@ describe("the SDK against the edge over HTTP", () => {
         expect(result).toMatchObject({
           round: pass + 1,
           modelVersion: pass,
-          stages: ["advertise_keys", "share_keys", "masked_input", "unmask"],
+          stages: ["advertise_keys", "share_keys", "masked_input", "consistency_check", "unmask"],
           examples: 30,
           skipped: 0,
           clipped: 0,

@@ -1,19 +1,30 @@
-// Every published version carries the edge's Ed25519 signature of (federation id, version, SHA-256),
-// which verifies with the public key a client receives at enrolment and with nothing else.
+// Publishing model versions: every published version carries the edge's Ed25519 signature of
+// (federation id, version, SHA-256), which verifies with the public key a client receives at
+// enrolment and with nothing else; and a federation that stored its versions before their finality
+// was recorded learns it from their bytes in KV, so its clients keep reading its final model.
 import { env, evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { verifyModelSignature } from "../../../core/model-signature.ts";
 import { seededRandom } from "../../../core/random.ts";
 import { seededEvaluationSet } from "../../support/evaluation-sets.ts";
 import { meanAlgorithm, meanKind } from "../../support/mean-kind.ts";
-import { createFederation, createTenant, expectStatus, type FederationHandle } from "../support/api.ts";
+import {
+  createFederation,
+  createTenant,
+  expectStatus,
+  type FederationHandle,
+  federationConfig,
+} from "../support/api.ts";
 import { evaluationShape, kindSetup } from "../support/federation-config.ts";
 import { runRound } from "../support/rounds.ts";
 
+// One round trains the router to its final version, which clients may read.
+const config = federationConfig({ router: { kind: "mean", hyperparameters: { rounds: 1 } } });
+
 const contribution = (id: string) => {
   const random = seededRandom(id.charCodeAt(6));
-  const set = seededEvaluationSet(random, evaluationShape(2));
-  return meanAlgorithm.contribute(meanKind.initialState(kindSetup()), set, random) as Float64Array;
+  const set = seededEvaluationSet(random, evaluationShape(2, config));
+  return meanAlgorithm.contribute(meanKind.initialState(kindSetup(config)), set, random) as Float64Array;
 };
 
 /** The public key a newly enrolled client of the federation receives. */
@@ -32,7 +43,7 @@ const versions = (handle: FederationHandle) =>
 
 describe("model signatures", () => {
   it("signs every published version so that the enrolment's public key verifies it, for its federation and version only", async () => {
-    const handle = await createFederation(await createTenant(), 5);
+    const handle = await createFederation(await createTenant(), 5, config);
     await runRound(handle, contribution);
     const publicKey = await enrolmentKey(handle);
     const pointer = await expectStatus(200, "GET", `/v1/federations/${handle.federationId}/models/latest`, {
@@ -56,7 +67,7 @@ describe("model signatures", () => {
   });
 
   it("signs the versions published before signing began when the object next loads", async () => {
-    const handle = await createFederation(await createTenant(), 5);
+    const handle = await createFederation(await createTenant(), 5, config);
     const stub = env.FEDERATIONS.getByName(handle.federationId);
     // As a federation created before signing: the migration leaves its versions' signature null.
     await runInDurableObject(stub, (_instance, state) => {
@@ -70,5 +81,30 @@ describe("model signatures", () => {
         federationId: handle.federationId,
       }),
     ).toBe(true);
+  });
+});
+
+describe("publishing versions", () => {
+  it("classifies versions stored before their finality was recorded when the federation loads", async () => {
+    const handle = await createFederation(await createTenant(), 5, config);
+    await runRound(handle, contribution);
+    const federation = env.FEDERATIONS.getByName(handle.federationId);
+    // As an object migrated from before the column: every version unclassified.
+    await runInDurableObject(federation, (_instance, state) => {
+      state.storage.sql.exec("UPDATE versions SET final = NULL");
+    });
+    await evictDurableObject(federation);
+    const base = `/v1/federations/${handle.federationId}/models`;
+    const token = handle.clients[0]!.token;
+    expect((await expectStatus(200, "GET", `${base}/latest`, { token })).version).toBe(1);
+    const versions = await expectStatus(200, "GET", base, { token });
+    expect(versions.map((v: { version: number }) => v.version)).toEqual([0, 1]);
+    await runInDurableObject(federation, (_instance, state) => {
+      const rows = state.storage.sql.exec("SELECT version, final FROM versions ORDER BY version").toArray();
+      expect(rows).toEqual([
+        { version: 0, final: 0 },
+        { version: 1, final: 1 },
+      ]);
+    });
   });
 });

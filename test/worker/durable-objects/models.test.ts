@@ -18,7 +18,10 @@ const contribution = (id: string) => {
 
 describe("serving models from the edge", () => {
   it("serves the latest pointer with an ETag and answers 304 to a client that has it", async () => {
-    const handle = await createFederation(await createTenant(), 5);
+    // One pass: the round's version is final, so clients are pointed to it.
+    const handle = await createFederation(await createTenant(), 5, {
+      router: { kind: "mean", hyperparameters: { rounds: 1 } },
+    });
     const token = handle.clients[0]!.token;
     const path = `/v1/federations/${handle.federationId}/models/latest`;
     const first = await call("GET", path, { token });

@@ -64,6 +64,7 @@ describe("an owner-chosen cohort", () => {
       const contribution = meanAlgorithm.contribute(global, sets.get(c.clientId)!, random) as Float64Array;
       expect((await c.maskedInput(contribution, 100 + i)).status).toBe(200);
     }
+    for (const c of clients) expect((await c.consistencyCheck()).status).toBe(200);
     for (const c of clients) expect((await c.unmask()).status).toBe(200);
 
     const summary = await expectStatus(

@@ -15,6 +15,7 @@ import {
   runRound,
   startRound,
 } from "../support/rounds.ts";
+import { fromBase64Url, selfMaskCommitment } from "../support/secagg.ts";
 import { SimClient } from "../support/sim-client.ts";
 
 function contributions(handle: FederationHandle) {
@@ -61,17 +62,19 @@ describe("round faults", () => {
     await expectCorrectRound(handle, 2);
   });
 
-  for (const stage of ["advertise_keys", "share_keys", "masked_input", "unmask"] as const) {
+  /** The drop point that leaves a client missing from each stage. */
+  const MISSING_FROM: Record<string, DropPoint> = {
+    advertise_keys: "none",
+    share_keys: "advertise_keys",
+    masked_input: "share_keys",
+    consistency_check: "masked_input",
+    unmask: "consistency_check",
+  };
+  const order = ["advertise_keys", "share_keys", "masked_input", "consistency_check", "unmask"] as const;
+  for (const stage of order) {
     it(`closes ${stage} at its deadline without the missing client and publishes`, async () => {
       const handle = await createFederation(await createTenant(), 6);
-      const drop: DropPoint =
-        stage === "advertise_keys"
-          ? "none"
-          : stage === "share_keys"
-            ? "advertise_keys"
-            : stage === "masked_input"
-              ? "share_keys"
-              : "masked_input";
+      const drop = MISSING_FROM[stage]!;
       const run = await expectCorrectRound(handle, 1, new Map([[handle.clients[0]!.clientId, drop]]));
       expect(run.summary.stage).toBe("done");
       await expectCorrectRound(handle, 2);
@@ -85,7 +88,6 @@ describe("round faults", () => {
       );
       const config = (await roundSummary(handle, round)).secureAggregation;
       const global = meanAlgorithm.fromModelFile((await latestModel(handle)).file);
-      const order = ["advertise_keys", "share_keys", "masked_input", "unmask"];
       // Everyone completes the stages before `stage`; in `stage` only two clients answer.
       for (const current of order.slice(0, order.indexOf(stage) + 1)) {
         const acting = current === stage ? clients.slice(0, 2) : clients;
@@ -97,7 +99,9 @@ describe("round faults", () => {
                 ? await client.shareKeys()
                 : current === "masked_input"
                   ? await client.maskedInput(contributions(handle)(global)(client.clientId), i)
-                  : await client.unmask();
+                  : current === "consistency_check"
+                    ? await client.consistencyCheck()
+                    : await client.unmask();
           expect(reply.status).toBe(200);
         }
       }
@@ -147,6 +151,12 @@ describe("round faults", () => {
       clientId: first.clientId,
       encryptionPublicKey: first.state!.encryptionKeys.publicKey,
       maskPublicKey: first.state!.maskKeys.publicKey,
+      signingPublicKey: first.state!.signingKeys.publicKey,
+      selfMaskCommitment: await selfMaskCommitment(
+        summary.secureAggregation.roundId,
+        first.clientId,
+        fromBase64Url(first.state!.selfMaskSeed),
+      ),
     };
     // Duplicate: the same message again gets the same receipt.
     const again = await call("POST", `${base}/advertise-keys`, {
@@ -199,6 +209,7 @@ describe("round faults", () => {
       clientId: first.clientId,
       digest: Array.from(vectorHash, (b) => b.toString(16).padStart(2, "0")).join(""),
     });
+    for (const client of active) expect((await client.consistencyCheck()).status).toBe(200);
     for (const client of active) expect((await client.unmask()).status).toBe(200);
     const done = await roundSummary(handle, round);
     expect(done.outcome).toEqual({ kind: "published", version: 1 });

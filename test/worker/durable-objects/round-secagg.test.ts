@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { seededRandom } from "../../../core/random.ts";
 import {
   addMaskedInput,
+  clientConsistencyCheck,
   clientMaskInput,
   clientShareKeys,
   clientUnmask,
@@ -11,9 +12,11 @@ import {
   detectCurve,
   encode,
   maskedLength,
+  memoryMailbox,
   publicKeyOf,
   type RoundConfig,
   receiveAdvertiseKeys,
+  receiveConsistencySignature,
   receiveMaskedInput,
   receiveShareKeys,
   receiveUnmaskResponse,
@@ -48,6 +51,7 @@ describe("secure aggregation in workerd", () => {
       const created = createServerRound(config);
       if (!created.ok) throw new Error(created.message);
       const server = created.value;
+      const mailbox = memoryMailbox();
       const clients = new Map<string, Awaited<ReturnType<typeof startClient>>>();
       const encoded = new Map<string, Uint32Array>();
       for (let i = 0; i < 6; i++) {
@@ -61,27 +65,34 @@ describe("secure aggregation in workerd", () => {
         );
       }
       const states = new Map([...clients].map(([id, s]) => [id, s.ok ? s.state : undefined]));
-      for (const m of ok(await closeStage(server))) {
+      for (const m of ok(await closeStage(server, mailbox))) {
         if (m.type !== "neighbour_keys") continue;
         const r = await clientShareKeys(states.get(m.clientId)!, m);
         if (!r.ok) throw new Error(r.message);
-        ok(await receiveShareKeys(server, r.message));
+        ok(await receiveShareKeys(server, r.message, mailbox));
       }
       const total = new Uint32Array(maskedLength(config));
-      for (const m of ok(await closeStage(server))) {
+      for (const m of ok(await closeStage(server, mailbox))) {
         if (m.type !== "forwarded_shares" || m.clientId === "c5") continue; // c5 drops after sharing keys
         const r = await clientMaskInput(states.get(m.clientId)!, m, encoded.get(m.clientId)!);
         if (!r.ok) throw new Error(r.message);
         ok(await receiveMaskedInput(server, r.message));
         addMaskedInput(total, r.message.vector);
       }
-      for (const m of ok(await closeStage(server))) {
+      for (const m of ok(await closeStage(server, mailbox))) {
+        if (m.type !== "consistency_request") continue;
+        const r = await clientConsistencyCheck(states.get(m.clientId)!, m);
+        if (!r.ok) throw new Error(r.message);
+        states.set(m.clientId, r.state);
+        ok(await receiveConsistencySignature(server, r.message));
+      }
+      for (const m of ok(await closeStage(server, mailbox))) {
         if (m.type !== "unmask_request") continue;
         const r = await clientUnmask(states.get(m.clientId)!, m);
         if (!r.ok) throw new Error(r.message);
         ok(await receiveUnmaskResponse(server, r.message));
       }
-      ok(await closeStage(server));
+      ok(await closeStage(server, mailbox));
       expect(server.stage).toBe(STAGE.DONE);
       const unmasked = await unmaskTotal(server, total);
       const expected = sumEncoded(

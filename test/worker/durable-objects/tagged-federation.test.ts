@@ -117,7 +117,8 @@ describe("a federation with a tag vocabulary", () => {
         state,
         plainSum(run.survivors, run.summary.secureAggregation.scale),
       );
-      const { file } = await latestModel(handle, handle.clients[0]!.token);
+      // The owner reads every version; clients read final ones (below).
+      const { file } = await latestModel(handle);
       expect(file.tags).toEqual(vocabulary);
       global = federatedKMeans.fromModelFile(file);
       expect(Array.from(global.centroids)).toEqual(Array.from(expected.centroids));
@@ -140,7 +141,7 @@ describe("a federation with a tag vocabulary", () => {
     expect(global.size).toBe(simulated.size);
     // Counts, quality and cost sums are dyadic: they survive fixed-point encoding exactly.
     expect(Array.from(global.stats!)).toEqual(Array.from(simulated.stats!));
-    const router = loadRouter((await latestModel(handle)).file);
+    const router = loadRouter((await latestModel(handle, handle.clients[0]!.token)).file);
     const reference = kind.router(simulated);
     const pooled = concatEvaluationSets(clients);
     const width = pooled.dimension;

@@ -45,7 +45,7 @@ async function failNextTwoOpenings(handle: FederationHandle) {
 async function roundBytes(handle: FederationHandle, round: number): Promise<number> {
   return runInDurableObject(
     roundStub(handle.federationId, round),
-    (instance) => (instance as unknown as { record: { bytes: number } }).record.bytes,
+    (_instance, state) => state.storage.sql.exec("SELECT bytes FROM ingested").one().bytes as number,
   );
 }
 

@@ -30,6 +30,9 @@ export interface RequestOptions {
   headers?: Record<string, string>;
 }
 
+/** The body size of the last request sent with one (a test measures what a message brings). */
+export const lastRequestBody = { bytes: 0 };
+
 export async function call<T = Loose>(
   method: string,
   path: string,
@@ -45,6 +48,8 @@ export async function call<T = Loose>(
     if (!headers.has("content-type")) headers.set("content-type", "application/octet-stream");
     body = options.bytes;
   }
+  if (typeof body === "string") lastRequestBody.bytes = new TextEncoder().encode(body).length;
+  else if (body) lastRequestBody.bytes = (body as Uint8Array).byteLength;
   const response = await exports.default.fetch(`${ORIGIN}${path}`, { method, headers, body });
   const type = response.headers.get("content-type") ?? "";
   const parsed = type.includes("application/json")

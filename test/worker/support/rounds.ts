@@ -9,7 +9,8 @@ import { decode, sumEncoded } from "./secagg.ts";
 import { type CraftedInput, SimClient } from "./sim-client.ts";
 
 /** The last stage a client completes before it vanishes ("none": it never answers). */
-export type DropPoint = "none" | "advertise_keys" | "share_keys" | "masked_input";
+export type DropPoint = "none" | "advertise_keys" | "share_keys" | "masked_input" | "consistency_check";
+const DROP_ORDER: DropPoint[] = ["none", "advertise_keys", "share_keys", "masked_input", "consistency_check"];
 
 export function roundStub(federationId: string, round: number) {
   return env.ROUNDS.getByName(roundObjectName(federationId, round));
@@ -59,9 +60,8 @@ export async function runRound(
   const tokens = new Map(handle.clients.map((c) => [c.clientId, c]));
   const clients = opened.cohort.map((id) => new SimClient(handle.federationId, round, tokens.get(id)!));
   const reaches = (client: SimClient, stage: DropPoint) => {
-    const order: DropPoint[] = ["none", "advertise_keys", "share_keys", "masked_input"];
     const drop = drops.get(client.clientId);
-    return drop === undefined || order.indexOf(drop) >= order.indexOf(stage);
+    return drop === undefined || DROP_ORDER.indexOf(drop) >= DROP_ORDER.indexOf(stage);
   };
   const stageStep = async (
     stage: DropPoint,
@@ -90,23 +90,28 @@ export async function runRound(
     summary = await roundSummary(handle, round);
   }
   const survivors = clients.filter((c) => reaches(c, "masked_input"));
+  // Clients that stop after their masked input are still in the sum; their neighbours unmask them.
   if (summary.stage !== "aborted") {
-    // Clients that stop after their masked input are still in the sum; their neighbours unmask them.
-    const answering = survivors.filter((c) => drops.get(c.clientId) !== "masked_input");
+    await stageStep("consistency_check", (c) => c.consistencyCheck());
+    summary = await roundSummary(handle, round);
+  }
+  if (summary.stage !== "aborted") {
+    // Unmask is the last stage: only clients that never drop answer it.
+    const answering = clients.filter((c) => !drops.has(c.clientId));
     for (const client of answering) {
       const reply = await client.unmask();
       if (reply.status !== 200) throw new Error(`unmask: ${reply.status} ${JSON.stringify(reply.body)}`);
       await afterMessage("unmask", round);
     }
-    if (answering.length < survivors.length) await passDeadline(handle.federationId, round);
+    if (answering.length < clients.filter((c) => reaches(c, "consistency_check")).length)
+      await passDeadline(handle.federationId, round);
     summary = await roundSummary(handle, round);
   }
   return { summary, clients, survivors };
 }
 
 function previous(stage: DropPoint): DropPoint {
-  const order: DropPoint[] = ["none", "advertise_keys", "share_keys", "masked_input"];
-  return order[Math.max(0, order.indexOf(stage) - 1)]!;
+  return DROP_ORDER[Math.max(0, DROP_ORDER.indexOf(stage) - 1)]!;
 }
 
 /** The plain (no secure aggregation) decoded sum of the survivors' encoded contributions. */

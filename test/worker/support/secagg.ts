@@ -5,9 +5,12 @@ export {
   type ClientState,
   decode,
   encode,
+  fromBase64Url,
   type RoundConfig,
+  selfMaskCommitment,
   startClient,
   sumEncoded,
+  type UnmaskResponse,
 } from "../../../core/secagg/index.ts";
 
 /** Deterministic stochastic rounding, so the plain reference sum uses the very same encodings. */

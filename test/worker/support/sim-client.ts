@@ -7,7 +7,13 @@ import {
   SecureAggregationSession,
 } from "../../../client-sdk/src/round/secure-aggregation.ts";
 import { call, expectStatus, type Reply } from "./api.ts";
-import { type ClientState, encode, type RoundConfig, seededEncodingRandom } from "./secagg.ts";
+import {
+  type ClientState,
+  encode,
+  type RoundConfig,
+  seededEncodingRandom,
+  type UnmaskResponse,
+} from "./secagg.ts";
 
 /** An encoded vector [weight, values...] a malicious client builds itself for the round's config. */
 export interface CraftedInput {
@@ -70,7 +76,15 @@ export class SimClient {
     return this.send(message);
   }
 
-  async unmask(): Promise<Reply> {
-    return this.send(await this.session.unmask(await this.message()));
+  /** Signs the survivor set the Round announced. */
+  async consistencyCheck(): Promise<Reply> {
+    return this.send(await this.session.consistencyCheck(await this.message()));
+  }
+
+  /** Answers the unmask request; `tamper` rewrites the response first (a malicious client). */
+  async unmask(tamper?: (response: UnmaskResponse) => UnmaskResponse): Promise<Reply> {
+    const message = await this.session.unmask(await this.message());
+    if (!tamper || message.stage !== "unmask") return this.send(message);
+    return this.send({ ...message, json: tamper(message.json as UnmaskResponse) });
   }
 }

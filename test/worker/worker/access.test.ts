@@ -94,6 +94,19 @@ const ROUTES: RouteCase[] = [
   },
   {
     method: "POST",
+    path: (f) => `/v1/federations/${f.federationId}/rounds/1/consistency-check`,
+    owner: false,
+    client: true,
+    json: (f, clientId) => ({
+      type: "consistency_signature",
+      stage: "consistency_check",
+      roundId: `${f.federationId}/1`,
+      clientId,
+      signature: "AAAA",
+    }),
+  },
+  {
+    method: "POST",
     path: (f) => `/v1/federations/${f.federationId}/rounds/1/unmask`,
     owner: false,
     client: true,

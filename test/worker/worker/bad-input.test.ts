@@ -29,6 +29,7 @@ const ROUTES = [
   ["POST", "/v1/federations/{fed}/rounds/{round}/advertise-keys"],
   ["POST", "/v1/federations/{fed}/rounds/{round}/share-keys"],
   ["PUT", "/v1/federations/{fed}/rounds/{round}/masked-input"],
+  ["POST", "/v1/federations/{fed}/rounds/{round}/consistency-check"],
   ["POST", "/v1/federations/{fed}/rounds/{round}/unmask"],
   ["GET", "/v1/federations/{fed}/models/latest"],
   ["GET", "/v1/federations/{fed}/models"],
@@ -50,6 +51,7 @@ const wrongTypedObject = fc.record({
   roundId: fc.integer(),
   clientId: fc.array(fc.integer()),
   shares: fc.string(),
+  signature: fc.array(fc.string()),
   selfMaskShares: fc.integer(),
 });
 
@@ -144,6 +146,8 @@ describe("bad input", () => {
                   clientId: victim.clients[0]!.clientId,
                   encryptionPublicKey: "AAAA",
                   maskPublicKey: "BBBB",
+                  signingPublicKey: "DDDD",
+                  selfMaskCommitment: "CCCC",
                 }
               : {
                   type: "unmask_response",
@@ -223,6 +227,7 @@ describe("bad input", () => {
       ) as Float64Array;
       expect((await c.maskedInput(contribution, i)).status).toBe(200);
     }
+    for (const c of clients) expect((await c.consistencyCheck()).status).toBe(200);
     for (const c of clients) expect((await c.unmask()).status).toBe(200);
     expect((await roundSummary(victim, opened.round)).outcome).toEqual({ kind: "published", version: 1 });
     const expected = meanAlgorithm.finalise(global, plainSum(clients, opened.secureAggregation.scale));

@@ -1,13 +1,14 @@
 // participate() against a lying edge: the real edge runs the round, and a script in front of it
 // (support/edge-faults.ts) changes what one client is told, as a malicious server would. The client
-// refuses a round configuration below its floors and an unmask request that could expose an input,
-// with the typed error `unsafe_round`, and sends nothing for it. The real worker never lies, so these
+// refuses a round configuration below its floors and an unmask request that could expose an input or
+// that fails the consistency check (without t valid signatures by its neighbours of the survivor set
+// it signed), with the typed error `unsafe_round`, and sends nothing for it. The real worker never lies, so these
 // answers have to be made between it and the client.
 import { describe, expect, it } from "vitest";
 import type { FedrouterClient, PrivacyFloors } from "../../../../client-sdk/src/index.ts";
 import { FedRouterError } from "../../../../client-sdk/src/index.ts";
 import type { UnmaskRequest } from "../../../../core/secagg/index.ts";
-import type { RoundSummary } from "../../../../core/wire/rounds.ts";
+import type { ClientRound } from "../../../../core/wire/rounds.ts";
 import { federationOnEdge, SMALL_KMEANS } from "../support/edge.ts";
 import { EdgeFaults } from "../support/edge-faults.ts";
 import { fixture, recordRows } from "../support/fixture.ts";
@@ -15,8 +16,8 @@ import type { RequestLog } from "../support/request-log.ts";
 
 const data = fixture();
 
-/** Requests that carry this client's part of the protocol: keys, shares, masked input, unmask shares. */
-const STAGE_ROUTE = /\/rounds\/\d+\/(advertise-keys|share-keys|masked-input|unmask)$/;
+/** Requests that carry this client's part of the protocol: keys, shares, masked input, signature, unmask shares. */
+const STAGE_ROUTE = /\/rounds\/\d+\/(advertise-keys|share-keys|masked-input|consistency-check|unmask)$/;
 const sent = (log: RequestLog) => log.requests.filter((r) => r.method !== "GET" && STAGE_ROUTE.test(r.path));
 
 /** A JSON answer of the edge replaced by `body` (its status kept). */
@@ -60,11 +61,11 @@ async function refusal(participation: Promise<unknown>): Promise<FedRouterError>
 }
 
 describe("a client refuses a round configuration below its floors", () => {
-  const secure = (r: RoundSummary, change: Partial<RoundSummary["secureAggregation"]>): RoundSummary => ({
+  const secure = (r: ClientRound, change: Partial<ClientRound["secureAggregation"]>): ClientRound => ({
     ...r,
     secureAggregation: { ...r.secureAggregation, ...change },
   });
-  const lies: [string, (round: RoundSummary, me: string) => RoundSummary, RegExp][] = [
+  const lies: [string, (round: ClientRound) => ClientRound, RegExp][] = [
     [
       "t = 1 (any one neighbour could rebuild either secret)",
       (r) => secure(r, { threshold: 1 }),
@@ -82,7 +83,7 @@ describe("a client refuses a round configuration below its floors", () => {
     ],
     [
       "a cohort of 2 (this client and one the owner holds)",
-      (r, me) => ({ ...r, cohort: [me, r.cohort.find((id) => id !== me)!] }),
+      (r) => ({ ...r, cohortSize: 2 }),
       /a round of 2 clients is below the minimum cohort of 5/,
     ],
   ];
@@ -90,7 +91,7 @@ describe("a client refuses a round configuration below its floors", () => {
     it(`refuses ${what} before training or sending anything`, async () => {
       const { faults, victim, log, round } = await setUp();
       faults.rewrite(/\/rounds\/current$/, async (real) =>
-        answerJson(real, lie((await real.json()) as RoundSummary, victim.clientId)),
+        answerJson(real, lie((await real.json()) as ClientRound)),
       );
       // A client that took the round would wait for the others in vain: the timeout ends that wait.
       const error = await refusal(victim.participate({ round: round.round, timeoutMs: 20_000 }));
@@ -131,6 +132,19 @@ describe("a client refuses an unmask request that could expose an input", () => 
       /below_floor: .*holds 3 inputs, below the minimum of 5 survivors/,
     ],
     [
+      "carries fewer than t of its neighbours' signatures of the survivor set it signed",
+      (r) => ({ ...r, signatures: r.signatures.slice(0, 1) }),
+      /consistency_check_failed: .*neighbours signed the survivor set/,
+    ],
+    [
+      "passes one neighbour's signature off as all the others'",
+      (r) => ({
+        ...r,
+        signatures: r.signatures.map((s) => ({ ...s, signature: r.signatures[0]!.signature })),
+      }),
+      /consistency_check_failed: .*not a valid signature/,
+    ],
+    [
       "leaves this client out of the survivors",
       (r) => ({ ...r, roundSurvivors: r.roundSurvivors.filter((id) => id !== r.clientId) }),
       /protocol_violation: .*do not contain this client/,
@@ -154,6 +168,7 @@ describe("a client refuses an unmask request that could expose an input", () => 
         "advertise-keys",
         "share-keys",
         "masked-input",
+        "consistency-check",
       ]);
     });
 

@@ -128,4 +128,12 @@ describe("participate", () => {
     expect(error).toMatchObject({ code: "round" });
     expect((error as Error).message).toContain("training has finished");
   });
+
+  it("keeps waiting for a round while a grown router learns, though the version it routes with is final", async () => {
+    const federation = await trainedFederation(data, SMALL_KMEANS);
+    await federation.addModels(["new-a"]);
+    const { client } = federation.client(0, { pollIntervalMs: 5, retry: { attempts: 1 } });
+    expect(await failure(client, { timeoutMs: 300 })).toMatchObject({ code: "timeout" });
+    expect(client.model?.version).toBe((await federation.latest()).version - 1);
+  });
 });

@@ -54,6 +54,10 @@ describe.each(Object.entries(setups))("the %s kind with a tag vocabulary", (name
     );
     // The router itself refuses a row without the indicators, whoever calls it.
     expect(() => router.predict(row.subarray(0, embedder.dimension))).toThrow(/the router reads 8/);
+    // A trained federation that grows keeps its vocabulary: new models, then joining clients.
+    const grown = kind.addModels!(trained, ["d"]);
+    expect(algorithm.toModelFile(grown).tags).toEqual(vocabulary);
+    expect(algorithm.toModelFile(kind.joinClients!(trained)).tags).toEqual(vocabulary);
   });
 
   it("refuses a client's rows without the indicators", async () => {

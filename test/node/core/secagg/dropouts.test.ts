@@ -44,11 +44,22 @@ describe("dropouts", () => {
     // 7 of 9 survivors answer: each secret has at least t = 6 holders among them (owners never hold their own).
     const config = testConfig({ maxClients: 10, threshold: 6 });
     const outcome = await runRound(config, randomInputs(10, config.vectorLength, 14), {
-      dropouts: { afterShareKeys: [id(0)], afterMaskedInput: [id(8), id(9)] },
+      dropouts: { afterShareKeys: [id(0)], afterConsistencyCheck: [id(8), id(9)] },
     });
     expect(outcome.server.stage).toBe(STAGE.DONE);
     expect(outcome.server.plan!.survivors).toHaveLength(9);
     expect(outcome.server.plan!.dropped).toEqual([id(0)]);
+    expect(Array.from(outcome.total!)).toEqual(Array.from(outcome.expected));
+  });
+
+  it("finishes when clients go silent instead of signing the survivor set, their inputs still summed", async () => {
+    const config = testConfig({ maxClients: 10, threshold: 6 });
+    const outcome = await runRound(config, randomInputs(10, config.vectorLength, 14), {
+      dropouts: { afterShareKeys: [id(0)], afterMaskedInput: [id(8), id(9)] },
+    });
+    expect(outcome.server.stage).toBe(STAGE.DONE);
+    expect(outcome.server.plan!.survivors).toContain(id(8));
+    expect(outcome.server.plan!.survivors).toHaveLength(9);
     expect(Array.from(outcome.total!)).toEqual(Array.from(outcome.expected));
   });
 
@@ -80,10 +91,20 @@ describe("dropouts", () => {
     expect(outcome.total).toBeUndefined();
   });
 
-  it("aborts when fewer than t clients answer the unmask request", async () => {
+  it("aborts when fewer than t clients sign the survivor set", async () => {
     const config = testConfig({ maxClients: 5, threshold: 4 });
     const outcome = await runRound(config, randomInputs(5, config.vectorLength, 18), {
       dropouts: { afterMaskedInput: [id(0), id(1)] },
+    });
+    expect(outcome.server.stage).toBe(STAGE.ABORTED);
+    expect(outcome.server.abort!.message).toMatch(/only 3 clients signed the survivor set/);
+    expect(outcome.total).toBeUndefined();
+  });
+
+  it("aborts when fewer than t clients answer the unmask request", async () => {
+    const config = testConfig({ maxClients: 5, threshold: 4 });
+    const outcome = await runRound(config, randomInputs(5, config.vectorLength, 18), {
+      dropouts: { afterConsistencyCheck: [id(0), id(1)] },
     });
     expect(outcome.server.stage).toBe(STAGE.ABORTED);
     expect(outcome.server.abort!.message).toMatch(/only 3 clients answered the unmask request/);

@@ -5,20 +5,25 @@ import {
   addMaskedInput,
   type ClientMessage,
   type ClientState,
+  clientConsistencyCheck,
   clientMaskInput,
   clientShareKeys,
   clientUnmask,
   closeAdvertiseKeys,
+  closeConsistencyCheck,
   closeMaskedInput,
   closeShareKeys,
   closeUnmask,
   createServerRound,
   encode,
+  type Mailbox,
   maskedLength,
+  memoryMailbox,
   type PrivacyFloors,
   participants,
   type RoundConfig,
   receiveAdvertiseKeys,
+  receiveConsistencySignature,
   receiveMaskedInput,
   receiveShareKeys,
   receiveUnmaskResponse,
@@ -28,6 +33,7 @@ import {
   STAGE,
   startClient,
   sumEncoded,
+  type UnmaskResponse,
   unmaskTotal,
 } from "../../../../core/secagg/index.ts";
 
@@ -37,8 +43,10 @@ export interface Dropouts {
   beforeShareKeys?: string[];
   /** Share keys, then vanish before sending a masked input. */
   afterShareKeys?: string[];
-  /** Send a masked input, then never answer the unmask request. */
+  /** Send a masked input, then never sign the survivor set (nor answer the unmask request). */
   afterMaskedInput?: string[];
+  /** Sign the survivor set, then never answer the unmask request. */
+  afterConsistencyCheck?: string[];
 }
 
 export interface ClientInput {
@@ -49,6 +57,8 @@ export interface ClientInput {
 
 export interface RoundOutcome {
   server: ServerState;
+  /** Where the sealed shares waited (empty once the masked inputs are in). */
+  mailbox: Mailbox;
   /** The unmasked total, when the round finished. */
   total?: Uint32Array;
   /** The plain sum of the encoded updates of the clients whose masked input was accepted. */
@@ -72,6 +82,8 @@ export interface RoundOptions {
   /** Serialise and parse the server state after every transition, as a Durable Object would. */
   roundTripState?: boolean;
   graphSeed?: number;
+  /** What each client's unmask response becomes on its way to the server (a malicious client's lie). */
+  tamperUnmask?: (response: UnmaskResponse, server: ServerState) => UnmaskResponse;
 }
 
 function expectOk(
@@ -91,6 +103,7 @@ export async function runRound(
   const created = createServerRound(config, options.graphSeed ?? 7);
   if (!created.ok) throw new Error(created.message);
   let server = created.value;
+  const mailbox = memoryMailbox();
   const persist = (s: ServerState): ServerState =>
     options.roundTripState ? JSON.parse(JSON.stringify(s)) : s;
   const clients = new Map<string, ClientState>();
@@ -127,11 +140,11 @@ export async function runRound(
     if (!answer.ok) throw new Error(answer.message);
     clients.set(message.clientId, answer.state);
     transcript.push(answer.message);
-    await step(receiveShareKeys(server, answer.message));
+    await step(receiveShareKeys(server, answer.message, mailbox));
   }
-  if (aborted()) return { server, expected: new Uint32Array(0), encoded, clients, transcript };
+  if (aborted()) return { server, mailbox, expected: new Uint32Array(0), encoded, clients, transcript };
 
-  outgoing = await step(closeShareKeys(server));
+  outgoing = await step(closeShareKeys(server, mailbox));
   for (const id of drop.afterShareKeys ?? []) gone.add(id);
   for (const message of outgoing) {
     if (message.type !== "forwarded_shares" || gone.has(message.clientId)) continue;
@@ -148,9 +161,9 @@ export async function runRound(
     server = persist(result.state);
     if (!result.duplicate) addMaskedInput(total, answer.message.vector);
   }
-  if (aborted()) return { server, expected: new Uint32Array(0), encoded, clients, transcript };
+  if (aborted()) return { server, mailbox, expected: new Uint32Array(0), encoded, clients, transcript };
 
-  outgoing = await step(closeMaskedInput(server));
+  outgoing = await step(closeMaskedInput(server, mailbox));
   const survivors = participants(server, STAGE.MASKED_INPUT);
   const expected = sumEncoded(
     survivors.map((id) => encoded.get(id)!),
@@ -158,21 +171,34 @@ export async function runRound(
   );
   for (const id of drop.afterMaskedInput ?? []) gone.add(id);
   for (const message of outgoing) {
+    if (message.type !== "consistency_request" || gone.has(message.clientId)) continue;
+    const answer = await clientConsistencyCheck(clients.get(message.clientId)!, message);
+    if (!answer.ok) throw new Error(answer.message);
+    clients.set(message.clientId, answer.state);
+    transcript.push(answer.message);
+    await step(receiveConsistencySignature(server, answer.message));
+  }
+  if (aborted()) return { server, mailbox, expected, encoded, clients, transcript };
+
+  outgoing = await step(closeConsistencyCheck(server, mailbox));
+  for (const id of drop.afterConsistencyCheck ?? []) gone.add(id);
+  for (const message of outgoing) {
     if (message.type !== "unmask_request" || gone.has(message.clientId)) continue;
     const answer = await clientUnmask(clients.get(message.clientId)!, message);
     if (!answer.ok) throw new Error(answer.message);
     clients.set(message.clientId, answer.state);
-    transcript.push(answer.message);
-    await step(receiveUnmaskResponse(server, answer.message));
+    const response = options.tamperUnmask?.(answer.message, server) ?? answer.message;
+    transcript.push(response);
+    await step(receiveUnmaskResponse(server, response));
   }
-  if (aborted()) return { server, expected, encoded, clients, transcript };
+  if (aborted()) return { server, mailbox, expected, encoded, clients, transcript };
 
   await step(closeUnmask(server));
-  if (server.stage !== STAGE.DONE) return { server, expected, encoded, clients, transcript };
+  if (server.stage !== STAGE.DONE) return { server, mailbox, expected, encoded, clients, transcript };
   const unmasked = await unmaskTotal(server, total);
   if (!unmasked.ok) throw new Error(unmasked.message);
   total = unmasked.value;
-  return { server, total, expected, encoded, clients, transcript };
+  return { server, mailbox, total, expected, encoded, clients, transcript };
 }
 
 /** A round configuration for tests, overridable field by field. */

@@ -7,6 +7,8 @@ import {
   currentMessageFor,
   FINISH,
   isFinishing,
+  type Mailbox,
+  memoryMailbox,
   openProgress,
   PROTOCOL_STAGES,
   type ProtocolStage,
@@ -37,19 +39,27 @@ function stateAt(stage: Stage, reached: Partial<Record<ProtocolStage, number>>, 
       index: i + 1,
       encryptionPublicKey: `e${i}`,
       maskPublicKey: `m${i}`,
+      signingPublicKey: `s${i}`,
+      selfMaskCommitment: `b${i}`,
       neighbours: ids.filter((other) => other !== id),
       received,
     };
   });
   return {
-    version: 1,
+    version: 2,
     config: testConfig({ maxClients: Math.max(n, 2), threshold }),
     stage,
     graphSeed: 1,
     clients,
-    mailbox: { c0: { c1: "sealed" } },
     revealed: {},
   };
+}
+
+/** A mailbox holding one sealed share, as a round between share_keys and masked_input has. */
+function mailboxWithShare(): Mailbox {
+  const mailbox = memoryMailbox();
+  mailbox.put("c0", "c1", "sealed");
+  return mailbox;
 }
 
 const afterMaskedInput = (masked: number) =>
@@ -58,7 +68,12 @@ const afterMaskedInput = (masked: number) =>
 describe("closing a stage under the federation's quorum", () => {
   it("aborts with too_few_survivors when masked_input closes with fewer inputs than minParticipants", async () => {
     const state = afterMaskedInput(3);
-    const closed = await closeRoundStage(state, { minParticipants: 4, cohortSize: 5, minSurvivors: 3 });
+    const mailbox = mailboxWithShare();
+    const closed = await closeRoundStage(
+      state,
+      { minParticipants: 4, cohortSize: 5, minSurvivors: 3 },
+      mailbox,
+    );
     if (!closed.ok) throw new Error(closed.message);
     expect(state.stage).toBe(STAGE.ABORTED);
     expect(state.abort).toEqual({
@@ -66,7 +81,7 @@ describe("closing a stage under the federation's quorum", () => {
       message: "only 3 masked inputs arrived; the federation needs 4",
     });
     // Nothing sealed or revealed outlives an abort.
-    expect(state.mailbox).toEqual({});
+    expect(mailbox.inbox("c0")).toEqual({});
     expect(state.revealed).toEqual({});
     // Every client that advertised keys is told why.
     expect(closed.outgoing.map((m) => [m.type, m.clientId])).toEqual(
@@ -74,29 +89,41 @@ describe("closing a stage under the federation's quorum", () => {
     );
   });
 
-  it("goes on to unmask, asking only the survivors, when the quorum is met", async () => {
+  it("goes on to the consistency check, asking only the survivors to sign, when the quorum is met", async () => {
     const state = afterMaskedInput(3);
-    const closed = await closeRoundStage(state, { minParticipants: 3, cohortSize: 5, minSurvivors: 3 });
+    const closed = await closeRoundStage(
+      state,
+      { minParticipants: 3, cohortSize: 5, minSurvivors: 3 },
+      mailboxWithShare(),
+    );
     if (!closed.ok) throw new Error(closed.message);
-    expect(state.stage).toBe(STAGE.UNMASK);
+    expect(state.stage).toBe(STAGE.CONSISTENCY_CHECK);
     expect(state.abort).toBeUndefined();
     expect(closed.outgoing.map((m) => [m.type, m.clientId])).toEqual([
-      ["unmask_request", "c0"],
-      ["unmask_request", "c1"],
-      ["unmask_request", "c2"],
+      ["consistency_request", "c0"],
+      ["consistency_request", "c1"],
+      ["consistency_request", "c2"],
     ]);
   });
 
   it("lowers the quorum to the cohort's size", async () => {
     const state = stateAt(STAGE.MASKED_INPUT, { advertise_keys: 3, share_keys: 3, masked_input: 3 });
-    const closed = await closeRoundStage(state, { minParticipants: 10, cohortSize: 3, minSurvivors: 3 });
+    const closed = await closeRoundStage(
+      state,
+      { minParticipants: 10, cohortSize: 3, minSurvivors: 3 },
+      mailboxWithShare(),
+    );
     expect(closed.ok).toBe(true);
-    expect(state.stage).toBe(STAGE.UNMASK);
+    expect(state.stage).toBe(STAGE.CONSISTENCY_CHECK);
   });
 
   it("keeps the protocol's own abort (fewer than t) and its reason", async () => {
     const state = stateAt(STAGE.MASKED_INPUT, { advertise_keys: 5, share_keys: 5, masked_input: 2 }, 3);
-    const closed = await closeRoundStage(state, { minParticipants: 1, cohortSize: 5, minSurvivors: 3 });
+    const closed = await closeRoundStage(
+      state,
+      { minParticipants: 1, cohortSize: 5, minSurvivors: 3 },
+      mailboxWithShare(),
+    );
     expect(closed.ok).toBe(true);
     expect(state.stage).toBe(STAGE.ABORTED);
     expect(state.abort?.message).toBe("only 2 clients sent masked inputs; threshold t = 3");
@@ -104,24 +131,45 @@ describe("closing a stage under the federation's quorum", () => {
 
   it("holds only masked_input to the quorum", async () => {
     const state = stateAt(STAGE.SHARE_KEYS, { advertise_keys: 5, share_keys: 3 });
-    const closed = await closeRoundStage(state, { minParticipants: 5, cohortSize: 5, minSurvivors: 3 });
+    const closed = await closeRoundStage(
+      state,
+      { minParticipants: 5, cohortSize: 5, minSurvivors: 3 },
+      mailboxWithShare(),
+    );
     expect(closed.ok).toBe(true);
     expect(state.stage).toBe(STAGE.MASKED_INPUT);
+    // The inputs in the sum were counted when masked_input closed; fewer signers do not recount them.
+    const signing = stateAt(STAGE.CONSISTENCY_CHECK, {
+      advertise_keys: 5,
+      share_keys: 5,
+      masked_input: 5,
+      consistency_check: 4,
+    });
+    expect(
+      (
+        await closeRoundStage(
+          signing,
+          { minParticipants: 5, cohortSize: 5, minSurvivors: 3 },
+          mailboxWithShare(),
+        )
+      ).ok,
+    ).toBe(true);
+    expect(signing.stage).toBe(STAGE.UNMASK);
   });
 
   it("aborts as soon as fewer clients remain than the platform's minimum of survivors, at any stage", async () => {
     const quorum = { minParticipants: 1, cohortSize: 5, minSurvivors: 5 };
     const advertised = stateAt(STAGE.ADVERTISE_KEYS, { advertise_keys: 4 });
-    expect((await closeRoundStage(advertised, quorum)).ok).toBe(true);
+    expect((await closeRoundStage(advertised, quorum, mailboxWithShare())).ok).toBe(true);
     expect(advertised.abort).toEqual({
       code: "too_few_survivors",
       message: "only 4 clients advertised keys; the platform's minimum is 5 survivors",
     });
     const shared = stateAt(STAGE.SHARE_KEYS, { advertise_keys: 5, share_keys: 4 });
-    expect((await closeRoundStage(shared, quorum)).ok).toBe(true);
+    expect((await closeRoundStage(shared, quorum, mailboxWithShare())).ok).toBe(true);
     expect(shared.abort?.message).toBe("only 4 clients shared keys; the platform's minimum is 5 survivors");
     const masked = afterMaskedInput(4);
-    const closed = await closeRoundStage(masked, quorum);
+    const closed = await closeRoundStage(masked, quorum, mailboxWithShare());
     expect(masked.abort?.message).toBe(
       "only 4 clients sent masked inputs; the platform's minimum is 5 survivors",
     );
@@ -131,7 +179,7 @@ describe("closing a stage under the federation's quorum", () => {
 
   it("keeps the platform's minimum of survivors when the cohort lowers the federation's quorum", async () => {
     const state = stateAt(STAGE.MASKED_INPUT, { advertise_keys: 3, share_keys: 3, masked_input: 3 });
-    await closeRoundStage(state, { minParticipants: 10, cohortSize: 3, minSurvivors: 5 });
+    await closeRoundStage(state, { minParticipants: 10, cohortSize: 3, minSurvivors: 5 }, mailboxWithShare());
     expect(state.stage).toBe(STAGE.ABORTED);
     expect(state.abort?.message).toBe(
       "only 3 clients sent masked inputs; the platform's minimum is 5 survivors",
@@ -140,13 +188,17 @@ describe("closing a stage under the federation's quorum", () => {
 
   it("goes on when exactly the platform's minimum of survivors remains", async () => {
     const state = afterMaskedInput(5);
-    await closeRoundStage(state, { minParticipants: 5, cohortSize: 5, minSurvivors: 5 });
-    expect(state.stage).toBe(STAGE.UNMASK);
+    await closeRoundStage(state, { minParticipants: 5, cohortSize: 5, minSurvivors: 5 }, mailboxWithShare());
+    expect(state.stage).toBe(STAGE.CONSISTENCY_CHECK);
   });
 
   it("refuses to close a finished round", async () => {
     const state = stateAt(STAGE.DONE, { advertise_keys: 3 });
-    const closed = await closeRoundStage(state, { minParticipants: 1, cohortSize: 3, minSurvivors: 3 });
+    const closed = await closeRoundStage(
+      state,
+      { minParticipants: 1, cohortSize: 3, minSurvivors: 3 },
+      mailboxWithShare(),
+    );
     expect(closed).toMatchObject({ ok: false, code: "wrong_stage" });
     expect(state.stage).toBe(STAGE.DONE);
   });
@@ -226,7 +278,6 @@ describe("the owner stopping a round", () => {
     const state = stateAt(STAGE.SHARE_KEYS, { advertise_keys: 3, share_keys: 1 });
     expect(abortByOwner(openProgress(), state)).toBe(true);
     expect(state.stage).toBe(STAGE.ABORTED);
-    expect(state.mailbox).toEqual({});
     const next = stageClosed({ ...openProgress(), bytes: 42 }, state, NOW);
     expect(next).toEqual({
       finish: FINISH.FINISHED,
@@ -234,7 +285,7 @@ describe("the owner stopping a round", () => {
       outcome: { kind: "aborted", code: "aborted_by_owner", message: "aborted by the owner" },
       bytes: 42,
     });
-    expect(currentMessageFor(state, "c1")).toMatchObject({
+    expect(currentMessageFor(state, "c1", memoryMailbox())).toMatchObject({
       type: "round_aborted",
       code: "aborted_by_owner",
       message: "aborted by the owner",

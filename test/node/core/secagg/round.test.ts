@@ -8,6 +8,7 @@ import {
   decode,
   majorityThreshold,
   maskedLength,
+  memoryMailbox,
   quantisationBound,
   STAGE,
   unmaskTotal,
@@ -126,7 +127,7 @@ describe("secure aggregation round", () => {
     const result = await unmaskTotal(created.value, new Uint32Array(17));
     expect(result.ok).toBe(false);
     expect(!result.ok && result.code).toBe("not_done");
-    const closed = await closeStage(created.value);
+    const closed = await closeStage(created.value, memoryMailbox());
     expect(closed.ok && closed.state.stage).toBe(STAGE.ABORTED);
   });
 });

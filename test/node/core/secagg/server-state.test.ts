@@ -16,14 +16,22 @@ function stateAt(stage: Stage, reached: Partial<Record<ProtocolStage, number>>):
   for (let i = 0; i < (reached.advertise_keys ?? 0); i++) {
     const received: Partial<Record<ProtocolStage, string>> = {};
     for (const s of PROTOCOL_STAGES) if (i < (reached[s] ?? 0)) received[s] = "digest";
-    clients[`c${i}`] = { index: i + 1, encryptionPublicKey: "", maskPublicKey: "", neighbours: [], received };
+    clients[`c${i}`] = {
+      index: i + 1,
+      encryptionPublicKey: "",
+      maskPublicKey: "",
+      signingPublicKey: "",
+      selfMaskCommitment: "",
+      neighbours: [],
+      received,
+    };
   }
-  return { version: 1, config: testConfig(), stage, graphSeed: 1, clients, mailbox: {}, revealed: {} };
+  return { version: 2, config: testConfig(), stage, graphSeed: 1, clients, revealed: {} };
 }
 
 describe("dropouts", () => {
   const COHORT = 8;
-  const reached = { advertise_keys: 7, share_keys: 6, masked_input: 5, unmask: 4 };
+  const reached = { advertise_keys: 7, share_keys: 6, masked_input: 5, consistency_check: 5, unmask: 4 };
 
   it("counts nobody while keys are being advertised", () => {
     expect(dropouts(stateAt(STAGE.ADVERTISE_KEYS, { advertise_keys: 3 }), COHORT)).toBe(0);
@@ -32,6 +40,7 @@ describe("dropouts", () => {
   it("counts the cohort members missing from the stage that closed last", () => {
     expect(dropouts(stateAt(STAGE.SHARE_KEYS, reached), COHORT)).toBe(1);
     expect(dropouts(stateAt(STAGE.MASKED_INPUT, reached), COHORT)).toBe(2);
+    expect(dropouts(stateAt(STAGE.CONSISTENCY_CHECK, reached), COHORT)).toBe(3);
     expect(dropouts(stateAt(STAGE.UNMASK, reached), COHORT)).toBe(3);
   });
 

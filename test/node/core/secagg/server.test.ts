@@ -6,12 +6,15 @@ import { seededRandom } from "../../../../core/random.ts";
 import {
   type ClientMessage,
   type ClientState,
+  clientConsistencyCheck,
   clientMaskInput,
   clientShareKeys,
   clientUnmask,
   closeStage,
   createServerRound,
   encode,
+  type Mailbox,
+  memoryMailbox,
   type ReceiveTransition,
   receiveMessage,
   type ServerMessage,
@@ -47,9 +50,9 @@ function accepted(result: ReceiveTransition): Extract<ReceiveTransition, { ok: t
 }
 
 /** Sends `message` through the dispatch, counting the SHA-256 computations it makes. */
-async function receiveCounting(server: ServerState, message: ClientMessage) {
+async function receiveCounting(server: ServerState, message: ClientMessage, mailbox: Mailbox) {
   const digest = vi.spyOn(crypto.subtle, "digest");
-  const result = accepted(await receiveMessage(server, message));
+  const result = accepted(await receiveMessage(server, message, mailbox));
   const hashes = digest.mock.calls.length;
   digest.mockRestore();
   return { result, hashes };
@@ -62,6 +65,7 @@ describe("receiveMessage", () => {
     const created = createServerRound(config, 3);
     if (!created.ok) throw new Error(created.message);
     const server = created.value;
+    const mailbox = memoryMailbox();
     const clients = new Map<string, ClientState>();
     const deliver = async (
       outgoing: ServerMessage[],
@@ -69,7 +73,7 @@ describe("receiveMessage", () => {
     ) => {
       for (const message of outgoing) {
         const reply = await answer(message);
-        const { result, hashes } = await receiveCounting(server, reply);
+        const { result, hashes } = await receiveCounting(server, reply, mailbox);
         expect(hashes).toBe(1);
         expect(result.duplicate).toBe(false);
         expect(result.digest).toBe(expectedDigest(reply));
@@ -77,7 +81,7 @@ describe("receiveMessage", () => {
       }
     };
     const closed = async () => {
-      const result = await closeStage(server);
+      const result = await closeStage(server, mailbox);
       if (!result.ok) throw new Error(result.message);
       return result.outgoing;
     };
@@ -87,7 +91,7 @@ describe("receiveMessage", () => {
       const started = await startClient(config, id, PROTOCOL_FLOORS);
       if (!started.ok) throw new Error(started.message);
       clients.set(id, started.state);
-      const { result, hashes } = await receiveCounting(server, started.message);
+      const { result, hashes } = await receiveCounting(server, started.message, mailbox);
       expect(hashes).toBe(1);
       expect(result.digest).toBe(expectedDigest(started.message));
       expect(server.clients[id]!.maskPublicKey).toBe(started.message.maskPublicKey);
@@ -100,7 +104,7 @@ describe("receiveMessage", () => {
       clients.set(m.clientId, answer.state);
       return answer.message;
     });
-    expect(Object.keys(server.mailbox.a!).sort()).toEqual(["b", "c"]);
+    expect(Object.keys(mailbox.inbox("a")).sort()).toEqual(["b", "c"]);
     // masked_input: the vector's digest is of its bytes.
     await deliver(await closed(), async (m) => {
       if (m.type !== "forwarded_shares") throw new Error(m.type);
@@ -111,6 +115,16 @@ describe("receiveMessage", () => {
       clients.set(m.clientId, answer.state);
       return answer.message;
     });
+    // consistency_signature: each survivor's signature of the survivor set is kept for its neighbours.
+    await deliver(await closed(), async (m) => {
+      if (m.type !== "consistency_request") throw new Error(m.type);
+      expect(m.survivors).toEqual(IDS);
+      const answer = await clientConsistencyCheck(clients.get(m.clientId)!, m);
+      if (!answer.ok) throw new Error(answer.message);
+      clients.set(m.clientId, answer.state);
+      return answer.message;
+    });
+    expect(server.clients.a!.survivorSignature).toMatch(/^[A-Za-z0-9_-]{86}$/);
     // unmask_response: the revealed shares are kept by owner and holder.
     await deliver(await closed(), async (m) => {
       if (m.type !== "unmask_request") throw new Error(m.type);
@@ -119,7 +133,7 @@ describe("receiveMessage", () => {
       return answer.message;
     });
     expect(Object.keys(server.revealed.a!).sort()).toEqual(["b", "c"]);
-    expect((await closeStage(server)).ok).toBe(true);
+    expect((await closeStage(server, mailbox)).ok).toBe(true);
     expect(server.stage).toBe(STAGE.DONE);
   });
 
@@ -129,9 +143,10 @@ describe("receiveMessage", () => {
     const server = created.value;
     const started = await startClient(config, "a", PROTOCOL_FLOORS);
     if (!started.ok) throw new Error(started.message);
-    const first = accepted(await receiveMessage(server, started.message));
+    const mailbox = memoryMailbox();
+    const first = accepted(await receiveMessage(server, started.message, mailbox));
     const before = structuredClone(server);
-    const { result: again, hashes } = await receiveCounting(server, { ...started.message });
+    const { result: again, hashes } = await receiveCounting(server, { ...started.message }, mailbox);
     expect(hashes).toBe(1);
     expect(again.duplicate).toBe(true);
     expect(again.digest).toBe(first.digest);
@@ -141,13 +156,17 @@ describe("receiveMessage", () => {
   it("refuses a message of another stage with the receive transitions' own code", async () => {
     const created = createServerRound(config, 3);
     if (!created.ok) throw new Error(created.message);
-    const refused = await receiveMessage(created.value, {
-      type: "masked_input",
-      stage: STAGE.MASKED_INPUT,
-      roundId: config.roundId,
-      clientId: "a",
-      vector: new Uint32Array(config.vectorLength + 1),
-    });
+    const refused = await receiveMessage(
+      created.value,
+      {
+        type: "masked_input",
+        stage: STAGE.MASKED_INPUT,
+        roundId: config.roundId,
+        clientId: "a",
+        vector: new Uint32Array(config.vectorLength + 1),
+      },
+      memoryMailbox(),
+    );
     expect(refused).toMatchObject({ ok: false, code: "wrong_stage" });
   });
 });

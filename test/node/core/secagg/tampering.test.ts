@@ -3,17 +3,22 @@ import { describe, expect, it } from "vitest";
 import { seededRandom } from "../../../../core/random.ts";
 import {
   type ClientState,
+  clientConsistencyCheck,
   clientMaskInput,
   clientShareKeys,
   clientUnmask,
   closeAdvertiseKeys,
+  closeConsistencyCheck,
   closeMaskedInput,
   closeShareKeys,
   createServerRound,
   encode,
   type ForwardedShares,
+  type Mailbox,
+  memoryMailbox,
   type RoundConfig,
   receiveAdvertiseKeys,
+  receiveConsistencySignature,
   receiveMaskedInput,
   receiveShareKeys,
   receiveUnmaskResponse,
@@ -29,6 +34,7 @@ import { PROTOCOL_FLOORS, testConfig } from "./harness.ts";
 interface Setup {
   config: RoundConfig;
   server: ServerState;
+  mailbox: Mailbox;
   clients: Map<string, ClientState>;
   forwarded: Map<string, ForwardedShares>;
   encoded: Map<string, Uint32Array>;
@@ -45,6 +51,7 @@ async function toMaskedInput(roundId = "round-1"): Promise<Setup> {
   const created = createServerRound(config, 1);
   if (!created.ok) throw new Error(created.message);
   const server = created.value;
+  const mailbox = memoryMailbox();
   const clients = new Map<string, ClientState>();
   const encoded = new Map<string, Uint32Array>();
   for (const clientId of ["a", "b", "c", "d", "e"]) {
@@ -62,12 +69,12 @@ async function toMaskedInput(roundId = "round-1"): Promise<Setup> {
     const answer = await clientShareKeys(clients.get(message.clientId)!, message);
     if (!answer.ok) throw new Error(answer.message);
     clients.set(message.clientId, answer.state);
-    ok(await receiveShareKeys(server, answer.message));
+    ok(await receiveShareKeys(server, answer.message, mailbox));
   }
   const forwarded = new Map<string, ForwardedShares>();
-  for (const message of ok(closeShareKeys(server)))
+  for (const message of ok(closeShareKeys(server, mailbox)))
     if (message.type === "forwarded_shares") forwarded.set(message.clientId, message);
-  return { config, server, clients, forwarded, encoded };
+  return { config, server, mailbox, clients, forwarded, encoded };
 }
 
 function flipCharacter(text: string, at: number): string {
@@ -202,7 +209,7 @@ describe("messages for the wrong stage or round", () => {
   });
 
   it("rejects a masked input before the masked-input stage and a share after it", async () => {
-    const { server, clients, forwarded, encoded } = await toMaskedInput();
+    const { server, mailbox, clients, forwarded, encoded } = await toMaskedInput();
     const answer = await clientMaskInput(clients.get("a")!, forwarded.get("a")!, encoded.get("a")!);
     if (!answer.ok) throw new Error(answer.message);
     const early = structuredClone(server);
@@ -215,7 +222,10 @@ describe("messages for the wrong stage or round", () => {
       clientId: "f",
       shares: [],
     };
-    expect(await receiveShareKeys(server, lateShare)).toMatchObject({ ok: false, code: "wrong_stage" });
+    expect(await receiveShareKeys(server, lateShare, mailbox)).toMatchObject({
+      ok: false,
+      code: "wrong_stage",
+    });
   });
 
   it("has the client reject a server message for a stage it is not at, or for another round", async () => {
@@ -228,6 +238,7 @@ describe("messages for the wrong stage or round", () => {
       survivors: ["b", "c", "d", "e"],
       dropped: [],
       roundSurvivors: ["a", "b", "c", "d", "e"],
+      signatures: [],
     };
     expect(await clientUnmask(clients.get("a")!, request)).toMatchObject({ ok: false, code: "wrong_stage" });
     const otherRound = { ...forwarded.get("a")!, roundId: "round-9" };
@@ -244,7 +255,7 @@ describe("the unmask stage never reveals both shares of a peer", () => {
     clients: Map<string, ClientState>;
     requests: Map<string, UnmaskRequest>;
   }> {
-    const { server, clients, forwarded, encoded } = await toMaskedInput();
+    const { server, mailbox, clients, forwarded, encoded } = await toMaskedInput();
     for (const clientId of ["a", "b", "c", "d"]) {
       const answer = await clientMaskInput(
         clients.get(clientId)!,
@@ -255,8 +266,15 @@ describe("the unmask stage never reveals both shares of a peer", () => {
       clients.set(clientId, answer.state);
       ok(await receiveMaskedInput(server, answer.message));
     }
+    for (const m of ok(closeMaskedInput(server, mailbox))) {
+      if (m.type !== "consistency_request") continue;
+      const signed = await clientConsistencyCheck(clients.get(m.clientId)!, m);
+      if (!signed.ok) throw new Error(signed.message);
+      clients.set(m.clientId, signed.state);
+      ok(await receiveConsistencySignature(server, signed.message));
+    }
     const requests = new Map<string, UnmaskRequest>();
-    for (const m of ok(closeMaskedInput(server)))
+    for (const m of ok(closeConsistencyCheck(server, mailbox)))
       if (m.type === "unmask_request") requests.set(m.clientId, m);
     return { server, clients, requests };
   }

@@ -1,6 +1,10 @@
-// The owner's way out of a round: POST /v1/federations/{id}/rounds/current/abort stops the round in
-// progress, refunds its quota reservation, publishes nothing and frees the federation.
+// The round routes: the owner's way out of a round (POST /v1/federations/{id}/rounds/current/abort
+// stops the round in progress, refunds its quota reservation, publishes nothing and frees the
+// federation), and the masked-input route's refusal of a vector larger than any round can aggregate,
+// judged from its length before reading it (beyond that bound it could not cross one RPC to the
+// Round object).
 import { describe, expect, it } from "vitest";
+import { MAX_MASKED_INPUT_BYTES } from "../../../../core/wire/limits.ts";
 import {
   call,
   createFederation,
@@ -111,6 +115,7 @@ describe("aborting the current round", () => {
       expect(
         (await client.maskedInput(new Float64Array(opened.secureAggregation.vectorLength), i)).status,
       ).toBe(200);
+    for (const client of clients) expect((await client.consistencyCheck()).status).toBe(200);
     for (const client of clients) expect((await client.unmask()).status).toBe(200);
     const reporting = await roundStub(handle.federationId, opened.round).describe();
     expect(reporting.ok && reporting.value).toMatchObject({ stage: "done", outcome: null });
@@ -126,5 +131,22 @@ describe("aborting the current round", () => {
     const route = document.paths["/federations/{federationId}/rounds/current/abort"];
     expect(route?.post?.summary).toMatch(/Abort the round in progress/);
     expect(Object.keys(route.post.responses)).toEqual(expect.arrayContaining(["200", "404", "409"]));
+  });
+});
+
+describe("the masked-input route", () => {
+  it("refuses a vector over what a round can aggregate with 413, naming the limit", async () => {
+    const handle = await createFederation(await createTenant(), 5);
+    const { round } = await startRound(handle);
+    const client = handle.clients[0]!;
+    const reply = await call("PUT", `/v1/federations/${handle.federationId}/rounds/${round}/masked-input`, {
+      token: client.token,
+      bytes: new Uint8Array(MAX_MASKED_INPUT_BYTES + 4),
+    });
+    expect(reply.status).toBe(413);
+    expect(reply.body.error).toEqual({
+      code: "payload_too_large",
+      message: `request body exceeds ${MAX_MASKED_INPUT_BYTES} bytes`,
+    });
   });
 });
