@@ -98,5 +98,7 @@ export function finaliseValidation(
     : { ...previous, sinceBest: previous.sinceBest + 1 };
   const stop = validation.sinceBest >= state.config.patience || outOfRounds;
   if (!stop) return { ...state, phase: "train", validation };
-  return { ...state, phase: afterTraining, params: validation.bestParams.slice(), validation };
+  // The record has served: a trained router's file carries one set of weights.
+  const { validation: _done, ...trained } = state;
+  return { ...trained, phase: afterTraining, params: validation.bestParams.slice() };
 }

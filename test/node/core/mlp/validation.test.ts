@@ -1,9 +1,9 @@
 // Early stopping on the federated validation signal: the held-out rows, the summed loss they
 // report, and the server's record of the best weights.
 import { describe, expect, it } from "vitest";
-import { simulate, sumContributions } from "../../../../core/federated.ts";
+import { sumContributions } from "../../../../core/federated.ts";
 import { allocateBatch, fillBatch } from "../../../../core/mlp/batch.ts";
-import { createFederatedMlp } from "../../../../core/mlp/federated.ts";
+import { mlpKind } from "../../../../core/mlp/kind.ts";
 import { parameterLayout } from "../../../../core/mlp/layout.ts";
 import { maskedLoss, referenceForward } from "../../../../core/mlp/reference.ts";
 import { createReferenceTrainer } from "../../../../core/mlp/reference-trainer.ts";
@@ -11,6 +11,8 @@ import { mlpFromModelFile, mlpToModelFile } from "../../../../core/mlp/router-fi
 import { initialMlpState, type MlpState, mlpShape } from "../../../../core/mlp/state.ts";
 import { finaliseValidation, validationSplit, validationSums } from "../../../../core/mlp/validation.ts";
 import { seededRandom } from "../../../../core/random.ts";
+import type { KindSetup } from "../../../../core/routers/kind.ts";
+import { trainWithinFootprint } from "../../../support/footprint.ts";
 import { statsOf, syntheticSet } from "./fixtures.ts";
 
 const dimension = 8;
@@ -91,6 +93,7 @@ describe("the federated validation signal", () => {
     // Mean losses 1.0, 0.8, 0.9, 0.85 over 10 cells, with the weights at each pass filled by its number.
     const losses = [1, 0.8, 0.9, 0.85];
     const phases: string[] = [];
+    const best: (number | undefined)[] = [];
     for (const [pass, loss] of losses.entries()) {
       state = finaliseValidation(
         { ...state, params: weights(pass), round: pass + 1 },
@@ -98,22 +101,43 @@ describe("the federated validation signal", () => {
         "done",
       );
       phases.push(state.phase);
+      best.push(state.validation?.bestLoss);
     }
     expect(phases).toEqual(["train", "train", "train", "done"]);
-    expect(state.validation?.bestLoss).toBeCloseTo(0.8, 12);
+    // The record ends with training.
+    expect(best).toEqual([1, 0.8, 0.8, undefined]);
     expect(Array.from(state.params.subarray(0, 3))).toEqual([1, 1, 1]);
   });
 
-  it("ends a federated run early on its best weights, and resumes from its model file mid-run", async () => {
-    const algorithm = createFederatedMlp(createReferenceTrainer());
+  it("ends a federated run early on its best weights, within its footprint", async () => {
     // A learning rate far too high makes the validation loss rise from the first rounds.
-    const initial = initialMlpState({ ...config, rounds: 40, optimizer: { learningRate: 0.5 } });
-    const trained = await simulate(algorithm, initial, sets(), { fraction: 1, random: seededRandom(2) });
-    expect(trained.phase).toBe("done");
-    expect(trained.round).toBeLessThan(40);
-    const validating: MlpState = { ...trained, phase: "validate" };
+    const setup: KindSetup = {
+      models: config.models,
+      embedder: config.embedder,
+      hyperparameters: { hidden: 16, batchSize: 32, validationShare: 0.25, patience: 2, rounds: 40 },
+    };
+    const initial = mlpKind.initialState(setup);
+    const fast = {
+      ...initial,
+      config: { ...initial.config, optimizer: { ...initial.config.optimizer, learningRate: 0.5 } },
+    };
+    const trained = await trainWithinFootprint(mlpKind, mlpKind.footprint(setup), fast, sets(), {
+      trainer: createReferenceTrainer(),
+    });
+    expect(trained.state.phase).toBe("done");
+    expect(trained.state.round).toBeLessThan(40);
+    // The best weights rode beside the current ones while validating, and are gone once trained.
+    expect(trained.largest.tensorBytes).toBe(mlpKind.footprint(setup).tensorBytes);
+    expect(trained.state.validation).toBeUndefined();
+  });
+
+  it("resumes from its model file between validation passes", () => {
+    const start: MlpState = { ...initialMlpState(config), phase: "validate", round: 1 };
+    const validating = finaliseValidation(start, Float64Array.of(5, 10), "done");
+    expect(validating.phase).toBe("train");
     const reread = mlpFromModelFile(mlpToModelFile(validating));
-    expect(Array.from(reread.validation!.bestParams)).toEqual(Array.from(trained.validation!.bestParams));
-    expect(reread.validation?.sinceBest).toBe(trained.validation?.sinceBest);
+    expect(Array.from(reread.validation!.bestParams)).toEqual(Array.from(start.params));
+    expect(reread.validation?.bestLoss).toBe(0.5);
+    expect(reread.validation?.sinceBest).toBe(0);
   });
 });
