@@ -232,7 +232,10 @@ export async function scoreExperiment(
   let step = 0;
   const advance = (label: string) => progress(label, ++step, steps);
   advance("federated router");
-  const centralised = await kind.alone(concatEvaluationSets(trainSets), context);
+  const pooled = concatEvaluationSets(trainSets);
+  const centralised = await (kind.centralised
+    ? kind.centralised(pooled, context)
+    : kind.alone(pooled, context));
   advance("centralised router");
   const kindBaselines = kind.baselines ? await kind.baselines(trainSets, context) : {};
   // The tables every router must beat; they draw no randomness, so nothing else moves.

@@ -38,6 +38,9 @@ export interface MlpExperimentOptions {
   };
 }
 
+/** Share of the pooled rows the centralised reference holds out to stop early. */
+const CENTRALISED_VALIDATION_SHARE = 0.2;
+
 export function mlpExperiment(options: MlpExperimentOptions, compute: LocalCompute): KindExperiment {
   const { trainer } = compute;
   const algorithm = createFederatedMlp(trainer);
@@ -71,6 +74,10 @@ export function mlpExperiment(options: MlpExperimentOptions, compute: LocalCompu
       // Seeded by the experiment's seed alone, so `npm start` over the edge can follow it.
       schedule: roundSchedule(context.seed),
     });
+  const trainAlone = (state: MlpState, set: EvaluationSet, context: TrainingContext) => {
+    const plain = { ...state, config: { ...state.config, serverLearningRate: 1 } };
+    return simulate(algorithm, plain, [set], { fraction: 1, random: context.random });
+  };
   return {
     name: MLP_KIND,
     async federated(clients, context) {
@@ -80,9 +87,16 @@ export function mlpExperiment(options: MlpExperimentOptions, compute: LocalCompu
     // Alone (client-local or centralised) every round is one epoch over the one data set, and
     // nothing is averaged: the server step does not apply (it would extrapolate the epoch).
     async alone(set, context) {
+      return predictor(await trainAlone(initial(context), set, context));
+    },
+    // Pooled, nothing averages the clients' epochs: the reference stops early on a held-out share
+    // of the pooled rows (as anyone training on pooled data would), unless the options set one.
+    async centralised(set, context) {
       const state = initial(context);
-      const plain = { ...state, config: { ...state.config, serverLearningRate: 1 } };
-      return predictor(await simulate(algorithm, plain, [set], { fraction: 1, random: context.random }));
+      const validationShare = state.config.validationShare || CENTRALISED_VALIDATION_SHARE;
+      return predictor(
+        await trainAlone({ ...state, config: { ...state.config, validationShare } }, set, context),
+      );
     },
     async fineTune(set, context) {
       if (!lastFederated) throw new RangeError("fine-tuning starts from a federated router: train one first");

@@ -90,6 +90,12 @@ export interface KindExperiment {
   federated(clients: readonly EvaluationSet[], context: TrainingContext): Promise<BatchPredictor>;
   /** Trained on one data set alone: a client's local router, or the centralised reference. */
   alone(set: EvaluationSet, context: TrainingContext): Promise<BatchPredictor>;
+  /**
+   * The centralised reference, where it trains otherwise than `alone` (absent: `alone` on the
+   * pooled set). A kind whose federated training regularises (averaging) gives the pooled set what
+   * someone pooling the data would do instead, so the reference is not weakened by overfitting.
+   */
+  centralised?(set: EvaluationSet, context: TrainingContext): Promise<BatchPredictor>;
   /** Local fine-tuning from the router `federated()` trained last (a personalisation variant). */
   fineTune?(set: EvaluationSet, context: TrainingContext): Promise<BatchPredictor>;
   /**
