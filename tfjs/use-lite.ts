@@ -57,6 +57,15 @@ export async function loadUseLite(options: UseLiteOptions = {}): Promise<Embedde
     return graph;
   };
 
+  // Window vectors by their token ids, oldest first: texts built on one few-shot
+  // template share their first windows, which are then computed once.
+  const memo = new Map<string, Float32Array>();
+  const remember = (key: string, vector: Float32Array) => {
+    memo.delete(key);
+    memo.set(key, vector);
+    if (memo.size > MEMO_WINDOWS) memo.delete(memo.keys().next().value as string);
+  };
+
   /** Vectors of windows of token ids, one graph execution (a sparse batch) per call. */
   async function embedWindows(windows: readonly number[][]): Promise<Float32Array> {
     const { tf, model } = await loadGraph();
@@ -94,23 +103,38 @@ export async function loadUseLite(options: UseLiteOptions = {}): Promise<Embedde
     async embed(texts) {
       // Every window is a row of the sparse batch; a row needs a token, so an empty text reads as unknown.
       const perText = texts.map((text) => tokenWindows(nonEmpty(tokeniser.encode(text)), windowing.tokens));
-      const rows = perText.flat();
-      const vectors: Float32Array[] = [];
+      const keys = perText.map((windows) => windows.map((window) => window.join(",")));
+      const missing = new Map<string, number[]>();
+      perText.forEach((windows, t) => {
+        windows.forEach((window, w) => {
+          const key = (keys[t] as string[])[w] as string;
+          if (!memo.has(key)) missing.set(key, window);
+        });
+      });
+      // The graph pads a batch to its longest window: batching windows of like length wastes least.
+      const rows = [...missing.entries()].sort(([, a], [, b]) => a.length - b.length);
+      const computed = new Map<string, Float32Array>();
       for (let start = 0; start < rows.length; start += windowsPerRun) {
         const batch = rows.slice(start, start + windowsPerRun);
-        const data = await embedWindows(batch);
-        for (let r = 0; r < batch.length; r++)
-          vectors.push(data.slice(r * USE_LITE_DIMENSION, (r + 1) * USE_LITE_DIMENSION));
+        const data = await embedWindows(batch.map(([, window]) => window));
+        batch.forEach(([key], r) => {
+          computed.set(key, data.slice(r * USE_LITE_DIMENSION, (r + 1) * USE_LITE_DIMENSION));
+        });
       }
-      let next = 0;
-      return perText.map((windows) => {
-        const own = vectors.slice(next, next + windows.length);
-        next += windows.length;
-        return combineWindows(own, windowing.combine);
-      });
+      const vectors = keys.map((own) =>
+        combineWindows(
+          own.map((key) => computed.get(key) ?? (memo.get(key) as Float32Array)),
+          windowing.combine,
+        ),
+      );
+      for (const [key, vector] of computed) remember(key, vector);
+      return vectors;
     },
   };
 }
+
+/** Window vectors remembered (2 KB each). */
+const MEMO_WINDOWS = 4096;
 
 const nonEmpty = (ids: number[]): number[] => (ids.length ? ids : [0]);
 

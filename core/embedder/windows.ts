@@ -4,18 +4,20 @@
 import type { Windowing } from "./id.ts";
 
 /**
- * Cuts token ids into windows of at most `size` tokens, aligned to the end: the last window
- * holds the last `size` tokens, each earlier one the `size` before it, and only the first may
- * be short. End alignment keeps the final window full, which matters when a long shared prefix
- * (a few-shot template) precedes the part that differs from text to text.
+ * Cuts token ids into full windows of `size` tokens: from the start in steps of `size`, and a
+ * last window holding the last `size` tokens (overlapping the one before it when the length is
+ * not a multiple of `size`). Start alignment makes texts that share a long prefix (a few-shot
+ * template) share their first windows exactly, so an embedder can compute those once; the last
+ * window stays full, so the end of a text, where such prompts differ, is read with context.
  */
 export function tokenWindows(ids: readonly number[], size: number): number[][] {
   if (!Number.isInteger(size) || size < 1)
     throw new RangeError(`window size must be an integer >= 1, got ${size}`);
   if (ids.length <= size) return [ids.slice()];
   const windows: number[][] = [];
-  for (let end = ids.length; end > 0; end -= size) windows.push(ids.slice(Math.max(0, end - size), end));
-  return windows.reverse();
+  for (let start = 0; start + size < ids.length; start += size) windows.push(ids.slice(start, start + size));
+  windows.push(ids.slice(ids.length - size));
+  return windows;
 }
 
 /**

@@ -6,8 +6,16 @@ describe("tokenWindows", () => {
     expect(tokenWindows([1, 2, 3], 4)).toEqual([[1, 2, 3]]);
   });
 
-  it("aligns windows to the end, leaving only the first short", () => {
-    expect(tokenWindows([1, 2, 3, 4, 5, 6, 7], 3)).toEqual([[1], [2, 3, 4], [5, 6, 7]]);
+  it("steps from the start and ends with the last full window, overlapping where it must", () => {
+    expect(tokenWindows([1, 2, 3, 4, 5, 6, 7], 3)).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+      [5, 6, 7],
+    ]);
+    expect(tokenWindows([1, 2, 3, 4, 5, 6], 3)).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
   });
 });
 
