@@ -57,15 +57,6 @@ export async function loadUseLite(options: UseLiteOptions = {}): Promise<Embedde
     return graph;
   };
 
-  // Window vectors by their token ids, oldest first: texts built on one few-shot
-  // template share their first windows, which are then computed once.
-  const memo = new Map<string, Float32Array>();
-  const remember = (key: string, vector: Float32Array) => {
-    memo.delete(key);
-    memo.set(key, vector);
-    if (memo.size > MEMO_WINDOWS) memo.delete(memo.keys().next().value as string);
-  };
-
   /** Vectors of windows of token ids, one graph execution (a sparse batch) per call. */
   async function embedWindows(windows: readonly number[][]): Promise<Float32Array> {
     const { tf, model } = await loadGraph();
@@ -103,17 +94,20 @@ export async function loadUseLite(options: UseLiteOptions = {}): Promise<Embedde
     async embed(texts) {
       // Every window is a row of the sparse batch; a row needs a token, so an empty text reads as unknown.
       const perText = texts.map((text) => tokenWindows(nonEmpty(tokeniser.encode(text)), windowing.tokens));
-      const keys = perText.map((windows) => windows.map((window) => window.join(",")));
+      const keys = perText.map((windows) => windows.map((window) => `${weights}:${window.join(",")}`));
       const missing = new Map<string, number[]>();
+      // Vectors taken now: a concurrent call may evict them from the memo while this one awaits.
+      const computed = new Map<string, Float32Array>();
       perText.forEach((windows, t) => {
         windows.forEach((window, w) => {
           const key = (keys[t] as string[])[w] as string;
-          if (!memo.has(key)) missing.set(key, window);
+          const known = memo.get(key);
+          if (known) computed.set(key, known);
+          else missing.set(key, window);
         });
       });
       // The graph pads a batch to its longest window: batching windows of like length wastes least.
       const rows = [...missing.entries()].sort(([, a], [, b]) => a.length - b.length);
-      const computed = new Map<string, Float32Array>();
       for (let start = 0; start < rows.length; start += windowsPerRun) {
         const batch = rows.slice(start, start + windowsPerRun);
         const data = await embedWindows(batch.map(([, window]) => window));
@@ -123,7 +117,7 @@ export async function loadUseLite(options: UseLiteOptions = {}): Promise<Embedde
       }
       const vectors = keys.map((own) =>
         combineWindows(
-          own.map((key) => computed.get(key) ?? (memo.get(key) as Float32Array)),
+          own.map((key) => computed.get(key) as Float32Array),
           windowing.combine,
         ),
       );
@@ -135,6 +129,21 @@ export async function loadUseLite(options: UseLiteOptions = {}): Promise<Embedde
 
 /** Window vectors remembered (2 KB each). */
 const MEMO_WINDOWS = 4096;
+
+// Window vectors by weights hash and token ids, oldest first, shared by every use-lite embedder
+// of the process: texts built on one few-shot template share their first windows, and embedders
+// that differ only in how they combine windows share them all, so each is computed once.
+const memo = new Map<string, Float32Array>();
+/** Frees the window vectors remembered by every use-lite embedder of the process. */
+export function forgetUseLiteWindows(): void {
+  memo.clear();
+}
+
+function remember(key: string, vector: Float32Array): void {
+  memo.delete(key);
+  memo.set(key, vector);
+  if (memo.size > MEMO_WINDOWS) memo.delete(memo.keys().next().value as string);
+}
 
 const nonEmpty = (ids: number[]): number[] => (ids.length ? ids : [0]);
 

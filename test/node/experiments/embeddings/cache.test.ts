@@ -10,6 +10,7 @@ import {
   textHash,
   vectorPath,
 } from "../../../../experiments/embeddings/cache.ts";
+import { fillCache } from "../../../../experiments/embeddings/fill.ts";
 import { embedInWorkers } from "../../../../experiments/embeddings/pool.ts";
 
 /** An embedder that counts the texts it is asked for. */
@@ -79,5 +80,21 @@ describe("embedInWorkers", () => {
       for (const [i, text] of batch.entries()) received.set(text, vectors[i] as Float32Array);
     });
     expect(texts.map((t) => received.get(t))).toEqual(await hashing.embed(texts));
+  });
+});
+
+describe("fillCache", () => {
+  it("embeds in one pass what any of several embedders lacks, and then nothing", async () => {
+    const root = mkdtempSync(join(tmpdir(), "fedrouter-cache-"));
+    const small = hashingEmbedder({ dimension: 16 });
+    const large = hashingEmbedder({ dimension: 48 });
+    await cachedEmbedder(small, { root }).embed(["kept"]);
+    const texts = ["kept", "new one", "new two", "new one"];
+    expect(await fillCache([small, large], texts, { root, workers: 1 })).toBe(3);
+    expect(await fillCache([small, large], texts, { root, workers: 1 })).toBe(0);
+    const { embedder: never, asked } = countingEmbedder();
+    const fromDisk = await cachedEmbedder({ ...never, id: large.id, dimension: 48 }, { root }).embed(texts);
+    expect(asked).toEqual([]);
+    expect(fromDisk).toEqual(await large.embed(texts));
   });
 });
