@@ -33,8 +33,8 @@ export interface ClientOptions {
   store?: EvaluationStore;
   /**
    * Turns query texts into vectors. Default: the embedder named by the federation's embedder id,
-   * rebuilt from the id once, on first use: hashing (nothing downloaded), use-lite (see `useLite`)
-   * or an encoder registered with registerEmbedder. An embedder given here must have the
+   * rebuilt from the id once, on first use: hashing (nothing downloaded) or use-lite (see
+   * `useLite`). Any other encoder (onnx, an embeddings API) is passed here, and must have the
    * federation's id and dimension.
    */
   embedder?: Embedder;
