@@ -100,7 +100,11 @@ export async function loadUseLite(options: UseLiteOptions = {}): Promise<Embedde
     dimension: USE_LITE_DIMENSION,
     async embed(texts) {
       // Every window is a row of the sparse batch; a row needs a token, so an empty text reads as unknown.
-      const perText = texts.map((text) => tokenWindows(nonEmpty(tokeniser.encode(text)), windowing.tokens));
+      // `last` reads the last window only: the others would weigh nothing.
+      const perText = texts.map((text) => {
+        const windows = tokenWindows(nonEmpty(tokeniser.encode(text)), windowing.tokens);
+        return windowing.combine === "last" ? windows.slice(-1) : windows;
+      });
       const keys = perText.map((windows) => windows.map((window) => `${weights}:${window.join(",")}`));
       const missing = new Map<string, number[]>();
       // Vectors taken now: a concurrent call may evict them from the memo while this one awaits.
