@@ -6,7 +6,7 @@ import { FederationEmbedders } from "../../../client-sdk/src/embedders.ts";
 import { FedRouterError } from "../../../client-sdk/src/errors.ts";
 import { functionEmbedder } from "../../../core/embedder/embedder.ts";
 import { hashingEmbedder } from "../../../core/embedder/hashing.ts";
-import { parseEmbedderId } from "../../../core/embedder/id.ts";
+import { embedderId, parseEmbedderId } from "../../../core/embedder/id.ts";
 import { loadUseLite } from "../../../tfjs/use-lite.ts";
 
 const useLiteId = (await loadUseLite()).id;
@@ -15,7 +15,10 @@ const weights = parseEmbedderId(useLiteId)?.weights as string;
 describe("FederationEmbedders", () => {
   it("rebuilds the federation's use-lite embedder from its id, once per client", async () => {
     const embedders = new FederationEmbedders(undefined, undefined);
-    const info = { id: useLiteId.replace("w128-mean", "w64-last"), dimension: 512 };
+    const info = {
+      id: embedderId({ model: "use-lite", weights, windowing: { tokens: 64, combine: "mean" } }),
+      dimension: 512,
+    };
     const first = await embedders.for(info);
     expect(first?.id).toBe(info.id);
     expect(await embedders.for(info)).toBe(first);
@@ -23,7 +26,7 @@ describe("FederationEmbedders", () => {
 
   it("refuses a federation whose use-lite weights hash otherwise, naming both ids", async () => {
     const other = weights === "000000000000" ? "111111111111" : "000000000000";
-    const federation = `use-lite@${other}/w128-mean`;
+    const federation = useLiteId.replace(weights, other);
     const error = await new FederationEmbedders(undefined, undefined)
       .for({ id: federation, dimension: 512 })
       .catch((e: unknown) => e);
