@@ -8,8 +8,8 @@ import type { BenchEntry, BenchSuite } from "../entry.ts";
 
 const child = join(dirname(fileURLToPath(import.meta.url)), "../embed-child.ts");
 
-/** The embedders timed, by the names `fedrouter experiment --embedder` takes. */
-const EMBEDDERS = ["hashing", "use-lite"];
+/** The embedders timed, by the names `fedrouter experiment --embedder` takes: `mean` reads every window. */
+const EMBEDDERS = ["hashing", "use-lite", "use-lite/w128-mean"];
 
 export const embedSuite: BenchSuite = {
   name: "embed",
