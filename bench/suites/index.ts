@@ -11,6 +11,7 @@ export interface SuiteEntry {
 export const suites: SuiteEntry[] = [
   { name: "experiment", load: async () => (await import("./experiment.ts")).experimentSuite },
   { name: "train", load: async () => (await import("./train.ts")).trainSuite },
+  { name: "embed", load: async () => (await import("./embed.ts")).embedSuite },
   { name: "secagg", load: async () => (await import("./secagg.ts")).secaggSuite },
   { name: "onnx-embed", load: async () => (await import("./onnx-embed.ts")).onnxEmbedSuite },
 ];

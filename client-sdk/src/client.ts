@@ -3,13 +3,13 @@
 // part in rounds. Arguments are checked at the call (a bad one throws a bad_argument
 // FedRouterError synchronously, before any I/O); everything else fails with a coded error.
 import type { Embedder } from "../../core/embedder/embedder.ts";
-import { hashingEmbedderFromId } from "../../core/embedder/hashing.ts";
 import { type EmbedderInfo, type ModelFile, tagsOf } from "../../core/model-file.ts";
 import { modelsBeingAdded } from "../../core/routers/registry.ts";
 import { routerRow } from "../../core/routers/tags.ts";
 import type { EvaluationReport, VersionEvaluation } from "../../core/wire/models.ts";
 import { type OrtCompute, ortCompute } from "../../ort/index.ts";
 import { EdgeApi } from "./edge.ts";
+import { FederationEmbedders } from "./embedders.ts";
 import { FedRouterError, requireArgument } from "./errors.ts";
 import { createPredictor, type ModelPredictor } from "./model/predictor.ts";
 import { type LoadedModel, ModelSync, type SyncResult } from "./model/sync.ts";
@@ -73,6 +73,8 @@ export class FedrouterClient {
   /** Predictors of the held version, per mode; rebuilt when the version changes. */
   #predictors = new Map<string, Promise<ModelPredictor>>();
   #predictorsVersion = -1;
+  /** The federation's embedder: the app's, or rebuilt from its id once, on first use. */
+  readonly #embedders: FederationEmbedders;
 
   constructor(options: ClientOptions) {
     this.#options = resolveOptions(options);
@@ -83,6 +85,7 @@ export class FedrouterClient {
     this.#models = new ModelSync(this.#edge, this.federationId, this.#options.modelPublicKey);
     const { backend, threads, wasmPaths } = this.#options;
     this.#compute = ortCompute({ backend, threads, ...(wasmPaths ? { wasmPaths } : {}) });
+    this.#embedders = new FederationEmbedders(this.#options.embedder, this.#options.useLite);
   }
 
   /** The model version held, or undefined before the first successful sync. */
@@ -273,22 +276,12 @@ export class FedrouterClient {
     return this.#models.current!;
   }
 
-  #embedderFor(info: EmbedderInfo): Embedder | undefined {
-    const given = this.#options.embedder;
-    if (given) {
-      if (given.id !== info.id || given.dimension !== info.dimension)
-        throw new FedRouterError(
-          "embedder_mismatch",
-          `the router uses embedder ${info.id} (${info.dimension}-d), the embedder option is ${given.id} (${given.dimension}-d)`,
-        );
-      return given;
-    }
-    const built = hashingEmbedderFromId(info.id);
-    return built?.dimension === info.dimension ? built : undefined;
+  #embedderFor(info: EmbedderInfo): Promise<Embedder | undefined> {
+    return this.#embedders.for(info);
   }
 
   async #embed(texts: string[], info: EmbedderInfo): Promise<Float32Array[]> {
-    const embedder = this.#embedderFor(info);
+    const embedder = await this.#embedderFor(info);
     if (!embedder)
       throw new FedRouterError(
         "embedder_mismatch",
@@ -337,7 +330,7 @@ export class FedrouterClient {
             await this.store.all(),
             model.file.models,
             model.file.embedder,
-            this.#embedderFor(model.file.embedder),
+            await this.#embedderFor(model.file.embedder),
             tagsOf(model.file),
           )
         ).set,

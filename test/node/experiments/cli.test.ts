@@ -106,6 +106,18 @@ describe("fedrouter experiment", () => {
     expect(malformed.stderr).toMatch(/llm_candidates.json is not valid JSON/);
   });
 
+  it("rejects an embedder it cannot build, naming both ids when the weights differ", () => {
+    const malformed = run("experiment", "--embedder", "no such thing", "--quiet");
+    expect(malformed.status).toBe(2);
+    expect(malformed.stderr).toContain("names no embedder");
+    const otherWeights = run("experiment", "--embedder", "use-lite@ffffffffffff/w128-mean", "--quiet");
+    expect(otherWeights.status).toBe(2);
+    expect(otherWeights.stderr).toMatch(/use-lite@ffffffffffff\/w128-mean.*use-lite@[0-9a-f]{12}\/w128-mean/);
+    const unregistered = run("experiment", "--embedder", "unheard-of/w128-mean", "--quiet");
+    expect(unregistered.status).toBe(2);
+    expect(unregistered.stderr).toContain('no embedder is registered as "unheard-of"');
+  });
+
   it("rejects an unknown router kind", () => {
     const result = run("experiment", "--router", "forest");
     expect(result.status).toBe(2);

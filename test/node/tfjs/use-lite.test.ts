@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { parseEmbedderId } from "../../../core/embedder/id.ts";
 import { sentencePieceTokeniser } from "../../../tfjs/sentencepiece.ts";
-import { loadUseLite, USE_LITE_DIMENSION } from "../../../tfjs/use-lite.ts";
+import { forgetUseLiteWindows, loadUseLite, USE_LITE_DIMENSION } from "../../../tfjs/use-lite.ts";
 import { useLiteAssetsFromPackage } from "../../../tfjs/use-lite-assets.ts";
 
 const assets = useLiteAssetsFromPackage();
@@ -41,12 +41,14 @@ describe("use-lite", () => {
     expect(Math.hypot(...(empty as Float32Array))).toBeCloseTo(1, 4);
   });
 
-  it("embeds a text alike alone and in a batch of mixed lengths", async () => {
-    const embedder = await loadUseLite({ assets, windowsPerRun: 3 });
-    const texts = ["What is the capital of France?", long, "Translate 'cat' into German."];
-    const batch = await embedder.embed(texts);
+  it("embeds a text alike alone and in a batch of mixed lengths sharing windows", async () => {
+    const texts = ["What is the capital of France?", long, "Translate 'cat' into German.", changedAtEnd];
+    const batch = await (await loadUseLite({ assets, windowsPerRun: 3 })).embed(texts);
+    // Forgotten, so that no window vector of the batch is reused.
+    forgetUseLiteWindows();
+    const single = await loadUseLite({ assets });
     for (const [i, text] of texts.entries()) {
-      const [alone] = await embedder.embed([text]);
+      const [alone] = await single.embed([text]);
       expect(distance(alone as Float32Array, batch[i] as Float32Array)).toBeLessThan(1e-4);
     }
   });
