@@ -16,7 +16,7 @@ secure rounds, and reports every organisation's AUC for its local and the federa
   --seed <s>           seed of the split, the schedule and training, as fedrouter experiment (default 1)
   --router <kind>      kmeans, mlp or both (default both)
   --embedder <name>    hashing, use-lite[/w128-<mean|last|last-weighted>] or a full embedder id
-                       (default hashing); use-lite vectors are cached as fedrouter experiment's
+                       (default use-lite); use-lite vectors are cached as fedrouter experiment's
   --out <file.json>    also write the results per router: results.json gives results.kmeans.json
                        and results.mlp.json (fedrouter experiment's JSON shape)
   --report <file>      the HTML report (default out/report.html)
@@ -102,7 +102,7 @@ export function parseMainArguments(argv: readonly string[], root: string, cwd = 
     data,
     seed: integer(values.seed, "seed", 1, 0, 2 ** 31 - 1),
     routers,
-    embedder: values.embedder ?? "hashing",
+    embedder: values.embedder ?? "use-lite",
     out:
       out === undefined ? undefined : Object.fromEntries(kinds.map((kind) => [kind, resultPath(out, kind)])),
     report: values.report === undefined ? join(root, "out/report.html") : resolve(cwd, values.report),

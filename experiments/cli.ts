@@ -47,7 +47,7 @@ options of fedrouter experiment:
   --preference-alpha <a>    Dirichlet concentration of model preferences (default 0.45; high-het 1.0)
   --seed <s>                random seed (default 1)
   --embedder <name>         ${EMBEDDER_NAMES}
-                            (default hashing); vectors other than hashing's are cached under
+                            (default use-lite, i.e. use-lite/w128-last); vectors other than hashing's are cached under
                             $XDG_CACHE_HOME/fedrouter/embeddings (or ~/.cache/...)
   --rounds <r>              federated rounds for the MLP router (default 5)
   --clusters <k>            clusters of the K-means router (default 16)
@@ -149,7 +149,7 @@ async function experiment(argv: string[]): Promise<void> {
       alpha: { type: "string" },
       "preference-alpha": { type: "string" },
       seed: { type: "string" },
-      embedder: { type: "string", default: "hashing" },
+      embedder: { type: "string", default: "use-lite" },
       rounds: { type: "string" },
       clusters: { type: "string" },
       weighting: { type: "string" },
@@ -223,7 +223,7 @@ async function experiment(argv: string[]): Promise<void> {
   const progress = progressReporter(values.quiet ?? false);
   let embedder: Awaited<ReturnType<typeof runEmbedder>>;
   try {
-    embedder = await runEmbedder(values.embedder ?? "hashing", { progress: progress.report });
+    embedder = await runEmbedder(values.embedder ?? "use-lite", { progress: progress.report });
   } catch (error) {
     if (error instanceof RangeError || (error as Error).name === "EmbedderMismatchError")
       throw new UsageError(`--embedder: ${(error as Error).message}`);

@@ -23,7 +23,7 @@ describe("npm start arguments", () => {
     expect(options).toMatchObject({
       seed: 1,
       routers: ["kmeans", "mlp"],
-      embedder: "hashing",
+      embedder: "use-lite",
       out: undefined,
       report: join(withData, "out/report.html"),
       state: join(withData, "out/state"),

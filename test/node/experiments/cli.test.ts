@@ -5,8 +5,19 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 
 const cli = join(import.meta.dirname, "../../../experiments/cli.ts");
+// Experiments here embed with the hashing embedder unless a test names one: use-lite (the default)
+// would spend minutes on the synthetic prompts, and its cache goes to a folder of the test's own.
+const cache = mkdtempSync(join(tmpdir(), "fedrouter-cache-"));
 const run = (...args: string[]) =>
-  spawnSync(process.execPath, [cli, ...args], { encoding: "utf8", timeout: 60_000 });
+  spawnSync(
+    process.execPath,
+    [
+      cli,
+      ...args,
+      ...(args[0] === "experiment" && !args.includes("--embedder") ? ["--embedder", "hashing"] : []),
+    ],
+    { encoding: "utf8", timeout: 60_000, env: { ...process.env, XDG_CACHE_HOME: cache } },
+  );
 
 describe("fedrouter experiment", () => {
   it("runs the paper's protocol on the synthetic benchmark and writes the results JSON and plot", () => {
