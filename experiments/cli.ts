@@ -47,7 +47,7 @@ options of fedrouter experiment:
   --preference-alpha <a>    Dirichlet concentration of model preferences (default 0.45; high-het 1.0)
   --seed <s>                random seed (default 1)
   --embedder <name>         ${EMBEDDER_NAMES}
-                            (default use-lite, i.e. use-lite/w128-last); vectors other than hashing's are cached under
+                            (default use-lite, i.e. use-lite/w128-mean); vectors other than hashing's are cached under
                             $XDG_CACHE_HOME/fedrouter/embeddings (or ~/.cache/...)
   --rounds <r>              federated rounds for the MLP router (default 5)
   --clusters <k>            clusters of the K-means router (default 16)

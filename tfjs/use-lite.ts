@@ -15,7 +15,7 @@ export const USE_LITE_DIMENSION = 512;
 /** The most tokens the graph reads of one input; it ignores the rest. */
 export const USE_LITE_MAX_TOKENS = 128;
 /** Chosen by routing AUC over mean, last and last-weighted (docs/tuning.md, "Embedders"). */
-export const USE_LITE_DEFAULT_WINDOWING: Windowing = { tokens: 128, combine: "last" };
+export const USE_LITE_DEFAULT_WINDOWING: Windowing = { tokens: 128, combine: "mean" };
 
 export interface UseLiteOptions extends TfjsOptions {
   /**
