@@ -39,7 +39,7 @@ export interface MlpExperimentOptions {
 }
 
 /** Share of the pooled rows the centralised reference holds out to stop early. */
-const CENTRALISED_VALIDATION_SHARE = 0.2;
+const CENTRALISED_VALIDATION_SHARE = 0.1;
 
 export function mlpExperiment(options: MlpExperimentOptions, compute: LocalCompute): KindExperiment {
   const { trainer } = compute;
@@ -93,10 +93,11 @@ export function mlpExperiment(options: MlpExperimentOptions, compute: LocalCompu
     // of the pooled rows (as anyone training on pooled data would), unless the options set one.
     async centralised(set, context) {
       const state = initial(context);
+      const { rounds, localEpochs } = state.config;
       const validationShare = state.config.validationShare || CENTRALISED_VALIDATION_SHARE;
-      return predictor(
-        await trainAlone({ ...state, config: { ...state.config, validationShare } }, set, context),
-      );
+      // One epoch a round, as many epochs as the federated schedule: the stop lands on an epoch.
+      const config = { ...state.config, validationShare, rounds: rounds * localEpochs, localEpochs: 1 };
+      return predictor(await trainAlone({ ...state, config }, set, context));
     },
     async fineTune(set, context) {
       if (!lastFederated) throw new RangeError("fine-tuning starts from a federated router: train one first");
