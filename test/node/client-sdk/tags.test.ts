@@ -9,34 +9,19 @@ import { seededRandom } from "../../../core/random.ts";
 import { loadRouter, routerKind } from "../../../core/routers/registry.ts";
 import { routerRow } from "../../../core/routers/tags.ts";
 import { type EdgeFederation, federationOnEdge, SMALL_KMEANS, SMALL_MLP } from "./support/edge.ts";
-import { embedder, embedderInfo, type Fixture, fixture } from "./support/fixture.ts";
+import { embedder, embedderInfo, fixture, recordRows } from "./support/fixture.ts";
 
 const data = fixture();
 /** The fixture's task labels are the vocabulary; the apps also send a tag no federation knows. */
 const vocabulary = [...new Set(data.benchmark.tasks)].sort();
 const tagsOf = (row: number) => [data.benchmark.tasks[row]!, "beta-users"];
 
-/** Records client `c`'s rows with their tags, every model of each query. */
-async function recordTagged(client: FedrouterClient, c: number, fixtureData: Fixture = data): Promise<void> {
-  const { benchmark } = fixtureData;
-  const m = benchmark.models.length;
-  for (const q of fixtureData.rows[c]!)
-    for (let j = 0; j < m; j++)
-      await client.record({
-        query: benchmark.prompts[q]!,
-        model: benchmark.models[j]!,
-        quality: benchmark.quality[q * m + j]!,
-        cost: benchmark.cost[q * m + j]!,
-        tags: tagsOf(q),
-      });
-}
-
 async function trainedTagged(kind: typeof SMALL_KMEANS) {
   const federation = await federationOnEdge(data, { ...kind, tags: vocabulary });
   const trainers = await Promise.all(
     data.rows.map(async (_, c) => {
       const { client } = federation.client(c);
-      await recordTagged(client, c);
+      await recordRows(client, data, c, tagsOf);
       return client;
     }),
   );

@@ -16,20 +16,12 @@ import { seededClientSets } from "../../support/evaluation-sets.ts";
 import { meanAlgorithm } from "../../support/mean-kind.ts";
 import { createFederation, createTenant, expectStatus, type FederationHandle } from "../support/api.ts";
 import { changed, unclipped, withWord } from "../support/crafted.ts";
-import { evaluationShape, federationConfig } from "../support/federation-config.ts";
+import { evaluationShape, federationConfig, wholeCohortRounds } from "../support/federation-config.ts";
 import { latestModel, runRound } from "../support/rounds.ts";
 import type { CraftedInput } from "../support/sim-client.ts";
 
 // Five clients (the platform's floors), all in every cohort, on the complete graph: small rounds, so many run.
-const policy = {
-  roundPolicy: {
-    cohortSize: 5,
-    minParticipants: 5,
-    participationFraction: 1,
-    deadlines: { advertiseKeys: 60, shareKeys: 60, maskedInput: 60, unmask: 60 },
-  },
-  secureAggregation: { threshold: 3, neighbourDegree: "complete" as const, curve: "X25519" as const },
-};
+const policy = wholeCohortRounds(5);
 
 type Algorithm = FederatedAlgorithm<unknown, EvaluationSet>;
 

@@ -11,7 +11,7 @@ import { loadRouter, routerKind } from "../../../core/routers/registry.ts";
 import { MAX_TAG_LENGTH, MAX_TAGS, withTagIndicators } from "../../../core/routers/tags.ts";
 import { seededEvaluationSet } from "../../support/evaluation-sets.ts";
 import { call, createFederation, createTenant, expectStatus, federationConfig } from "../support/api.ts";
-import { kindSetup } from "../support/federation-config.ts";
+import { kindSetup, wholeCohortRounds } from "../support/federation-config.ts";
 import { latestModel, plainSum, runRound } from "../support/rounds.ts";
 
 const vocabulary = ["billing", "code", "support"];
@@ -21,13 +21,7 @@ const vocabulary = ["billing", "code", "support"];
 const overrides = {
   router: { kind: "kmeans", hyperparameters: { clusters: 2, lloydPasses: 2, powerPasses: 1 } },
   tags: vocabulary,
-  roundPolicy: {
-    cohortSize: 8,
-    minParticipants: 5,
-    participationFraction: 1,
-    deadlines: { advertiseKeys: 60, shareKeys: 60, maskedInput: 60, unmask: 60 },
-  },
-  secureAggregation: { threshold: 5, neighbourDegree: "complete" as const, curve: "X25519" as const },
+  ...wholeCohortRounds(8),
   clipping: { min: -64, max: 64 },
 };
 const config = federationConfig(overrides);

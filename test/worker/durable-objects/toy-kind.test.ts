@@ -9,7 +9,7 @@ import { loadRouter } from "../../../core/routers/registry.ts";
 import { seededClientSets } from "../../support/evaluation-sets.ts";
 import { MEAN_KIND, meanAlgorithm, meanKind } from "../../support/mean-kind.ts";
 import { call, createFederation, createTenant, federationConfig } from "../support/api.ts";
-import { evaluationShape, kindSetup } from "../support/federation-config.ts";
+import { evaluationShape, kindSetup, wholeCohortRounds } from "../support/federation-config.ts";
 import { latestModel, runRound } from "../support/rounds.ts";
 
 // Eight clients (a power of two above the platform's minimum cohort of 5) and values clipped to
@@ -18,13 +18,7 @@ import { latestModel, runRound } from "../support/rounds.ts";
 // compared number for number with the plain simulation. t = 5 is the majority of 8.
 const overrides = {
   router: { kind: MEAN_KIND, hyperparameters: { rounds: 2 } },
-  roundPolicy: {
-    cohortSize: 8,
-    minParticipants: 5,
-    participationFraction: 1,
-    deadlines: { advertiseKeys: 60, shareKeys: 60, maskedInput: 60, unmask: 60 },
-  },
-  secureAggregation: { threshold: 5, neighbourDegree: "complete" as const, curve: "X25519" as const },
+  ...wholeCohortRounds(8),
   clipping: { min: -8, max: 8 },
 };
 const config = federationConfig(overrides);

@@ -26,6 +26,26 @@ export function federationConfig(overrides: Partial<FederationConfigInput> = {})
   };
 }
 
+/**
+ * Rounds that invite every one of `clients` clients, on the complete graph with the majority
+ * threshold: small exact rounds whose sums tests compare with the plain simulation.
+ */
+export function wholeCohortRounds(clients: number) {
+  return {
+    roundPolicy: {
+      cohortSize: clients,
+      minParticipants: 5,
+      participationFraction: 1,
+      deadlines: { advertiseKeys: 60, shareKeys: 60, maskedInput: 60, unmask: 60 },
+    },
+    secureAggregation: {
+      threshold: Math.floor(clients / 2) + 1,
+      neighbourDegree: "complete" as const,
+      curve: "X25519" as const,
+    },
+  };
+}
+
 /** What a configuration builds its router from, as the edge passes it to the kind. */
 export function kindSetup(config: FederationConfigInput = federationConfig()): KindSetup {
   return {

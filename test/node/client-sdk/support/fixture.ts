@@ -23,8 +23,16 @@ export function fixture(clients = 5, queries = 120, seed = 5): Fixture {
   return { benchmark, rows };
 }
 
-/** Records client `c`'s rows of the fixture, every model of each query, as its app would. */
-export async function recordRows(client: FedrouterClient, data: Fixture, c: number): Promise<void> {
+/**
+ * Records client `c`'s rows of the fixture, every model of each query, as its app would; with
+ * `tagsOf`, each query carries the tags it gives for the query's row.
+ */
+export async function recordRows(
+  client: FedrouterClient,
+  data: Fixture,
+  c: number,
+  tagsOf?: (row: number) => string[],
+): Promise<void> {
   const { benchmark } = data;
   const m = benchmark.models.length;
   for (const q of data.rows[c]!)
@@ -34,5 +42,6 @@ export async function recordRows(client: FedrouterClient, data: Fixture, c: numb
         model: benchmark.models[j]!,
         quality: benchmark.quality[q * m + j]!,
         cost: benchmark.cost[q * m + j]!,
+        ...(tagsOf ? { tags: tagsOf(q) } : {}),
       });
 }
