@@ -1,5 +1,5 @@
 // Writes docs/sdk-api.md, the SDK's API reference, from its types: declarations are emitted with
-// tsc, then every export of the package entry (and of @fedrouter/client/file-store) is printed
+// tsc, then every export of the package entry (and of @fedrouter/client/file-store and /ai) is printed
 // with its doc comments, grouped by kind. Run after changing the SDK's public API:
 //   node client-sdk/scripts/api-docs.ts [--check]   (--check: fail if docs/sdk-api.md is stale)
 import { execFileSync } from "node:child_process";
@@ -16,6 +16,7 @@ const target = join(root, "docs/sdk-api.md");
 const ENTRIES = [
   { specifier: "@fedrouter/client", file: "client-sdk/src/index.d.ts" },
   { specifier: "@fedrouter/client/file-store", file: "client-sdk/src/file-store.d.ts" },
+  { specifier: "@fedrouter/client/ai", file: "client-sdk/src/ai/index.d.ts" },
 ];
 
 const GROUPS = ["Functions", "Classes", "Interfaces", "Types", "Constants"] as const;
