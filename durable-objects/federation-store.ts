@@ -34,6 +34,21 @@ export interface StoredFederation {
   currentRound: number | null;
 }
 
+/**
+ * A page of a list, by number (round, version): the `limit` highest below `before`, oldest first.
+ * Without either, the whole list.
+ */
+export interface ListPage {
+  before?: number;
+  limit?: number;
+}
+
+/** SQLite reads LIMIT -1 as no limit; every round and version number is below the sentinel. */
+const pageBounds = (page: ListPage) => ({
+  before: page.before ?? Number.MAX_SAFE_INTEGER,
+  limit: page.limit ?? -1,
+});
+
 /** A version as it is published: its row, and whether its state is final (no round trains it further). */
 export type PublishedVersion = ModelVersion & { final: boolean };
 
@@ -142,10 +157,13 @@ export class FederationStore {
              ON CONFLICT(round) DO UPDATE SET summary = excluded.summary`;
   }
 
-  rounds(): RoundSummary[] {
-    return this.sql<{ summary: string }>`SELECT summary FROM rounds ORDER BY round`.map(
-      (r) => JSON.parse(r.summary) as RoundSummary,
-    );
+  /** The rounds of the page, oldest first. */
+  rounds(page: ListPage = {}): RoundSummary[] {
+    const { before, limit } = pageBounds(page);
+    return this.sql<{ summary: string }>`
+      SELECT summary FROM rounds WHERE round < ${before} ORDER BY round DESC LIMIT ${limit}`
+      .map((r) => JSON.parse(r.summary) as RoundSummary)
+      .reverse();
   }
 
   round(round: number): RoundSummary | undefined {
@@ -160,12 +178,14 @@ export class FederationStore {
                      ${version.round}, ${version.signature}, ${version.final ? 1 : 0})`;
   }
 
-  /** The versions in scope, oldest first. */
-  versions(scope: VersionScope = { kind: "all" }): ModelVersion[] {
+  /** The versions in scope on the page, oldest first. */
+  versions(scope: VersionScope = { kind: "all" }, page: ListPage = {}): ModelVersion[] {
     const { all, roundVersion } = bounds(scope);
+    const { before, limit } = pageBounds(page);
     return this.sql<ModelVersion>`
       SELECT version, sha256, bytes, created_at, round, signature FROM versions
-      WHERE ${all} = 1 OR final = 1 OR round IS NULL OR version = ${roundVersion} ORDER BY version`;
+      WHERE (${all} = 1 OR final = 1 OR round IS NULL OR version = ${roundVersion}) AND version < ${before}
+      ORDER BY version DESC LIMIT ${limit}`.reverse();
   }
 
   /** A version, when it is in scope. */

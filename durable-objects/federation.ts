@@ -43,7 +43,12 @@ import {
   putVersion,
   signUnsignedVersions,
 } from "./federation-publishing.ts";
-import { FederationStore, type PublishedVersion, type StoredFederation } from "./federation-store.ts";
+import {
+  FederationStore,
+  type ListPage,
+  type PublishedVersion,
+  type StoredFederation,
+} from "./federation-store.ts";
 import { federationFor, roundFor, versionScope } from "./federation-views.ts";
 import { grownModel } from "./growth.ts";
 import { platformFloors } from "./platform-floors.ts";
@@ -230,10 +235,10 @@ export class Federation extends DurableObject<Env> {
     );
   }
 
-  /** Every round; a client sees of each cohort only whether it is in it. */
-  async listRounds(caller: Caller): Promise<Result<(RoundSummary | ClientRound)[]>> {
+  /** The rounds of the page (default all); a client sees of each cohort only whether it is in it. */
+  async listRounds(caller: Caller, page: ListPage = {}): Promise<Result<(RoundSummary | ClientRound)[]>> {
     return this.asMember(caller, ["owner", "client"], (_record, access) =>
-      success(this.store.rounds().map((summary) => roundFor(summary, access))),
+      success(this.store.rounds(page).map((summary) => roundFor(summary, access))),
     );
   }
 
@@ -261,10 +266,10 @@ export class Federation extends DurableObject<Env> {
     });
   }
 
-  /** The versions the caller may read (versionScope says which a client may). */
-  async listVersions(caller: Caller): Promise<Result<ModelVersion[]>> {
+  /** The versions of the page (default all) the caller may read (versionScope says which a client may). */
+  async listVersions(caller: Caller, page: ListPage = {}): Promise<Result<ModelVersion[]>> {
     return this.asMember(caller, ["owner", "client"], (record, access) =>
-      success(this.store.versions(versionScope(this.store, record, access))),
+      success(this.store.versions(versionScope(this.store, record, access), page)),
     );
   }
 

@@ -24,7 +24,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
       origin: "*",
       allowMethods: ["GET", "POST", "PUT", "DELETE"],
       allowHeaders: ["authorization", "content-type", "if-none-match"],
-      exposeHeaders: ["etag"],
+      exposeHeaders: ["etag", "link"],
       maxAge: 600,
     }),
   );

@@ -13,6 +13,7 @@ import {
 } from "../../core/wire/models.ts";
 import { member } from "../auth.ts";
 import { ApiError, unwrap } from "../errors.ts";
+import { pageHeaders, pageQuerySchema, pageRequest, pageResponse } from "../pagination.ts";
 import { bearerSecurity, createRouter, errorResponses, json, jsonBody, KiB, limit } from "../route-kit.ts";
 
 export const models = createRouter();
@@ -49,17 +50,24 @@ models.openapi(
     method: "get",
     path: "/federations/{federationId}/models",
     tags: ["models"],
-    summary: "Every published version",
+    summary: "Every published version the caller may read (or a page of them, oldest first)",
     security: bearerSecurity,
     middleware: [anyMember] as const,
-    request: { params: federationParamsSchema },
-    responses: { 200: json(z.array(modelVersionSchema), "Versions"), ...errorResponses },
+    request: { params: federationParamsSchema, query: pageQuerySchema },
+    responses: {
+      200: { ...json(z.array(modelVersionSchema), "Versions"), headers: pageHeaders },
+      ...errorResponses,
+    },
   }),
-  async (c) =>
-    c.json(
-      unwrap(await c.env.FEDERATIONS.getByName(c.req.valid("param").federationId).listVersions(c.var.caller)),
+  async (c) => {
+    const query = c.req.valid("query");
+    const stub = c.env.FEDERATIONS.getByName(c.req.valid("param").federationId);
+    const page = unwrap(await stub.listVersions(c.var.caller, pageRequest(query)));
+    return c.json(
+      pageResponse(c, query, page, (v) => v.version),
       200,
-    ),
+    );
+  },
 );
 
 models.openapi(

@@ -24,6 +24,7 @@ import type { ClientCredential } from "../../durable-objects/round.ts";
 import { member } from "../auth.ts";
 import type { AppEnv } from "../env.ts";
 import { ApiError, unwrap } from "../errors.ts";
+import { pageHeaders, pageQuerySchema, pageRequest, pageResponse } from "../pagination.ts";
 import {
   bearerSecurity,
   createRouter,
@@ -83,17 +84,25 @@ rounds.openapi(
     method: "get",
     path: "/federations/{federationId}/rounds",
     tags: ["rounds"],
-    summary: "Every round with its stage, participants, dropouts and outcome",
+    summary:
+      "Every round with its stage, participants, dropouts and outcome (or a page of them, oldest first)",
     security: bearerSecurity,
     middleware: [anyMember] as const,
-    request: { params: federationParamsSchema },
-    responses: { 200: json(z.array(roundView), roundViewDescription("Rounds")), ...errorResponses },
+    request: { params: federationParamsSchema, query: pageQuerySchema },
+    responses: {
+      200: { ...json(z.array(roundView), roundViewDescription("Rounds")), headers: pageHeaders },
+      ...errorResponses,
+    },
   }),
-  async (c) =>
-    c.json(
-      unwrap(await c.env.FEDERATIONS.getByName(c.req.valid("param").federationId).listRounds(c.var.caller)),
+  async (c) => {
+    const query = c.req.valid("query");
+    const stub = c.env.FEDERATIONS.getByName(c.req.valid("param").federationId);
+    const page = unwrap(await stub.listRounds(c.var.caller, pageRequest(query)));
+    return c.json(
+      pageResponse(c, query, page, (r) => r.round),
       200,
-    ),
+    );
+  },
 );
 
 rounds.openapi(
