@@ -1,8 +1,11 @@
 // The dashboard in headless Chromium (Debian's package, driven by playwright-core) against the
-// worker under wrangler dev on 127.0.0.1: it loads, shows a federation after a round, and logs no errors.
+// worker under wrangler dev on 127.0.0.1: it loads, shows a federation after a round with its charts
+// and pages, and logs no errors; and an owner creates a federation, enrols, copies and revokes a
+// client, and starts a round through the page alone.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seededRandom } from "../../core/random.ts";
-import type { FederationConfigInput } from "../../core/wire/federation.ts";
+import type { Federation, FederationConfigInput } from "../../core/wire/federation.ts";
+import type { CreatedTenant } from "../../core/wire/tenants.ts";
 import { seededEvaluationSet } from "../support/evaluation-sets.ts";
 import { type Browser, launchChromium } from "./chromium.ts";
 import { type DevEdge, startDevEdge } from "./dev-edge.ts";
@@ -44,7 +47,7 @@ describe("dashboard in a browser", () => {
     await devEdge?.stop();
   });
 
-  it("shows a federation, its published round and the AUC plot, with no console errors", async () => {
+  it("shows a federation, its published round, the history charts and pages, with no console errors", async () => {
     const origin = devEdge.origin;
     const edge = new EdgeClient(origin);
     const { owner, federationId, clients } = await edge.setUp(OPERATOR, 5, CONFIG);
@@ -80,13 +83,97 @@ describe("dashboard in a browser", () => {
     await page.goto(`${origin}/#token=${owner}`);
     const section = page.locator(`section[data-federation="${federationId}"]`);
     await section.waitFor({ timeout: 15_000 });
-    await expect.poll(() => section.locator("table").first().textContent()).toContain("published v1");
-    await section.locator(".auc-plot canvas").waitFor({ timeout: 15_000 });
+    const rounds = section.locator(".paged.rounds");
+    await expect.poll(() => rounds.locator("table").textContent()).toContain("published v1");
+    // One round: one page, nothing older or newer.
+    expect(await rounds.getByRole("button", { name: "Older" }).isDisabled()).toBe(true);
+    expect(await rounds.getByRole("button", { name: "Newer" }).isDisabled()).toBe(true);
+    await expect.poll(() => section.locator(".paged.versions tbody tr").count()).toBe(2);
+    for (const chart of [".auc-plot", ".rounds-per-day-plot", ".survivors-plot"])
+      await section.locator(`${chart} canvas`).waitFor({ timeout: 15_000 });
+    expect(await section.locator(".survivors-plot").textContent()).toContain("survivors");
     expect(await section.textContent()).toContain("updates aggregated: 5");
     // The token left the address bar once read.
     expect(page.url()).toBe(`${origin}/`);
     expect(problems).toEqual([]);
     expect(foreignRequests).toEqual([]);
+    await page.close();
+  }, 120_000);
+
+  it("creates a federation, enrols a client with its token shown once and copied, revokes it and reports a refused round", async () => {
+    const origin = devEdge.origin;
+    const edge = new EdgeClient(origin);
+    const tenant = await edge.request<CreatedTenant>("POST", "/v1/tenants", OPERATOR, { name: "page owner" });
+    const owner = tenant.ownerToken.token;
+    await browser.context.grantPermissions(["clipboard-read", "clipboard-write"], { origin });
+    const page = await browser.context.newPage();
+    const problems: string[] = [];
+    page.on("console", (message) => {
+      // The refused round below is an expected 409; Chromium logs every refused fetch.
+      if (message.type() === "error" && message.text().includes("409")) return;
+      if (message.type() === "error" || message.type() === "warning") problems.push(message.text());
+    });
+    page.on("pageerror", (error) => problems.push(error.message));
+    await page.goto(`${origin}/#token=${owner}`);
+    await expect.poll(() => page.locator("#status").textContent()).toContain("0 federation(s)");
+
+    await page.locator("#create summary").click();
+    await page.getByLabel("Name").fill("made on the page");
+    await page.getByLabel("Router").selectOption("mlp");
+    await page.getByLabel("Models").fill("cheap-llm 0.2 0.8\ndear-llm 5 20\nmid-llm 1 4");
+    await page.getByLabel("Embedder id").fill("hashing-4");
+    await page.getByLabel("Dimension").fill("4");
+    await page.getByRole("button", { name: "Create federation" }).click();
+    await expect.poll(() => page.locator("#create-status").textContent()).toMatch(/^created /);
+    const federationId = (await page.locator("#create-status").textContent())!.replace("created ", "");
+    const created = await edge.request<Federation>("GET", `/v1/federations/${federationId}`, owner);
+    expect(created.config).toMatchObject({
+      name: "made on the page",
+      router: { kind: "mlp" },
+      models: [
+        { id: "cheap-llm", inputPrice: 0.2, outputPrice: 0.8 },
+        { id: "dear-llm", inputPrice: 5, outputPrice: 20 },
+        { id: "mid-llm", inputPrice: 1, outputPrice: 4 },
+      ],
+      embedder: { id: "hashing-4", dimension: 4 },
+      roundPolicy: { cohortSize: 5, minParticipants: 5 },
+      // The majority of each client and its 4 neighbours on the complete graph of 5.
+      secureAggregation: { threshold: 3, neighbourDegree: "complete" },
+      clipping: { min: -1000, max: 1000 },
+    });
+
+    const section = page.locator(`section[data-federation="${federationId}"]`);
+    await section.getByLabel("client label").fill("pharmacy");
+    await section.getByRole("button", { name: "Enrol client" }).click();
+    const tokenField = section.locator(".client-token");
+    await tokenField.waitFor({ timeout: 15_000 });
+    const clientToken = await tokenField.inputValue();
+    expect(clientToken).toMatch(new RegExp(`^frc\\.${federationId}\\.`));
+    await section.getByRole("button", { name: "Copy" }).click();
+    await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toBe(clientToken);
+    // The token the page showed is the client's: the edge lets it read its federation.
+    const asClient = await fetch(`${origin}/v1/federations/${federationId}`, {
+      headers: { authorization: `Bearer ${clientToken}` },
+    });
+    expect(asClient.status).toBe(200);
+    await expect.poll(() => section.locator(".clients table").textContent()).toContain("pharmacy");
+
+    // One client is below the round's cohort: the edge refuses and the page says why.
+    await section.getByRole("button", { name: "Start round" }).click();
+    const actions = section.locator(".actions .action-status");
+    await expect.poll(() => actions.getAttribute("class")).toContain("error");
+    expect(await actions.textContent()).toMatch(/^\w+: /);
+
+    page.once("dialog", (dialog) => dialog.accept());
+    await section.getByRole("button", { name: "Revoke" }).click();
+    await expect
+      .poll(() => section.locator(".clients-panel > .action-status").textContent())
+      .toMatch(/^revoked /);
+    const revoked = await fetch(`${origin}/v1/federations/${federationId}`, {
+      headers: { authorization: `Bearer ${clientToken}` },
+    });
+    expect(revoked.status).toBe(401);
+    expect(problems).toEqual([]);
     await page.close();
   }, 120_000);
 });

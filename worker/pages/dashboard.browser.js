@@ -1,16 +1,26 @@
 // The dashboard's browser script: reads an owner token (from the form or the URL fragment #token=…),
-// fetches /v1/tenant/dashboard and renders federations, rounds, versions, usage and an AUC plot.
-/* global uPlot */
+// shows the tenant's federations from /v1/tenant/dashboard with their charts, pages of rounds and
+// versions from the list routes, and the owner's actions: create a federation, enrol and revoke
+// clients, start, pause and resume training. Every action is one call to the edge's API.
+/* global fedrouterCharts, fedrouterCreate */
 (() => {
   const $ = (id) => document.getElementById(id);
   const status = $("status");
   const root = $("federations");
+  const PAGE = 10;
+  let token = "";
 
   function el(tag, attributes, ...children) {
     const node = document.createElement(tag);
     for (const [key, value] of Object.entries(attributes ?? {})) node.setAttribute(key, value);
     for (const child of children)
       node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    return node;
+  }
+
+  function button(label, onClick, attributes = {}) {
+    const node = el("button", { type: "button", ...attributes }, label);
+    node.addEventListener("click", onClick);
     return node;
   }
 
@@ -25,6 +35,35 @@
 
   const when = (iso) => (iso ? new Date(iso).toLocaleString() : "—");
 
+  /** Calls the edge with the owner token; an error answer throws its envelope's code and message. */
+  async function api(method, path, body) {
+    const headers = { authorization: `Bearer ${token}` };
+    if (body !== undefined) headers["content-type"] = "application/json";
+    const response = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const parsed = await response.json().catch(() => null);
+    if (!response.ok) {
+      const error = parsed?.error ?? { code: `http_${response.status}`, message: response.statusText };
+      throw new Error(`${error.code}: ${error.message}`);
+    }
+    return { body: parsed, next: /<([^>]+)>;\s*rel="next"/.exec(response.headers.get("link") ?? "")?.[1] };
+  }
+
+  /** Shows what an action did, or why it failed, in the line given. */
+  async function act(line, work) {
+    line.textContent = "…";
+    line.className = "action-status muted";
+    try {
+      line.textContent = (await work()) ?? "done";
+    } catch (error) {
+      line.textContent = error.message;
+      line.className = "action-status error";
+    }
+  }
+
   function outcome(round) {
     if (!round.outcome) return "in progress";
     return round.outcome.kind === "published"
@@ -32,30 +71,146 @@
       : `aborted: ${round.outcome.code}`;
   }
 
-  function aucPlot(evaluations) {
-    const holder = el("div", { class: "auc-plot" });
-    if (evaluations.length === 0) {
-      holder.append(el("p", { class: "muted" }, "No validation AUC reported yet."));
-      return holder;
+  /**
+   * A table read page by page from a list route: newest page first, newest row first; "Older"
+   * follows the route's Link header, "Newer" goes back.
+   */
+  function pagedTable(className, path, headers, rowOf) {
+    const holder = el("div", { class: `paged ${className}` });
+    const pages = [`${path}?limit=${PAGE}`];
+    async function show() {
+      try {
+        const { body, next } = await api("GET", pages.at(-1));
+        const older = button("Older", () => {
+          pages.push(next);
+          show();
+        });
+        const newer = button("Newer", () => {
+          pages.pop();
+          show();
+        });
+        if (!next) older.disabled = true;
+        if (pages.length === 1) newer.disabled = true;
+        holder.replaceChildren(
+          table(headers, body.slice().reverse().map(rowOf)),
+          el("div", { class: "pager" }, newer, el("span", { class: "muted" }, `page ${pages.length}`), older),
+        );
+      } catch (error) {
+        holder.replaceChildren(el("p", { class: "error" }, error.message));
+      }
     }
-    const versions = evaluations.map((e) => e.version);
-    const means = evaluations.map((e) => e.meanAuc);
-    const options = {
-      width: Math.min(900, root.clientWidth || 900),
-      height: 240,
-      title: "Validation AUC by model version",
-      scales: { x: { time: false } },
-      axes: [{ label: "version" }, { label: "mean AUC" }],
-      series: [{ label: "version" }, { label: "mean AUC", stroke: "#2f6fdf", width: 2, points: { size: 6 } }],
-    };
-    // uPlot needs the element in the document to measure it.
-    requestAnimationFrame(() => new uPlot(options, [versions, means], holder));
+    show();
     return holder;
   }
 
+  function clientsPanel(federationId) {
+    const base = `/v1/federations/${federationId}/clients`;
+    const list = el("div", { class: "clients" });
+    const line = el("p", { class: "action-status muted", role: "status" });
+    const enrolment = el("div", { class: "enrolment" });
+
+    async function refresh() {
+      const { body } = await api("GET", base);
+      list.replaceChildren(
+        body.length === 0
+          ? el("p", { class: "muted" }, "No clients enrolled yet.")
+          : table(
+              ["client", "label", "enrolled", "revoked", ""],
+              body.map((client) => [
+                el("code", {}, client.id),
+                client.label ?? "—",
+                when(client.enrolledAt),
+                when(client.revokedAt),
+                client.revokedAt
+                  ? ""
+                  : button("Revoke", () => {
+                      if (!confirm(`Revoke client ${client.id}? Its token stops working at once.`)) return;
+                      act(line, async () => {
+                        await api("DELETE", `${base}/${client.id}`);
+                        await refresh();
+                        return `revoked ${client.id}`;
+                      });
+                    }),
+              ]),
+            ),
+      );
+    }
+
+    /** The token exists only in this answer (the edge keeps its hash): shown once, with a copy button. */
+    function showToken(answer) {
+      const field = el("input", {
+        class: "client-token",
+        readonly: "",
+        value: answer.token,
+        "aria-label": "client token",
+      });
+      const copy = button("Copy", async () => {
+        try {
+          await navigator.clipboard.writeText(answer.token);
+        } catch {
+          field.select();
+          document.execCommand("copy");
+        }
+        copy.textContent = "Copied";
+      });
+      enrolment.replaceChildren(
+        el("p", {}, `Client ${answer.client.id} enrolled. Its token is shown once: copy it now.`),
+        el("div", { class: "token-row" }, field, copy),
+        el(
+          "p",
+          { class: "muted" },
+          "Model public key (createClient's modelPublicKey): ",
+          el("code", {}, answer.modelPublicKey),
+        ),
+        button("Hide", () => enrolment.replaceChildren()),
+      );
+    }
+
+    const label = el("input", {
+      name: "label",
+      placeholder: "label (optional)",
+      "aria-label": "client label",
+    });
+    const form = el("form", { class: "enrol-form" }, label, el("button", { type: "submit" }, "Enrol client"));
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      act(line, async () => {
+        const labelText = label.value.trim();
+        const { body } = await api("POST", base, labelText ? { label: labelText } : {});
+        label.value = "";
+        showToken(body);
+        await refresh();
+        return `enrolled ${body.client.id}`;
+      });
+    });
+    refresh().catch((error) => list.replaceChildren(el("p", { class: "error" }, error.message)));
+    return el("div", { class: "clients-panel" }, form, line, enrolment, list);
+  }
+
+  /** Start a round now (the existing round route); pause and resume the federation's schedule. */
+  function trainingActions(federationId) {
+    const base = `/v1/federations/${federationId}`;
+    const line = el("p", { class: "action-status muted", role: "status" });
+    const call = async (action, done) => {
+      await api("POST", `${base}/${action}`);
+      return done;
+    };
+    return el(
+      "div",
+      { class: "actions" },
+      button("Start round", () =>
+        act(line, async () => `round ${(await api("POST", `${base}/rounds`)).body.round} started`),
+      ),
+      button("Pause training", () => act(line, () => call("pause", "paused"))),
+      button("Resume training", () => act(line, () => call("resume", "resumed"))),
+      line,
+    );
+  }
+
   function renderFederation(overview) {
-    const { federation, rounds, versions, evaluations } = overview;
+    const { federation, rounds, evaluations } = overview;
     const usage = federation.usage;
+    const base = `/v1/federations/${federation.id}`;
     const section = el("section", { class: "federation", "data-federation": federation.id });
     section.append(
       el("h2", {}, `${federation.config.name} `, el("code", {}, federation.id)),
@@ -64,6 +219,7 @@
         { class: "muted" },
         `${federation.config.router.kind} router over ${federation.config.models.length} models · embedder ${federation.config.embedder.id} (${federation.config.embedder.dimension}-d) · ${federation.clientCount} clients · latest version ${federation.latestVersion}`,
       ),
+      trainingActions(federation.id),
       el(
         "div",
         { class: "usage" },
@@ -73,56 +229,78 @@
         el("div", {}, `bytes ingested: ${usage.bytesIngested}`),
         el("div", {}, `models served: ${usage.modelsServed}`),
       ),
+      el("h3", {}, "History"),
+      el(
+        "div",
+        { class: "charts" },
+        fedrouterCharts.aucPlot(evaluations),
+        fedrouterCharts.roundsPerDay(rounds),
+        fedrouterCharts.survivorsPerRound(rounds),
+      ),
       el("h3", {}, "Rounds"),
-      table(
+      pagedTable(
+        "rounds",
+        `${base}/rounds`,
         ["round", "stage", "cohort", "masked inputs", "dropouts", "started", "outcome"],
-        rounds
-          .slice()
-          .reverse()
-          .map((r) => [
-            r.round,
-            r.stage,
-            r.cohort.length,
-            r.participants.maskedInput,
-            r.dropouts,
-            when(r.startedAt),
-            outcome(r),
-          ]),
+        (r) => [
+          r.round,
+          r.stage,
+          r.cohort.length,
+          r.participants.maskedInput,
+          r.dropouts,
+          when(r.startedAt),
+          outcome(r),
+        ],
       ),
       el("h3", {}, "Model versions"),
-      table(
-        ["version", "round", "bytes", "sha256", "published"],
-        versions
-          .slice()
-          .reverse()
-          .map((v) => [v.version, v.round ?? "initial", v.bytes, v.sha256.slice(0, 16), when(v.createdAt)]),
-      ),
-      el("h3", {}, "Validation AUC"),
-      aucPlot(evaluations),
+      pagedTable("versions", `${base}/models`, ["version", "round", "bytes", "sha256", "published"], (v) => [
+        v.version,
+        v.round ?? "initial",
+        v.bytes,
+        v.sha256.slice(0, 16),
+        when(v.createdAt),
+      ]),
+      el("h3", {}, "Clients"),
+      clientsPanel(federation.id),
     );
     return section;
   }
 
-  async function load(token) {
+  async function load() {
     status.textContent = "Loading…";
     status.className = "muted";
-    const response = await fetch("/v1/tenant/dashboard", { headers: { authorization: `Bearer ${token}` } });
-    const body = await response.json();
-    if (!response.ok) {
-      status.textContent = `${body.error.code}: ${body.error.message}`;
+    try {
+      const { body } = await api("GET", "/v1/tenant/dashboard");
+      status.textContent = `Tenant ${body.tenant.name} · ${body.federations.length} federation(s) · ${body.tenant.updatesToday} of ${body.tenant.quota.updatesPerDay} updates used today`;
+      $("create").hidden = false;
+      root.replaceChildren(...body.federations.map(renderFederation));
+    } catch (error) {
+      status.textContent = error.message;
       status.className = "error";
+      $("create").hidden = true;
       root.replaceChildren();
-      return;
     }
-    status.textContent = `Tenant ${body.tenant.name} · ${body.federations.length} federation(s) · ${body.tenant.updatesToday} of ${body.tenant.quota.updatesPerDay} updates used today`;
-    root.replaceChildren(...body.federations.map(renderFederation));
+  }
+
+  function useToken(value) {
+    token = value;
+    sessionStorage.setItem("fedrouter-token", value);
+    load();
   }
 
   $("token-form").addEventListener("submit", (event) => {
     event.preventDefault();
-    const token = $("token").value.trim();
-    sessionStorage.setItem("fedrouter-token", token);
-    load(token);
+    useToken($("token").value.trim());
+  });
+
+  $("create-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const form = event.currentTarget;
+    act($("create-status"), async () => {
+      const { body } = await api("POST", "/v1/federations", fedrouterCreate.federationConfigFrom(form));
+      await load();
+      return `created ${body.id}`;
+    });
   });
 
   const fromFragment = new URLSearchParams(location.hash.slice(1)).get("token");
@@ -132,5 +310,5 @@
     history.replaceState(null, "", location.pathname);
   }
   const saved = sessionStorage.getItem("fedrouter-token");
-  if (saved) load(saved);
+  if (saved) useToken(saved);
 })();

@@ -6,6 +6,8 @@ import uplotCss from "uplot/dist/uPlot.min.css";
 import type { AppEnv } from "../env.ts";
 import dashboardJs from "./dashboard.browser.js";
 import dashboardHtml from "./dashboard.html";
+import dashboardChartsJs from "./dashboard-charts.browser.js";
+import dashboardCreateJs from "./dashboard-create.browser.js";
 import referenceJs from "./reference.browser.js";
 import referenceHtml from "./reference.html";
 
@@ -25,6 +27,8 @@ const ASSETS: Record<string, { body: string; type: string }> = {
   "uplot.min.js": { body: uplotJs, type: "text/javascript; charset=utf-8" },
   "uplot.min.css": { body: uplotCss, type: "text/css; charset=utf-8" },
   "dashboard.js": { body: dashboardJs, type: "text/javascript; charset=utf-8" },
+  "dashboard-charts.js": { body: dashboardChartsJs, type: "text/javascript; charset=utf-8" },
+  "dashboard-create.js": { body: dashboardCreateJs, type: "text/javascript; charset=utf-8" },
   "reference.js": { body: referenceJs, type: "text/javascript; charset=utf-8" },
 };
 
