@@ -3,6 +3,10 @@
 /* global uPlot */
 (() => {
   const DAY_SECONDS = 86_400;
+  /** Tick steps of whole-number axes (versions, rounds, clients): no fractional ticks. */
+  const WHOLE = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000];
+  /** A whole-number x scale padded by half a step, so one point sits in the middle. */
+  const wholeScale = { time: false, range: (_u, min, max) => [min - 0.5, max + 0.5] };
 
   function note(holder, text) {
     const p = document.createElement("p");
@@ -35,8 +39,8 @@
       holder,
       {
         title: "Reported validation AUC by version",
-        scales: { x: { time: false } },
-        axes: [{ label: "version" }, { label: "mean AUC" }],
+        scales: { x: wholeScale },
+        axes: [{ label: "version", incrs: WHOLE }, { label: "mean AUC" }],
         series: [
           { label: "version" },
           { label: "mean AUC", stroke: "#2f6fdf", width: 2, points: { size: 6 } },
@@ -59,14 +63,14 @@
     const last = Math.max(...counts.keys());
     const days = [];
     for (let day = first; day <= last; day += DAY_SECONDS) days.push(day);
+    // At least a week across, so a young federation's few bars are not each a quarter of the chart.
+    const pad = DAY_SECONDS * Math.max(0.5, (7 - days.length) / 2);
     return draw(
       holder,
       {
         title: "Rounds per day",
-        scales: {
-          x: { time: true, range: (_u, min, max) => [min - DAY_SECONDS / 2, max + DAY_SECONDS / 2] },
-        },
-        axes: [{}, { label: "rounds" }],
+        scales: { x: { time: true, range: () => [first - pad, last + pad] } },
+        axes: [{}, { label: "rounds", incrs: WHOLE }],
         series: [
           { label: "day" },
           {
@@ -90,8 +94,11 @@
       holder,
       {
         title: "Survivors per round",
-        scales: { x: { time: false } },
-        axes: [{ label: "round" }, { label: "clients" }],
+        scales: { x: wholeScale },
+        axes: [
+          { label: "round", incrs: WHOLE },
+          { label: "clients", incrs: WHOLE },
+        ],
         series: [
           { label: "round" },
           { label: "cohort", stroke: "#9aa5b8", width: 1, dash: [4, 4] },
