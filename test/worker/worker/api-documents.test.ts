@@ -26,7 +26,14 @@ describe("API documents and pages", () => {
     const dashboard = await call("GET", "/");
     expect(dashboard.body).toContain("/assets/uplot.min.js");
     expect(dashboard.headers.get("content-security-policy")).toContain("default-src 'none'");
-    for (const asset of ["uplot.min.js", "uplot.min.css", "dashboard.js", "reference.js"]) {
+    for (const asset of [
+      "uplot.min.js",
+      "uplot.min.css",
+      "dashboard.js",
+      "dashboard-charts.js",
+      "dashboard-create.js",
+      "reference.js",
+    ]) {
       const reply = await call("GET", `/assets/${asset}`);
       expect(reply.status).toBe(200);
       expect(String(reply.body).length).toBeGreaterThan(500);

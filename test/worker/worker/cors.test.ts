@@ -28,6 +28,8 @@ describe("CORS on federation routes", () => {
     expect(reply.status).toBe(200);
     expect(reply.headers.get("access-control-allow-origin")).toBe("*");
     expect(reply.headers.get("access-control-expose-headers")).toMatch(/etag/i);
+    // The list routes name their next page in a Link header.
+    expect(reply.headers.get("access-control-expose-headers")).toMatch(/link/i);
     const refused = await call("GET", path, { headers: { origin: APP } });
     expect(refused.status).toBe(401);
     expect(refused.headers.get("access-control-allow-origin")).toBe("*");
