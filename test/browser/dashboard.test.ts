@@ -12,6 +12,8 @@ import { type DevEdge, startDevEdge } from "./dev-edge.ts";
 import { EdgeClient } from "./edge-client.ts";
 
 const OPERATOR = "browser-test-operator";
+/** How long the page may take to show what the edge answered (the machine's cores are shared). */
+const EDGE_WAIT = { timeout: 15_000 };
 
 /** A small K-means federation: one cluster over a 4-d embedder, so one round publishes a model. */
 const CONFIG: FederationConfigInput = {
@@ -84,11 +86,11 @@ describe("dashboard in a browser", () => {
     const section = page.locator(`section[data-federation="${federationId}"]`);
     await section.waitFor({ timeout: 15_000 });
     const rounds = section.locator(".paged.rounds");
-    await expect.poll(() => rounds.locator("table").textContent()).toContain("published v1");
+    await expect.poll(() => rounds.locator("table").textContent(), EDGE_WAIT).toContain("published v1");
     // One round: one page, nothing older or newer.
     expect(await rounds.getByRole("button", { name: "Older" }).isDisabled()).toBe(true);
     expect(await rounds.getByRole("button", { name: "Newer" }).isDisabled()).toBe(true);
-    await expect.poll(() => section.locator(".paged.versions tbody tr").count()).toBe(2);
+    await expect.poll(() => section.locator(".paged.versions tbody tr").count(), EDGE_WAIT).toBe(2);
     for (const chart of [".auc-plot", ".rounds-per-day-plot", ".survivors-plot"])
       await section.locator(`${chart} canvas`).waitFor({ timeout: 15_000 });
     expect(await section.locator(".survivors-plot").textContent()).toContain("survivors");
@@ -115,7 +117,7 @@ describe("dashboard in a browser", () => {
     });
     page.on("pageerror", (error) => problems.push(error.message));
     await page.goto(`${origin}/#token=${owner}`);
-    await expect.poll(() => page.locator("#status").textContent()).toContain("0 federation(s)");
+    await expect.poll(() => page.locator("#status").textContent(), EDGE_WAIT).toContain("0 federation(s)");
 
     await page.locator("#create summary").click();
     await page.getByLabel("Name").fill("made on the page");
@@ -124,7 +126,7 @@ describe("dashboard in a browser", () => {
     await page.getByLabel("Embedder id").fill("hashing-4");
     await page.getByLabel("Dimension").fill("4");
     await page.getByRole("button", { name: "Create federation" }).click();
-    await expect.poll(() => page.locator("#create-status").textContent()).toMatch(/^created /);
+    await expect.poll(() => page.locator("#create-status").textContent(), EDGE_WAIT).toMatch(/^created /);
     const federationId = (await page.locator("#create-status").textContent())!.replace("created ", "");
     const created = await edge.request<Federation>("GET", `/v1/federations/${federationId}`, owner);
     expect(created.config).toMatchObject({
@@ -150,18 +152,18 @@ describe("dashboard in a browser", () => {
     const clientToken = await tokenField.inputValue();
     expect(clientToken).toMatch(new RegExp(`^frc\\.${federationId}\\.`));
     await section.getByRole("button", { name: "Copy" }).click();
-    await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toBe(clientToken);
+    await expect.poll(() => page.evaluate(() => navigator.clipboard.readText()), EDGE_WAIT).toBe(clientToken);
     // The token the page showed is the client's: the edge lets it read its federation.
     const asClient = await fetch(`${origin}/v1/federations/${federationId}`, {
       headers: { authorization: `Bearer ${clientToken}` },
     });
     expect(asClient.status).toBe(200);
-    await expect.poll(() => section.locator(".clients table").textContent()).toContain("pharmacy");
+    await expect.poll(() => section.locator(".clients table").textContent(), EDGE_WAIT).toContain("pharmacy");
 
     // One client is below the round's cohort: the edge refuses and the page says why.
     await section.getByRole("button", { name: "Start round" }).click();
     const actions = section.locator(".actions .action-status");
-    await expect.poll(() => actions.getAttribute("class")).toContain("error");
+    await expect.poll(() => actions.getAttribute("class"), EDGE_WAIT).toContain("error");
     expect(await actions.textContent()).toMatch(/^\w+: /);
 
     page.once("dialog", (dialog) => dialog.accept());
@@ -174,6 +176,28 @@ describe("dashboard in a browser", () => {
     });
     expect(revoked.status).toBe(401);
     expect(problems).toEqual([]);
+    await page.close();
+  }, 120_000);
+
+  it("pages the rounds table ten at a time through the list route's Link header", async () => {
+    const origin = devEdge.origin;
+    const edge = new EdgeClient(origin);
+    const { owner, federationId } = await edge.setUp(OPERATOR, 5, { ...CONFIG, name: "many rounds" });
+    // Eleven rounds, each opened and aborted by the owner: more than one page.
+    for (let i = 0; i < 11; i++) {
+      await edge.request("POST", `/v1/federations/${federationId}/rounds`, owner);
+      await edge.request("POST", `/v1/federations/${federationId}/rounds/current/abort`, owner);
+    }
+    const page = await browser.context.newPage();
+    await page.goto(`${origin}/#token=${owner}`);
+    const rounds = page.locator(`section[data-federation="${federationId}"] .paged.rounds`);
+    const firstColumn = () => rounds.locator("tbody tr td:first-child").allTextContents();
+    await expect.poll(firstColumn, EDGE_WAIT).toEqual(["11", "10", "9", "8", "7", "6", "5", "4", "3", "2"]);
+    await rounds.getByRole("button", { name: "Older" }).click();
+    await expect.poll(firstColumn, EDGE_WAIT).toEqual(["1"]);
+    expect(await rounds.getByRole("button", { name: "Older" }).isDisabled()).toBe(true);
+    await rounds.getByRole("button", { name: "Newer" }).click();
+    await expect.poll(firstColumn, EDGE_WAIT).toHaveLength(10);
     await page.close();
   }, 120_000);
 });
