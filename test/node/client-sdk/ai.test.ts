@@ -193,4 +193,25 @@ describe("fedrouterModel", () => {
     expect(model.pendingFeedback).toBe(1);
     expect(await client.store.count()).toBe(0);
   });
+
+  it("keeps a call for another feedback when the store fails to record it", async () => {
+    const { client } = federation.client();
+    let failures = 1;
+    // The client as the adapter sees it, with a store that fails once.
+    const flaky = {
+      route: client.route.bind(client),
+      sync: client.sync.bind(client),
+      get model() {
+        return client.model;
+      },
+      record: (evaluation: Parameters<typeof client.record>[0]) =>
+        failures-- > 0 ? Promise.reject(new Error("disk full")) : client.record(evaluation),
+    };
+    const model = fedrouterModel({ client: flaky, models: mocks(), prices });
+    const decision = routing((await generateText({ model, prompt: query })).providerMetadata);
+    await expect(model.feedback(decision.evaluationId!, 0.4)).rejects.toThrow("disk full");
+    expect(model.pendingFeedback).toBe(1);
+    await model.feedback(decision.evaluationId!, 0.4);
+    expect(await client.store.all()).toMatchObject([{ model: decision.model, quality: 0.4 }]);
+  });
 });
