@@ -179,7 +179,7 @@ describe("dashboard in a browser", () => {
     await page.close();
   }, 120_000);
 
-  it("pages the rounds table ten at a time through the list route's Link header", async () => {
+  it("pages the rounds table ten at a time through the list route's Link header, and starts a round", async () => {
     const origin = devEdge.origin;
     const edge = new EdgeClient(origin);
     const { owner, federationId } = await edge.setUp(OPERATOR, 5, { ...CONFIG, name: "many rounds" });
@@ -198,6 +198,17 @@ describe("dashboard in a browser", () => {
     expect(await rounds.getByRole("button", { name: "Older" }).isDisabled()).toBe(true);
     await rounds.getByRole("button", { name: "Newer" }).click();
     await expect.poll(firstColumn, EDGE_WAIT).toHaveLength(10);
+    // Starting a round from the page opens it on the edge and brings the table back to the newest page.
+    await rounds.getByRole("button", { name: "Older" }).click();
+    await expect.poll(firstColumn, EDGE_WAIT).toEqual(["1"]);
+    const section = page.locator(`section[data-federation="${federationId}"]`);
+    await section.getByRole("button", { name: "Start round" }).click();
+    await expect
+      .poll(() => section.locator(".actions .action-status").textContent(), EDGE_WAIT)
+      .toBe("round 12 started");
+    await expect.poll(firstColumn, EDGE_WAIT).toHaveLength(10);
+    expect((await firstColumn())[0]).toBe("12");
+    expect(await rounds.locator("tbody tr").first().textContent()).toContain("in progress");
     await page.close();
   }, 120_000);
 });

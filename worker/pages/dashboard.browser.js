@@ -100,6 +100,11 @@
       }
     }
     show();
+    /** Back to the newest page, read again (after an action changed the list). */
+    holder.refresh = () => {
+      pages.length = 1;
+      return show();
+    };
     return holder;
   }
 
@@ -188,7 +193,7 @@
   }
 
   /** Start a round now (the existing round route); pause and resume the federation's schedule. */
-  function trainingActions(federationId) {
+  function trainingActions(federationId, roundsTable) {
     const base = `/v1/federations/${federationId}`;
     const line = el("p", { class: "action-status muted", role: "status" });
     const call = async (action, done) => {
@@ -199,7 +204,11 @@
       "div",
       { class: "actions" },
       button("Start round", () =>
-        act(line, async () => `round ${(await api("POST", `${base}/rounds`)).body.round} started`),
+        act(line, async () => {
+          const { body } = await api("POST", `${base}/rounds`);
+          await roundsTable.refresh();
+          return `round ${body.round} started`;
+        }),
       ),
       button("Pause training", () => act(line, () => call("pause", "paused"))),
       button("Resume training", () => act(line, () => call("resume", "resumed"))),
@@ -211,6 +220,20 @@
     const { federation, rounds, evaluations } = overview;
     const usage = federation.usage;
     const base = `/v1/federations/${federation.id}`;
+    const roundsTable = pagedTable(
+      "rounds",
+      `${base}/rounds`,
+      ["round", "stage", "cohort", "masked inputs", "dropouts", "started", "outcome"],
+      (r) => [
+        r.round,
+        r.stage,
+        r.cohort.length,
+        r.participants.maskedInput,
+        r.dropouts,
+        when(r.startedAt),
+        outcome(r),
+      ],
+    );
     const section = el("section", { class: "federation", "data-federation": federation.id });
     section.append(
       el("h2", {}, `${federation.config.name} `, el("code", {}, federation.id)),
@@ -219,7 +242,7 @@
         { class: "muted" },
         `${federation.config.router.kind} router over ${federation.config.models.length} models · embedder ${federation.config.embedder.id} (${federation.config.embedder.dimension}-d) · ${federation.clientCount} clients · latest version ${federation.latestVersion}`,
       ),
-      trainingActions(federation.id),
+      trainingActions(federation.id, roundsTable),
       el(
         "div",
         { class: "usage" },
@@ -238,20 +261,7 @@
         fedrouterCharts.survivorsPerRound(rounds),
       ),
       el("h3", {}, "Rounds"),
-      pagedTable(
-        "rounds",
-        `${base}/rounds`,
-        ["round", "stage", "cohort", "masked inputs", "dropouts", "started", "outcome"],
-        (r) => [
-          r.round,
-          r.stage,
-          r.cohort.length,
-          r.participants.maskedInput,
-          r.dropouts,
-          when(r.startedAt),
-          outcome(r),
-        ],
-      ),
+      roundsTable,
       el("h3", {}, "Model versions"),
       pagedTable("versions", `${base}/models`, ["version", "round", "bytes", "sha256", "published"], (v) => [
         v.version,
