@@ -7,8 +7,8 @@ import { roundSchedule } from "../core/federated.ts";
 import type { KindSetup } from "../core/routers/kind.ts";
 import { routerKind } from "../core/routers/registry.ts";
 import type { RoundSummary } from "../core/wire/rounds.ts";
+import { getRound, latestModel, type Owner, openRound } from "../operator/owner-api.ts";
 import type { Organisation } from "./organisations.ts";
-import { getRound, latestModel, type Owner, openRound } from "./owner-api.ts";
 
 type StopPoint = NonNullable<ParticipateOptions["stopAfter"]>;
 
