@@ -57,7 +57,11 @@ export function createDisplay(quiet: boolean, stream: NodeJS.WriteStream = proce
         if (line !== last) stream.write(`${line}\n`);
         last = line;
       },
-      log: (line) => stream.write(`${line}\n`),
+      // The round's last line has been shown already.
+      log: (line) => {
+        if (line !== last) stream.write(`${line}\n`);
+        last = line;
+      },
       stop() {},
     };
   }
