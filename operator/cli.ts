@@ -343,13 +343,13 @@ function addModelCommands(program: Command): void {
     .argument("<version>", "a version number, or latest")
     .requiredOption("--out <file>", "where to write the model file")
     .action(async (version: string, options: { out: string }, command: Command) => {
+      if (version !== "latest" && !/^\d+$/.test(version))
+        throw new OperatorUsageError(`<version> must be a version number or latest, got "${version}"`);
       const federationId = federationOf(command);
       const owner = caller(command);
       const versions = await api.listVersions(owner, federationId);
       const wanted =
         version === "latest" ? (await api.latestPointer(owner, federationId)).version : Number(version);
-      if (version !== "latest" && (!Number.isInteger(wanted) || wanted < 0))
-        throw new OperatorUsageError(`<version> must be a version number or latest, got "${version}"`);
       const record = versions.find((v) => v.version === wanted);
       const file = await api.modelBytes(owner, federationId, wanted);
       const sha256 = createHash("sha256").update(file).digest("hex");
