@@ -5,7 +5,7 @@
 import { decodeModelFile, type ModelFile } from "../core/model-file.ts";
 import type { ClientEnrolment, EnrolledClient } from "../core/wire/clients.ts";
 import type { ErrorEnvelope } from "../core/wire/errors.ts";
-import type { Federation, FederationConfigInput, Usage } from "../core/wire/federation.ts";
+import type { Federation, FederationConfigInput } from "../core/wire/federation.ts";
 import type { ModelPointer, ModelVersion } from "../core/wire/models.ts";
 import type { RoundSummary } from "../core/wire/rounds.ts";
 import type { CreatedTenant, Tenant } from "../core/wire/tenants.ts";
@@ -105,10 +105,6 @@ export function describeFederation(owner: Owner, federationId: string): Promise<
 export function setPaused(owner: Owner, federationId: string, paused: boolean): Promise<Federation> {
   const action = paused ? "pause" : "resume";
   return request<Federation>(owner.edgeUrl, "POST", `${federationPath(federationId)}/${action}`, owner.token);
-}
-
-export function federationUsage(owner: Owner, federationId: string): Promise<Usage> {
-  return request<Usage>(owner.edgeUrl, "GET", `${federationPath(federationId)}/usage`, owner.token);
 }
 
 export function enrolClient(owner: Owner, federationId: string, label?: string): Promise<ClientEnrolment> {

@@ -59,7 +59,7 @@ const client = createClient({
   federationId: enrolment.federationId,
   token: enrolment.token,
   modelPublicKey: enrolment.modelPublicKey,
-  store: new FileStore(file.replace(/\.json$/, "") + ".evaluations.jsonl"),
+  store: new FileStore(`${file.replace(/\.json$/, "")}.evaluations.jsonl`),
 });
 await client.sync();
 const toy = Number(values["toy-evaluations"] ?? 0);
