@@ -3,9 +3,10 @@
 // and the operator's commands against an edge (`tenant`, `federation`, `client`, `round`, `model`,
 // `usage`). Exit codes: 0 success, 1 failure, 2 bad flags or input.
 import { Command, CommanderError } from "commander";
-import { addOperatorCommands, OperatorUsageError } from "../operator/cli.ts";
+import { addOperatorCommands } from "../operator/cli.ts";
+import { UsageError } from "../operator/options.ts";
 import { EdgeRequestError } from "../operator/owner-api.ts";
-import { addExperimentCommands, UsageError } from "./commands.ts";
+import { addExperimentCommands } from "./commands.ts";
 import { DataError } from "./data/errors.ts";
 
 function program(): Command {
@@ -50,9 +51,7 @@ async function main(argv: string[]): Promise<number> {
       return 1;
     }
     const usage =
-      error instanceof UsageError ||
-      error instanceof OperatorUsageError ||
-      (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
+      error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
     console.error(`fedrouter: ${(error as Error).message}`);
     if (usage) console.error("run `fedrouter <command> --help` for its options");
     else if (!(error instanceof DataError) && !(error as { foreseen?: boolean }).foreseen)

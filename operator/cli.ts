@@ -10,11 +10,9 @@ import type { Federation } from "../core/wire/federation.ts";
 import type { RoundSummary } from "../core/wire/rounds.ts";
 import { FEDERATION_OPTIONS, federationConfig } from "./federation-config.ts";
 import { bytes, columns, fields, when } from "./format.ts";
-import { addOptions, OperatorUsageError, optionValues } from "./options.ts";
+import { addOptions, optionValues, UsageError } from "./options.ts";
 import * as api from "./owner-api.ts";
 import { createDisplay, roundLine, trainToTheEnd, watchRound } from "./rounds.ts";
-
-export { OperatorUsageError };
 
 const DEFAULT_EDGE = "http://127.0.0.1:8787";
 
@@ -28,10 +26,10 @@ function caller(command: Command): api.Owner {
   const { edge } = command.optsWithGlobals<Globals>();
   const edgeUrl = (edge ?? process.env.FEDROUTER_EDGE ?? DEFAULT_EDGE).replace(/\/+$/, "");
   if (!/^https?:\/\/[^/]+/.test(edgeUrl))
-    throw new OperatorUsageError(`--edge / FEDROUTER_EDGE must be an http(s) URL, got "${edgeUrl}"`);
+    throw new UsageError(`--edge / FEDROUTER_EDGE must be an http(s) URL, got "${edgeUrl}"`);
   const token = process.env.FEDROUTER_TOKEN?.trim();
   if (!token)
-    throw new OperatorUsageError(
+    throw new UsageError(
       "FEDROUTER_TOKEN is not set: export the operator's token (tenant create) or a tenant owner's token",
     );
   return { edgeUrl, token };
@@ -44,7 +42,7 @@ const print = (value: unknown) => console.log(JSON.stringify(value, null, 2));
 function federationOf(command: Command, positional?: string): string {
   const id =
     positional ?? command.opts<{ federation?: string }>().federation ?? process.env.FEDROUTER_FEDERATION;
-  if (!id) throw new OperatorUsageError("name the federation: --federation <id> or FEDROUTER_FEDERATION");
+  if (!id) throw new UsageError("name the federation: --federation <id> or FEDROUTER_FEDERATION");
   return id;
 }
 
@@ -54,7 +52,7 @@ const withFederation = (command: Command) =>
 function positiveInteger(value: string, what: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1)
-    throw new OperatorUsageError(`${what} must be a positive integer, got "${value}"`);
+    throw new UsageError(`${what} must be a positive integer, got "${value}"`);
   return n;
 }
 
@@ -344,7 +342,7 @@ function addModelCommands(program: Command): void {
     .requiredOption("--out <file>", "where to write the model file")
     .action(async (version: string, options: { out: string }, command: Command) => {
       if (version !== "latest" && !/^\d+$/.test(version))
-        throw new OperatorUsageError(`<version> must be a version number or latest, got "${version}"`);
+        throw new UsageError(`<version> must be a version number or latest, got "${version}"`);
       const federationId = federationOf(command);
       const owner = caller(command);
       const versions = await api.listVersions(owner, federationId);

@@ -2,11 +2,9 @@
 // hyperparameters, the priced models, the embedder, and a round policy and secure-aggregation
 // parameters that meet the platform's floors by default (docs/secure-aggregation.md, "Floors").
 import { readFileSync } from "node:fs";
-import { loadEmbedder } from "../core/embedder/registry.ts";
 import { DEFAULT_FLOORS, effectiveDegree, majorityThreshold } from "../core/secagg/index.ts";
 import type { FederationConfigInput } from "../core/wire/federation.ts";
-import { registerUseLite } from "../tfjs/register.ts";
-import { OperatorUsageError, type OptionTable, type OptionValues } from "./options.ts";
+import { type OptionTable, type OptionValues, UsageError } from "./options.ts";
 
 export const FEDERATION_OPTIONS = {
   name: { type: "string", value: "name", description: "the federation's name (required unless --config)" },
@@ -83,14 +81,14 @@ type Values = OptionValues<typeof FEDERATION_OPTIONS>;
 function integer(value: string, flag: string, min: number): number {
   const n = Number(value);
   if (value.trim() === "" || !Number.isInteger(n) || n < min)
-    throw new OperatorUsageError(`--${flag} got "${value}": an integer of at least ${min}`);
+    throw new UsageError(`--${flag} got "${value}": an integer of at least ${min}`);
   return n;
 }
 
 function positive(value: string, flag: string): number {
   const n = Number(value);
   if (value.trim() === "" || !Number.isFinite(n) || n <= 0)
-    throw new OperatorUsageError(`--${flag} got "${value}": a positive number`);
+    throw new UsageError(`--${flag} got "${value}": a positive number`);
   return n;
 }
 
@@ -107,9 +105,7 @@ function pricedModel(spec: string): { id: string; inputPrice: number; outputPric
     input! < 0 ||
     output! < 0
   )
-    throw new OperatorUsageError(
-      `--model takes id:inputPrice:outputPrice (USD per million tokens), got "${spec}"`,
-    );
+    throw new UsageError(`--model takes id:inputPrice:outputPrice (USD per million tokens), got "${spec}"`);
   return { id, inputPrice: input!, outputPrice: output! };
 }
 
@@ -118,7 +114,7 @@ function hyperparameters(pairs: readonly string[]): Record<string, number | stri
   const settings: Record<string, number | string | boolean> = {};
   for (const pair of pairs) {
     const at = pair.indexOf("=");
-    if (at <= 0) throw new OperatorUsageError(`--set takes name=value, got "${pair}"`);
+    if (at <= 0) throw new UsageError(`--set takes name=value, got "${pair}"`);
     const value = pair.slice(at + 1).trim();
     const parsed = Number(value);
     settings[pair.slice(0, at).trim()] =
@@ -135,12 +131,16 @@ function hyperparameters(pairs: readonly string[]): Record<string, number | stri
 
 /** The embedder's id and dimension, from a name the experiment harness also takes. */
 async function embedderSpec(name: string): Promise<{ id: string; dimension: number }> {
+  const [{ loadEmbedder }, { registerUseLite }] = await Promise.all([
+    import("../core/embedder/registry.ts"),
+    import("../tfjs/register.ts"),
+  ]);
   registerUseLite();
   try {
     const embedder = await loadEmbedder(name);
     return { id: embedder.id, dimension: embedder.dimension };
   } catch (error) {
-    throw new OperatorUsageError(`--embedder: ${(error as Error).message}`);
+    throw new UsageError(`--embedder: ${(error as Error).message}`);
   }
 }
 
@@ -152,17 +152,16 @@ export async function federationConfig(
   if (values.config !== undefined) {
     const others = [...explicit].filter((flag) => flag !== "config");
     if (others.length > 0)
-      throw new OperatorUsageError(`--config takes the whole configuration: drop --${others.join(", --")}`);
+      throw new UsageError(`--config takes the whole configuration: drop --${others.join(", --")}`);
     try {
       return JSON.parse(readFileSync(values.config, "utf8")) as FederationConfigInput;
     } catch (error) {
-      throw new OperatorUsageError(`--config ${values.config}: ${(error as Error).message}`);
+      throw new UsageError(`--config ${values.config}: ${(error as Error).message}`);
     }
   }
-  if (!values.name) throw new OperatorUsageError("federation create needs --name (or --config)");
+  if (!values.name) throw new UsageError("federation create needs --name (or --config)");
   const models = (values.model ?? []).map(pricedModel);
-  if (models.length < 2)
-    throw new OperatorUsageError("federation create needs at least two --model id:in:out");
+  if (models.length < 2) throw new UsageError("federation create needs at least two --model id:in:out");
   const cohortSize = integer(values["cohort-size"], "cohort-size", 2);
   const neighbourDegree =
     values.neighbours === "complete" ? ("complete" as const) : integer(values.neighbours, "neighbours", 2);

@@ -4,8 +4,8 @@
 import { type Command, Option } from "commander";
 
 /** Bad flags or values: the command line exits with 2. */
-export class OperatorUsageError extends Error {
-  override name = "OperatorUsageError";
+export class UsageError extends Error {
+  override name = "UsageError";
 }
 
 export interface OptionSpec {

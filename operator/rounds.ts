@@ -2,9 +2,7 @@
 // terminal, one line per change in logs), and training to the end: open the next round as soon as
 // one publishes, until the federation's router is final.
 import { MultiBar, Presets, type SingleBar } from "cli-progress";
-import { stateOf } from "../core/routers/registry.ts";
 import type { RoundSummary } from "../core/wire/rounds.ts";
-import { roundsLeft } from "../demo/rounds.ts";
 import { EdgeRequestError, getRound, latestModel, type Owner, openRound } from "./owner-api.ts";
 
 /** The protocol's stages in order, with the participants field each one counts. */
@@ -114,6 +112,11 @@ export async function watchRound(
 
 /** Whether the latest model is final, and about how many rounds it still needs. */
 async function trainingLeft(owner: Owner, federationId: string): Promise<number> {
+  // Loaded here: the router kinds take seconds to import, which every other command would pay.
+  const [{ stateOf }, { roundsLeft }] = await Promise.all([
+    import("../core/routers/registry.ts"),
+    import("../demo/rounds.ts"),
+  ]);
   const { file } = await latestModel(owner, federationId);
   const { kind, state } = stateOf(file);
   return kind.algorithm().done(state) ? 0 : Math.max(1, roundsLeft(state));
