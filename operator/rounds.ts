@@ -115,7 +115,7 @@ async function trainingLeft(owner: Owner, federationId: string): Promise<number>
   // Loaded here: the router kinds take seconds to import, which every other command would pay.
   const [{ stateOf }, { roundsLeft }] = await Promise.all([
     import("../core/routers/registry.ts"),
-    import("../demo/rounds.ts"),
+    import("./rounds-left.ts"),
   ]);
   const { file } = await latestModel(owner, federationId);
   const { kind, state } = stateOf(file);
