@@ -3,7 +3,7 @@
 // embedding cache. Their flags are the tables of command-options.ts (one line each); what they do is in
 // run-commands.ts, imported when one runs.
 import type { Command } from "commander";
-import { addOptions, optionValues } from "../operator/options.ts";
+import { addOptions, optionValues, UsageError } from "../operator/options.ts";
 import { EMBED_OPTIONS, EXPERIMENT_OPTIONS } from "./command-options.ts";
 
 /** Adds `experiment`, `table` and `embed` to the fedrouter program. */
@@ -21,8 +21,12 @@ export function addExperimentCommands(program: Command): void {
     .description(
       "print again the tables `experiment` printed for the results JSON it wrote (--out), also from files with the keys' old spelling (centralized, personalized)",
     )
-    .argument("<results.json>", "a results file of a standard or high-het run")
-    .action(async (path: string) => (await import("./run-commands.ts")).table(path));
+    .argument("[results.json...]", "a results file of a standard or high-het run")
+    .action(async (paths: string[]) => {
+      const [path, ...extra] = paths;
+      if (path === undefined || extra.length > 0) throw new UsageError("table takes one results JSON file");
+      await (await import("./run-commands.ts")).table(path);
+    });
   const fill = program
     .command("embed")
     .description(
