@@ -4,7 +4,7 @@
 import { createClient, type Embedder, type FedrouterClient, MemoryStore } from "../client-sdk/src/index.ts";
 import type { Benchmark } from "../core/data/benchmark.ts";
 import type { ClientSplit } from "../experiments/protocol.ts";
-import { enrolClient, type Owner } from "./owner-api.ts";
+import { enrolClient, type Owner } from "../operator/owner-api.ts";
 
 export interface Organisation {
   /** Index into the experiment's client list (its schedule and randomness follow this index). */

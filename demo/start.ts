@@ -10,7 +10,7 @@ import { DataError } from "../experiments/data/errors.ts";
 import { type MainOptions, parseMainArguments, USAGE, UsageError } from "./arguments.ts";
 import { EdgeStartError, type LocalEdge } from "./edge.ts";
 import { runJob } from "./job.ts";
-import { createProgress } from "./progress.ts";
+import { createProgress, type Progress } from "./progress.ts";
 import { reportHtml, uplotAssets } from "./report.ts";
 import { summaryText } from "./summary.ts";
 
@@ -24,29 +24,54 @@ function write(path: string, text: string): void {
 
 let edge: Promise<LocalEdge> | undefined;
 
-/** Stops the edge (bounded) and exits: the one way out, so no workerd is ever left behind. */
-async function finish(code: number): Promise<never> {
-  try {
-    // An edge still starting is waited for (bounded by its start timeout), then stopped.
-    const running = await edge?.catch(() => undefined);
-    await running?.stop();
-  } catch (error) {
-    console.error(`fedrouter: stopping the edge: ${(error as Error).message}`);
-    code ||= 1;
-  }
-  process.exit(code);
+let finishing: Promise<never> | undefined;
+
+/**
+ * Stops the edge (bounded) and exits: the one way out, so no workerd is ever left behind. The
+ * first call decides the exit code; later ones (the job failing because a signal stopped its
+ * edge) wait for it.
+ */
+function finish(code: number): Promise<never> {
+  finishing ??= (async () => {
+    try {
+      // An edge still starting is waited for (bounded by its start timeout), then stopped.
+      const running = await edge?.catch(() => undefined);
+      await running?.stop();
+    } catch (error) {
+      console.error(`fedrouter: stopping the edge: ${(error as Error).message}`);
+      code ||= 1;
+    }
+    process.exit(code);
+  })();
+  return finishing;
 }
 
 /** Set once the job is done and the edge serves on (--serve): a signal is then the normal end. */
 let serving = false;
+let stopping = false;
 
+/**
+ * Ctrl-C reaches this process twice: the terminal signals the whole process group, and npm passes
+ * its own SIGINT on to the script. Only the first one stops the edge; the later ones are ignored
+ * rather than left to Node's default, which would kill this process in the middle of wrangler's
+ * shutdown: esbuild's service would then lose its pipe with a request pending and die with a Go
+ * stack dump ("all goroutines are asleep - deadlock!"), and workerd could be left behind.
+ */
 function onSignal(signal: NodeJS.Signals) {
+  if (stopping) return;
+  stopping = true;
   console.error(`\nfedrouter: ${signal}: stopping the edge`);
   void finish(serving ? 0 : 130);
 }
 
 async function main(options: MainOptions): Promise<number> {
-  const progress = createProgress(options.quiet);
+  const bars = createProgress(options.quiet);
+  // Once a signal stops the edge, the job's last words (rounds failing) are not news.
+  const progress: Progress = {
+    log: (message) => stopping || bars.log(message),
+    report: (...args) => stopping || bars.report(...args),
+    stop: () => bars.stop(),
+  };
   const started = performance.now();
   const result = await runJob(options, root, progress, (starting) => {
     edge = starting;
@@ -87,8 +112,8 @@ async function main(options: MainOptions): Promise<number> {
   return 0;
 }
 
-process.once("SIGINT", onSignal);
-process.once("SIGTERM", onSignal);
+process.on("SIGINT", onSignal);
+process.on("SIGTERM", onSignal);
 let options: MainOptions;
 try {
   options = parseMainArguments(process.argv.slice(2), root);
@@ -109,6 +134,8 @@ const watchdog = setTimeout(() => {
 try {
   await finish(await main(options));
 } catch (error) {
+  // Stopped by a signal: the job failed only because its edge went away; say nothing more.
+  if (stopping) await finish(130);
   // Bad input exits with 2, anything else with 1; a stack only for what nobody foresaw.
   const input = error instanceof UsageError || error instanceof DataError;
   const foreseen = input || error instanceof EdgeStartError || (error as Error).name !== "Error";

@@ -6,8 +6,9 @@ import { hashingEmbedder } from "../../../core/embedder/hashing.ts";
 import { roundSchedule, simulate } from "../../../core/federated.ts";
 import { federatedKMeans, initialKMeansState } from "../../../core/kmeans/federated.ts";
 import { initialMlpState } from "../../../core/mlp/state.ts";
-import { dropoutDrills, planPass, roundsLeft } from "../../../demo/rounds.ts";
+import { dropoutDrills, planPass } from "../../../demo/rounds.ts";
 import { prepareExperiment } from "../../../experiments/harness.ts";
+import { roundsLeft } from "../../../operator/rounds-left.ts";
 
 describe("round plans", () => {
   it("opens each pass with the schedule's participants, as the experiment simulates it", () => {

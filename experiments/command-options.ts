@@ -1,0 +1,82 @@
+// The flags of `fedrouter experiment` and `fedrouter embed`, one line each, in node:util
+// parseArgs's shape (operator/options.ts turns them into commander options).
+import type { OptionTable } from "../operator/options.ts";
+import { EMBEDDER_NAMES } from "./embeddings/choose.ts";
+
+export const EXPERIMENT_OPTIONS = {
+  data: {
+    type: "string",
+    value: "dir",
+    description: "RouterBench CSV folder or LLMRouter folder (default: synthetic benchmark)",
+  },
+  router: { type: "string", value: "kind", default: "kmeans", description: "kmeans | mlp" },
+  scenario: {
+    type: "string",
+    value: "name",
+    default: "standard",
+    description: "standard | high-het | new-models | new-clients",
+  },
+  clients: { type: "string", value: "n", description: "number of clients (default 10)" },
+  alpha: {
+    type: "string",
+    value: "a",
+    description: "Dirichlet concentration over task labels (default 0.6; high-het 0.03)",
+  },
+  "preference-alpha": {
+    type: "string",
+    value: "a",
+    description: "Dirichlet concentration of model preferences (default 0.45; high-het 1.0)",
+  },
+  seed: { type: "string", value: "s", description: "random seed (default 1)" },
+  embedder: {
+    type: "string",
+    value: "name",
+    default: "use-lite",
+    description: `${EMBEDDER_NAMES} (use-lite is use-lite/w128-mean); vectors other than hashing's are cached under $XDG_CACHE_HOME/fedrouter/embeddings (or ~/.cache/...)`,
+  },
+  rounds: { type: "string", value: "r", description: "federated rounds for the MLP router (default 5)" },
+  clusters: { type: "string", value: "k", description: "clusters of the K-means router (default 16)" },
+  weighting: {
+    type: "string",
+    value: "w",
+    description: "MLP head averaging: fedavg | per-head (default fedavg)",
+  },
+  set: {
+    type: "string",
+    multiple: true,
+    value: "name=value",
+    description:
+      "a router hyperparameter (repeatable), e.g. --set shrinkage=fixed --set prior=4 (K-means) or --set validationShare=0 (MLP); docs/tuning.md lists them",
+  },
+  tags: {
+    type: "string",
+    value: "source",
+    description:
+      "context tags of each query: task (its task label; the vocabulary is the task labels of the clients' training data); default none",
+  },
+  personalise: { type: "boolean", description: "also score personalised routers (always on for high-het)" },
+  bootstrap: {
+    type: "string",
+    value: "b",
+    description:
+      "paired bootstrap resamples of each client's test set for standard errors of its AUC differences (default 0; high-het 200)",
+  },
+  out: { type: "string", value: "file.json", description: "write the results as JSON" },
+  plot: {
+    type: "string",
+    value: "file.svg",
+    description: "write the accuracy-cost plot as SVG (standard and high-het)",
+  },
+  quiet: { type: "boolean", description: "no progress bar" },
+} as const satisfies OptionTable;
+
+export const EMBED_OPTIONS = {
+  data: { type: "string", value: "dir", description: "the data set whose queries to embed" },
+  embedder: {
+    type: "string",
+    multiple: true,
+    value: "name",
+    description: `an embedder to fill the cache for (repeatable): ${EMBEDDER_NAMES}`,
+  },
+  quiet: { type: "boolean", description: "no progress bar" },
+} as const satisfies OptionTable;
