@@ -33,6 +33,29 @@ export async function scoreRouter(predict: BatchPredictor, test: TestSet): Promi
   return { auc: normalisedAuc(curve), curve };
 }
 
+/**
+ * Several trainings of one router (independent random streams) scored as one: their mean AUC, the
+ * expected AUC of a training, and their mean point at each lambda of the sweep, to plot.
+ */
+export async function scoreTrainings(
+  trainings: BatchPredictor | readonly BatchPredictor[],
+  test: TestSet,
+): Promise<Scored> {
+  const list = Array.isArray(trainings) ? trainings : [trainings as BatchPredictor];
+  const scored: Scored[] = [];
+  for (const predict of list) scored.push(await scoreRouter(predict, test));
+  if (scored.length === 1) return scored[0]!;
+  const mean = (value: (s: Scored) => number) => scored.reduce((sum, s) => sum + value(s), 0) / scored.length;
+  return {
+    auc: mean((s) => s.auc),
+    curve: scored[0]!.curve.map((point, i) => ({
+      lambda: point.lambda,
+      cost: mean((s) => s.curve[i]!.cost),
+      quality: mean((s) => s.curve[i]!.quality),
+    })),
+  };
+}
+
 /** The oracle knows every true label: it chooses by true quality - lambda * true cost. */
 export function scoreOracle(test: TestSet): Scored {
   const curve = accuracyCostCurve(

@@ -14,6 +14,7 @@ import {
   scoreOracle,
   scoreRandom,
   scoreRouter,
+  scoreTrainings,
   singleModelPoints,
   type TestSet,
 } from "./evaluate.ts";
@@ -260,7 +261,7 @@ export async function scoreExperiment(
     const ownTest: ClientResult["ownTest"] = {
       local: (await scoreRouter(local, own)).auc,
       federated: (await scoreRouter(ownFederated, own)).auc,
-      centralised: (await scoreRouter(centralised, own)).auc,
+      centralised: (await scoreTrainings(centralised, own)).auc,
     };
     let personalised: BatchPredictor | undefined;
     if (options.personalise) {
@@ -297,7 +298,7 @@ export async function scoreExperiment(
     advance(`client ${i} local router`);
   }
   const fed = await scoreRouter(federated, globalTest);
-  const cen = await scoreRouter(centralised, globalTest);
+  const cen = await scoreTrainings(centralised, globalTest);
   const oracle = scoreOracle(globalTest);
   const singles = singleModelPoints(globalTest);
   const cheapestIndex = singles.reduce(

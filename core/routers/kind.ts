@@ -94,8 +94,14 @@ export interface KindExperiment {
    * The centralised reference, where it trains otherwise than `alone` (absent: `alone` on the
    * pooled set). A kind whose federated training regularises (averaging) gives the pooled set what
    * someone pooling the data would do instead, so the reference is not weakened by overfitting.
+   * A kind whose training draws randomness may return several trainings on independent streams:
+   * the harness reports their mean AUC, the expected AUC of a centralised training, where one
+   * training's AUC moves with its stream by more than the gap the reference is there to measure.
    */
-  centralised?(set: EvaluationSet, context: TrainingContext): Promise<BatchPredictor>;
+  centralised?(
+    set: EvaluationSet,
+    context: TrainingContext,
+  ): Promise<BatchPredictor | readonly BatchPredictor[]>;
   /** Local fine-tuning from the router `federated()` trained last (a personalisation variant). */
   fineTune?(set: EvaluationSet, context: TrainingContext): Promise<BatchPredictor>;
   /**
