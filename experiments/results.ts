@@ -24,8 +24,14 @@ const clientSchema = z.looseObject({
   ownTest: z.object({ local: auc, federated: auc, centralised: auc }).catchall(auc),
   mixture: z.object({ quality: z.array(z.number()), cost: z.array(z.number()) }).optional(),
   ownTestSe: z
-    .object({ resamples: z.number(), localMinusFederated: auc, personalisedMinusBest: auc.optional() })
+    .object({
+      resamples: z.number(),
+      localMinusFederated: auc,
+      personalisedMinusBest: auc.optional(),
+      minusBest: z.record(z.string(), auc).optional(),
+    })
     .optional(),
+  evidenceWeights: z.object({ quality: z.number(), cost: z.number() }).optional(),
 });
 
 const resultSchema: z.ZodType<ExperimentResult, unknown> = z.looseObject({
