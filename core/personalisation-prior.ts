@@ -20,9 +20,14 @@
 // departure that does not predict the residuals earns no weight. docs/personalisation.md has the
 // measurements.
 //
-// Quality and cost get a weight each (cost on log1p(USD), as costs span orders of magnitude),
-// pooled over the client's models: per model the client holds some twenty cells, too few to
-// resolve a weight of its own.
+// Quality and cost get weights of their own (cost on log1p(USD), as costs span orders of
+// magnitude), per model, by agreement of two levels of evidence: the client's cells pooled over
+// its models (one shrunk w as above) and each model's own cells, read through a hierarchical
+// prior whose spread across models is estimated from the same sums (`modelWeights`: where the
+// models' estimates scatter no more than their noise explains, none moves). A model takes the
+// smaller of the two. Either alone failed somewhere (docs/personalisation.md): the pooled weight
+// moves models whose own cells say the local router's departures go the wrong way (a client 3
+// s.e. below the federated router), the per-model weights move models on a few lucky cells.
 import type { EvaluationSet } from "./data/evaluations.ts";
 import { observedCounts, selectRows } from "./personalisation.ts";
 import type { BatchPrediction, BatchPredictor } from "./prediction.ts";
@@ -73,87 +78,6 @@ export function evidenceWeight(e: DepartureEvidence, target = 0, shrink = true):
 }
 
 /**
- * Sums of the regression of residuals r on a query's level departure a (the mean of d over the
- * models both routers predict for that query) and the cell's contrast departure b = d - a.
- * Routing compares models on the same query, so only the contrast moves a choice: a local
- * router that knows this client's queries are harder than the federation thinks shifts every
- * model alike and must not earn weight on the contrasts for it (as core/kmeans/shrinkage.ts
- * takes a row's effect out before shrinking what remains).
- */
-export interface ContrastEvidence {
-  cells: number;
-  aa: number;
-  ab: number;
-  bb: number;
-  ar: number;
-  br: number;
-  rr: number;
-}
-
-export const emptyContrastEvidence = (): ContrastEvidence => ({
-  cells: 0,
-  aa: 0,
-  ab: 0,
-  bb: 0,
-  ar: 0,
-  br: 0,
-  rr: 0,
-});
-
-export function addContrastEvidence(e: ContrastEvidence, level: number, contrast: number, residual: number): void {
-  e.cells += 1;
-  e.aa += level * level;
-  e.ab += level * contrast;
-  e.bb += contrast * contrast;
-  e.ar += level * residual;
-  e.br += contrast * residual;
-  e.rr += residual * residual;
-}
-
-/** The shrunk weights of the level and of the contrast departures (both 0 without evidence). */
-export function contrastWeights(e: ContrastEvidence): { level: number; contrast: number } {
-  const det = e.aa * e.bb - e.ab * e.ab;
-  if (e.cells < 3 || !(det > 1e-12 * Math.max(1, e.aa * e.bb))) {
-    // One regressor left (e.g. every query has one model both routers predict: no contrast).
-    const level = evidenceWeight({
-      cells: e.cells,
-      departureResidual: e.ar,
-      departureSquares: e.aa,
-      residualSquares: e.rr,
-    });
-    return { level, contrast: 0 };
-  }
-  const level = (e.bb * e.ar - e.ab * e.br) / det;
-  const contrast = (e.aa * e.br - e.ab * e.ar) / det;
-  const unexplained = Math.max(0, e.rr - level * e.ar - contrast * e.br) / (e.cells - 2);
-  const shrink = (w: number, variance: number) =>
-    w === 0 ? 0 : Math.min(1, Math.max(0, w * Math.max(0, 1 - variance / (w * w))));
-  return {
-    level: shrink(level, (unexplained * e.bb) / det),
-    contrast: shrink(contrast, (unexplained * e.aa) / det),
-  };
-}
-
-/** Per query of a prediction pair, the mean departure over the models both routers predict. */
-export function levelDepartures(federated: BatchPrediction, local: BatchPrediction, m: number): Float64Array {
-  const n = federated.quality.length / m;
-  const level = new Float64Array(n);
-  for (let q = 0; q < n; q++) {
-    let sum = 0;
-    let count = 0;
-    for (let j = 0; j < m; j++) {
-      const cell = q * m + j;
-      if (federated.available && !federated.available[cell]) continue;
-      if (local.available && !local.available[cell]) continue;
-      sum += local.quality[cell]! - federated.quality[cell]!;
-      count++;
-    }
-    level[q] = count > 0 ? sum / count : 0;
-  }
-  return level;
-}
-
-/**
  * Per-model weights under a hierarchical prior: each model's weight w_j ~ N(0, tau^2) around the
  * federated router (0), its least-squares estimate ls_j ~ N(w_j, v_j) with v_j from the residual
  * variance pooled over the models. tau^2 by the method of moments over the models with evidence,
@@ -191,15 +115,10 @@ export function modelWeights(perModel: readonly DepartureEvidence[]): Float64Arr
   return w;
 }
 
-/**
- * Per model, the local router's weight for quality and for cost (the federated router gets
- * 1 - w); `level`, when present, the weight of each query's level departure, `quality` then
- * weighing only the contrast (see ContrastEvidence).
- */
+/** Per model, the local router's weight for quality and for cost (the federated router gets 1 - w). */
 export interface PriorEvidenceWeights {
   quality: Float64Array;
   cost: Float64Array;
-  level?: number;
 }
 
 /** Evidence per model (and, `pooled`, over all of them) for quality and cost. */
@@ -207,7 +126,6 @@ export interface ClientEvidence {
   quality: DepartureEvidence[];
   cost: DepartureEvidence[];
   pooled: { quality: DepartureEvidence; cost: DepartureEvidence };
-  contrast: ContrastEvidence;
 }
 
 /**
@@ -224,8 +142,6 @@ export function departureEvidence(
   const quality = Array.from({ length: m }, emptyEvidence);
   const cost = Array.from({ length: m }, emptyEvidence);
   const pooled = { quality: emptyEvidence(), cost: emptyEvidence() };
-  const contrast = emptyContrastEvidence();
-  const level = levelDepartures(federated, local, m);
   const logCost = (usd: number) => Math.log1p(Math.max(0, usd));
   for (let cell = 0; cell < set.observed.length; cell++) {
     if (!set.observed[cell]) continue;
@@ -236,50 +152,29 @@ export function departureEvidence(
     const c = [logCost(federated.cost[cell]!), logCost(local.cost[cell]!), logCost(set.cost[cell]!)] as const;
     addEvidence(quality[j]!, ...q);
     addEvidence(pooled.quality, ...q);
-    const a = level[Math.floor(cell / m)]!;
-    addContrastEvidence(contrast, a, q[1] - q[0] - a, q[2] - q[0]);
     addEvidence(cost[j]!, ...c);
     addEvidence(pooled.cost, ...c);
   }
-  return { quality, cost, pooled, contrast };
+  return { quality, cost, pooled };
 }
 
 /**
- * How the weights are read from the evidence: "pooled" one shrunk weight per client over all its
- * models; "per-model" each model's weight shrunk toward the pooled one; "least-squares" the pooled
- * weight unshrunk (for comparison).
+ * How the weights are read from the evidence. "agreement" (the default): each model moves only as
+ * far as both the client's pooled evidence and the model's own (`modelWeights`) carry it, the
+ * smaller of the two weights. For comparison: "pooled", one weight over all of the client's
+ * models; "hierarchical", `modelWeights` alone; "least-squares", the pooled weight unshrunk.
  */
-export type EvidencePooling =
-  | "pooled"
-  | "per-model"
-  | "least-squares"
-  | "contrast"
-  | "hierarchical"
-  | "agreement";
+export type EvidencePooling = "agreement" | "pooled" | "hierarchical" | "least-squares";
 
 export function weightsOf(evidence: ClientEvidence, pooling: EvidencePooling): PriorEvidenceWeights {
   const m = evidence.quality.length;
-  const of = (perModel: DepartureEvidence[], pooled: DepartureEvidence) => {
-    if (pooling === "hierarchical") return modelWeights(perModel);
-    if (pooling === "agreement") {
-      // A model moves only as far as both the client's pooled evidence and its own carry it.
-      const pooledWeight = evidenceWeight(pooled);
-      return modelWeights(perModel).map((x) => Math.min(x, pooledWeight));
-    }
+  const of = (perModel: DepartureEvidence[], pooled: DepartureEvidence): Float64Array => {
     if (pooling === "least-squares") return new Float64Array(m).fill(evidenceWeight(pooled, 0, false));
+    if (pooling === "hierarchical") return modelWeights(perModel);
     const w = evidenceWeight(pooled);
-    if (pooling === "pooled" || pooling === "contrast") return new Float64Array(m).fill(w);
-    // Each model on its own cells alone, toward the prior (0: the federated prediction).
-    return Float64Array.from(perModel, (e) => evidenceWeight(e));
+    if (pooling === "pooled") return new Float64Array(m).fill(w);
+    return modelWeights(perModel).map((x) => Math.min(x, w));
   };
-  if (pooling === "contrast") {
-    const w = contrastWeights(evidence.contrast);
-    return {
-      quality: new Float64Array(m).fill(w.contrast),
-      level: w.level,
-      cost: of(evidence.cost, evidence.pooled.cost),
-    };
-  }
   return {
     quality: of(evidence.quality, evidence.pooled.quality),
     cost: of(evidence.cost, evidence.pooled.cost),
@@ -322,11 +217,14 @@ export async function heldOutPredictions(
 export interface PriorEvidenceOptions {
   /** Folds of the local router's held-out predictions (default 5). */
   folds?: number;
-  /** How weights are read from the evidence (default "pooled"). */
+  /** How weights are read from the evidence (default "agreement"). */
   pooling?: EvidencePooling;
 }
 
-export const PRIOR_EVIDENCE_DEFAULTS = { folds: 5, pooling: "pooled" as EvidencePooling };
+export const PRIOR_EVIDENCE_DEFAULTS: { folds: number; pooling: EvidencePooling } = {
+  folds: 5,
+  pooling: "agreement",
+};
 
 export interface PriorEvidencePersonalisation {
   /** The local router's weights the evidence carries. */
@@ -356,7 +254,6 @@ const noEvidence = (m: number): PriorEvidencePersonalisation => ({
     quality: Array.from({ length: m }, emptyEvidence),
     cost: Array.from({ length: m }, emptyEvidence),
     pooled: { quality: emptyEvidence(), cost: emptyEvidence() },
-    contrast: emptyContrastEvidence(),
   },
 });
 
@@ -388,8 +285,6 @@ export function blendPredictions(
   const quality = new Float64Array(cells);
   const cost = new Float64Array(cells);
   const available = new Uint8Array(cells);
-  const { level: levelWeight } = weights;
-  const level = levelWeight !== undefined ? levelDepartures(federated, local, m) : undefined;
   for (let cell = 0; cell < cells; cell++) {
     const j = cell % m;
     const g = federated.available ? federated.available[cell]! : 1;
@@ -397,15 +292,8 @@ export function blendPredictions(
     const wq = g && l ? weights.quality[j]! : g ? 0 : 1;
     const wc = g && l ? weights.cost[j]! : g ? 0 : 1;
     const fq = federated.quality[cell]!;
-    if (level && g && l) {
-      // f + w_level a + w (d - a), a the query's level departure.
-      const a = level[Math.floor(cell / m)]!;
-      const d = local.quality[cell]! - fq;
-      quality[cell] = levelWeight === 0 && wq === 0 ? fq : fq + levelWeight! * a + wq * (d - a);
-    } else {
-      // A weight of exactly 0 (1) returns the federated (local) prediction bit for bit.
-      quality[cell] = wq === 0 ? fq : wq === 1 ? local.quality[cell]! : fq + wq * (local.quality[cell]! - fq);
-    }
+    // A weight of exactly 0 (1) returns the federated (local) prediction bit for bit.
+    quality[cell] = wq === 0 ? fq : wq === 1 ? local.quality[cell]! : fq + wq * (local.quality[cell]! - fq);
     const fc = Math.log1p(Math.max(0, federated.cost[cell]!));
     const lc = Math.log1p(Math.max(0, local.cost[cell]!));
     cost[cell] =

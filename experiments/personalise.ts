@@ -48,19 +48,8 @@ export async function personalisedPredictors(
   const localErrors = trainingErrors(heldOut, train.observed, train.quality, train.cost, m);
   const { weights } = adaptiveMixtureOf(prior, localErrors, train, options);
   const evidence = priorEvidenceOf(prior, heldOut, train);
-  if (process.env.PE_DEBUG) {
-    const e = evidence.evidence;
-    console.error(
-      "PE",
-      JSON.stringify({
-        pooled: e.pooled.quality,
-        contrast: e.contrast,
-        models: e.quality.map((x) => [x.cells, +(x.departureResidual / x.departureSquares).toFixed(2), +Math.sqrt(x.departureSquares / Math.max(1, x.cells)).toFixed(3)]),
-      }),
-    );
-  }
   const variants: Record<string, BatchPredictor> = {};
-  for (const pooling of ["contrast", "least-squares", "per-model", "hierarchical", "agreement"] as const)
+  for (const pooling of ["pooled", "hierarchical", "least-squares"] as const)
     variants[pooling] = blendedPredictor(federated, local, priorEvidenceOf(prior, heldOut, train, pooling).weights);
   return {
     variants,

@@ -79,16 +79,14 @@ export function baselineLine(result: ExperimentResult): string | undefined {
 }
 
 /** The personalised routers the harness scores, by their key in `ownTest`. */
-const PERSONALISED = {
+const PERSONALISED: Record<string, string> = {
   personalised: "prior-evidence (default)",
   personalisedAdaptive: "inverse-error mixture",
   personalisedFixed: "fixed 0.5/0.5",
   fineTuned: "fine-tuned",
-  "pe-contrast": "pe contrast",
-  "pe-per-model": "pe per-model",
-  "pe-hierarchical": "pe hierarchical",
-  "pe-agreement": "pe agreement",
-  "pe-least-squares": "pe least-squares",
+  "pe-pooled": "prior-evidence, pooled weight",
+  "pe-hierarchical": "prior-evidence, per-model weights",
+  "pe-least-squares": "prior-evidence, unshrunk least squares",
 };
 
 /** How one personalised router fared against max(local, federated) over a run's clients. */
