@@ -285,7 +285,10 @@ export async function scoreExperiment(
       for (const [name, router] of Object.entries(personalisedRouters))
         ownTest[name] = (await scoreRouter(router, own)).auc;
       mixture = { quality: [...routers.weights.quality], cost: [...routers.weights.cost] };
-      evidenceWeights = { quality: routers.evidenceWeights.quality[0]!, cost: routers.evidenceWeights.cost[0]! };
+      evidenceWeights = {
+        quality: routers.evidenceWeights.quality[0]!,
+        cost: routers.evidenceWeights.cost[0]!,
+      };
     }
     for (const [name, predictor] of Object.entries(baselinesFor(split.testRows))) {
       ownTest[name] = (await scoreRouter(predictor, own)).auc;

@@ -50,7 +50,11 @@ export async function personalisedPredictors(
   const evidence = priorEvidenceOf(prior, heldOut, train);
   const variants: Record<string, BatchPredictor> = {};
   for (const pooling of ["pooled", "hierarchical", "least-squares"] as const)
-    variants[pooling] = blendedPredictor(federated, local, priorEvidenceOf(prior, heldOut, train, pooling).weights);
+    variants[pooling] = blendedPredictor(
+      federated,
+      local,
+      priorEvidenceOf(prior, heldOut, train, pooling).weights,
+    );
   return {
     variants,
     priorEvidence: blendedPredictor(federated, local, evidence.weights),

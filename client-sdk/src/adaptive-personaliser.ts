@@ -22,7 +22,12 @@ import {
   type PriorEvidenceWeights,
   priorEvidenceOf,
 } from "../../core/personalisation-prior.ts";
-import { type BatchPredictor, batchToRows, rowsToBatch } from "../../core/prediction.ts";
+import {
+  type BatchPrediction,
+  type BatchPredictor,
+  batchToRows,
+  rowsToBatch,
+} from "../../core/prediction.ts";
 import { seededRandom } from "../../core/random.ts";
 import { trainLocalModel } from "../../core/routers/local.ts";
 import { rowWidth } from "../../core/routers/tags.ts";
@@ -49,7 +54,7 @@ export interface AdaptivePersonaliserOptions extends PersonalisationOptions {
   seed?: number;
   /** Default "prior-evidence" (docs/personalisation.md has the measurements). */
   method?: PersonalisationMethod;
-  /** Under "prior-evidence": how weights are read from the evidence (default: core's default). */
+  /** Under "prior-evidence": how weights are read from the evidence (default "agreement"). */
   pooling?: EvidencePooling;
 }
 
@@ -71,7 +76,12 @@ const federatedShare = (w: PriorEvidenceWeights): MixtureWeights => ({
 });
 
 export function adaptivePersonaliser(options: AdaptivePersonaliserOptions = {}): Personaliser {
-  const { seed = 1, method = "prior-evidence", pooling = PRIOR_EVIDENCE_DEFAULTS.pooling, ...mixture } = options;
+  const {
+    seed = 1,
+    method = "prior-evidence",
+    pooling = PRIOR_EVIDENCE_DEFAULTS.pooling,
+    ...mixture
+  } = options;
   return {
     async personalise(global, context: PersonalisationContext): Promise<PersonalisedPredictor> {
       const set = await context.trainingSet();
@@ -95,7 +105,7 @@ export function adaptivePersonaliser(options: AdaptivePersonaliserOptions = {}):
       const prior = await globalPredict(set.features);
       const heldOut = await heldOutPredictions(train, set, folds);
       const localPredict = await train(set);
-      let blend: (g: Awaited<ReturnType<BatchPredictor>>, l: Awaited<ReturnType<BatchPredictor>>) => ReturnType<typeof mixPredictions>;
+      let blend: (global: BatchPrediction, local: BatchPrediction) => BatchPrediction;
       let weights: MixtureWeights;
       if (method === "inverse-error") {
         const localErrors = trainingErrors(heldOut, set.observed, set.quality, set.cost, m);

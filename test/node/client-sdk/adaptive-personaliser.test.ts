@@ -4,8 +4,8 @@
 // federation's router trained on the real edge.
 import { beforeAll, describe, expect, it } from "vitest";
 import {
-  adaptivePersonaliser,
   type AdaptivePersonaliserOptions,
+  adaptivePersonaliser,
   type PersonalisedPredictor,
 } from "../../../client-sdk/src/index.ts";
 import { buildTrainingSet } from "../../../client-sdk/src/round/training-set.ts";
@@ -65,7 +65,11 @@ function batchOf(router: Router, dimension: number): BatchPredictor {
   return (features) => {
     const n = features.length / dimension;
     const m = router.models.length;
-    const out = { quality: new Float64Array(n * m), cost: new Float64Array(n * m), available: new Uint8Array(n * m) };
+    const out = {
+      quality: new Float64Array(n * m),
+      cost: new Float64Array(n * m),
+      available: new Uint8Array(n * m),
+    };
     for (let q = 0; q < n; q++) {
       const p = router.predict(features.subarray(q * dimension, (q + 1) * dimension));
       for (let j = 0; j < m; j++) {
@@ -100,7 +104,11 @@ describe("personalised routing (prior and evidence, the default)", () => {
     const set = (await buildTrainingSet(await store.all(), file.models, file.embedder, embedder)).set;
     const d = set.dimension;
     const federated = batchOf(loadRouter(file), d);
-    const heldOut = await heldOutPredictions(async (subset) => batchOf(await localRouter(file, subset), d), set, 5);
+    const heldOut = await heldOutPredictions(
+      async (subset) => batchOf(await localRouter(file, subset), d),
+      set,
+      5,
+    );
     const expected = priorEvidenceOf(await federated(set.features), heldOut, set).weights;
     for (let j = 0; j < file.models.length; j++) {
       expect(mixture.quality[j]).toBeCloseTo(1 - expected.quality[j]!, 12);

@@ -7,7 +7,9 @@ import {
   emptyEvidence,
   evidenceWeight,
   heldOutPredictions,
+  modelWeights,
   priorEvidenceWeights,
+  weightsOf,
 } from "../../../core/personalisation-prior.ts";
 import type { BatchPrediction, BatchPredictor } from "../../../core/prediction.ts";
 import { seededRandom } from "../../../core/random.ts";
@@ -58,10 +60,14 @@ describe("prior and evidence", () => {
     // A client with no recorded evaluation: no training of a local router, weights 0.
     let trained = 0;
     const empty = emptyEvaluationSet(0, 1, 1);
-    const none = await priorEvidenceWeights(constant(0.5, 0.01), async () => {
-      trained++;
-      return constant(0.9, 0.01);
-    }, empty);
+    const none = await priorEvidenceWeights(
+      constant(0.5, 0.01),
+      async () => {
+        trained++;
+        return constant(0.9, 0.01);
+      },
+      empty,
+    );
     expect(none.weights).toEqual(weights(0, 0, 1));
     expect(trained).toBe(0);
   });
@@ -112,8 +118,51 @@ describe("prior and evidence", () => {
     const e = emptyEvidence();
     const d = [0.2, -0.2, 0.2, -0.2];
     const r = [0.3, -0.1, 0.1, -0.3];
-    d.forEach((di, i) => addEvidence(e, 0.5, 0.5 + di, 0.5 + r[i]!));
+    for (const [i, di] of d.entries()) addEvidence(e, 0.5, 0.5 + di, 0.5 + r[i]!);
     expect(evidenceWeight(e)).toBeCloseTo(1 - 1 / 12, 12);
+  });
+
+  it("moves a model only as far as both the pooled and the model's own evidence carry it", () => {
+    // Two models. On model 0 the local router is right (outcomes follow its departures); on
+    // model 1 its departures go against the outcomes. Pooled over both, the evidence is positive.
+    const model0 = emptyEvidence();
+    const model1 = emptyEvidence();
+    for (let i = 0; i < 200; i++) {
+      const up = i % 2 === 0;
+      addEvidence(model0, 0.5, up ? 0.8 : 0.2, up ? 1 : 0);
+      if (i < 60) addEvidence(model1, 0.5, up ? 0.7 : 0.3, up ? 0 : 1);
+    }
+    const pooled = emptyEvidence();
+    for (const e of [model0, model1]) {
+      pooled.cells += e.cells;
+      pooled.departureResidual += e.departureResidual;
+      pooled.departureSquares += e.departureSquares;
+      pooled.residualSquares += e.residualSquares;
+    }
+    const evidence = {
+      quality: [model0, model1],
+      cost: [emptyEvidence(), emptyEvidence()],
+      pooled: { quality: pooled, cost: emptyEvidence() },
+    };
+    const pooledWeight = weightsOf(evidence, "pooled").quality;
+    expect(pooledWeight[0]).toBeGreaterThan(0);
+    expect(pooledWeight[1]).toBe(pooledWeight[0]);
+    const perModel = modelWeights(evidence.quality);
+    expect(perModel[0]).toBeGreaterThan(0.9);
+    expect(perModel[1]).toBe(0);
+    const agreed = weightsOf(evidence, "agreement");
+    expect(agreed.quality[0]).toBe(Math.min(perModel[0]!, pooledWeight[0]!));
+    expect(agreed.quality[1]).toBe(0);
+    // No cost evidence: the federated cost everywhere.
+    expect(Array.from(agreed.cost)).toEqual([0, 0]);
+  });
+
+  it("keeps every model at the prior when the models' estimates scatter no more than their noise", () => {
+    // Each model's departures are unrelated to its outcomes (residuals alternate in pairs).
+    const models = Array.from({ length: 4 }, () => emptyEvidence());
+    for (const e of models)
+      for (let i = 0; i < 40; i++) addEvidence(e, 0.5, 0.5 + (i % 2 === 0 ? 0.2 : -0.2), (i >> 1) % 2);
+    expect(Array.from(modelWeights(models))).toEqual([0, 0, 0, 0]);
   });
 
   it("judges the local router on cells it never saw, and only where both routers predict", async () => {
