@@ -51,8 +51,8 @@ export interface ClientResult {
   ownTest: { local: number; federated: number; centralised: number } & Record<string, number>;
   /** When personalising: the adaptive mixture's per-model weights of the federated router. */
   mixture?: { quality: number[]; cost: number[] };
-  /** When personalising: the local router's weights in the default (prior and evidence). */
-  evidenceWeights?: { quality: number; cost: number };
+  /** When personalising: per model, the local router's weights in the default (prior and evidence). */
+  evidenceWeights?: { quality: number[]; cost: number[] };
   /**
    * With `bootstrap`: standard errors, over paired resamples of the own test set, of local -
    * federated and (when personalising) of personalised - max(local, federated), and the same for
@@ -286,8 +286,8 @@ export async function scoreExperiment(
         ownTest[name] = (await scoreRouter(router, own)).auc;
       mixture = { quality: [...routers.weights.quality], cost: [...routers.weights.cost] };
       evidenceWeights = {
-        quality: routers.evidenceWeights.quality[0]!,
-        cost: routers.evidenceWeights.cost[0]!,
+        quality: [...routers.evidenceWeights.quality],
+        cost: [...routers.evidenceWeights.cost],
       };
     }
     for (const [name, predictor] of Object.entries(baselinesFor(split.testRows))) {
