@@ -238,10 +238,25 @@ export async function adaptiveMixture(
   set: EvaluationSet,
   options: PersonalisationOptions = {},
 ): Promise<AdaptiveMixture> {
-  const { folds, shrinkage } = { ...PERSONALISATION_DEFAULTS, ...options };
-  const m = set.modelCount;
-  const globalErrors = trainingErrors(await global(set.features), set.observed, set.quality, set.cost, m);
+  const { folds } = { ...PERSONALISATION_DEFAULTS, ...options };
   const localErrors = await crossValidatedErrors(trainLocal, set, folds);
+  return adaptiveMixtureOf(await global(set.features), localErrors, set, options);
+}
+
+/**
+ * The same weights from the federated router's predictions on the client's rows and the local
+ * router's cross-validated errors (for instance `trainingErrors` of held-out predictions, which
+ * pool over the folds exactly as `crossValidatedErrors` does).
+ */
+export function adaptiveMixtureOf(
+  global: BatchPrediction,
+  localErrors: RouterErrors,
+  set: EvaluationSet,
+  options: PersonalisationOptions = {},
+): AdaptiveMixture {
+  const { shrinkage } = { ...PERSONALISATION_DEFAULTS, ...options };
+  const m = set.modelCount;
+  const globalErrors = trainingErrors(global, set.observed, set.quality, set.cost, m);
   const counts = observedCounts(set);
   const errors = {
     global: shrinkErrors(globalErrors, counts, shrinkage),

@@ -52,11 +52,19 @@ export interface ClientResult {
   ownTest: { local: number; federated: number; centralised: number } & Record<string, number>;
   /** When personalising: the adaptive mixture's per-model weights of the federated router. */
   mixture?: { quality: number[]; cost: number[] };
+  /** When personalising: per model, the local router's weights in the default (prior and evidence). */
+  evidenceWeights?: { quality: number[]; cost: number[] };
   /**
    * With `bootstrap`: standard errors, over paired resamples of the own test set, of local -
-   * federated and (when personalising) of personalised - max(local, federated).
+   * federated and (when personalising) of personalised - max(local, federated), and the same for
+   * each other personalised variant (`minusBest`, keyed as in `ownTest`).
    */
-  ownTestSe?: { resamples: number; localMinusFederated: number; personalisedMinusBest?: number };
+  ownTestSe?: {
+    resamples: number;
+    localMinusFederated: number;
+    personalisedMinusBest?: number;
+    minusBest?: Record<string, number>;
+  };
 }
 
 export interface ExperimentResult {
@@ -263,27 +271,31 @@ export async function scoreExperiment(
       federated: (await scoreRouter(ownFederated, own)).auc,
       centralised: (await scoreTrainings(centralised, own)).auc,
     };
-    let personalised: BatchPredictor | undefined;
+    let evidenceWeights: ClientResult["evidenceWeights"];
+    /** The personalised routers by their key in `ownTest`; `personalised` is the default. */
+    const personalisedRouters: Record<string, BatchPredictor> = {};
     if (options.personalise) {
       const routers = await personalisedPredictors(federated, local, train, (set) =>
         kind.alone(set, context),
       );
-      personalised = routers.adaptive;
-      ownTest.personalised = (await scoreRouter(routers.adaptive, own)).auc;
-      ownTest.personalisedFixed = (await scoreRouter(routers.fixed, own)).auc;
+      personalisedRouters.personalised = routers.priorEvidence;
+      personalisedRouters.personalisedAdaptive = routers.adaptive;
+      personalisedRouters.personalisedFixed = routers.fixed;
+      for (const [name, r] of Object.entries(routers.variants)) personalisedRouters[`pe-${name}`] = r;
+      if (kind.fineTune) personalisedRouters.fineTuned = await kind.fineTune(train, context);
+      for (const [name, router] of Object.entries(personalisedRouters))
+        ownTest[name] = (await scoreRouter(router, own)).auc;
       mixture = { quality: [...routers.weights.quality], cost: [...routers.weights.cost] };
-      if (kind.fineTune)
-        ownTest.fineTuned = (await scoreRouter(await kind.fineTune(train, context), own)).auc;
+      evidenceWeights = {
+        quality: [...routers.evidenceWeights.quality],
+        cost: [...routers.evidenceWeights.cost],
+      };
     }
     for (const [name, predictor] of Object.entries(baselinesFor(split.testRows))) {
       ownTest[name] = (await scoreRouter(predictor, own)).auc;
     }
     localOnGlobal.push(await scoreRouter(local, globalTest));
-    const compared = {
-      local,
-      federated: ownFederated,
-      ...(personalised ? { personalised } : {}),
-    };
+    const compared = { local, federated: ownFederated, ...personalisedRouters };
     clients.push({
       id: split.id,
       nTrain: split.trainRows.length,
@@ -291,6 +303,7 @@ export async function scoreExperiment(
       tasks: taskCounts(benchmark, split.trainRows),
       ownTest,
       ...(mixture ? { mixture } : {}),
+      ...(evidenceWeights ? { evidenceWeights } : {}),
       ...(options.bootstrap
         ? { ownTestSe: await ownTestErrors(compared, own, options.bootstrap, resampling) }
         : {}),
@@ -356,7 +369,7 @@ export function stripUndefined<T extends object>(value: T): Partial<T> {
 
 /** Bootstrap standard errors of a client's own-test AUC differences (see `ownTestSe`). */
 async function ownTestErrors(
-  routers: { local: BatchPredictor; federated: BatchPredictor; personalised?: BatchPredictor },
+  routers: { local: BatchPredictor; federated: BatchPredictor } & Record<string, BatchPredictor>,
   own: TestSet,
   resamples: number,
   random: Random,
@@ -366,16 +379,16 @@ async function ownTestErrors(
   const aucs = pairedBootstrap(own, predictions, resamples, random);
   const local = aucs.local!;
   const federated = aucs.federated!;
-  const personalised = aucs.personalised;
+  const minusBest: Record<string, number> = {};
+  for (const [name, values] of Object.entries(aucs)) {
+    if (name === "local" || name === "federated") continue;
+    minusBest[name] = standardError(values.map((p, b) => p - Math.max(local[b]!, federated[b]!)));
+  }
+  const { personalised, ...variants } = minusBest;
   return {
     resamples,
     localMinusFederated: standardError(local.map((l, b) => l - federated[b]!)),
-    ...(personalised
-      ? {
-          personalisedMinusBest: standardError(
-            personalised.map((p, b) => p - Math.max(local[b]!, federated[b]!)),
-          ),
-        }
-      : {}),
+    ...(personalised !== undefined ? { personalisedMinusBest: personalised } : {}),
+    ...(Object.keys(variants).length > 0 ? { minusBest: variants } : {}),
   };
 }

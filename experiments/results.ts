@@ -10,6 +10,7 @@ const RENAMED: Readonly<Record<string, string>> = {
   centralized: "centralised",
   personalized: "personalised",
   personalizedFixed: "personalisedFixed",
+  personalizedAdaptive: "personalisedAdaptive",
   personalizedMinusBest: "personalisedMinusBest",
 };
 
@@ -24,8 +25,14 @@ const clientSchema = z.looseObject({
   ownTest: z.object({ local: auc, federated: auc, centralised: auc }).catchall(auc),
   mixture: z.object({ quality: z.array(z.number()), cost: z.array(z.number()) }).optional(),
   ownTestSe: z
-    .object({ resamples: z.number(), localMinusFederated: auc, personalisedMinusBest: auc.optional() })
+    .object({
+      resamples: z.number(),
+      localMinusFederated: auc,
+      personalisedMinusBest: auc.optional(),
+      minusBest: z.record(z.string(), auc).optional(),
+    })
     .optional(),
+  evidenceWeights: z.object({ quality: z.array(z.number()), cost: z.array(z.number()) }).optional(),
 });
 
 const resultSchema: z.ZodType<ExperimentResult, unknown> = z.looseObject({
@@ -104,7 +111,13 @@ export function readExperimentResult(json: unknown): ExperimentResult {
     );
   }
   const clients = Array.isArray(json.clients)
-    ? json.clients.map((c) => (isRecord(c) ? withRenamedFields(c, ["ownTest", "ownTestSe"]) : c))
+    ? json.clients.map((c) => {
+        if (!isRecord(c)) return c;
+        const client = withRenamedFields(c, ["ownTest", "ownTestSe"]);
+        // The other personalised routers' standard errors are keyed as in ownTest.
+        if (isRecord(client.ownTestSe)) client.ownTestSe = withRenamedFields(client.ownTestSe, ["minusBest"]);
+        return client;
+      })
     : json.clients;
   const current = withRenamedFields({ ...json, clients }, ["global", "curves"]);
   const parsed = resultSchema.safeParse(current);

@@ -7,6 +7,7 @@ export type { EvaluationSet } from "../../core/data/evaluations.ts";
 export { type Embedder, functionEmbedder, precomputedEmbedder } from "../../core/embedder/embedder.ts";
 export { type HashingOptions, hashingEmbedder } from "../../core/embedder/hashing.ts";
 export type { EmbedderInfo, ModelFile } from "../../core/model-file.ts";
+export type { EvidencePooling } from "../../core/personalisation-prior.ts";
 export type { PredictionRows } from "../../core/prediction.ts";
 export type { Random } from "../../core/random.ts";
 export { seededRandom } from "../../core/random.ts";
@@ -14,10 +15,11 @@ export { seededRandom } from "../../core/random.ts";
 export type { PrivacyFloors } from "../../core/secagg/index.ts";
 export type { EvaluationReport, VersionEvaluation } from "../../core/wire/models.ts";
 export type { Backend } from "../../ort/index.ts";
-/** Personalised routing: the built-in adaptive mixture, or a personaliser of the app's own. */
+/** Personalised routing: the built-in personaliser (prior and evidence), or the app's own. */
 export {
   type AdaptivePersonaliserOptions,
   adaptivePersonaliser,
+  type PersonalisationMethod,
   type PersonalisedPredictor,
 } from "./adaptive-personaliser.ts";
 /** The client: createClient(options) and what its methods take and return. */

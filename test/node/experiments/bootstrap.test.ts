@@ -90,7 +90,10 @@ describe("paired bootstrap of own-test AUCs", () => {
     for (const c of resampled.clients) {
       expect(c.ownTestSe!.resamples).toBe(50);
       expect(c.ownTestSe!.localMinusFederated).toBeGreaterThan(0);
-      expect(c.ownTestSe!.personalisedMinusBest).toBeGreaterThan(0);
+      // The default may be the federated router itself on a client (s.e. 0 where federated
+      // leads on every draw); the inverse-error mixture always differs from both.
+      expect(c.ownTestSe!.personalisedMinusBest).toBeGreaterThanOrEqual(0);
+      expect(c.ownTestSe!.minusBest!.personalisedAdaptive).toBeGreaterThan(0);
       expect(c.ownTestSe!.localMinusFederated).toBeLessThan(0.5);
     }
     expect(personalisationLine(resampled)).toMatch(

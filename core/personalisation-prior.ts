@@ -1,0 +1,313 @@
+// Personalisation that starts from the federation's router and moves toward the client's own
+// router only as far as the client's own cells carry it (issue 20).
+//
+// The federated prediction f is the prior; the client's local router l proposes a departure
+// d = l - f; the client's observed cells are the evidence of whether that departure is real. On
+// each observed cell the local prediction is held out (k-fold cross-validation: the local router
+// that predicts a cell never saw it), and the personalised prediction is f + w (l - f) with w the
+// least-squares coefficient of the residuals r = y - f on the departures d:
+//   w_ls = sum(d r) / sum(d^2),   Var(w_ls) = s^2 / sum(d^2),
+// s^2 the residual variance. w_ls is noisy on a few cells, so it is shrunk empirical-Bayes
+// fashion as core/kmeans/shrinkage.ts shrinks sparse cells: only the part of w_ls^2 its noise does
+// not explain counts as signal, w = w_ls * max(0, 1 - Var(w_ls) / w_ls^2), then clipped to [0, 1].
+// No cell, or departures no more related to the outcomes than noise explains: w = 0, exactly the
+// federated router. Many cells on which the local router is right: w -> 1, the local router.
+//
+// Why this and not inverse error (core/personalisation.ts): a router's squared error on 0/1
+// outcomes is mostly the outcomes' own variance, which both routers pay, so inverse-error weights
+// sit near 0.5 whatever the evidence and give away the federated router's lead. The regression
+// on the departures has no such floor: noise in the outcomes averages out of sum(d r), and a
+// departure that does not predict the residuals earns no weight. docs/personalisation.md has the
+// measurements.
+//
+// Quality and cost get weights of their own (cost on log1p(USD), as costs span orders of
+// magnitude), per model, by agreement of two levels of evidence: the client's cells pooled over
+// its models (one shrunk w as above) and each model's own cells, read through a hierarchical
+// prior whose spread across models is estimated from the same sums (`modelWeights`: where the
+// models' estimates scatter no more than their noise explains, none moves). A model takes the
+// smaller of the two. Either alone failed somewhere (docs/personalisation.md): the pooled weight
+// moves models whose own cells say the local router's departures go the wrong way (a client 3
+// s.e. below the federated router), the per-model weights move models on a few lucky cells.
+import type { EvaluationSet } from "./data/evaluations.ts";
+import { observedCounts, selectRows } from "./personalisation.ts";
+import type { BatchPrediction, BatchPredictor } from "./prediction.ts";
+
+/** Sums of the regression of residuals on departures over a client's cells. */
+export interface DepartureEvidence {
+  /** Cells where both routers predict. */
+  cells: number;
+  /** sum of d r, sum of d^2, sum of r^2 (d: local - federated, r: observed - federated). */
+  departureResidual: number;
+  departureSquares: number;
+  residualSquares: number;
+}
+
+export const emptyEvidence = (): DepartureEvidence => ({
+  cells: 0,
+  departureResidual: 0,
+  departureSquares: 0,
+  residualSquares: 0,
+});
+
+/** Adds one cell: federated prediction, (held-out) local prediction, observed value. */
+export function addEvidence(e: DepartureEvidence, federated: number, local: number, observed: number): void {
+  const d = local - federated;
+  const r = observed - federated;
+  e.cells += 1;
+  e.departureResidual += d * r;
+  e.departureSquares += d * d;
+  e.residualSquares += r * r;
+}
+
+/**
+ * The weight of the local router's departure from the federated prediction that the evidence
+ * carries (see the header): `target` (default 0) with no evidence, toward the least-squares
+ * weight, clipped to [0, 1], as consistent evidence grows. `shrink` false: the clipped
+ * least-squares weight itself (for comparison).
+ */
+export function evidenceWeight(e: DepartureEvidence, target = 0, shrink = true): number {
+  if (e.cells < 2 || !(e.departureSquares > 0)) return target;
+  const ls = e.departureResidual / e.departureSquares;
+  if (!shrink) return Math.min(1, Math.max(0, ls));
+  // Residual variance after the fit, on cells - 1 degrees of freedom.
+  const unexplained = Math.max(0, e.residualSquares - ls * e.departureResidual) / (e.cells - 1);
+  const variance = unexplained / e.departureSquares;
+  const gap = ls - target;
+  const shrunk = gap === 0 ? target : target + gap * Math.max(0, 1 - variance / (gap * gap));
+  return Math.min(1, Math.max(0, shrunk));
+}
+
+/**
+ * Per-model weights under a hierarchical prior: each model's weight w_j ~ N(0, tau^2) around the
+ * federated router (0), its least-squares estimate ls_j ~ N(w_j, v_j) with v_j from the residual
+ * variance pooled over the models. tau^2 by the method of moments over the models with evidence,
+ * sum(ls_j^2 - v_j) / M: where the models' estimates scatter no more than their noise explains,
+ * every model keeps the federated prediction; otherwise w_j = ls_j tau^2 / (tau^2 + v_j), clipped
+ * to [0, 1] (a local router whose departures go against the outcomes gets none).
+ */
+export function modelWeights(perModel: readonly DepartureEvidence[]): Float64Array {
+  const w = new Float64Array(perModel.length);
+  let unexplained = 0;
+  let dof = 0;
+  const ls = perModel.map((e) => {
+    if (e.cells < 2 || !(e.departureSquares > 0)) return Number.NaN;
+    const b = e.departureResidual / e.departureSquares;
+    unexplained += Math.max(0, e.residualSquares - b * e.departureResidual);
+    dof += e.cells - 1;
+    return b;
+  });
+  if (!(dof > 0)) return w;
+  const noise = unexplained / dof;
+  let excess = 0;
+  let models = 0;
+  perModel.forEach((e, j) => {
+    if (Number.isNaN(ls[j]!)) return;
+    excess += ls[j]! ** 2 - noise / e.departureSquares;
+    models++;
+  });
+  const tau2 = models > 0 ? Math.max(0, excess / models) : 0;
+  if (tau2 === 0) return w;
+  perModel.forEach((e, j) => {
+    if (Number.isNaN(ls[j]!)) return;
+    const v = noise / e.departureSquares;
+    w[j] = Math.min(1, Math.max(0, (ls[j]! * tau2) / (tau2 + v)));
+  });
+  return w;
+}
+
+/** Per model, the local router's weight for quality and for cost (the federated router gets 1 - w). */
+export interface PriorEvidenceWeights {
+  quality: Float64Array;
+  cost: Float64Array;
+}
+
+/** Evidence per model (and, `pooled`, over all of them) for quality and cost. */
+export interface ClientEvidence {
+  quality: DepartureEvidence[];
+  cost: DepartureEvidence[];
+  pooled: { quality: DepartureEvidence; cost: DepartureEvidence };
+}
+
+/**
+ * The evidence over the observed cells of `set`, given the federated router's predictions and
+ * the local router's held-out ones on the same rows. Cells either router does not predict carry
+ * no evidence (the blend there is whichever router predicts).
+ */
+export function departureEvidence(
+  federated: BatchPrediction,
+  local: BatchPrediction,
+  set: Pick<EvaluationSet, "observed" | "quality" | "cost" | "modelCount">,
+): ClientEvidence {
+  const m = set.modelCount;
+  const quality = Array.from({ length: m }, emptyEvidence);
+  const cost = Array.from({ length: m }, emptyEvidence);
+  const pooled = { quality: emptyEvidence(), cost: emptyEvidence() };
+  const logCost = (usd: number) => Math.log1p(Math.max(0, usd));
+  for (let cell = 0; cell < set.observed.length; cell++) {
+    if (!set.observed[cell]) continue;
+    if (federated.available && !federated.available[cell]) continue;
+    if (local.available && !local.available[cell]) continue;
+    const j = cell % m;
+    const q = [federated.quality[cell]!, local.quality[cell]!, set.quality[cell]!] as const;
+    const c = [logCost(federated.cost[cell]!), logCost(local.cost[cell]!), logCost(set.cost[cell]!)] as const;
+    addEvidence(quality[j]!, ...q);
+    addEvidence(pooled.quality, ...q);
+    addEvidence(cost[j]!, ...c);
+    addEvidence(pooled.cost, ...c);
+  }
+  return { quality, cost, pooled };
+}
+
+/**
+ * How the weights are read from the evidence. "agreement" (the default): each model moves only as
+ * far as both the client's pooled evidence and the model's own (`modelWeights`) carry it, the
+ * smaller of the two weights. For comparison: "pooled", one weight over all of the client's
+ * models; "hierarchical", `modelWeights` alone; "least-squares", the pooled weight unshrunk.
+ */
+export type EvidencePooling = "agreement" | "pooled" | "hierarchical" | "least-squares";
+
+export function weightsOf(evidence: ClientEvidence, pooling: EvidencePooling): PriorEvidenceWeights {
+  const m = evidence.quality.length;
+  const of = (perModel: DepartureEvidence[], pooled: DepartureEvidence): Float64Array => {
+    if (pooling === "least-squares") return new Float64Array(m).fill(evidenceWeight(pooled, 0, false));
+    if (pooling === "hierarchical") return modelWeights(perModel);
+    const w = evidenceWeight(pooled);
+    if (pooling === "pooled") return new Float64Array(m).fill(w);
+    return modelWeights(perModel).map((x) => Math.min(x, w));
+  };
+  return {
+    quality: of(evidence.quality, evidence.pooled.quality),
+    cost: of(evidence.cost, evidence.pooled.cost),
+  };
+}
+
+/**
+ * Local predictions of every row of `set` by routers trained without that row's fold (rows r with
+ * r % k = fold), so that the local router is judged on cells it never saw.
+ */
+export async function heldOutPredictions(
+  train: (set: EvaluationSet) => Promise<BatchPredictor>,
+  set: EvaluationSet,
+  folds: number,
+): Promise<BatchPrediction> {
+  const m = set.modelCount;
+  const quality = new Float64Array(set.n * m);
+  const cost = new Float64Array(set.n * m);
+  // Rows no fold could predict (a single row) stay unavailable: no evidence from them.
+  const available = new Uint8Array(set.n * m);
+  const k = Math.min(folds, set.n);
+  const rows = Array.from({ length: set.n }, (_, r) => r);
+  for (let fold = 0; fold < k; fold++) {
+    const heldOut = rows.filter((r) => r % k === fold);
+    const kept = rows.filter((r) => r % k !== fold);
+    if (heldOut.length === 0 || kept.length === 0) continue;
+    const predict = await train(selectRows(set, kept));
+    const p = await predict(selectRows(set, heldOut).features);
+    for (const [i, r] of heldOut.entries()) {
+      for (let j = 0; j < m; j++) {
+        quality[r * m + j] = p.quality[i * m + j]!;
+        cost[r * m + j] = p.cost[i * m + j]!;
+        available[r * m + j] = p.available ? p.available[i * m + j]! : 1;
+      }
+    }
+  }
+  return { quality, cost, available };
+}
+
+export interface PriorEvidenceOptions {
+  /** Folds of the local router's held-out predictions (default 5). */
+  folds?: number;
+  /** How weights are read from the evidence (default "agreement"). */
+  pooling?: EvidencePooling;
+}
+
+export const PRIOR_EVIDENCE_DEFAULTS: { folds: number; pooling: EvidencePooling } = {
+  folds: 5,
+  pooling: "agreement",
+};
+
+export interface PriorEvidencePersonalisation {
+  /** The local router's weights the evidence carries. */
+  weights: PriorEvidenceWeights;
+  evidence: ClientEvidence;
+}
+
+/**
+ * One client's weights: the federated router's predictions on its cells as the prior, the local
+ * router's held-out departures from them regressed on what the client observed.
+ */
+export async function priorEvidenceWeights(
+  federated: BatchPredictor,
+  trainLocal: (set: EvaluationSet) => Promise<BatchPredictor>,
+  set: EvaluationSet,
+  options: PriorEvidenceOptions = {},
+): Promise<PriorEvidencePersonalisation> {
+  const { folds, pooling } = { ...PRIOR_EVIDENCE_DEFAULTS, ...options };
+  if (set.n < 2 || observedCounts(set).every((c) => c === 0)) return noEvidence(set.modelCount);
+  const local = await heldOutPredictions(trainLocal, set, folds);
+  return priorEvidenceOf(await federated(set.features), local, set, pooling);
+}
+
+const noEvidence = (m: number): PriorEvidencePersonalisation => ({
+  weights: { quality: new Float64Array(m), cost: new Float64Array(m) },
+  evidence: {
+    quality: Array.from({ length: m }, emptyEvidence),
+    cost: Array.from({ length: m }, emptyEvidence),
+    pooled: { quality: emptyEvidence(), cost: emptyEvidence() },
+  },
+});
+
+/** The same from the federated predictions and the local router's held-out ones on `set`'s rows. */
+export function priorEvidenceOf(
+  federated: BatchPrediction,
+  heldOut: BatchPrediction,
+  set: EvaluationSet,
+  pooling: EvidencePooling = PRIOR_EVIDENCE_DEFAULTS.pooling,
+): PriorEvidencePersonalisation {
+  const cells = set.n * set.modelCount;
+  if (federated.quality.length !== cells || heldOut.quality.length !== cells)
+    throw new RangeError(`predictions of ${federated.quality.length} cells for a set of ${cells}`);
+  const evidence = departureEvidence(federated, heldOut, set);
+  return { weights: weightsOf(evidence, pooling), evidence };
+}
+
+/**
+ * The personalised predictions: f + w (l - f) where both routers predict, whichever predicts
+ * where only one does. Cost is blended on log1p(USD), the scale its weight was estimated on.
+ */
+export function blendPredictions(
+  federated: BatchPrediction,
+  local: BatchPrediction,
+  weights: PriorEvidenceWeights,
+): BatchPrediction {
+  const m = weights.quality.length;
+  const cells = federated.quality.length;
+  const quality = new Float64Array(cells);
+  const cost = new Float64Array(cells);
+  const available = new Uint8Array(cells);
+  for (let cell = 0; cell < cells; cell++) {
+    const j = cell % m;
+    const g = federated.available ? federated.available[cell]! : 1;
+    const l = local.available ? local.available[cell]! : 1;
+    const wq = g && l ? weights.quality[j]! : g ? 0 : 1;
+    const wc = g && l ? weights.cost[j]! : g ? 0 : 1;
+    const fq = federated.quality[cell]!;
+    // A weight of exactly 0 (1) returns the federated (local) prediction bit for bit.
+    quality[cell] = wq === 0 ? fq : wq === 1 ? local.quality[cell]! : fq + wq * (local.quality[cell]! - fq);
+    const fc = Math.log1p(Math.max(0, federated.cost[cell]!));
+    const lc = Math.log1p(Math.max(0, local.cost[cell]!));
+    cost[cell] =
+      wc === 0 ? federated.cost[cell]! : wc === 1 ? local.cost[cell]! : Math.expm1(fc + wc * (lc - fc));
+    available[cell] = g || l ? 1 : 0;
+  }
+  return { quality, cost, available };
+}
+
+/** A predictor blending two routers with fixed prior-evidence weights. */
+export function blendedPredictor(
+  federated: BatchPredictor,
+  local: BatchPredictor,
+  weights: PriorEvidenceWeights,
+): BatchPredictor {
+  return async (features) => blendPredictions(await federated(features), await local(features), weights);
+}
