@@ -14,6 +14,7 @@ import { fillCache } from "./embeddings/fill.ts";
 import { type ExperimentResult, runExperiment } from "./harness.ts";
 import { kindExperiment } from "./kind-experiment.ts";
 import { plotSvg } from "./plot.ts";
+import { onlineOptions, runOnlineCommand } from "./online-command.ts";
 import { loadExperimentResult } from "./results.ts";
 import { newClientsScenario, newModelsScenario } from "./scenarios.ts";
 import {
@@ -41,7 +42,7 @@ options of fedrouter experiment:
 
   --data <dir>              RouterBench CSV folder or LLMRouter folder (default: synthetic benchmark)
   --router <kind>           kmeans | mlp (default kmeans)
-  --scenario <name>         standard | high-het | new-models | new-clients (default standard)
+  --scenario <name>         standard | high-het | new-models | new-clients | online (default standard)
   --clients <n>             number of clients (default 10)
   --alpha <a>               Dirichlet concentration over task labels (default 0.6; high-het 0.03)
   --preference-alpha <a>    Dirichlet concentration of model preferences (default 0.45; high-het 1.0)
@@ -63,9 +64,19 @@ options of fedrouter experiment:
   --out <file.json>         write the results as JSON
   --plot <file.svg>         write the accuracy-cost plot as SVG (standard and high-het)
   --quiet                   no progress bar
-  -h, --help                this help`;
+  -h, --help                this help
 
-const SCENARIOS = ["standard", "high-het", "new-models", "new-clients"] as const;
+options of --scenario online (docs/exploration.md):
+
+  --batch <B>               queries each client routes between rounds (default 50)
+  --online-rounds <r>       most rounds (default 8; fewer when the streams run out)
+  --start <s>               first-version | seed-set (default first-version)
+  --seed-share <f>          share of each stream judged offline for seed-set (default 0.1)
+  --lambda <l>              the lambda the app routes with (default: best/cheapest exchange rate)
+  --epsilon <e>             epsilon-greedy's epsilon (default 0.1)
+  --temperature <t>         softmax's temperature (default 0.05)`;
+
+const SCENARIOS = ["standard", "high-het", "new-models", "new-clients", "online"] as const;
 
 class UsageError extends Error {
   override name = "UsageError";
@@ -161,6 +172,13 @@ async function experiment(argv: string[]): Promise<void> {
       plot: { type: "string" },
       quiet: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
+      batch: { type: "string" },
+      "online-rounds": { type: "string" },
+      start: { type: "string" },
+      "seed-share": { type: "string" },
+      lambda: { type: "string" },
+      epsilon: { type: "string" },
+      temperature: { type: "string" },
     },
   });
   if (values.help) {
@@ -230,6 +248,20 @@ async function experiment(argv: string[]): Promise<void> {
     throw error;
   }
   const common = { seed, kind, embedder, progress: progress.report };
+  if (scenario === "online") {
+    let options: ReturnType<typeof onlineOptions>;
+    try {
+      options = onlineOptions({ ...common, clients, alpha, preferenceAlpha }, values);
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+    const online = await runOnlineCommand(benchmark, options);
+    progress.stop();
+    console.log(online.text);
+    if (values.out) write(values.out, `${JSON.stringify(online.result, null, 2)}\n`);
+    if (values.plot) write(values.plot, online.plot);
+    return;
+  }
   if (scenario === "new-models" || scenario === "new-clients") {
     const protocol = { alpha, preferenceAlpha };
     const result =
