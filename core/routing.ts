@@ -1,12 +1,7 @@
 // The routing rule: per query, the model maximising predicted quality - lambda * predicted cost,
 // or the best predicted quality under a cost cap, restricted by allow and deny lists; with an
 // exploration policy (exploration.ts), sometimes another eligible model, with its propensity.
-import {
-  checkExploration,
-  choiceProbabilities,
-  drawChoice,
-  type ExplorationPolicy,
-} from "./exploration.ts";
+import { checkExploration, choiceProbabilities, drawChoice, type ExplorationPolicy } from "./exploration.ts";
 import type { Random } from "./random.ts";
 
 /** A router's predictions for one query: one entry per model, in the router's model order. */
@@ -113,7 +108,9 @@ export function route(
   const exploration = options.exploration ?? { policy: "greedy" };
   if (exploration.policy === "greedy")
     return { model: models[best] as string, index: best, propensity: 1, candidates };
-  const scores = candidates.map((c) => (options.maxCost === undefined ? c.quality - lambda * c.cost : c.quality));
+  const scores = candidates.map((c) =>
+    options.maxCost === undefined ? c.quality - lambda * c.cost : c.quality,
+  );
   const eligible = candidates.map((c) => (c.eligible ? 1 : 0));
   const probabilities = choiceProbabilities(scores, eligible, best, exploration);
   const index = drawChoice(probabilities, random);

@@ -13,8 +13,8 @@ import { EMBEDDER_NAMES, runEmbedder } from "./embeddings/choose.ts";
 import { fillCache } from "./embeddings/fill.ts";
 import { type ExperimentResult, runExperiment } from "./harness.ts";
 import { kindExperiment } from "./kind-experiment.ts";
-import { plotSvg } from "./plot.ts";
 import { onlineOptions, runOnlineCommand } from "./online-command.ts";
+import { plotSvg } from "./plot.ts";
 import { loadExperimentResult } from "./results.ts";
 import { newClientsScenario, newModelsScenario } from "./scenarios.ts";
 import {

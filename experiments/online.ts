@@ -141,7 +141,7 @@ async function routeBatch(
   const m = benchmark.models.length;
   const d = features[0]?.length ?? 0;
   const batch = new Float32Array(rows.length * d);
-  rows.forEach((row, i) => batch.set(features[row]!, i * d));
+  for (const [i, row] of rows.entries()) batch.set(features[row]!, i * d);
   const p = router ? await router(batch) : null;
   let utility = 0;
   rows.forEach((row, i) => {
