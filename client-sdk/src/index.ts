@@ -3,10 +3,10 @@
 // store is its own entry point (@fedrouter/client/file-store).
 
 export type { EvaluationSet } from "../../core/data/evaluations.ts";
-export type { ExplorationPolicy } from "../../core/exploration.ts";
 /** Embedders an app can pass (the default is rebuilt from the federation's embedder id). */
 export { type Embedder, functionEmbedder, precomputedEmbedder } from "../../core/embedder/embedder.ts";
 export { type HashingOptions, hashingEmbedder } from "../../core/embedder/hashing.ts";
+export type { ExplorationPolicy } from "../../core/exploration.ts";
 export type { EmbedderInfo, ModelFile } from "../../core/model-file.ts";
 export type { PredictionRows } from "../../core/prediction.ts";
 export type { Random } from "../../core/random.ts";
