@@ -71,6 +71,7 @@ export function onlinePlotSvg(result: OnlineResult): string {
   const y = (auc: number) => margin.top + (1 - (auc - yMin) / (yMax - yMin)) * plotH;
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`,
+    `<title>${result.dataset}, ${result.router} router, seed ${result.seed}: global test AUC after each online round</title>`,
     `<rect width="${width}" height="${height}" fill="white"/>`,
     `<text x="${margin.left}" y="22" font-size="14">${result.dataset}, ${result.router} router, seed ${result.seed}: global test AUC after each round</text>`,
     `<line x1="${margin.left}" y1="${margin.top + plotH}" x2="${margin.left + plotW}" y2="${margin.top + plotH}" stroke="#000"/>`,
