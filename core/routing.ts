@@ -1,5 +1,8 @@
 // The routing rule: per query, the model maximising predicted quality - lambda * predicted cost,
-// or the best predicted quality under a cost cap, restricted by allow and deny lists.
+// or the best predicted quality under a cost cap, restricted by allow and deny lists; with an
+// exploration policy (exploration.ts), sometimes another eligible model, with its propensity.
+import { checkExploration, choiceProbabilities, drawChoice, type ExplorationPolicy } from "./exploration.ts";
+import type { Random } from "./random.ts";
 
 /** A router's predictions for one query: one entry per model, in the router's model order. */
 export interface Prediction {
@@ -16,11 +19,15 @@ export interface RouteOptions {
   maxCost?: number;
   allow?: readonly string[];
   deny?: readonly string[];
+  /** How to choose among the eligible models. Default greedy: always the best predicted one. */
+  exploration?: ExplorationPolicy;
 }
 
 export interface RouteDecision {
   model: string;
   index: number;
+  /** The probability with which the policy chose this model (1 under greedy). */
+  propensity: number;
   /** Every model's predicted quality and cost, and whether it was eligible. */
   candidates: { model: string; quality: number; cost: number; eligible: boolean }[];
 }
@@ -45,17 +52,23 @@ export function checkRouteOptions(models: readonly string[], options: RouteOptio
   if (lambda !== undefined && maxCost !== undefined) {
     throw new RoutingError("bad_options", "give either lambda or maxCost, not both");
   }
+  const exploring = options.exploration ? checkExploration(options.exploration) : undefined;
+  if (exploring) throw new RoutingError("bad_options", exploring);
   for (const name of [...(allow ?? []), ...(deny ?? [])]) {
     if (!models.includes(name))
       throw new RoutingError("bad_options", `unknown model "${name}" in allow/deny list`);
   }
 }
 
-/** Chooses a model for one query. Ties go to the cheaper model, then to the earlier one. */
+/**
+ * Chooses a model for one query. Greedy ties go to the cheaper model, then to the earlier one.
+ * `random` draws exploring choices (exploration is not secret, so any uniform source will do).
+ */
 export function route(
   models: readonly string[],
   prediction: Prediction,
   options: RouteOptions = {},
+  random: Random = Math.random,
 ): RouteDecision {
   checkRouteOptions(models, options);
   const allow = options.allow ? new Set(options.allow) : null;
@@ -92,7 +105,16 @@ export function route(
         : "no model is eligible under the allow/deny lists",
     );
   }
-  return { model: models[best] as string, index: best, candidates };
+  const exploration = options.exploration ?? { policy: "greedy" };
+  if (exploration.policy === "greedy")
+    return { model: models[best] as string, index: best, propensity: 1, candidates };
+  const scores = candidates.map((c) =>
+    options.maxCost === undefined ? c.quality - lambda * c.cost : c.quality,
+  );
+  const eligible = candidates.map((c) => (c.eligible ? 1 : 0));
+  const probabilities = choiceProbabilities(scores, eligible, best, exploration);
+  const index = drawChoice(probabilities, random);
+  return { model: models[index] as string, index, propensity: probabilities[index]!, candidates };
 }
 
 /**

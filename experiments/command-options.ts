@@ -14,7 +14,7 @@ export const EXPERIMENT_OPTIONS = {
     type: "string",
     value: "name",
     default: "standard",
-    description: "standard | high-het | new-models | new-clients",
+    description: "standard | high-het | new-models | new-clients | online",
   },
   clients: { type: "string", value: "n", description: "number of clients (default 10)" },
   alpha: {
@@ -68,6 +68,34 @@ export const EXPERIMENT_OPTIONS = {
     description: "write the accuracy-cost plot as SVG (standard and high-het)",
   },
   quiet: { type: "boolean", description: "no progress bar" },
+  // --scenario online (docs/exploration.md)
+  batch: {
+    type: "string",
+    value: "B",
+    description: "online: queries each client routes between rounds (default 50)",
+  },
+  "online-rounds": {
+    type: "string",
+    value: "r",
+    description: "online: most rounds (default 8; fewer when the streams run out)",
+  },
+  start: {
+    type: "string",
+    value: "s",
+    description: "online: first-version | seed-set (default first-version)",
+  },
+  "seed-share": {
+    type: "string",
+    value: "f",
+    description: "online: share of each stream judged offline for seed-set (default 0.1)",
+  },
+  lambda: {
+    type: "string",
+    value: "l",
+    description: "online: the lambda the app routes with (default: best/cheapest exchange rate)",
+  },
+  epsilon: { type: "string", value: "e", description: "online: epsilon-greedy's epsilon (default 0.1)" },
+  temperature: { type: "string", value: "t", description: "online: softmax's temperature (default 0.05)" },
 } as const satisfies OptionTable;
 
 export const EMBED_OPTIONS = {

@@ -12,6 +12,7 @@ import { runEmbedder } from "./embeddings/choose.ts";
 import { fillCache } from "./embeddings/fill.ts";
 import { type ExperimentResult, runExperiment } from "./harness.ts";
 import { kindExperiment } from "./kind-experiment.ts";
+import { onlineOptions, runOnlineCommand } from "./online-command.ts";
 import { plotSvg } from "./plot.ts";
 import { loadExperimentResult } from "./results.ts";
 import { newClientsScenario, newModelsScenario } from "./scenarios.ts";
@@ -25,7 +26,7 @@ import {
 } from "./table.ts";
 import { TAG_SOURCES, type TagSource } from "./tags.ts";
 
-const SCENARIOS = ["standard", "high-het", "new-models", "new-clients"] as const;
+const SCENARIOS = ["standard", "high-het", "new-models", "new-clients", "online"] as const;
 
 function number(
   value: string | undefined,
@@ -156,6 +157,20 @@ export async function experiment(values: OptionValues<typeof EXPERIMENT_OPTIONS>
     throw error;
   }
   const common = { seed, kind, embedder, progress: progress.report };
+  if (scenario === "online") {
+    let options: ReturnType<typeof onlineOptions>;
+    try {
+      options = onlineOptions({ ...common, clients, alpha, preferenceAlpha }, values);
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+    const online = await runOnlineCommand(benchmark, options);
+    progress.stop();
+    console.log(online.text);
+    if (values.out) write(values.out, `${JSON.stringify(online.result, null, 2)}\n`);
+    if (values.plot) write(values.plot, online.plot);
+    return;
+  }
   if (scenario === "new-models" || scenario === "new-clients") {
     const protocol = { alpha, preferenceAlpha };
     const result =

@@ -6,6 +6,7 @@ export type { EvaluationSet } from "../../core/data/evaluations.ts";
 /** Embedders an app can pass (the default is rebuilt from the federation's embedder id). */
 export { type Embedder, functionEmbedder, precomputedEmbedder } from "../../core/embedder/embedder.ts";
 export { type HashingOptions, hashingEmbedder } from "../../core/embedder/hashing.ts";
+export type { ExplorationPolicy } from "../../core/exploration.ts";
 export type { EmbedderInfo, ModelFile } from "../../core/model-file.ts";
 export type { EvidencePooling } from "../../core/personalisation-prior.ts";
 export type { PredictionRows } from "../../core/prediction.ts";

@@ -7,7 +7,7 @@ import { checkTags } from "./tags.ts";
 /** Longest query kept (characters): longer texts are almost certainly a mistake (a whole document). */
 export const MAX_QUERY_LENGTH = 100_000;
 
-const EVALUATION_KEYS = new Set(["query", "model", "quality", "cost", "at", "vector", "tags"]);
+const EVALUATION_KEYS = new Set(["query", "model", "quality", "cost", "at", "vector", "tags", "propensity"]);
 
 /** Checks an evaluation and returns the copy to store (with `at` set when absent). */
 export function checkedEvaluation(evaluation: unknown, now: () => number = Date.now): Evaluation {
@@ -38,6 +38,10 @@ export function checkedEvaluation(evaluation: unknown, now: () => number = Date.
     e.at === undefined || (typeof e.at === "number" && Number.isFinite(e.at)),
     "record(): at must be milliseconds since the epoch",
   );
+  requireArgument(
+    e.propensity === undefined || (typeof e.propensity === "number" && e.propensity > 0 && e.propensity <= 1),
+    `record(): propensity must be a number in (0, 1] (the route() decision's), got ${String(e.propensity)}`,
+  );
   const vector = e.vector as unknown;
   requireArgument(
     vector === undefined ||
@@ -53,6 +57,7 @@ export function checkedEvaluation(evaluation: unknown, now: () => number = Date.
     quality: e.quality,
     cost: e.cost,
     at: e.at ?? now(),
+    ...(e.propensity !== undefined ? { propensity: e.propensity } : {}),
     ...(vector ? { vector: [...(vector as number[])] } : {}),
     ...(e.tags && e.tags.length > 0 ? { tags: [...e.tags] } : {}),
   };

@@ -1,5 +1,6 @@
 // Routing one query: its vector (embedded on the device, or given by the app), every model's
 // predicted quality and cost from the held model version, and the routing rule of core/routing.ts.
+import { DEFAULT_EXPLORATION, type ExplorationPolicy } from "../../core/exploration.ts";
 import {
   type RouteOptions as CoreRouteOptions,
   checkRouteOptions,
@@ -29,6 +30,13 @@ export interface RouteOptions {
    * vocabulary inform the prediction; the others are ignored. Default: none.
    */
   tags?: string[];
+  /**
+   * How to choose among the eligible models. "greedy" (the default): always the best predicted
+   * one. "explore": the measured default policy (softmax over predicted utility, docs/exploration.md),
+   * for apps that record the outcome of the model they were routed to, so that the federation keeps
+   * learning about every model. Or a policy with its own epsilon or temperature.
+   */
+  exploration?: "greedy" | "explore" | ExplorationPolicy;
 }
 
 export type RouteQuery = string | { vector: Float32Array };
@@ -45,13 +53,18 @@ export interface RoutePrediction {
 export interface RouteDecision {
   /** The chosen model. */
   model: string;
+  /**
+   * The probability with which the exploration policy chose this model (1 under greedy). Pass it
+   * to record() with the model's evaluation, so that training can undo the policy's bias.
+   */
+  propensity: number;
   /** Every model's predicted quality and cost, in the router's model order. */
   predictions: RoutePrediction[];
   /** The model version that predicted. */
   version: number;
 }
 
-const ROUTE_KEYS = new Set(["lambda", "maxCost", "allow", "deny", "mode", "tags"]);
+const ROUTE_KEYS = new Set(["lambda", "maxCost", "allow", "deny", "mode", "tags", "exploration"]);
 
 /** Checks a query at the call: a non-empty string, or a vector of finite numbers. */
 export function checkQuery(query: unknown): asserts query is RouteQuery {
@@ -94,6 +107,13 @@ export function checkRouteArguments(options: unknown): asserts options is RouteO
     `route(): mode must be "global" or "personalised", got ${JSON.stringify(o.mode)}`,
   );
   checkTags(o.tags, "route()");
+  requireArgument(
+    o.exploration === undefined ||
+      o.exploration === "greedy" ||
+      o.exploration === "explore" ||
+      (typeof o.exploration === "object" && o.exploration !== null),
+    'route(): exploration must be "greedy", "explore" or { policy, epsilon | temperature }',
+  );
   try {
     // Model names are unknown until a model is held: check the numbers with every name allowed.
     checkRouteOptions([...(o.allow ?? []), ...(o.deny ?? [])], toCore(o));
@@ -104,8 +124,14 @@ export function checkRouteArguments(options: unknown): asserts options is RouteO
 }
 
 function toCore(options: RouteOptions): CoreRouteOptions {
-  const { mode: _mode, tags: _tags, ...rest } = options;
-  return rest;
+  const { mode: _mode, tags: _tags, exploration, ...rest } = options;
+  return { ...rest, exploration: explorationPolicy(exploration) };
+}
+
+function explorationPolicy(exploration: RouteOptions["exploration"]): ExplorationPolicy {
+  if (exploration === undefined || exploration === "greedy") return { policy: "greedy" };
+  if (exploration === "explore") return DEFAULT_EXPLORATION;
+  return exploration;
 }
 
 /** Routes one input row (the embedding, then the tag indicators) with a predictor of the given version. */
@@ -128,6 +154,7 @@ export async function routeVector(
     );
     return {
       model: decision.model,
+      propensity: decision.propensity,
       predictions: decision.candidates.map((c) => ({ ...c })),
       version,
     };

@@ -15,6 +15,11 @@ export interface EvaluationSet {
   cost: Float32Array;
   /** Row-major [query][model]: 1 where this cell's evaluation is known. */
   observed: Uint8Array;
+  /**
+   * Row-major [query][model]: each observed cell's training weight (inverse propensity, clipped
+   * and self-normalised: core/exploration.ts); absent: every observation weighs 1.
+   */
+  weight?: Float32Array;
 }
 
 /** An evaluation set of `n` queries with every cell unobserved and zero features, to be filled. */
@@ -74,6 +79,10 @@ export function concatEvaluationSets(sets: readonly EvaluationSet[]): Evaluation
     out.quality.set(set.quality, row * modelCount);
     out.cost.set(set.cost, row * modelCount);
     out.observed.set(set.observed, row * modelCount);
+    if (set.weight) {
+      out.weight ??= new Float32Array(n * modelCount).fill(1);
+      out.weight.set(set.weight, row * modelCount);
+    } else out.weight?.fill(1, row * modelCount, (row + set.n) * modelCount);
     row += set.n;
   }
   return out;

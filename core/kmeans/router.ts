@@ -20,6 +20,7 @@ export type { ClusterStats, KMeansRouter } from "./trained.ts";
 /**
  * One client's statistics contribution, [count, quality sums, cost sums, quality squares, cost
  * squares], each over (row, model) cells. `set` rows are the embedding and `tagCount` indicators.
+ * With `set.weight`, each observation counts with its weight (counts are then weighted counts).
  */
 export function statsSums(
   set: EvaluationSet,
@@ -47,11 +48,13 @@ export function statsSums(
         const cell = (cluster * slots + slot) * width + column;
         const quality = set.quality[q * m + j]!;
         const cost = set.cost[q * m + j]!;
-        sums[cell]! += 1;
-        sums[cells + cell]! += quality;
-        sums[2 * cells + cell]! += cost;
-        sums[3 * cells + cell]! += quality * quality;
-        sums[4 * cells + cell]! += cost * cost;
+        // An inverse-propensity weight makes each cell's mean the self-normalised IPS estimate.
+        const w = set.weight ? set.weight[q * m + j]! : 1;
+        sums[cell]! += w;
+        sums[cells + cell]! += w * quality;
+        sums[2 * cells + cell]! += w * cost;
+        sums[3 * cells + cell]! += w * quality * quality;
+        sums[4 * cells + cell]! += w * cost * cost;
       }
     }
   }

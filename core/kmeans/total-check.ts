@@ -61,13 +61,15 @@ function checkPower(state: KMeansState, total: Float64Array, context: TotalConte
 /**
  * Statistics of `cells` (row, model) cells: [counts, quality sums, cost sums, quality squares, cost
  * squares]. A quality in [0, 1] has its square in [0, its value]; a cost's square is at least 0.
+ * Counts are weighted counts (routed evaluations weigh their inverse propensity, core/exploration.ts),
+ * so they need not be whole: a cell's mean stays in [0, 1] because its quality sum is at most its count.
  */
 function checkStats(total: Float64Array, cells: number, context: TotalContext): string | undefined {
   for (let cell = 0; cell < cells; cell++) {
     const count = total[cell]!;
     const qualitySum = total[cells + cell]!;
     const refusal =
-      checkCount(count, `cell ${cell}'s count`, context) ??
+      checkBetween(count, 0, Number.POSITIVE_INFINITY, `cell ${cell}'s count`, context) ??
       checkBetween(qualitySum, 0, count + context.resolution, `cell ${cell}'s quality sum`, context) ??
       checkBetween(
         total[2 * cells + cell]!,

@@ -15,7 +15,10 @@ export interface MlpBatch {
   quality: Float32Array;
   /** rows x M normalised, clamped cost targets */
   cost: Float32Array;
-  /** rows x M, 1 where the cell is observed (float, as the graph multiplies by it) */
+  /**
+   * rows x M: 0 where the cell is unobserved, else its training weight (1, or the set's inverse-
+   * propensity weight); a float, as the graph multiplies the loss terms by it.
+   */
   observed: Float32Array;
   /** rows x H each: 0 or 1/(1-p), inverted dropout's scaled keep masks */
   dropout1: Float32Array;
@@ -87,7 +90,7 @@ export function fillBatch(
     batch.features.set(set.features.subarray(q * d, (q + 1) * d), r * d);
     for (let j = 0; j < m; j++) {
       if (!set.observed[q * m + j]) continue;
-      batch.observed[r * m + j] = 1;
+      batch.observed[r * m + j] = set.weight ? set.weight[q * m + j]! : 1;
       batch.quality[r * m + j] = set.quality[q * m + j]!;
       batch.cost[r * m + j] = normaliseCost(set.cost[q * m + j]!, stats.mu[j]!, stats.sigma[j]!);
     }

@@ -174,7 +174,8 @@ const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 
 /**
  * The masked loss: mean over the batch's observed cells of (sigmoid(logit) - quality)^2 plus
- * the mean over the same cells of Smooth L1 (beta 1) between cost output and normalised target.
+ * the mean over the same cells of Smooth L1 (beta 1) between cost output and normalised target,
+ * each cell weighted by its `observed` value (1, or an inverse-propensity weight).
  * Returns the loss and its gradients with respect to both head outputs.
  */
 export function maskedLoss(
@@ -189,14 +190,17 @@ export function maskedLoss(
   const dCostOutput = new Float64Array(cells);
   let loss = 0;
   for (let k = 0; k < cells; k++) {
-    if (!batch.observed[k]) continue;
+    // The cell's weight: 1, or its inverse-propensity weight (the ONNX step weighs the same way).
+    const weight = batch.observed[k]!;
+    if (!weight) continue;
     const p = sigmoid(cache.qualityLogit[k]!);
     const error = p - batch.quality[k]!;
     const residual = cache.costOutput[k]! - batch.cost[k]!;
     const absolute = Math.abs(residual);
-    loss += (error * error + (absolute < 1 ? 0.5 * residual * residual : absolute - 0.5)) * scale;
-    dQualityLogit[k] = 2 * error * p * (1 - p) * scale;
-    dCostOutput[k] = Math.min(1, Math.max(-1, residual)) * scale;
+    const cellScale = weight * scale;
+    loss += (error * error + (absolute < 1 ? 0.5 * residual * residual : absolute - 0.5)) * cellScale;
+    dQualityLogit[k] = 2 * error * p * (1 - p) * cellScale;
+    dCostOutput[k] = Math.min(1, Math.max(-1, residual)) * cellScale;
   }
   return { loss, dQualityLogit, dCostOutput };
 }

@@ -37,6 +37,7 @@ export function validationSplit(set: MlpTrainingSet, share: number, validation: 
           quality: new Float32Array(0),
           cost: new Float32Array(0),
           observed: new Uint8Array(0),
+          ...(set.weight ? { weight: new Float32Array(0) } : {}),
         }
       : set;
   const rows: number[] = [];
@@ -55,6 +56,7 @@ export function validationSplit(set: MlpTrainingSet, share: number, validation: 
     quality: pick(set.quality, m, (n) => new Float32Array(n)),
     cost: pick(set.cost, m, (n) => new Float32Array(n)),
     observed: pick(set.observed, m, (n) => new Uint8Array(n)),
+    ...(set.weight ? { weight: pick(set.weight, m, (n) => new Float32Array(n)) } : {}),
   };
 }
 

@@ -64,7 +64,10 @@ function maskedLoss(g: GraphBuilder, qualityLogit: string, costOutput: string) {
   const count = g.op("ReduceSum", [observed], { keepdims: 0 });
   const scale = g.op("Reciprocal", [g.op("Max", [count, g.scalar(1)])]);
   const predicted = g.op("Sigmoid", [qualityLogit]);
-  const error = g.mul(observed, g.sub(predicted, quality));
+  // `observed` is each cell's weight (0 unobserved, 1 or an inverse-propensity weight): every
+  // term is linear in it, so a weighted cell counts as that many observations.
+  const difference = g.sub(predicted, quality);
+  const error = g.mul(observed, difference);
   const residual = g.sub(costOutput, cost);
   const absolute = g.op("Abs", [residual]);
   const smoothL1 = g.op("Where", [
@@ -73,7 +76,7 @@ function maskedLoss(g: GraphBuilder, qualityLogit: string, costOutput: string) {
     g.sub(absolute, g.scalar(0.5)),
   ]);
   const total = g.add(
-    g.op("ReduceSum", [g.mul(error, error)], { keepdims: 0 }),
+    g.op("ReduceSum", [g.mul(error, difference)], { keepdims: 0 }),
     g.op("ReduceSum", [g.mul(observed, smoothL1)], { keepdims: 0 }),
   );
   const loss = g.mul(total, scale);

@@ -4,6 +4,7 @@
 // the indicators of the federation's tags the evaluation carried. Only vectors and numbers go further.
 import { type EvaluationSet, emptyEvaluationSet } from "../../../core/data/evaluations.ts";
 import type { Embedder } from "../../../core/embedder/embedder.ts";
+import { propensityWeights } from "../../../core/exploration.ts";
 import type { EmbedderInfo } from "../../../core/model-file.ts";
 import { rowWidth, tagIndicators } from "../../../core/routers/tags.ts";
 import { FedRouterError } from "../errors.ts";
@@ -71,6 +72,8 @@ export async function buildTrainingSet(
   const embedded = toEmbed.length > 0 ? await embedder!.embed(toEmbed.map((row) => row.query)) : [];
   const width = rowWidth(d, tags);
   const set = emptyEvaluationSet(list.length, width, m);
+  // NaN: an offline judgement (weighs 1); a routed evaluation's propensity otherwise.
+  const propensities = new Float64Array(list.length * m).fill(Number.NaN);
   let next = 0;
   list.forEach((row, q) => {
     const vector = row.vector ? Float32Array.from(row.vector) : embedded[next++]!;
@@ -85,7 +88,9 @@ export async function buildTrainingSet(
       set.observed[q * m + j] = 1;
       set.quality[q * m + j] = evaluation.quality;
       set.cost[q * m + j] = evaluation.cost;
+      if (evaluation.propensity !== undefined) propensities[q * m + j] = evaluation.propensity;
     }
   });
+  if (propensities.some((p) => !Number.isNaN(p))) set.weight = propensityWeights(propensities);
   return { set, skipped };
 }

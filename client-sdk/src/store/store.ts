@@ -9,6 +9,13 @@ export interface Evaluation {
   quality: number;
   /** Cost of the answer in USD. */
   cost: number;
+  /**
+   * The probability with which route() chose this model (its decision's `propensity`), for an
+   * evaluation of a routed answer; absent for offline judgements of a model chosen otherwise
+   * (those weigh 1 in training). Training weighs a routed evaluation by 1 / propensity, clipped
+   * and self-normalised, so the models the router favours do not crowd out what it learns.
+   */
+  propensity?: number;
   /** Milliseconds since the epoch; set by record() when absent. */
   at?: number;
   /** A feature vector the app computed itself (its embedder must match the federation's). */

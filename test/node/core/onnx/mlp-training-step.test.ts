@@ -39,7 +39,15 @@ function batches(): { label: string; batch: MlpBatch }[] {
     { label: "models 0 and 1 unobserved", batch: syntheticBatch(random, shape, 9, [0, 1]) },
     { label: "all models observed again", batch: syntheticBatch(random, shape, 9) },
     { label: "no observed cell", batch: syntheticBatch(random, shape, 9, [0, 1, 2]) },
+    { label: "inverse-propensity weighted cells", batch: weighted(syntheticBatch(random, shape, 9, [1])) },
   ];
+}
+
+/** The batch with its observed cells weighted 0.4, 1 and 3.5 in turn (as propensity weights make them). */
+function weighted(batch: MlpBatch): MlpBatch {
+  const weights = [0.4, 1, 3.5];
+  const observed = batch.observed.map((o, k) => o * weights[k % weights.length]!);
+  return { ...batch, observed };
 }
 
 describe.each(["wasm", "native"] as const)("the ONNX training step on %s", (backend) => {

@@ -1,0 +1,70 @@
+// The online scenario on a small synthetic federation: every policy with and without weights,
+// a row per round, the default named, the references beside them; and the plot and tables render.
+import { describe, expect, it } from "vitest";
+import { syntheticBenchmark } from "../../../core/data/synthetic.ts";
+import { hashingEmbedder } from "../../../core/embedder/hashing.ts";
+import { kmeansKind } from "../../../core/kmeans/kind.ts";
+import { exchangeRateLambda, onlineScenario } from "../../../experiments/online.ts";
+import { onlinePlotSvg, onlineRoundTable, onlineSummary } from "../../../experiments/online-report.ts";
+
+const benchmark = syntheticBenchmark({ seed: 3, queries: 400, tasks: 4, models: 4 });
+
+async function run(start: "first-version" | "seed-set") {
+  return onlineScenario(benchmark, {
+    seed: 2,
+    kind: await kmeansKind.experiment({ clusters: 4 }),
+    embedder: hashingEmbedder({ dimension: 32 }),
+    clients: 4,
+    batch: 30,
+    rounds: 3,
+    start,
+  });
+}
+
+describe("the online scenario", () => {
+  it("reports every policy with and without weights after each round, and the default", async () => {
+    const result = await run("first-version");
+    expect(result.policies.map((p) => `${p.policy} ${p.weighting}`)).toEqual([
+      "greedy ips",
+      "greedy none",
+      "epsilon-greedy ips",
+      "epsilon-greedy none",
+      "softmax ips",
+      "softmax none",
+    ]);
+    expect(result.default).toEqual({ policy: "softmax", weighting: "ips" });
+    for (const p of result.policies) {
+      expect(p.rounds.map((r) => r.round)).toEqual([1, 2, 3]);
+      expect(p.final).toEqual({ utility: p.rounds[2]!.utility, auc: p.rounds[2]!.auc });
+      for (const r of p.rounds) expect(r.auc).toBeGreaterThan(0);
+    }
+    // Round 1 routes uniformly from the first version under every policy: the same draws.
+    const first = result.policies.map((p) => p.rounds[0]!.utility);
+    expect(new Set(first).size).toBe(1);
+    expect(result.global.paperFederated).toBeGreaterThan(0);
+    expect(result.global.queryBlind).toBeGreaterThan(0);
+    expect(result.global.taskLookup).toBeGreaterThan(0);
+    expect(onlineRoundTable(result).split("\n")).toHaveLength(2 + 3);
+    expect(onlineSummary(result)).toMatch(/default \(softmax ips\) - greedy none/);
+    expect(onlinePlotSvg(result)).toMatch(/^<svg[\s\S]*<\/svg>\n$/);
+  });
+
+  it("starts from an offline seed set when asked, so the policies differ from the first round", async () => {
+    const result = await run("seed-set");
+    expect(result.settings).toMatchObject({ start: "seed-set", seedShare: 0.1 });
+    const first = result.policies.map((p) => p.rounds[0]!.utility);
+    expect(new Set(first).size).toBeGreaterThan(1);
+  });
+
+  it("prices cost at the rate where the best and the cheapest single model tie", () => {
+    const test = {
+      n: 2,
+      modelCount: 2,
+      features: new Float32Array(2),
+      quality: Float64Array.of(0.5, 0.9, 0.5, 0.7),
+      cost: Float64Array.of(0.001, 0.011, 0.001, 0.011),
+    };
+    // Best: model 1 (0.8 mean), cheapest model 0 (0.5): 0.3 quality for 0.01 USD.
+    expect(exchangeRateLambda(test)).toBeCloseTo(30, 9);
+  });
+});
