@@ -142,7 +142,9 @@ export {
   closeStage,
   closeUnmask,
   currentMessageFor,
+  ownersShortOfShares,
   readyToClose,
+  sharesRevealedBy,
 } from "./server-close.ts";
 export {
   type CorrectionStream,
