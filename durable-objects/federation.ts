@@ -121,18 +121,30 @@ export class Federation extends DurableObject<Env> {
 
   /** Enrols a client: its token, and the public key that verifies the models it will download. */
   async enrolClient(caller: Caller, input: EnrolClient): Promise<Result<ClientEnrolment>> {
+    const enrolled = await this.enrolClients(caller, [input]);
+    return enrolled.ok ? success(enrolled.value[0]!) : enrolled;
+  }
+
+  /** Enrols a batch of clients in one transaction (all or none), each with its own token. */
+  async enrolClients(caller: Caller, inputs: readonly EnrolClient[]): Promise<Result<ClientEnrolment[]>> {
     return this.asMember(caller, ["owner"], async (record) => {
       const { publicKey } = await modelSigner(this.env.MODEL_SIGNING_KEY);
-      const id = randomId("cli", 8);
-      const secret = randomSecret();
-      const client: EnrolledClient = {
-        id,
-        label: input.label ?? null,
-        enrolledAt: new Date().toISOString(),
-        revokedAt: null,
-      };
-      this.store.enrolClient(client, await sha256Hex(secret));
-      return success({ client, token: formatClientToken(record.id, id, secret), modelPublicKey: publicKey });
+      const enrolledAt = new Date().toISOString();
+      const enrolments: { enrolment: ClientEnrolment; tokenHash: string }[] = [];
+      for (const input of inputs) {
+        const id = randomId("cli", 8);
+        const secret = randomSecret();
+        const client: EnrolledClient = { id, label: input.label ?? null, enrolledAt, revokedAt: null };
+        enrolments.push({
+          enrolment: { client, token: formatClientToken(record.id, id, secret), modelPublicKey: publicKey },
+          tokenHash: await sha256Hex(secret),
+        });
+      }
+      this.store.transaction(() => {
+        for (const { enrolment, tokenHash } of enrolments)
+          this.store.enrolClient(enrolment.client, tokenHash);
+      });
+      return success(enrolments.map((e) => e.enrolment));
     });
   }
 

@@ -5,6 +5,7 @@ import type { AppEnv } from "./env.ts";
 import { errorResponse, renderError } from "./errors.ts";
 import { pages } from "./pages/routes.ts";
 import { createRouter } from "./route-kit.ts";
+import { clientBatches } from "./routes/client-batches.ts";
 import { federations } from "./routes/federations.ts";
 import { models } from "./routes/models.ts";
 import { rounds } from "./routes/rounds.ts";
@@ -30,6 +31,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   );
   api.route("/", tenants);
   api.route("/", federations);
+  api.route("/", clientBatches);
   api.route("/", rounds);
   api.route("/", models);
   api.openAPIRegistry.registerComponent("securitySchemes", "bearer", {

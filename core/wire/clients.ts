@@ -34,4 +34,19 @@ export const clientEnrolmentSchema = z
 
 export type ClientEnrolment = z.infer<typeof clientEnrolmentSchema>;
 
+/** Most clients one batch enrols (a thousand-client federation enrols in one request). */
+export const MAX_ENROL_BATCH = 1000;
+
+export const enrolClientsSchema = z
+  .object({ clients: z.array(enrolClientSchema).min(1).max(MAX_ENROL_BATCH) })
+  .meta({ id: "EnrolClients" });
+
+export type EnrolClients = z.infer<typeof enrolClientsSchema>;
+
+export const clientEnrolmentsSchema = z
+  .object({ enrolments: z.array(clientEnrolmentSchema) })
+  .meta({ id: "ClientEnrolments" });
+
+export type ClientEnrolments = z.infer<typeof clientEnrolmentsSchema>;
+
 export const clientParamsSchema = z.object({ federationId: federationIdSchema, clientId: clientIdSchema });
