@@ -9,6 +9,7 @@ import { clientBatches } from "./routes/client-batches.ts";
 import { federations } from "./routes/federations.ts";
 import { models } from "./routes/models.ts";
 import { rounds } from "./routes/rounds.ts";
+import { schedule } from "./routes/schedule.ts";
 import { tenants } from "./routes/tenants.ts";
 
 export const API_VERSION = "1.0.0";
@@ -33,6 +34,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   api.route("/", federations);
   api.route("/", clientBatches);
   api.route("/", rounds);
+  api.route("/", schedule);
   api.route("/", models);
   api.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",
