@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { createClient, type FedrouterClient } from "../../../client-sdk/src/index.ts";
-import { DEFAULT_FLOORS, majorityThreshold } from "../../../core/secagg/index.ts";
+import { majorityThreshold } from "../../../core/secagg/index.ts";
 import type { Federation, FederationConfigInput } from "../../../core/wire/federation.ts";
 import { freePort, type LocalEdge, startEdge } from "../../../demo/edge.ts";
 import { EdgeClient } from "../../browser/edge-client.ts";
@@ -49,7 +49,7 @@ describe("a continuous schedule over the dev server", () => {
       embedder: embedderInfo,
       roundPolicy: {
         cohortSize: CLIENTS,
-        minParticipants: DEFAULT_FLOORS.minSurvivors,
+        minParticipants: 15,
         participationFraction: 1,
         // Short: a round the restart broke aborts soon, and the schedule opens the next.
         deadlines: { advertiseKeys: 15, shareKeys: 15, maskedInput: 15, unmask: 15 },
