@@ -150,7 +150,6 @@ export {
   type CorrectionStream,
   dropouts,
   participants,
-  pendingClients,
   type ServerClientRecord,
   type ServerState,
   type UnmaskPlan,

@@ -41,12 +41,8 @@ export const enrolClientsSchema = z
   .object({ clients: z.array(enrolClientSchema).min(1).max(MAX_ENROL_BATCH) })
   .meta({ id: "EnrolClients" });
 
-export type EnrolClients = z.infer<typeof enrolClientsSchema>;
-
 export const clientEnrolmentsSchema = z
   .object({ enrolments: z.array(clientEnrolmentSchema) })
   .meta({ id: "ClientEnrolments" });
-
-export type ClientEnrolments = z.infer<typeof clientEnrolmentsSchema>;
 
 export const clientParamsSchema = z.object({ federationId: federationIdSchema, clientId: clientIdSchema });
