@@ -29,6 +29,7 @@ export async function openRound(
   store: FederationStore,
   env: Env,
   cohort: readonly string[] | undefined,
+  available?: Available,
 ): Promise<Result<RoundSummary>> {
   const record = store.created();
   if (record.currentRound !== null)
@@ -37,7 +38,7 @@ export async function openRound(
   const floors = platformFloors(env);
   const below = federationBelowFloors(record.config, floors);
   if (below) return failure("invalid_config", below);
-  const invited = invitees(store.clientTokens(), cohort, record.config.roundPolicy, floors);
+  const invited = invitees(store.clientTokens(), cohort, record.config.roundPolicy, floors, available);
   if (!invited.ok) return invited;
   const loaded = await loadGlobal(env.MODELS, record.id, record.config, record.latestVersion);
   if (!loaded.ok) return loaded;
@@ -97,13 +98,30 @@ interface Invitees {
   named: string[] | undefined;
 }
 
+/**
+ * The clients a sampled cohort is drawn from. `only`: the checked-in ones (a schedule's rounds);
+ * `prefer`: the checked-in ones when there are enough of them, else every active client (an
+ * owner's round: before clients check in, it behaves as it always did).
+ */
+export interface Available {
+  ids: ReadonlySet<string>;
+  mode: "only" | "prefer";
+}
+
 function invitees(
   enrolled: readonly ClientToken[],
   named: readonly string[] | undefined,
   policy: RoundPolicy,
   floors: PrivacyFloors,
+  available: Available | undefined,
 ): Result<Invitees> {
-  const active = enrolled.filter((c) => c.revokedAt === null);
+  const enrolledActive = enrolled.filter((c) => c.revokedAt === null);
+  const checkedIn = available ? enrolledActive.filter((c) => available.ids.has(c.id)) : [];
+  const wanted = Math.max(policy.minParticipants, floors.minCohort);
+  const active =
+    named === undefined && available && (available.mode === "only" || checkedIn.length >= wanted)
+      ? checkedIn
+      : enrolledActive;
   const checked =
     named === undefined
       ? undefined
@@ -118,7 +136,9 @@ function invitees(
   if (active.length < needed)
     return failure(
       "conflict",
-      `a round needs at least ${needed} enrolled clients; ${active.length} are enrolled`,
+      available?.mode === "only"
+        ? `a round needs at least ${needed} checked-in clients; ${active.length} are checked in`
+        : `a round needs at least ${needed} enrolled clients; ${active.length} are enrolled`,
     );
   return success({ active, named: checked?.value });
 }

@@ -4,6 +4,7 @@ import type { EnrolledClient } from "../core/wire/clients.ts";
 import type { FederationConfig, Federation as FederationRecord, Usage } from "../core/wire/federation.ts";
 import type { EvaluationReport, ModelVersion, VersionEvaluation } from "../core/wire/models.ts";
 import type { RoundSummary } from "../core/wire/rounds.ts";
+import { Availability } from "./federation-availability.ts";
 import { addUsage, readUsage } from "./federation-usage.ts";
 import { hasSchema, migrate } from "./migrations.ts";
 import { type Sql, sqlOf } from "./sql.ts";
@@ -70,10 +71,13 @@ export class FederationStore {
   private readonly storage: DurableObjectStorage;
   private readonly sql: Sql;
   private stored: StoredFederation | undefined;
+  /** Check-ins and the schedule's state (federation-availability.ts). */
+  readonly availability: Availability;
 
   constructor(storage: DurableObjectStorage) {
     this.storage = storage;
     this.sql = sqlOf(storage.sql);
+    this.availability = new Availability(storage, this.sql);
   }
 
   /** Loads the record (under blockConcurrencyWhile); an object reached by an unknown id stays empty. */
@@ -122,6 +126,7 @@ export class FederationStore {
       latestVersion: record.latestVersion,
       clientCount: active?.n ?? 0,
       currentRound: record.currentRound,
+      training: this.availability.status(record.config.schedule, Date.now()),
       usage: this.usage(),
     };
   }

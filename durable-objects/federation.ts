@@ -30,6 +30,7 @@ import {
   type VersionEvaluation,
 } from "../core/wire/models.ts";
 import type { ClientRound, RoundSummary } from "../core/wire/rounds.ts";
+import { CHECK_IN_SECONDS, type CheckIn, type CheckInReceipt } from "../core/wire/schedule.ts";
 import { formatClientToken } from "../core/wire/tokens.ts";
 import type { Caller } from "./caller.ts";
 import { randomSecret } from "./credentials.ts";
@@ -43,6 +44,7 @@ import {
   putVersion,
   signUnsignedVersions,
 } from "./federation-publishing.ts";
+import { stepSchedule } from "./federation-schedule.ts";
 import {
   FederationStore,
   type ListPage,
@@ -102,6 +104,7 @@ export class Federation extends DurableObject<Env> {
         this.store.addVersion(published);
         this.store.saveRecord(record);
       });
+      await this.wakeSchedule(Date.now());
       return success(this.store.describe(record));
     });
   }
@@ -126,18 +129,30 @@ export class Federation extends DurableObject<Env> {
 
   /** Enrols a client: its token, and the public key that verifies the models it will download. */
   async enrolClient(caller: Caller, input: EnrolClient): Promise<Result<ClientEnrolment>> {
+    const enrolled = await this.enrolClients(caller, [input]);
+    return enrolled.ok ? success(enrolled.value[0]!) : enrolled;
+  }
+
+  /** Enrols a batch of clients in one transaction (all or none), each with its own token. */
+  async enrolClients(caller: Caller, inputs: readonly EnrolClient[]): Promise<Result<ClientEnrolment[]>> {
     return this.asMember(caller, ["owner"], async (record) => {
       const { publicKey } = await modelSigner(this.env.MODEL_SIGNING_KEY);
-      const id = randomId("cli", 8);
-      const secret = randomSecret();
-      const client: EnrolledClient = {
-        id,
-        label: input.label ?? null,
-        enrolledAt: new Date().toISOString(),
-        revokedAt: null,
-      };
-      this.store.enrolClient(client, await sha256Hex(secret));
-      return success({ client, token: formatClientToken(record.id, id, secret), modelPublicKey: publicKey });
+      const enrolledAt = new Date().toISOString();
+      const enrolments: { enrolment: ClientEnrolment; tokenHash: string }[] = [];
+      for (const input of inputs) {
+        const id = randomId("cli", 8);
+        const secret = randomSecret();
+        const client: EnrolledClient = { id, label: input.label ?? null, enrolledAt, revokedAt: null };
+        enrolments.push({
+          enrolment: { client, token: formatClientToken(record.id, id, secret), modelPublicKey: publicKey },
+          tokenHash: await sha256Hex(secret),
+        });
+      }
+      this.store.transaction(() => {
+        for (const { enrolment, tokenHash } of enrolments)
+          this.store.enrolClient(enrolment.client, tokenHash);
+      });
+      return success(enrolments.map((e) => e.enrolment));
     });
   }
 
@@ -172,16 +187,86 @@ export class Federation extends DurableObject<Env> {
 
   /**
    * Opens the next round: samples the cohort (or checks the owner's), reserves the tenant's quota,
-   * and starts the Round object.
+   * and starts the Round object. A sampled cohort comes from the checked-in clients when enough
+   * have checked in, else from every active client.
    */
   async startRound(caller: Caller, cohort?: readonly string[]): Promise<Result<RoundSummary>> {
     return this.asMember(caller, ["owner"], () =>
       this.serial.run(async () => {
         // A round whose report of its end went missing would otherwise keep the federation busy.
         await reconcileCurrentRound(this.store, this.env);
-        return openRound(this.store, this.env, cohort);
+        const available = { ids: this.store.availability.available(Date.now()), mode: "prefer" } as const;
+        return openRound(this.store, this.env, cohort, available);
       }),
     );
+  }
+
+  /**
+   * A client says it is available for rounds until its check-in expires; of its data it tells only
+   * the bucket of its evaluation count. The receipt names the round in progress that invites it.
+   */
+  async checkIn(caller: Caller, input: CheckIn): Promise<Result<CheckInReceipt>> {
+    return this.asMember(caller, ["client"], async (record, { clientId }) => {
+      const now = Date.now();
+      const expiresAt = this.store.availability.checkIn(clientId!, input.evaluationBucket, now);
+      const current = record.currentRound === null ? undefined : this.store.round(record.currentRound);
+      const invited = current !== undefined && current.outcome === null && current.cohort.includes(clientId!);
+      // A schedule waiting for clients (or for new evaluations) looks again now.
+      if (record.currentRound === null) await this.wakeSchedule(now + 500);
+      return success({
+        expiresAt: new Date(expiresAt).toISOString(),
+        checkInAfterSeconds: CHECK_IN_SECONDS / 2,
+        invitedTo: invited ? current.round : null,
+      });
+    });
+  }
+
+  /** The owner pauses a continuous schedule: no round opens until it resumes (the current one runs on). */
+  async pause(caller: Caller): Promise<Result<FederationRecord>> {
+    return this.setPaused(caller, true);
+  }
+
+  /** The owner resumes a paused schedule: it looks for clients now. */
+  async resume(caller: Caller): Promise<Result<FederationRecord>> {
+    return this.setPaused(caller, false);
+  }
+
+  private async setPaused(caller: Caller, paused: boolean): Promise<Result<FederationRecord>> {
+    return this.asMember(caller, ["owner"], () =>
+      this.serial.run(async () => {
+        const record = this.store.created();
+        if (record.config.schedule?.kind !== "continuous")
+          return failure("conflict", "this federation's schedule is manual: its owner opens every round");
+        const availability = this.store.availability;
+        availability.saveState({ ...availability.state(), paused, waitingSince: null });
+        if (!paused) await this.wakeSchedule(Date.now());
+        return success(this.store.describe(this.store.created()));
+      }),
+    );
+  }
+
+  /** The schedule's alarm: reconciles the current round, then opens the next one when it should. */
+  override async alarm(): Promise<void> {
+    await this.serial.run(async () => {
+      if (!this.store.record) return;
+      let next: number | null;
+      try {
+        await reconcileCurrentRound(this.store, this.env);
+        next = await stepSchedule(this.store, this.env, Date.now());
+      } catch {
+        // Transient (KV, the Tenant or the Round unreachable): look again shortly.
+        next = Date.now() + 10_000;
+      }
+      if (next !== null) await this.ctx.storage.setAlarm(next);
+    });
+  }
+
+  /** Brings a continuous, running schedule's alarm forward to `at` (never later than it was). */
+  private async wakeSchedule(at: number): Promise<void> {
+    const record = this.store.record;
+    if (record?.config.schedule?.kind !== "continuous" || this.store.availability.state().paused) return;
+    const set = await this.ctx.storage.getAlarm();
+    if (set === null || set > at) await this.ctx.storage.setAlarm(at);
   }
 
   /**
@@ -202,8 +287,16 @@ export class Federation extends DurableObject<Env> {
           `round ${round} has already published version ${aborted.value.outcome.version}`,
         );
       // Should the Round's report have gone missing, close the round from what the Round says. Best
-      // effort: the round has aborted either way, and the Round keeps retrying its report.
-      await this.serial.run(() => reconcileCurrentRound(this.store, this.env)).catch(() => undefined);
+      // effort: the round has aborted either way, and the Round keeps retrying its report. An
+      // abort also pauses a continuous schedule, which would otherwise open the next round at once.
+      await this.serial
+        .run(async () => {
+          const availability = this.store.availability;
+          if (this.store.created().config.schedule?.kind === "continuous")
+            availability.saveState({ ...availability.state(), paused: true });
+          await reconcileCurrentRound(this.store, this.env);
+        })
+        .catch(() => undefined);
       return success(aborted.value);
     });
   }
@@ -327,8 +420,10 @@ export class Federation extends DurableObject<Env> {
       const known = this.store.round(summary.round);
       if (!known) return failure("not_found", `no round ${summary.round}`);
       if (known.outcome) return success(null);
-      if (summary.outcome?.kind === "aborted") await closeAbortedRound(this.store, this.env, summary, usage);
-      else this.store.saveRound(summary);
+      if (summary.outcome?.kind === "aborted") {
+        await closeAbortedRound(this.store, this.env, summary, usage);
+        await this.wakeSchedule(Date.now() + 1000);
+      } else this.store.saveRound(summary);
       return success(null);
     });
   }
@@ -366,6 +461,8 @@ export class Federation extends DurableObject<Env> {
       // Charged the updates it aggregated, the rest refunded; settling again (a retry) changes nothing.
       await settleReservation(this.store, this.env, summary.round, usage.updates);
       this.movePointer({ ...summary, outcome: { kind: "published", version } }, published, usage);
+      // A continuous schedule opens the training's next round (or ends the training) now.
+      await this.wakeSchedule(Date.now());
       return success({ version });
     });
   }

@@ -120,6 +120,36 @@ export class RoundStateStore {
   }
 
   /**
+   * Writes what one accepted client message changed, inside the caller's transaction: a receive
+   * transition touches only its sender's record, digests and revealed shares (the round's row and
+   * the other clients are as they were), so this costs the message's size, not the cohort's. (The
+   * stage closes, which change the round and every client, go through write().)
+   */
+  writeSender(state: ServerState, clientId: string): void {
+    const written = this.#written;
+    const { received, ...record } = state.clients[clientId]!;
+    const json = JSON.stringify(record);
+    if (written.clients.get(clientId) !== json) {
+      this.#sql`INSERT INTO secagg_clients (client_id, json) VALUES (${clientId}, ${json})
+        ON CONFLICT(client_id) DO UPDATE SET json = excluded.json`;
+      written.clients.set(clientId, json);
+    }
+    for (const [stage, digest] of Object.entries(received)) {
+      if (written.received.has(pair(clientId, stage))) continue;
+      this
+        .#sql`INSERT INTO secagg_received (client_id, stage, digest) VALUES (${clientId}, ${stage}, ${digest})`;
+      written.received.add(pair(clientId, stage));
+    }
+    // An unmask response reveals shares of the sender's neighbours only.
+    for (const owner of record.neighbours) {
+      const share = state.revealed[owner]?.[clientId];
+      if (share === undefined || written.revealed.has(pair(owner, clientId))) continue;
+      this.#sql`INSERT INTO secagg_revealed (owner, holder, share) VALUES (${owner}, ${clientId}, ${share})`;
+      written.revealed.add(pair(owner, clientId));
+    }
+  }
+
+  /**
    * A state stored whole, as rounds before the split were, with its sealed shares moved to the
    * mailbox's rows; the old rows are dropped (the caller writes the state's rows next).
    */

@@ -17,6 +17,7 @@ import {
   isFinishing,
   maskedLength,
   openProgress,
+  ownersShortOfShares,
   type ProtocolStage,
   participants,
   type RoundProgress,
@@ -26,6 +27,7 @@ import {
   type ServerMessage,
   type ServerState,
   STAGE,
+  sharesRevealedBy,
   stageClosed,
   totalReported,
   totalUnmasked,
@@ -106,6 +108,13 @@ export class Round extends DurableObject<Env> {
   private readonly serial = new Serial();
   private readonly sql: Sql;
   private readonly states: RoundStateStore;
+  /**
+   * Derived from the state and dropped whenever it changes stage (or is read again): the
+   * masked-input survivors, fixed once masked_input closed, that every poll of the last two stages
+   * names; and in the unmask stage the owners still short of t revealed shares.
+   */
+  private survivors: { stage: string; ids: string[] } | undefined;
+  private shortOwners: Set<string> | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -200,7 +209,7 @@ export class Round extends DurableObject<Env> {
     if (!allowed.ok) return allowed;
     const state = this.state!;
     return success(
-      currentMessageFor(state, credential.clientId, new RoundMailbox(this.sql)) ?? {
+      currentMessageFor(state, credential.clientId, new RoundMailbox(this.sql), this.survivorsOf(state)) ?? {
         type: "waiting",
         stage: state.stage,
         roundId: state.config.roundId,
@@ -225,9 +234,11 @@ export class Round extends DurableObject<Env> {
       // A revocation that arrived while this message waited its turn still refuses it.
       if (this.revoked(credential.clientId))
         return failure("unauthorized", "invalid or revoked client token");
-      const draft = structuredClone(this.state!);
+      // No copy of the state: a receive transition changes nothing when it refuses, and on success
+      // only the sender's record and the shares it revealed, which writeSender stores.
+      const state = this.state!;
       const mailbox = new RoundMailbox(this.sql);
-      const transition = await receiveMessage(draft, message, mailbox);
+      const transition = await receiveMessage(state, message, mailbox);
       if (!transition.ok)
         return failure(
           isApiErrorCode(transition.code) ? transition.code : "invalid_message",
@@ -240,19 +251,37 @@ export class Round extends DurableObject<Env> {
       };
       if (transition.duplicate) return success(receipt);
       this.transaction(() => {
-        this.states.write(draft);
+        this.states.writeSender(state, message.clientId);
         mailbox.commit();
         if (message.type === "masked_input") addToTotal(this.sql, message.vector);
         this.sql`UPDATE ingested SET bytes = bytes + ${size}`;
       });
-      this.state = draft;
-      if (readyToClose(draft)) {
+      if (readyToClose(state) || this.unmaskComplete(state, message.clientId)) {
         await this.closeCurrentStage();
         // The next stage's deadline may come before the alarm set for the stage that just closed.
         await this.syncAlarm();
       }
       return success(receipt);
     });
+  }
+
+  /**
+   * Whether the unmask stage, which `holder` has just answered, holds t revealed shares of every
+   * secret it must rebuild: then it closes now rather than wait for the slowest neighbour.
+   */
+  private unmaskComplete(state: ServerState, holder: string): boolean {
+    if (state.stage !== STAGE.UNMASK) return false;
+    if (!this.shortOwners) this.shortOwners = ownersShortOfShares(state);
+    else sharesRevealedBy(state, holder, this.shortOwners);
+    return this.shortOwners.size === 0;
+  }
+
+  /** The masked-input survivors once masked_input closed (undefined before: core counts them). */
+  private survivorsOf(state: ServerState): string[] | undefined {
+    if (state.stage !== STAGE.CONSISTENCY_CHECK && state.stage !== STAGE.UNMASK) return undefined;
+    if (this.survivors?.stage !== state.stage)
+      this.survivors = { stage: state.stage, ids: participants(state, STAGE.MASKED_INPUT) };
+    return this.survivors.ids;
   }
 
   /** A revoked client can no longer send anything; the round goes on without it. */
@@ -317,6 +346,8 @@ export class Round extends DurableObject<Env> {
       this.saveRecord(next);
     });
     this.state = draft;
+    this.survivors = undefined;
+    this.shortOwners = undefined;
     if (draft.stage === STAGE.DONE) await this.finish();
     else await this.report();
   }
@@ -383,7 +414,10 @@ export class Round extends DurableObject<Env> {
     try {
       this.ctx.storage.transactionSync(write);
     } catch (error) {
-      this.states.read();
+      // The state in memory may hold what storage refused (a receive transition changes it in place).
+      this.state = this.states.read();
+      this.survivors = undefined;
+      this.shortOwners = undefined;
       throw error;
     }
   }

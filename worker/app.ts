@@ -5,9 +5,11 @@ import type { AppEnv } from "./env.ts";
 import { errorResponse, renderError } from "./errors.ts";
 import { pages } from "./pages/routes.ts";
 import { createRouter } from "./route-kit.ts";
+import { clientBatches } from "./routes/client-batches.ts";
 import { federations } from "./routes/federations.ts";
 import { models } from "./routes/models.ts";
 import { rounds } from "./routes/rounds.ts";
+import { schedule } from "./routes/schedule.ts";
 import { tenants } from "./routes/tenants.ts";
 
 export const API_VERSION = "1.0.0";
@@ -30,7 +32,9 @@ export function createApp(): OpenAPIHono<AppEnv> {
   );
   api.route("/", tenants);
   api.route("/", federations);
+  api.route("/", clientBatches);
   api.route("/", rounds);
+  api.route("/", schedule);
   api.route("/", models);
   api.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",

@@ -2,6 +2,7 @@
 // syncs the federation's router, routes queries, records evaluations on the device and takes
 // part in rounds. Arguments are checked at the call (a bad one throws a bad_argument
 // FedRouterError synchronously, before any I/O); everything else fails with a coded error.
+
 import type { Embedder } from "../../core/embedder/embedder.ts";
 import { type EmbedderInfo, type ModelFile, tagsOf } from "../../core/model-file.ts";
 import { modelsBeingAdded } from "../../core/routers/registry.ts";
@@ -16,6 +17,7 @@ import { type LoadedModel, ModelSync, type SyncResult } from "./model/sync.ts";
 import { type ClientOptions, type ResolvedOptions, resolveOptions } from "./options.ts";
 import { checkedEvaluation } from "./record.ts";
 import { checkParticipateArguments } from "./round/arguments.ts";
+import { AvailabilityLoop, type StartOptions } from "./round/availability-loop.ts";
 import { type ParticipateOptions, type ParticipationResult, participate } from "./round/participate.ts";
 import { buildTrainingSet } from "./round/training-set.ts";
 import {
@@ -75,6 +77,8 @@ export class FedrouterClient {
   #predictorsVersion = -1;
   /** The federation's embedder: the app's, or rebuilt from its id once, on first use. */
   readonly #embedders: FederationEmbedders;
+  /** The background loop of start() and stop(). */
+  readonly #loop: AvailabilityLoop;
 
   constructor(options: ClientOptions) {
     this.#options = resolveOptions(options);
@@ -86,6 +90,11 @@ export class FedrouterClient {
     const { backend, threads, wasmPaths } = this.#options;
     this.#compute = ortCompute({ backend, threads, ...(wasmPaths ? { wasmPaths } : {}) });
     this.#embedders = new FederationEmbedders(this.#options.embedder, this.#options.useLite);
+    this.#loop = new AvailabilityLoop({
+      edge: this.#edge,
+      store: this.store,
+      participate: (options) => this.participate(options),
+    });
   }
 
   /** The model version held, or undefined before the first successful sync. */
@@ -241,6 +250,21 @@ export class FedrouterClient {
       },
       options,
     );
+  }
+
+  /**
+   * Keeps this client available to a federation that trains itself: a background loop checks in
+   * (revealing only a coarse bucket of how many evaluations are stored), takes part in each round
+   * that invites it and backs off on errors, until stop(). In a browser it runs while the page is
+   * visible.
+   */
+  start(options: StartOptions = {}): void {
+    this.#loop.start(options);
+  }
+
+  /** Ends the loop start() began, and any round it is taking part in. */
+  stop(): Promise<void> {
+    return this.#loop.stop();
   }
 
   /** Reports the AUC this client measured for a version on its held-out data (default: the held version). */

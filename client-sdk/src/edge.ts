@@ -16,6 +16,7 @@ import {
   versionEvaluationSchema,
   waitingMessageSchema,
 } from "../../core/wire/index.ts";
+import { type CheckInReceipt, checkInReceiptSchema } from "../../core/wire/schedule.ts";
 import { FedRouterError } from "./errors.ts";
 import { fetchWithRetry, type RetryPolicy } from "./retry.ts";
 import { type OutgoingMessage, requestOf, roundPath } from "./round/secure-aggregation.ts";
@@ -168,6 +169,20 @@ export class EdgeApi {
       messageReceiptSchema,
       `${roundPath(this.#options.federationId, round)}/${message.path}`,
       { method, body, headers: { "content-type": contentType } },
+      signal,
+    );
+  }
+
+  /** Says this client is available for rounds; of its data only its evaluation bucket. */
+  checkIn(evaluationBucket: number, signal?: AbortSignal): Promise<CheckInReceipt> {
+    return this.#json(
+      checkInReceiptSchema,
+      `${this.#base}/check-in`,
+      {
+        method: "POST",
+        body: JSON.stringify({ evaluationBucket }),
+        headers: { "content-type": "application/json" },
+      },
       signal,
     );
   }

@@ -41,6 +41,7 @@ export { CLIENT_DEFAULTS, type ClientOptions, type RetryOptions } from "./option
 export type { PersonalisationContext, Personaliser } from "./personalise.ts";
 export { MAX_QUERY_LENGTH } from "./record.ts";
 export { DEFAULT_RETRY, type RetryPolicy } from "./retry.ts";
+export type { StartOptions } from "./round/availability-loop.ts";
 export {
   PARTICIPATE_DEFAULTS,
   type ParticipateOptions,

@@ -142,13 +142,14 @@ export {
   closeStage,
   closeUnmask,
   currentMessageFor,
+  ownersShortOfShares,
   readyToClose,
+  sharesRevealedBy,
 } from "./server-close.ts";
 export {
   type CorrectionStream,
   dropouts,
   participants,
-  pendingClients,
   type ServerClientRecord,
   type ServerState,
   type UnmaskPlan,

@@ -6,7 +6,7 @@ import { type Mailbox, memoryMailbox } from "./mailbox.ts";
 import type { ServerMessage } from "./messages.ts";
 import { fail, SECAGG_ERROR, type SecAggErrorCode, type SecAggFailure } from "./result.ts";
 import type { ServerTransition } from "./server.ts";
-import { neighbourhoodOutcome, participants, pendingClients, type ServerState } from "./server-state.ts";
+import { neighbourhoodOutcome, participants, previousStage, type ServerState } from "./server-state.ts";
 import { type ProtocolStage, STAGE } from "./stages.ts";
 import { buildUnmaskPlan } from "./unmask.ts";
 
@@ -41,12 +41,14 @@ function shortfall(state: ServerState, live: string[], owners: string[], what: s
 
 /**
  * The message the current stage sends a client, rebuilt from the state and the client's inbox (so
- * a poll can be answered any time).
+ * a poll can be answered any time). `survivors`, the masked-input participants, may be passed by a
+ * caller that answers many clients: it is the same list for all of them once masked_input closed.
  */
 export function currentMessageFor(
   state: ServerState,
   clientId: string,
   mailbox: Mailbox,
+  survivors?: readonly string[],
 ): ServerMessage | undefined {
   const record = state.clients[clientId];
   if (!record) return undefined;
@@ -86,7 +88,7 @@ export function currentMessageFor(
         stage: STAGE.CONSISTENCY_CHECK,
         roundId,
         clientId,
-        survivors: participants(state, STAGE.MASKED_INPUT),
+        survivors: [...(survivors ?? participants(state, STAGE.MASKED_INPUT))],
       };
     case STAGE.UNMASK:
       if (!tookPart(STAGE.CONSISTENCY_CHECK)(clientId)) return undefined;
@@ -96,7 +98,7 @@ export function currentMessageFor(
         roundId,
         clientId,
         ...neighbourhoodOutcome(state, clientId),
-        roundSurvivors: participants(state, STAGE.MASKED_INPUT),
+        roundSurvivors: [...(survivors ?? participants(state, STAGE.MASKED_INPUT))],
         signatures: record.neighbours
           .filter(tookPart(STAGE.CONSISTENCY_CHECK))
           .map((by) => ({ by, signature: state.clients[by]!.survivorSignature! })),
@@ -116,8 +118,9 @@ export function currentMessageFor(
 }
 
 function advance(state: ServerState, recipients: string[], mailbox: Mailbox): ServerTransition {
+  const survivors = participants(state, STAGE.MASKED_INPUT);
   const outgoing = recipients
-    .map((id) => currentMessageFor(state, id, mailbox))
+    .map((id) => currentMessageFor(state, id, mailbox, survivors))
     .filter((m) => m !== undefined);
   return { ok: true, state, outgoing, duplicate: false };
 }
@@ -173,7 +176,7 @@ export function closeShareKeys(state: ServerState, mailbox: Mailbox): ServerTran
 }
 
 /** Owners whose secrets unmasking needs: every survivor, and dropped clients with a surviving neighbour. */
-function neededOwners(state: ServerState): { survivors: string[]; dropped: string[] } {
+export function neededOwners(state: ServerState): { survivors: string[]; dropped: string[] } {
   const survivors = participants(state, STAGE.MASKED_INPUT);
   const alive = new Set(survivors);
   const dropped = participants(state, STAGE.SHARE_KEYS).filter(
@@ -245,10 +248,43 @@ export async function closeStage(state: ServerState, mailbox: Mailbox): Promise<
   }
 }
 
-/** Whether the current stage can close now: everyone expected has answered (advertise: the round is full). */
+/**
+ * Whether the current stage can close now: everyone expected has answered (advertise: the round is
+ * full). One pass over the clients, unsorted: a Round asks after every message it accepts.
+ */
 export function readyToClose(state: ServerState): boolean {
-  if (state.stage === STAGE.ADVERTISE_KEYS)
-    return Object.keys(state.clients).length >= state.config.maxClients;
-  if (state.stage === STAGE.DONE || state.stage === STAGE.ABORTED) return false;
-  return pendingClients(state).length === 0;
+  const stage = state.stage;
+  if (stage === STAGE.ADVERTISE_KEYS) return Object.keys(state.clients).length >= state.config.maxClients;
+  if (stage === STAGE.DONE || stage === STAGE.ABORTED) return false;
+  const before = previousStage(stage)!;
+  for (const id in state.clients) {
+    const received = state.clients[id]!.received;
+    if (received[before] !== undefined && received[stage] === undefined) return false;
+  }
+  return true;
+}
+
+/**
+ * Owners whose secret the unmask stage must rebuild (survivors' self-mask seeds, dropped clients'
+ * mask keys) that still lack t revealed shares. Once none is left the stage holds all it needs and
+ * may close before its deadline: a silent neighbour no longer holds the round open.
+ */
+export function ownersShortOfShares(state: ServerState): Set<string> {
+  const { survivors, dropped } = neededOwners(state);
+  const t = state.config.threshold;
+  const short = [...survivors, ...dropped].filter((owner) => revealedCount(state, owner) < t);
+  return new Set(short);
+}
+
+/** After `holder`'s unmask response was accepted: the owners it brought to t shares leave `short`. */
+export function sharesRevealedBy(state: ServerState, holder: string, short: Set<string>): void {
+  const t = state.config.threshold;
+  for (const owner of state.clients[holder]?.neighbours ?? [])
+    if (short.has(owner) && revealedCount(state, owner) >= t) short.delete(owner);
+}
+
+function revealedCount(state: ServerState, owner: string): number {
+  let count = 0;
+  for (const _ in state.revealed[owner] ?? {}) count++;
+  return count;
 }

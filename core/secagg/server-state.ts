@@ -61,14 +61,6 @@ export function previousStage(stage: ProtocolStage): ProtocolStage | undefined {
   return PROTOCOL_STAGES[PROTOCOL_STAGES.indexOf(stage) - 1];
 }
 
-/** Clients the current stage still waits for (the caller closes the stage when this is empty or at its deadline). */
-export function pendingClients(state: ServerState): string[] {
-  const stage = state.stage;
-  if (stage === STAGE.ADVERTISE_KEYS || stage === STAGE.DONE || stage === STAGE.ABORTED) return [];
-  const before = previousStage(stage)!;
-  return participants(state, before).filter((id) => state.clients[id]!.received[stage] === undefined);
-}
-
 /** The survivors and dropped clients among one client's neighbours, as the unmask stage sees them. */
 export function neighbourhoodOutcome(
   state: ServerState,

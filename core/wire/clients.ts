@@ -34,4 +34,15 @@ export const clientEnrolmentSchema = z
 
 export type ClientEnrolment = z.infer<typeof clientEnrolmentSchema>;
 
+/** Most clients one batch enrols (a thousand-client federation enrols in one request). */
+export const MAX_ENROL_BATCH = 1000;
+
+export const enrolClientsSchema = z
+  .object({ clients: z.array(enrolClientSchema).min(1).max(MAX_ENROL_BATCH) })
+  .meta({ id: "EnrolClients" });
+
+export const clientEnrolmentsSchema = z
+  .object({ enrolments: z.array(clientEnrolmentSchema) })
+  .meta({ id: "ClientEnrolments" });
+
 export const clientParamsSchema = z.object({ federationId: federationIdSchema, clientId: clientIdSchema });

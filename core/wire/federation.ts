@@ -3,6 +3,7 @@
 import * as z from "zod";
 import { MAX_TAG_LENGTH, MAX_TAGS } from "../routers/tags.ts";
 import { majorityShortfall, type PrivacyFloors } from "../secagg/floors.ts";
+import { scheduleSchema, trainingStatusSchema } from "./schedule.ts";
 import { federationIdSchema } from "./tokens.ts";
 
 const seconds = z
@@ -129,6 +130,8 @@ export const federationConfigSchema = z
     roundPolicy: roundPolicySchema,
     secureAggregation: secureAggregationSpecSchema,
     clipping: clippingRangeSchema,
+    /** Absent: manual, the owner opens every round. */
+    schedule: scheduleSchema.optional(),
   })
   .refine(
     (c) => c.secureAggregation.threshold <= c.roundPolicy.cohortSize - 1,
@@ -197,6 +200,8 @@ export const federationSchema = z
     latestVersion: z.number().int().nonnegative(),
     clientCount: z.number().int(),
     currentRound: z.number().int().nullable(),
+    /** The schedule and where it stands. */
+    training: trainingStatusSchema,
     usage: usageSchema,
   })
   .meta({ id: "Federation" });

@@ -184,7 +184,7 @@ async function run(
   if (await send(await session.shareKeys(await next("neighbour_keys")))) return result;
   if (await send(await session.maskedInput(await next("forwarded_shares"), encoded.vector))) return result;
   await send(await session.consistencyCheck(await next("consistency_request")));
-  await send(await session.unmask(await next("unmask_request")));
+  await unmask(context, round, deadline, (request) => session.unmask(request), send);
 
   if (options.waitForOutcome ?? PARTICIPATE_DEFAULTS.waitForOutcome) {
     progress("waiting_for_outcome", round);
@@ -277,6 +277,37 @@ async function awaitMessage<T extends RoundMessage["type"]>(
         `round ${round} moved on to ${message.stage} without this client (it answered too late)`,
       );
     await deadline.sleep(context.pollIntervalMs);
+  }
+}
+
+/**
+ * Answers the unmask request. The edge closes the unmask stage as soon as it holds t shares of
+ * every secret it must rebuild, so a slower client may find the stage closed before or while it
+ * answers: the round did not need it, and that is no failure (it aborted: that still is).
+ */
+async function unmask(
+  context: ParticipationContext,
+  round: number,
+  deadline: Deadline,
+  answer: (request: Extract<RoundMessage, { type: "unmask_request" }>) => Promise<OutgoingMessage>,
+  send: (message: OutgoingMessage) => Promise<boolean>,
+): Promise<void> {
+  const closedWithoutUs = async () => {
+    const summary = await context.edge.round(round, deadline.signal);
+    return summary.stage === "done";
+  };
+  let request: Extract<RoundMessage, { type: "unmask_request" }>;
+  try {
+    request = await awaitMessage(context, round, "unmask_request", deadline);
+  } catch (error) {
+    if (error instanceof FedRouterError && error.code === "round" && (await closedWithoutUs())) return;
+    throw error;
+  }
+  try {
+    await send(await answer(request));
+  } catch (error) {
+    if (error instanceof FedRouterError && error.status === 409 && (await closedWithoutUs())) return;
+    throw error;
   }
 }
 

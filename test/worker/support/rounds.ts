@@ -99,6 +99,8 @@ export async function runRound(
     // Unmask is the last stage: only clients that never drop answer it.
     const answering = clients.filter((c) => !drops.has(c.clientId));
     for (const client of answering) {
+      // The stage closes as soon as it holds t shares of every secret: the rest need not answer.
+      if ((await roundSummary(handle, round)).stage !== "unmask") break;
       const reply = await client.unmask();
       if (reply.status !== 200) throw new Error(`unmask: ${reply.status} ${JSON.stringify(reply.body)}`);
       await afterMessage("unmask", round);

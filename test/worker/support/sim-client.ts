@@ -81,9 +81,17 @@ export class SimClient {
     return this.send(await this.session.consistencyCheck(await this.message()));
   }
 
-  /** Answers the unmask request; `tamper` rewrites the response first (a malicious client). */
+  /**
+   * Answers the unmask request; `tamper` rewrites the response first (a malicious client). The
+   * stage closes as soon as every secret has t shares, so a client asked after that sends nothing:
+   * its reply is then the round's message (a 200 whose body is at stage `done`, or `aborted` when
+   * the shares it held failed to rebuild a secret).
+   */
   async unmask(tamper?: (response: UnmaskResponse) => UnmaskResponse): Promise<Reply> {
-    const message = await this.session.unmask(await this.message());
+    const request = await this.message();
+    if (request.stage === "done" || request.stage === "aborted")
+      return { status: 200, headers: new Headers(), body: request };
+    const message = await this.session.unmask(request);
     if (!tamper || message.stage !== "unmask") return this.send(message);
     return this.send({ ...message, json: tamper(message.json as UnmaskResponse) });
   }
