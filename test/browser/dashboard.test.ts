@@ -125,6 +125,10 @@ describe("dashboard in a browser", () => {
     await page.getByLabel("Models").fill("cheap-llm 0.2 0.8\ndear-llm 5 20\nmid-llm 1 4");
     await page.getByLabel("Embedder id").fill("hashing-4");
     await page.getByLabel("Dimension").fill("4");
+    await page.getByLabel("Training").selectOption("continuous");
+    await page.getByLabel("Checked-in clients").fill("6");
+    await page.getByLabel("Longest wait (s)").fill("600");
+    await page.getByLabel("Retrain after").fill("40");
     await page.getByRole("button", { name: "Create federation" }).click();
     await expect.poll(() => page.locator("#create-status").textContent(), EDGE_WAIT).toMatch(/^created /);
     const federationId = (await page.locator("#create-status").textContent())!.replace("created ", "");
@@ -142,9 +146,13 @@ describe("dashboard in a browser", () => {
       // The majority of each client and its 4 neighbours on the complete graph of 5.
       secureAggregation: { threshold: 3, neighbourDegree: "complete" },
       clipping: { min: -1000, max: 1000 },
+      schedule: { kind: "continuous", minClients: 6, maxWaitSeconds: 600, retrainAfterEvaluations: 40 },
     });
 
     const section = page.locator(`section[data-federation="${federationId}"]`);
+    await expect
+      .poll(() => section.locator(".training").textContent(), EDGE_WAIT)
+      .toMatch(/^training: continuous · waiting for clients · 0 of 6 clients checked in/);
     await section.getByLabel("client label").fill("pharmacy");
     await section.getByRole("button", { name: "Enrol client" }).click();
     const tokenField = section.locator(".client-token");
@@ -165,6 +173,16 @@ describe("dashboard in a browser", () => {
     const actions = section.locator(".actions .action-status");
     await expect.poll(() => actions.getAttribute("class"), EDGE_WAIT).toContain("error");
     expect(await actions.textContent()).toMatch(/^\w+: /);
+
+    // Pause and resume the schedule from the page: the edge's view follows.
+    const trainingState = async () =>
+      (await edge.request<Federation>("GET", `/v1/federations/${federationId}`, owner)).training.state;
+    await section.getByRole("button", { name: "Pause training" }).click();
+    await expect.poll(() => actions.textContent(), EDGE_WAIT).toBe("paused");
+    expect(await trainingState()).toBe("paused");
+    await section.getByRole("button", { name: "Resume training" }).click();
+    await expect.poll(() => actions.textContent(), EDGE_WAIT).toBe("resumed");
+    expect(await trainingState()).not.toBe("paused");
 
     page.once("dialog", (dialog) => dialog.accept());
     await section.getByRole("button", { name: "Revoke" }).click();

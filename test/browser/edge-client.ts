@@ -108,7 +108,11 @@ export class EdgeClient {
     }
     for (const c of cohort)
       await this.send(base, c.token, await c.session.consistencyCheck(await message(c.token)));
-    for (const c of cohort) await this.send(base, c.token, await c.session.unmask(await message(c.token)));
+    for (const c of cohort) {
+      // The stage closes as soon as it holds t shares of every secret: the rest need not answer.
+      if ((await this.request<RoundSummary>("GET", base, owner)).stage !== "unmask") break;
+      await this.send(base, c.token, await c.session.unmask(await message(c.token)));
+    }
     return this.request<RoundSummary>("GET", base, owner);
   }
 }

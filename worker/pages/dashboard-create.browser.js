@@ -46,6 +46,18 @@
         curve: "X25519",
       },
       clipping: { min: -clipping, max: clipping },
+      schedule: scheduleFrom(field),
+    };
+  }
+
+  /** Manual (the owner opens rounds) or continuous (the edge's alarm does, from checked-in clients). */
+  function scheduleFrom(field) {
+    if (field("schedule") !== "continuous") return { kind: "manual" };
+    return {
+      kind: "continuous",
+      minClients: Number(field("minClients")),
+      maxWaitSeconds: Number(field("maxWaitSeconds")),
+      retrainAfterEvaluations: Number(field("retrainAfterEvaluations")),
     };
   }
 

@@ -216,6 +216,16 @@
     );
   }
 
+  /** The schedule and where it stands: a continuous one's state, checked-in clients and trainings. */
+  function trainingLine(training) {
+    const { schedule } = training;
+    const text =
+      schedule.kind === "manual"
+        ? "training: manual (the owner starts each round)"
+        : `training: continuous · ${training.state.replaceAll("_", " ")} · ${training.checkedIn} of ${schedule.minClients} clients checked in · ${training.newEvaluations} new evaluations of ${schedule.retrainAfterEvaluations} to retrain · ${training.trainings} training(s) done${training.lastRefusal ? ` · last refusal: ${training.lastRefusal}` : ""}`;
+    return el("p", { class: "training muted" }, text);
+  }
+
   function renderFederation(overview) {
     const { federation, rounds, evaluations } = overview;
     const usage = federation.usage;
@@ -242,6 +252,7 @@
         { class: "muted" },
         `${federation.config.router.kind} router over ${federation.config.models.length} models · embedder ${federation.config.embedder.id} (${federation.config.embedder.dimension}-d) · ${federation.clientCount} clients · latest version ${federation.latestVersion}`,
       ),
+      trainingLine(federation.training),
       trainingActions(federation.id, roundsTable),
       el(
         "div",
