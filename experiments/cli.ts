@@ -14,6 +14,7 @@ import { fillCache } from "./embeddings/fill.ts";
 import { type ExperimentResult, runExperiment } from "./harness.ts";
 import { kindExperiment } from "./kind-experiment.ts";
 import { plotSvg } from "./plot.ts";
+import { privacyCommand } from "./privacy-command.ts";
 import { loadExperimentResult } from "./results.ts";
 import { newClientsScenario, newModelsScenario } from "./scenarios.ts";
 import {
@@ -29,6 +30,7 @@ import { TAG_SOURCES, type TagSource } from "./tags.ts";
 const USAGE = `usage: fedrouter experiment [options]
        fedrouter table <results.json>
        fedrouter embed --data <dir> --embedder <name> [--embedder <name> ...]
+       fedrouter privacy --sampling-rate <q> --noise-multiplier <z> --steps <n> --delta <d> [--json]
 
 fedrouter table prints again the tables fedrouter experiment printed for the results JSON it
 wrote (--out), also from files with the keys' old spelling (centralized, personalized).
@@ -326,6 +328,7 @@ async function main(argv: string[]): Promise<number> {
     if (command === "experiment") await experiment(rest);
     else if (command === "table") table(rest);
     else if (command === "embed") await embed(rest);
+    else if (command === "privacy") console.log(privacyCommand(rest));
     else if (command === undefined || command === "-h" || command === "--help") console.log(USAGE);
     else throw new UsageError(`unknown command "${command}"`);
     return 0;
