@@ -328,7 +328,7 @@ async function main(argv: string[]): Promise<number> {
     if (command === "experiment") await experiment(rest);
     else if (command === "table") table(rest);
     else if (command === "embed") await embed(rest);
-    else if (command === "privacy") console.log(privacyCommand(rest));
+    else if (command === "privacy") console.log(await privacyCommand(rest));
     else if (command === undefined || command === "-h" || command === "--help") console.log(USAGE);
     else throw new UsageError(`unknown command "${command}"`);
     return 0;

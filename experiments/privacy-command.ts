@@ -10,7 +10,9 @@ export const PRIVACY_USAGE = `usage: fedrouter privacy --sampling-rate <q> --noi
 prints the epsilon for which n steps of the Poisson-subsampled Gaussian mechanism (each record
 sampled with probability q, noise standard deviation z times the L2 sensitivity) are
 (epsilon, delta)-DP, by the RDP accountant with dp_accounting's default orders; --json prints
-{"epsilon": ..., "order": ...} with the Renyi order that gave it.`;
+{"epsilon": ..., "order": ...} with the Renyi order that gave it.
+
+fedrouter privacy experiment --help: AUC against epsilon under client-level DP.`;
 
 /** A bad flag: parseArgs's own code, so the CLI treats it as a usage error (exit 2). */
 class PrivacyUsageError extends Error {
@@ -31,8 +33,17 @@ function required(
   return parsed;
 }
 
-/** Runs `fedrouter privacy` on its arguments and returns what it prints. */
-export function privacyCommand(argv: readonly string[]): string {
+/** Runs `fedrouter privacy` (or `fedrouter privacy experiment`) and returns what it prints. */
+export async function privacyCommand(argv: readonly string[]): Promise<string> {
+  if (argv[0] === "experiment") {
+    const { privacyExperimentCommand } = await import("./privacy-experiment-command.ts");
+    return privacyExperimentCommand(argv.slice(1));
+  }
+  return epsilonCommand(argv);
+}
+
+/** `fedrouter privacy --sampling-rate ...`: what it prints. */
+export function epsilonCommand(argv: readonly string[]): string {
   const { values } = parseArgs({
     args: [...argv],
     options: {

@@ -4,7 +4,7 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { privacyCommand } from "../../../experiments/privacy-command.ts";
+import { epsilonCommand as privacyCommand } from "../../../experiments/privacy-command.ts";
 
 const flags = (q: number, z: number, steps: number, delta: number) => [
   "--sampling-rate",

@@ -1,0 +1,62 @@
+// Client-level DP for the K-means router: per-pass caps on each client's counts and sums (with
+// unit-norm embeddings, a point adds at most 1 to a count, at most 1 to a sum's length and at
+// most 4 to a squared error), and the suppression of (cluster, model) cells whose noised count is
+// too small to publish.
+import { STATS_PARTS } from "../kmeans/router.ts";
+import type { KMeansConfig, KMeansState } from "../kmeans/state.ts";
+import type { ContributionClip } from "./private-algorithm.ts";
+
+export interface KMeansPrivacyOptions {
+  /** L2 norm a client's pass is capped at, in points (a client with one cluster: about cap/√3 points). */
+  readonly cap: number;
+  /** Public scale of a query's cost (e.g. the models' list prices): costs are noised in this unit. */
+  readonly costUnit: number;
+}
+
+/** Each element's unit and the cap, for the pass the state is at. */
+export function kmeansClip(
+  state: KMeansState,
+  length: number,
+  options: KMeansPrivacyOptions,
+): ContributionClip {
+  const units = new Float64Array(length).fill(1);
+  const d = state.config.embedder.dimension;
+  if (state.phase === "lloyd") {
+    // [count, squared error, sum (d)] per cluster; a squared distance between unit vectors is ≤ 4.
+    for (let k = 0; k * (d + 2) < length; k++) units[k * (d + 2) + 1] = 4;
+  } else if (state.phase === "power") {
+    // [count, Σ ((x - c)·v)(x - c)] per splitting cluster: each point adds a vector of length ≤ 4.
+    for (let s = 0; s * (d + 1) < length; s++) units.fill(4, s * (d + 1) + 1, (s + 1) * (d + 1));
+  } else {
+    // [count, quality, cost, quality², cost²] blocks over cells: qualities lie in [0, 1].
+    const cells = length / STATS_PARTS;
+    units.fill(options.costUnit, 2 * cells, 3 * cells);
+    units.fill(options.costUnit ** 2, 4 * cells, 5 * cells);
+  }
+  return { norm: options.cap, units };
+}
+
+/**
+ * A statistics total with every cell whose noised count is below `minimum` emptied: the cell is
+ * not published, and the router's shrinkage falls back to the coarser (the model's global) mean,
+ * as it does for a cell no query reached.
+ */
+export function suppressSmallCells(total: Float64Array, minimum: number): Float64Array {
+  const cells = total.length / STATS_PARTS;
+  for (let c = 0; c < cells; c++) {
+    if (total[c]! >= minimum) continue;
+    for (let part = 0; part < STATS_PARTS; part++) total[part * cells + c] = 0;
+  }
+  return total;
+}
+
+/**
+ * The most passes a K-means training can take, which the noise is calibrated for: one Lloyd pass at
+ * size 1, then per doubling its power passes and up to lloydPasses Lloyd passes, then statistics.
+ */
+export function kmeansPlannedPasses(
+  config: Pick<KMeansConfig, "clusters" | "lloydPasses" | "powerPasses">,
+): number {
+  const doublings = Math.ceil(Math.log2(Math.max(1, config.clusters)));
+  return 1 + doublings * (config.powerPasses + config.lloydPasses) + 1;
+}
