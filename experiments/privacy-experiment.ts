@@ -9,7 +9,12 @@ import type { FederatedAlgorithm } from "../core/federated.ts";
 import { KMEANS_DEFAULTS, type KMeansState } from "../core/kmeans/state.ts";
 import { MLP_DEFAULTS } from "../core/mlp/config.ts";
 import { noiseMultiplierFor } from "../core/privacy/calibration.ts";
-import { kmeansClip, kmeansPlannedPasses, suppressSmallCells } from "../core/privacy/kmeans-clip.ts";
+import {
+  kmeansClip,
+  kmeansPlannedPasses,
+  kmeansWithinPlan,
+  suppressSmallCells,
+} from "../core/privacy/kmeans-clip.ts";
 import { type NoisedRelease, spent } from "../core/privacy/ledger.ts";
 import { mlpClip, mlpPlannedPasses } from "../core/privacy/mlp-clip.ts";
 import { type ClientLevelPrivacy, privatised } from "../core/privacy/private-algorithm.ts";
@@ -78,6 +83,7 @@ function privacyFor(
   unit: number,
   seed: number,
   ledger: NoisedRelease[],
+  passes: number,
 ): NonNullable<TrainingContext["privatise"]> {
   return <Global>(algorithm: FederatedAlgorithm<Global, EvaluationSet>) => {
     const minimum = SUPPRESSION_STDDEVS * noiseMultiplier * cap;
@@ -94,6 +100,7 @@ function privacyFor(
               }),
             afterNoise: (global, total) =>
               (global as KMeansState).phase === "stats" ? suppressSmallCells(total, minimum) : total,
+            withinPlan: (next, charged) => kmeansWithinPlan(next as KMeansState, charged, passes) as Global,
           }
         : {
             noiseMultiplier,
@@ -162,7 +169,7 @@ export async function privacyExperiment(
     };
     const z = noiseMultiplierFor(plan, epsilon, delta);
     const ledger: NoisedRelease[] = [];
-    const context = { ...freshContext(), privatise: privacyFor(router, z, cap, unit, seed, ledger) };
+    const context = { ...freshContext(), privatise: privacyFor(router, z, cap, unit, seed, ledger, passes) };
     const auc = (await scoreRouter(await kind.federated(trainSets, context), globalTest)).auc;
     rows.push({
       epsilon,

@@ -60,3 +60,20 @@ export function kmeansPlannedPasses(
   const doublings = Math.ceil(Math.log2(Math.max(1, config.clusters)));
   return 1 + doublings * (config.powerPasses + config.lloydPasses) + 1;
 }
+
+/**
+ * The state after `passesCharged` passes of a training planned for `plannedPasses`: when only the
+ * statistics pass is left in the plan, the clustering stops at its current size and the statistics
+ * pass comes next (how many bisections run depends on the data, so the plan alone cannot bound it).
+ */
+export function kmeansWithinPlan(
+  next: KMeansState,
+  passesCharged: number,
+  plannedPasses: number,
+): KMeansState {
+  if (passesCharged < plannedPasses - 1) return next;
+  if (next.phase !== "lloyd" && next.phase !== "power") return next;
+  // Mid-split, the centroids are still the clusters before the split: route with those.
+  const { splitting: _splitting, directions: _directions, ...rest } = next;
+  return { ...rest, phase: "stats" };
+}

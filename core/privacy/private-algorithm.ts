@@ -30,6 +30,11 @@ export interface ClientLevelPrivacy<Global> {
   clip(global: Global): ContributionClip;
   /** Post-processing of a noised total before the algorithm sees it (e.g. small-cell suppression). */
   afterNoise?(global: Global, total: Float64Array): Float64Array;
+  /**
+   * The next state given how many passes have been charged: a kind whose pass count depends on the
+   * data steers its training to finish within the passes the noise was calibrated for.
+   */
+  withinPlan?(next: Global, passesCharged: number): Global;
   /** Seeded randomness of the simulated noise. */
   readonly random: Random;
 }
@@ -85,7 +90,11 @@ export function privatised<Global, ClientData>(
         dimension,
         samplingRate: 1,
       });
-      return algorithm.finalise(global, privacy.afterNoise ? privacy.afterNoise(global, noised) : noised);
+      const next = algorithm.finalise(
+        global,
+        privacy.afterNoise ? privacy.afterNoise(global, noised) : noised,
+      );
+      return privacy.withinPlan ? privacy.withinPlan(next, ledger.length) : next;
     },
   };
 }

@@ -3,6 +3,7 @@
 import * as z from "zod";
 import { MAX_TAG_LENGTH, MAX_TAGS } from "../routers/tags.ts";
 import { majorityShortfall, type PrivacyFloors } from "../secagg/floors.ts";
+import { privacySpecSchema } from "./privacy.ts";
 import { federationIdSchema } from "./tokens.ts";
 
 const seconds = z
@@ -129,6 +130,8 @@ export const federationConfigSchema = z
     roundPolicy: roundPolicySchema,
     secureAggregation: secureAggregationSpecSchema,
     clipping: clippingRangeSchema,
+    /** Absent: no differential privacy beyond secure aggregation. */
+    privacy: privacySpecSchema.optional(),
   })
   .refine(
     (c) => c.secureAggregation.threshold <= c.roundPolicy.cohortSize - 1,

@@ -5,7 +5,12 @@ import type { FederatedAlgorithm } from "../../../../core/federated.ts";
 import { simulate } from "../../../../core/federated.ts";
 import { initialKMeansState, kmeansRouter } from "../../../../core/kmeans/federated.ts";
 import { predictKMeans } from "../../../../core/kmeans/router.ts";
-import { kmeansClip, kmeansPlannedPasses, suppressSmallCells } from "../../../../core/privacy/kmeans-clip.ts";
+import {
+  kmeansClip,
+  kmeansPlannedPasses,
+  kmeansWithinPlan,
+  suppressSmallCells,
+} from "../../../../core/privacy/kmeans-clip.ts";
 import type { NoisedRelease } from "../../../../core/privacy/ledger.ts";
 import { clipInUnits, privatised } from "../../../../core/privacy/private-algorithm.ts";
 import { seededRandom } from "../../../../core/random.ts";
@@ -97,5 +102,21 @@ describe("small cells suppressed", () => {
     const predict = (router: typeof published) => predictKMeans(router, nearSecond).quality[0];
     expect(predict(published)).toBeCloseTo(0.2 / 2.4, 6);
     expect(predict(suppressed)).toBeCloseTo(0.9, 6);
+  });
+});
+
+describe("K-means within its planned passes", () => {
+  it("goes to the statistics pass when only that pass is left in the plan", () => {
+    const state = {
+      ...initialKMeansState({ models: ["a"], embedder: { id: "e", dimension: 2 } }),
+      phase: "power" as const,
+      splitting: [0],
+      directions: Float32Array.from([1, 0]),
+    };
+    expect(kmeansWithinPlan(state, 5, 10).phase).toBe("power");
+    const stopped = kmeansWithinPlan(state, 9, 10);
+    expect(stopped.phase).toBe("stats");
+    expect(stopped.splitting).toBeUndefined();
+    expect(kmeansWithinPlan({ ...state, phase: "stats" as const }, 9, 10).phase).toBe("stats");
   });
 });
