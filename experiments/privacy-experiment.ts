@@ -67,6 +67,8 @@ const SCALE = 1 << 16;
 /** Suppress a K-means cell below this many noise standard deviations of its count. */
 const SUPPRESSION_STDDEVS = 2;
 const DEFAULT_CAP: Record<string, number> = { kmeans: 16, mlp: 40 };
+/** Share of a K-means training's budget spent on its statistics pass. */
+const STATS_SHARE = 0.5;
 
 /** A public cost scale: the benchmark's median observed price per query (list prices are public). */
 function costUnit(benchmark: Benchmark): number {
@@ -86,11 +88,16 @@ function privacyFor(
   passes: number,
 ): NonNullable<TrainingContext["privatise"]> {
   return <Global>(algorithm: FederatedAlgorithm<Global, EvaluationSet>) => {
-    const minimum = SUPPRESSION_STDDEVS * noiseMultiplier * cap;
+    const minimum = SUPPRESSION_STDDEVS * noiseMultiplier * Math.sqrt(1 / (passes * STATS_SHARE)) * cap;
     const privacy: ClientLevelPrivacy<Global> =
       router === "kmeans"
         ? {
-            noiseMultiplier,
+            // The statistics pass, which routing reads directly, gets half the budget (RDP adds
+            // α/(2z²) per pass, so the ledger's total is that of `passes` passes at z).
+            noiseMultiplier: (global) =>
+              (global as KMeansState).phase === "stats"
+                ? noiseMultiplier * Math.sqrt(1 / (passes * STATS_SHARE))
+                : noiseMultiplier * Math.sqrt((passes - 1) / (passes * (1 - STATS_SHARE))),
             scale: SCALE,
             random: seededRandom(fmix32(seed ^ 0x6470)),
             clip: (global) =>
@@ -103,7 +110,7 @@ function privacyFor(
             withinPlan: (next, charged) => kmeansWithinPlan(next as KMeansState, charged, passes) as Global,
           }
         : {
-            noiseMultiplier,
+            noiseMultiplier: () => noiseMultiplier,
             scale: SCALE,
             random: seededRandom(fmix32(seed ^ 0x6470)),
             clip: () => mlpClip(cap),

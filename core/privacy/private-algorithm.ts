@@ -22,8 +22,8 @@ export interface ContributionClip {
 }
 
 export interface ClientLevelPrivacy<Global> {
-  /** Central noise standard deviation over the clip norm. */
-  readonly noiseMultiplier: number;
+  /** Central noise standard deviation over the clip norm, for the pass at this state. */
+  noiseMultiplier(global: Global): number;
   /** Fixed-point steps per unit (the secure-aggregation encoding's scale). */
   readonly scale: number;
   /** The clip of a pass at this global state. */
@@ -77,7 +77,7 @@ export function privatised<Global, ClientData>(
       const sensitivity = clip.norm * privacy.scale + Math.sqrt(dimension);
       const clients = Math.max(1, contributors);
       contributors = 0;
-      const centralVariance = (privacy.noiseMultiplier * sensitivity) ** 2;
+      const centralVariance = (privacy.noiseMultiplier(global) * sensitivity) ** 2;
       const noised = Float64Array.from(total);
       for (let i = 0; i < dimension; i++) {
         const noise = Number(sampleDiscreteGaussian(centralVariance, uniform)) / privacy.scale;

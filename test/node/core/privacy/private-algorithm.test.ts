@@ -58,7 +58,12 @@ describe("a privatised algorithm", () => {
     const noiseMultiplier = 2;
     const algorithm = privatised(
       summing(3, 40),
-      { noiseMultiplier, scale: 64, random: seededRandom(9), clip: () => ({ norm: 1 }) },
+      {
+        noiseMultiplier: () => noiseMultiplier,
+        scale: 64,
+        random: seededRandom(9),
+        clip: () => ({ norm: 1 }),
+      },
       ledger,
     );
     const totals = await simulate(algorithm, [], clients, { random: seededRandom(1), fraction: 0.5 });
