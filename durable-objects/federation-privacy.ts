@@ -33,3 +33,12 @@ export function privacyRefusal(config: FederationConfig, version: number): strin
   const { threshold, scale, dimension } = chargeOf(config);
   return budgetRefusal(config.privacy, version, threshold, scale, dimension);
 }
+
+/** A version record with its cumulative spend attached when the federation has a budget. */
+export function withPrivacySpent<V extends { version: number }>(
+  config: FederationConfig,
+  version: V,
+): V & { privacy?: PrivacySpent } {
+  const privacy = privacySpent(config, version.version);
+  return privacy ? { ...version, privacy } : version;
+}

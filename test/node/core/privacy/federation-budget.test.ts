@@ -6,7 +6,13 @@ import { budgetRefusal, spentAfter, worstCaseRelease } from "../../../../core/pr
 import { spent } from "../../../../core/privacy/ledger.ts";
 import { DEFAULT_RDP_ORDERS } from "../../../../core/privacy/orders.ts";
 import { subsampledGaussianRdp } from "../../../../core/privacy/subsampled-gaussian.ts";
+import type { FederationConfig } from "../../../../core/wire/federation.ts";
 import { privacySpecSchema } from "../../../../core/wire/privacy.ts";
+import {
+  privacyRefusal,
+  privacySpent,
+  withPrivacySpent,
+} from "../../../../durable-objects/federation-privacy.ts";
 
 const spec = privacySpecSchema.parse({ epsilon: 4, delta: 1e-5, noiseMultiplier: 3, clipNorm: 10 });
 const charge = { threshold: 20, scale: 2 ** 16, dimension: 100_000 };
@@ -61,5 +67,26 @@ describe("a federation's privacy budget", () => {
     expect(
       privacySpecSchema.safeParse({ epsilon: 4, delta: 0.5, noiseMultiplier: 1, clipNorm: 1 }).success,
     ).toBe(false);
+  });
+});
+
+describe("the budget on a federation's versions", () => {
+  const config = {
+    secureAggregation: { threshold: 6 },
+    roundPolicy: { cohortSize: 10 },
+    clipping: { min: -1, max: 1 },
+  } as unknown as FederationConfig;
+
+  it("attaches the cumulative spend to each version and refuses the round past the budget", () => {
+    const budgeted = { ...config, privacy: spec };
+    expect(withPrivacySpent(config, { version: 3 })).toEqual({ version: 3 });
+    const spends = [0, 1, 2, 3].map((v) => withPrivacySpent(budgeted, { version: v }).privacy?.epsilon ?? -1);
+    expect(spends[0]).toBe(0);
+    for (let v = 1; v < spends.length; v++) expect(spends[v]).toBeGreaterThan(spends[v - 1] as number);
+    let version = 0;
+    while (privacyRefusal(budgeted, version) === undefined) version++;
+    expect(privacySpent(budgeted, version)?.epsilon).toBeLessThanOrEqual(4);
+    expect(privacySpent(budgeted, version + 1)?.epsilon).toBeGreaterThan(4);
+    expect(privacyRefusal(config, 10_000)).toBeUndefined();
   });
 });
