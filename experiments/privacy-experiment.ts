@@ -106,7 +106,9 @@ function privacyFor(
                 costUnit: unit,
               }),
             afterNoise: (global, total) =>
-              (global as KMeansState).phase === "stats" ? suppressSmallCells(total, minimum) : total,
+              (global as KMeansState).phase === "stats"
+                ? suppressSmallCells(total, minimum, (global as KMeansState).config.models.length)
+                : total,
             withinPlan: (next, charged) => kmeansWithinPlan(next as KMeansState, charged, passes) as Global,
           }
         : {

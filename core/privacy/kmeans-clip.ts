@@ -39,12 +39,24 @@ export function kmeansClip(
 /**
  * A statistics total with every cell whose noised count is below `minimum` emptied: the cell is
  * not published, and the router's shrinkage falls back to the coarser (the model's global) mean,
- * as it does for a cell no query reached.
+ * as it does for a cell no query reached. A model none of whose cells reaches the minimum keeps
+ * its largest one, so that it still has a global statistic to fall back to (a choice made on noised
+ * counts only, so it reveals nothing more). `models` is the cells' width (row-major cells).
  */
-export function suppressSmallCells(total: Float64Array, minimum: number): Float64Array {
+export function suppressSmallCells(total: Float64Array, minimum: number, models = 1): Float64Array {
   const cells = total.length / STATS_PARTS;
+  const kept = new Set<number>();
+  for (let j = 0; j < models; j++) {
+    let largest = j;
+    let any = false;
+    for (let c = j; c < cells; c += models) {
+      if (total[c]! > total[largest]!) largest = c;
+      if (total[c]! >= minimum) any = true;
+    }
+    if (!any && total[largest]! > 0) kept.add(largest);
+  }
   for (let c = 0; c < cells; c++) {
-    if (total[c]! >= minimum) continue;
+    if (total[c]! >= minimum || kept.has(c)) continue;
     for (let part = 0; part < STATS_PARTS; part++) total[part * cells + c] = 0;
   }
   return total;

@@ -125,3 +125,17 @@ describe("K-means within its planned passes", () => {
     expect(kmeansWithinPlan({ ...state, phase: "stats" as const }, 9, 10).phase).toBe("stats");
   });
 });
+
+describe("suppression keeps every model a global statistic", () => {
+  it("keeps a model's largest cell when none of its cells reaches the minimum", () => {
+    // Two clusters, two models: model a's cells have counts 50 and 40; model b's 3 and 4.
+    const sums = Float64Array.from([50, 3, 40, 4, ...Array.from({ length: 16 }, () => 1)]);
+    const kept = suppressSmallCells(sums, 10, 2);
+    expect(Array.from(kept.subarray(0, 4))).toEqual([50, 0, 40, 4]);
+    // The emptied cell is empty in every part, the kept ones untouched.
+    for (let part = 1; part < 5; part++) {
+      expect(kept[part * 4 + 1]).toBe(0);
+      expect(kept[part * 4 + 3]).toBe(1);
+    }
+  });
+});
