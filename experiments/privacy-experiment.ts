@@ -70,19 +70,23 @@ const DEFAULT_CAP: Record<string, number> = { kmeans: 16, mlp: 40 };
 /** Share of a K-means training's budget spent on its statistics pass. */
 const STATS_SHARE = 0.5;
 
-/** A public cost scale: the benchmark's median observed price per query (list prices are public). */
-function costUnit(benchmark: Benchmark): number {
-  const costs = Array.from(benchmark.cost)
-    .filter((c) => c > 0)
-    .sort((a, b) => a - b);
-  return costs[Math.floor(costs.length / 2)] ?? 1;
+/** Public cost scales: each model's median observed price per query (list prices are public). */
+function costUnits(benchmark: Benchmark): number[] {
+  const m = benchmark.models.length;
+  return benchmark.models.map((_, j) => {
+    const costs: number[] = [];
+    for (let i = j; i < benchmark.cost.length; i += m)
+      if (benchmark.cost[i]! > 0) costs.push(benchmark.cost[i]!);
+    costs.sort((a, b) => a - b);
+    return costs[Math.floor(costs.length / 2)] ?? 1;
+  });
 }
 
 function privacyFor(
   router: string,
   noiseMultiplier: number,
   cap: number,
-  unit: number,
+  units: readonly number[],
   seed: number,
   ledger: NoisedRelease[],
   passes: number,
@@ -103,7 +107,7 @@ function privacyFor(
             clip: (global) =>
               kmeansClip(global as KMeansState, algorithm.contributionLength(global), {
                 cap,
-                costUnit: unit,
+                costUnits: units,
               }),
             afterNoise: (global, total) =>
               (global as KMeansState).phase === "stats"
@@ -162,7 +166,7 @@ export async function privacyExperiment(
   for (const [name, predictor] of Object.entries(fitBaselines(trainSets, tasks).forTestSet(testTasks))) {
     baselines[name] = (await scoreRouter(predictor, globalTest)).auc;
   }
-  const unit = costUnit(benchmark);
+  const units = costUnits(benchmark);
   const passes = plannedPasses(router, options.hyperparameters ?? {});
   const rows: PrivacyRow[] = [];
   for (const [i, epsilon] of options.epsilons.entries()) {
@@ -178,7 +182,7 @@ export async function privacyExperiment(
     };
     const z = noiseMultiplierFor(plan, epsilon, delta);
     const ledger: NoisedRelease[] = [];
-    const context = { ...freshContext(), privatise: privacyFor(router, z, cap, unit, seed, ledger, passes) };
+    const context = { ...freshContext(), privatise: privacyFor(router, z, cap, units, seed, ledger, passes) };
     const auc = (await scoreRouter(await kind.federated(trainSets, context), globalTest)).auc;
     rows.push({
       epsilon,

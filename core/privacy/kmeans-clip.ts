@@ -9,8 +9,12 @@ import type { ContributionClip } from "./private-algorithm.ts";
 export interface KMeansPrivacyOptions {
   /** L2 norm a client's pass is capped at, in points (a client with one cluster: about cap/√3 points). */
   readonly cap: number;
-  /** Public scale of a query's cost (e.g. the models' list prices): costs are noised in this unit. */
-  readonly costUnit: number;
+  /**
+   * Public scale of a query's cost per model (its list price per query), in the order of the
+   * router's models: each model's costs are noised in its own unit, so a cheap model's cost
+   * survives the noise as well as a dear one's.
+   */
+  readonly costUnits: readonly number[];
 }
 
 /** Each element's unit and the cap, for the pass the state is at. */
@@ -28,10 +32,16 @@ export function kmeansClip(
     // [count, Σ ((x - c)·v)(x - c)] per splitting cluster: each point adds a vector of length ≤ 4.
     for (let s = 0; s * (d + 1) < length; s++) units.fill(4, s * (d + 1) + 1, (s + 1) * (d + 1));
   } else {
-    // [count, quality, cost, quality², cost²] blocks over cells: qualities lie in [0, 1].
+    // [count, quality, cost, quality², cost²] blocks over cells (row-major over the models being
+    // summed, the last `added` ones in an extend pass): qualities lie in [0, 1].
     const cells = length / STATS_PARTS;
-    units.fill(options.costUnit, 2 * cells, 3 * cells);
-    units.fill(options.costUnit ** 2, 4 * cells, 5 * cells);
+    const models = state.config.models.length;
+    const width = state.phase === "extend" ? (state.added ?? models) : models;
+    for (let c = 0; c < cells; c++) {
+      const unit = options.costUnits[models - width + (c % width)] ?? 1;
+      units[2 * cells + c] = unit;
+      units[4 * cells + c] = unit * unit;
+    }
   }
   return { norm: options.cap, units };
 }

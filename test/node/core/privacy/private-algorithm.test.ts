@@ -43,9 +43,20 @@ describe("clipping a contribution", () => {
 
   it("caps K-means Lloyd sums with squared errors in units of 4 (unit vectors are at most 2 apart)", () => {
     const state = initialKMeansState({ models: ["a"], embedder: { id: "e", dimension: 2 } });
-    const clip = kmeansClip(state, 2 * 4, { cap: 16, costUnit: 0.01 });
+    const clip = kmeansClip(state, 2 * 4, { cap: 16, costUnits: [0.01] });
     expect(clip.norm).toBe(16);
     expect(Array.from(clip.units ?? [])).toEqual([1, 4, 1, 1, 1, 4, 1, 1]);
+    const stats = kmeansClip(
+      { ...state, phase: "stats" as const, config: { ...state.config, models: ["a", "b"] } },
+      5 * 4,
+      {
+        cap: 16,
+        costUnits: [0.01, 2],
+      },
+    );
+    // Two cells per model block (one cluster, two models): costs in each model's own unit.
+    expect(Array.from(stats.units?.subarray(8, 12) ?? [])).toEqual([0.01, 2, 0.01, 2]);
+    expect(Array.from(stats.units?.subarray(16, 20) ?? [])).toEqual([0.0001, 4, 0.0001, 4]);
     expect(kmeansPlannedPasses({ clusters: 16, lloydPasses: 3, powerPasses: 2 })).toBe(1 + 4 * 5 + 1);
   });
 });
