@@ -55,7 +55,8 @@ export function privacyPlotSvg(results: readonly PrivacyExperimentResult[]): str
     level(result.nonPrivate, colour, "6 4", `${result.router} seed ${result.seed} non-private`, row++);
   });
   const first = results[0];
-  for (const [name, auc] of Object.entries(first?.baselines ?? {})) level(auc, "#888888", "2 3", name, row++);
+  for (const [name, auc] of Object.entries(first?.baselines ?? {}))
+    level(auc, "#888888", "2 3", `${name} (seed ${first?.seed})`, row++);
   parts.push("</svg>");
   return parts.join("\n");
 }
