@@ -16,6 +16,7 @@ import { type FederationConfig, federationBelowFloors, type RoundPolicy } from "
 import { roundObjectName, secureRoundId } from "../core/wire/ids.ts";
 import type { RoundSummary } from "../core/wire/rounds.ts";
 import { checkCohort, sampleCohort } from "./cohort.ts";
+import { privacyRefusal } from "./federation-privacy.ts";
 import { loadGlobal } from "./federation-publishing.ts";
 import type { ClientToken, FederationStore, StoredFederation } from "./federation-store.ts";
 import { platformFloors } from "./platform-floors.ts";
@@ -45,6 +46,8 @@ export async function openRound(
   const { router, global } = loaded.value;
   if (router.algorithm.done(global))
     return failure("conflict", "training has finished: the latest model is final");
+  const overspent = privacyRefusal(record.config, record.latestVersion);
+  if (overspent) return failure("privacy_budget_exhausted", overspent);
   const round = record.nextRound;
   const length = router.algorithm.contributionLength(global);
   const secure = secureAggregationFor(record, round, invited.value, length, floors);

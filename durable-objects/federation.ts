@@ -37,6 +37,7 @@ import { randomSecret } from "./credentials.ts";
 import { type Access, authorise, type Role } from "./federation-access.ts";
 import { closeAbortedRound, reconcileCurrentRound, settleReservation } from "./federation-ending.ts";
 import { checkNeighbourDegree, openRound } from "./federation-opening.ts";
+import { withPrivacySpent } from "./federation-privacy.ts";
 import {
   classifyVersions,
   finalisedModel,
@@ -355,14 +356,22 @@ export class Federation extends DurableObject<Env> {
         access.clientId === undefined
           ? this.store.version(record.latestVersion)!
           : this.store.latestForClients();
-      return success({ ...version, federationId: record.id, url: modelPath(record.id, version.version) });
+      return success({
+        ...withPrivacySpent(record.config, version),
+        federationId: record.id,
+        url: modelPath(record.id, version.version),
+      });
     });
   }
 
   /** The versions of the page (default all) the caller may read (versionScope says which a client may). */
   async listVersions(caller: Caller, page: ListPage = {}): Promise<Result<ModelVersion[]>> {
     return this.asMember(caller, ["owner", "client"], (record, access) =>
-      success(this.store.versions(versionScope(this.store, record, access), page)),
+      success(
+        this.store
+          .versions(versionScope(this.store, record, access), page)
+          .map((v) => withPrivacySpent(record.config, v)),
+      ),
     );
   }
 

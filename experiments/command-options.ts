@@ -108,3 +108,52 @@ export const EMBED_OPTIONS = {
   },
   quiet: { type: "boolean", description: "no progress bar" },
 } as const satisfies OptionTable;
+
+// --json is the program's own option (operator/cli.ts): with it `privacy` prints {"epsilon", "order"}.
+export const PRIVACY_OPTIONS = {
+  "sampling-rate": {
+    type: "string",
+    value: "q",
+    description: "each record's probability of being sampled in a step",
+  },
+  "noise-multiplier": {
+    type: "string",
+    value: "z",
+    description: "the noise's standard deviation over the L2 sensitivity",
+  },
+  steps: { type: "string", value: "n", description: "steps of the mechanism" },
+  delta: { type: "string", value: "d", description: "delta of (epsilon, delta)-DP" },
+} as const satisfies OptionTable;
+
+export const PRIVACY_EXPERIMENT_OPTIONS = {
+  router: { type: "string", value: "kind", default: "kmeans", description: "kmeans | mlp" },
+  clients: { type: "string", value: "n", description: "clients the queries are spread over (default 1000)" },
+  queries: {
+    type: "string",
+    value: "n",
+    description: "synthetic benchmark size (default 100000; ignored with --data)",
+  },
+  data: { type: "string", value: "dir", description: "a data set instead of the synthetic benchmark" },
+  "dp-epsilon": {
+    type: "string",
+    value: "list",
+    default: "1,2,4,8,16",
+    description: "comma-separated epsilons",
+  },
+  "dp-delta": { type: "string", value: "d", description: "delta (default 1e-5)" },
+  cap: {
+    type: "string",
+    value: "c",
+    description: "per-pass cap of a client's contribution (K-means: points; MLP: L2 norm)",
+  },
+  set: {
+    type: "string",
+    multiple: true,
+    value: "name=value",
+    description: "a router hyperparameter (repeatable), e.g. --set lloydPasses=5",
+  },
+  seed: { type: "string", value: "s", description: "seed (default 1)" },
+  embedder: { type: "string", value: "name", default: "hashing", description: EMBEDDER_NAMES },
+  out: { type: "string", value: "file.json", description: "write the result as JSON" },
+  plot: { type: "string", value: "file.svg", description: "write AUC against epsilon as SVG" },
+} as const satisfies OptionTable;

@@ -4,9 +4,14 @@
 // run-commands.ts, imported when one runs.
 import type { Command } from "commander";
 import { addOptions, optionValues, UsageError } from "../operator/options.ts";
-import { EMBED_OPTIONS, EXPERIMENT_OPTIONS } from "./command-options.ts";
+import {
+  EMBED_OPTIONS,
+  EXPERIMENT_OPTIONS,
+  PRIVACY_EXPERIMENT_OPTIONS,
+  PRIVACY_OPTIONS,
+} from "./command-options.ts";
 
-/** Adds `experiment`, `table` and `embed` to the fedrouter program. */
+/** Adds `experiment`, `table`, `embed` and `privacy` to the fedrouter program. */
 export function addExperimentCommands(program: Command): void {
   const run = program
     .command("experiment")
@@ -34,5 +39,30 @@ export function addExperimentCommands(program: Command): void {
     );
   addOptions(fill, EMBED_OPTIONS).action(async () =>
     (await import("./run-commands.ts")).embed(optionValues(fill, EMBED_OPTIONS)),
+  );
+  const privacy = program
+    .command("privacy")
+    .description(
+      "print the epsilon for which n steps of the Poisson-subsampled Gaussian mechanism are (epsilon, delta)-DP, by the RDP accountant with dp_accounting's default orders",
+    );
+  addOptions(privacy, PRIVACY_OPTIONS).action(async () =>
+    console.log(
+      (await import("./privacy-command.ts")).epsilonCommand({
+        ...optionValues(privacy, PRIVACY_OPTIONS),
+        json: privacy.optsWithGlobals().json === true,
+      }),
+    ),
+  );
+  const privateRun = privacy
+    .command("experiment")
+    .description(
+      "train the federated router without noise and under client-level DP at each epsilon, and print the global test AUC beside the baselines",
+    );
+  addOptions(privateRun, PRIVACY_EXPERIMENT_OPTIONS).action(async () =>
+    console.log(
+      await (await import("./privacy-experiment-command.ts")).privacyExperimentCommand(
+        optionValues(privateRun, PRIVACY_EXPERIMENT_OPTIONS),
+      ),
+    ),
   );
 }

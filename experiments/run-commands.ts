@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { SingleBar } from "cli-progress";
 import { syntheticBenchmark } from "../core/data/synthetic.ts";
-import { type OptionValues, UsageError } from "../operator/options.ts";
+import { hyperparameterSettings, type OptionValues, UsageError } from "../operator/options.ts";
 import type { EMBED_OPTIONS, EXPERIMENT_OPTIONS } from "./command-options.ts";
 import { describeReport, loadBenchmark } from "./data/load.ts";
 import { embeddingCacheRoot } from "./embeddings/cache.ts";
@@ -40,26 +40,6 @@ function number(
     throw new UsageError(`--${flag} got "${value}", which is not valid here`);
   }
   return parsed;
-}
-
-/** `--set name=value` pairs: numbers where the value reads as one, true/false, else the word. */
-function hyperparameterSettings(pairs: readonly string[]): Record<string, number | string | boolean> {
-  const settings: Record<string, number | string | boolean> = {};
-  for (const pair of pairs) {
-    const at = pair.indexOf("=");
-    if (at <= 0) throw new UsageError(`--set takes name=value, got "${pair}"`);
-    const value = pair.slice(at + 1).trim();
-    const parsed = Number(value);
-    settings[pair.slice(0, at).trim()] =
-      value === "true"
-        ? true
-        : value === "false"
-          ? false
-          : value !== "" && Number.isFinite(parsed)
-            ? parsed
-            : value;
-  }
-  return settings;
 }
 
 function progressReporter(quiet: boolean) {

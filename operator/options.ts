@@ -57,3 +57,23 @@ export function optionValues<T extends OptionTable>(command: Command, table: T):
   }
   return values as OptionValues<T>;
 }
+
+/** `--set name=value` pairs: numbers where the value reads as one, true/false, else the word. */
+export function hyperparameterSettings(pairs: readonly string[]): Record<string, number | string | boolean> {
+  const settings: Record<string, number | string | boolean> = {};
+  for (const pair of pairs) {
+    const at = pair.indexOf("=");
+    if (at <= 0) throw new UsageError(`--set takes name=value, got "${pair}"`);
+    const value = pair.slice(at + 1).trim();
+    const parsed = Number(value);
+    settings[pair.slice(0, at).trim()] =
+      value === "true"
+        ? true
+        : value === "false"
+          ? false
+          : value !== "" && Number.isFinite(parsed)
+            ? parsed
+            : value;
+  }
+  return settings;
+}

@@ -25,6 +25,8 @@ export interface KMeansExperimentOptions {
   prior?: number;
   shrinkage?: Shrinkage;
   softness?: number;
+  lloydPasses?: number;
+  powerPasses?: number;
 }
 
 function predictor(state: KMeansState): BatchPredictor {
@@ -41,18 +43,25 @@ export function kmeansExperiment(options: KMeansExperimentOptions = {}): KindExp
     prior: options.prior ?? KMEANS_DEFAULTS.prior,
     shrinkage: options.shrinkage ?? KMEANS_DEFAULTS.shrinkage,
     softness: options.softness ?? KMEANS_DEFAULTS.softness,
+    ...(options.lloydPasses !== undefined ? { lloydPasses: options.lloydPasses } : {}),
+    ...(options.powerPasses !== undefined ? { powerPasses: options.powerPasses } : {}),
   });
-  const trainState = (clients: readonly EvaluationSet[], context: TrainingContext) =>
-    simulate(federatedKMeans, initialKMeansState(config(context)), clients, {
+  const trainState = (clients: readonly EvaluationSet[], context: TrainingContext, federated = false) => {
+    const initial = initialKMeansState(config(context));
+    // Only the federated router is trained under client-level DP; alone, a client needs none.
+    const algorithm =
+      federated && context.privatise ? context.privatise(federatedKMeans, initial) : federatedKMeans;
+    return simulate(algorithm, initial, clients, {
       random: context.random,
       schedule: roundSchedule(context.seed),
     });
+  };
   /** The federated state trained last, the starting point of fine-tuning. */
   let lastFederated: KMeansState | null = null;
   return {
     name: KMEANS_KIND,
     async federated(clients, context) {
-      lastFederated = await trainState(clients, context);
+      lastFederated = await trainState(clients, context, true);
       return predictor(lastFederated);
     },
     alone: async (set, context) => predictor(await trainState([set], context)),

@@ -82,6 +82,9 @@ export const kmeansKind: RouterKind<KMeansState> = {
     const clusters = experimentNumber(options.clusters);
     const prior = experimentNumber(options.prior);
     const softness = experimentNumber(options.softness);
+    // Fewer passes leave each more of a DP budget (experiments/privacy-experiment.ts).
+    const lloydPasses = experimentNumber(options.lloydPasses);
+    const powerPasses = experimentNumber(options.powerPasses);
     const { shrinkage } = options;
     if (shrinkage !== undefined && shrinkage !== "empirical-bayes" && shrinkage !== "fixed")
       throw new RangeError(`--shrinkage must be empirical-bayes or fixed, got "${String(shrinkage)}"`);
@@ -91,6 +94,8 @@ export const kmeansKind: RouterKind<KMeansState> = {
       ...(prior === undefined ? {} : { prior }),
       ...(softness === undefined ? {} : { softness }),
       ...(shrinkage === undefined ? {} : { shrinkage }),
+      ...(lloydPasses === undefined ? {} : { lloydPasses }),
+      ...(powerPasses === undefined ? {} : { powerPasses }),
     });
   },
 };

@@ -76,7 +76,7 @@ export function mlpExperiment(options: MlpExperimentOptions, compute: LocalCompu
     return (features) => predictMlp(router, features);
   };
   const federate = (clients: readonly EvaluationSet[], state: MlpState, context: TrainingContext) =>
-    simulate(algorithm, state, clients, {
+    simulate(context.privatise ? context.privatise(algorithm, state) : algorithm, state, clients, {
       fraction: state.config.fraction,
       random: context.random,
       // Seeded by the experiment's seed alone, so `npm start` over the edge can follow it.

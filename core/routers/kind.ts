@@ -82,6 +82,14 @@ export interface TrainingContext {
   rounds?: number;
   /** Reports progress within a training run (0..1). */
   progress?: (fraction: number) => void;
+  /**
+   * Client-level DP for federated training (core/privacy): wraps the kind's federated algorithm so
+   * that contributions are clipped and each pass's sum noised. Absent: plain sums.
+   */
+  privatise?: <Global>(
+    algorithm: FederatedAlgorithm<Global, EvaluationSet>,
+    initial: Global,
+  ) => FederatedAlgorithm<Global, EvaluationSet>;
 }
 
 /** A router kind in the experiment harness: federated, alone, and the scenarios it supports. */

@@ -16,6 +16,7 @@ export const API_ERRORS = {
   conflicting_resubmission: 409,
   too_few_survivors: 409,
   not_done: 409,
+  privacy_budget_exhausted: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   invalid_config: 422,

@@ -3,6 +3,7 @@
 import * as z from "zod";
 import { MAX_TAG_LENGTH, MAX_TAGS } from "../routers/tags.ts";
 import { majorityShortfall, type PrivacyFloors } from "../secagg/floors.ts";
+import { privacySpecSchema } from "./privacy.ts";
 import { scheduleSchema, trainingStatusSchema } from "./schedule.ts";
 import { federationIdSchema } from "./tokens.ts";
 
@@ -132,6 +133,8 @@ export const federationConfigSchema = z
     clipping: clippingRangeSchema,
     /** Absent: manual, the owner opens every round. */
     schedule: scheduleSchema.optional(),
+    /** Absent: no differential privacy beyond secure aggregation. */
+    privacy: privacySpecSchema.optional(),
   })
   .refine(
     (c) => c.secureAggregation.threshold <= c.roundPolicy.cohortSize - 1,

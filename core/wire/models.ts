@@ -1,5 +1,6 @@
 // Published router models: the latest-version pointer, version records and reported evaluations.
 import * as z from "zod";
+import { privacySpentSchema } from "./privacy.ts";
 import { federationIdSchema } from "./tokens.ts";
 
 export const modelVersionSchema = z
@@ -16,6 +17,8 @@ export const modelVersionSchema = z
      * (core/model-signature.ts); clients verify it with the modelPublicKey of their enrolment.
      */
     signature: z.string().regex(/^[A-Za-z0-9_-]{86}$/),
+    /** With a privacy budget: the cumulative (epsilon, delta) of the rounds behind this version. */
+    privacy: privacySpentSchema.optional(),
   })
   .meta({ id: "ModelVersion" });
 

@@ -1,0 +1,101 @@
+// Client-level DP for the K-means router: per-pass caps on each client's counts and sums (with
+// unit-norm embeddings, a point adds at most 1 to a count, at most 1 to a sum's length and at
+// most 4 to a squared error), and the suppression of (cluster, model) cells whose noised count is
+// too small to publish.
+import { STATS_PARTS } from "../kmeans/router.ts";
+import type { KMeansConfig, KMeansState } from "../kmeans/state.ts";
+import type { ContributionClip } from "./private-algorithm.ts";
+
+export interface KMeansPrivacyOptions {
+  /** L2 norm a client's pass is capped at, in points (a client with one cluster: about cap/√3 points). */
+  readonly cap: number;
+  /**
+   * Public scale of a query's cost per model (its list price per query), in the order of the
+   * router's models: each model's costs are noised in its own unit, so a cheap model's cost
+   * survives the noise as well as a dear one's.
+   */
+  readonly costUnits: readonly number[];
+}
+
+/** Each element's unit and the cap, for the pass the state is at. */
+export function kmeansClip(
+  state: KMeansState,
+  length: number,
+  options: KMeansPrivacyOptions,
+): ContributionClip {
+  const units = new Float64Array(length).fill(1);
+  const d = state.config.embedder.dimension;
+  if (state.phase === "lloyd") {
+    // [count, squared error, sum (d)] per cluster; a squared distance between unit vectors is ≤ 4.
+    for (let k = 0; k * (d + 2) < length; k++) units[k * (d + 2) + 1] = 4;
+  } else if (state.phase === "power") {
+    // [count, Σ ((x - c)·v)(x - c)] per splitting cluster: each point adds a vector of length ≤ 4.
+    for (let s = 0; s * (d + 1) < length; s++) units.fill(4, s * (d + 1) + 1, (s + 1) * (d + 1));
+  } else {
+    // [count, quality, cost, quality², cost²] blocks over cells (row-major over the models being
+    // summed, the last `added` ones in an extend pass): qualities lie in [0, 1].
+    const cells = length / STATS_PARTS;
+    const models = state.config.models.length;
+    const width = state.phase === "extend" ? (state.added ?? models) : models;
+    for (let c = 0; c < cells; c++) {
+      const unit = options.costUnits[models - width + (c % width)] ?? 1;
+      units[2 * cells + c] = unit;
+      units[4 * cells + c] = unit * unit;
+    }
+  }
+  return { norm: options.cap, units };
+}
+
+/**
+ * A statistics total with every cell whose noised count is below `minimum` emptied: the cell is
+ * not published, and the router's shrinkage falls back to the coarser (the model's global) mean,
+ * as it does for a cell no query reached. A model none of whose cells reaches the minimum keeps
+ * its largest one, so that it still has a global statistic to fall back to (a choice made on noised
+ * counts only, so it reveals nothing more). `models` is the cells' width (row-major cells).
+ */
+export function suppressSmallCells(total: Float64Array, minimum: number, models = 1): Float64Array {
+  const cells = total.length / STATS_PARTS;
+  const kept = new Set<number>();
+  for (let j = 0; j < models; j++) {
+    let largest = j;
+    let any = false;
+    for (let c = j; c < cells; c += models) {
+      if (total[c]! > total[largest]!) largest = c;
+      if (total[c]! >= minimum) any = true;
+    }
+    if (!any && total[largest]! > 0) kept.add(largest);
+  }
+  for (let c = 0; c < cells; c++) {
+    if (total[c]! >= minimum || kept.has(c)) continue;
+    for (let part = 0; part < STATS_PARTS; part++) total[part * cells + c] = 0;
+  }
+  return total;
+}
+
+/**
+ * The most passes a K-means training can take, which the noise is calibrated for: one Lloyd pass at
+ * size 1, then per doubling its power passes and up to lloydPasses Lloyd passes, then statistics.
+ */
+export function kmeansPlannedPasses(
+  config: Pick<KMeansConfig, "clusters" | "lloydPasses" | "powerPasses">,
+): number {
+  const doublings = Math.ceil(Math.log2(Math.max(1, config.clusters)));
+  return 1 + doublings * (config.powerPasses + config.lloydPasses) + 1;
+}
+
+/**
+ * The state after `passesCharged` passes of a training planned for `plannedPasses`: when only the
+ * statistics pass is left in the plan, the clustering stops at its current size and the statistics
+ * pass comes next (how many bisections run depends on the data, so the plan alone cannot bound it).
+ */
+export function kmeansWithinPlan(
+  next: KMeansState,
+  passesCharged: number,
+  plannedPasses: number,
+): KMeansState {
+  if (passesCharged < plannedPasses - 1) return next;
+  if (next.phase !== "lloyd" && next.phase !== "power") return next;
+  // Mid-split, the centroids are still the clusters before the split: route with those.
+  const { splitting: _splitting, directions: _directions, ...rest } = next;
+  return { ...rest, phase: "stats" };
+}

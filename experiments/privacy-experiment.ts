@@ -1,0 +1,224 @@
+// The DP experiment: the federated router trained without noise and under client-level DP at each
+// epsilon (one delta), over many clients, scored on the global test set beside the query-blind and
+// task-label baselines. Only the federated routers train (no client-local or centralised ones):
+// at 1,000 clients those would cost far more than the measurement needs.
+import type { Benchmark } from "../core/data/benchmark.ts";
+import type { EvaluationSet } from "../core/data/evaluations.ts";
+import type { Embedder } from "../core/embedder/embedder.ts";
+import type { FederatedAlgorithm } from "../core/federated.ts";
+import { KMEANS_DEFAULTS, type KMeansState } from "../core/kmeans/state.ts";
+import { MLP_DEFAULTS } from "../core/mlp/config.ts";
+import { noiseMultiplierFor } from "../core/privacy/calibration.ts";
+import {
+  kmeansClip,
+  kmeansPlannedPasses,
+  kmeansWithinPlan,
+  suppressSmallCells,
+} from "../core/privacy/kmeans-clip.ts";
+import { type NoisedRelease, spent } from "../core/privacy/ledger.ts";
+import { mlpClip, mlpPlannedPasses } from "../core/privacy/mlp-clip.ts";
+import { type ClientLevelPrivacy, privatised } from "../core/privacy/private-algorithm.ts";
+import { fmix32, seededRandom } from "../core/random.ts";
+import type { Hyperparameters, TrainingContext } from "../core/routers/kind.ts";
+import { fitBaselines } from "./baselines.ts";
+import { scoreRouter } from "./evaluate.ts";
+import { prepareExperiment } from "./harness.ts";
+import { kindExperiment } from "./kind-experiment.ts";
+
+export interface PrivacyExperimentOptions {
+  router: string;
+  seed: number;
+  clients: number;
+  epsilons: readonly number[];
+  delta: number;
+  embedder: Embedder;
+  /** Per-pass cap of a client's contribution (K-means: in points; MLP: the L2 norm of its vector). */
+  cap?: number;
+  /** Hyperparameters of the router (`--set`). */
+  hyperparameters?: Hyperparameters;
+  progress?: (label: string, done: number, total: number) => void;
+}
+
+/** One epsilon's row: the noise it took and the AUC it left. */
+export interface PrivacyRow {
+  epsilon: number;
+  noiseMultiplier: number;
+  passes: number;
+  /** epsilon the ledger adds up to (at most the target). */
+  spent: number;
+  auc: number;
+}
+
+export interface PrivacyExperimentResult {
+  dataset: string;
+  router: string;
+  seed: number;
+  clients: number;
+  delta: number;
+  cap: number;
+  nonPrivate: number;
+  baselines: Record<string, number>;
+  rows: PrivacyRow[];
+  seconds: number;
+}
+
+/** Fixed-point steps per unit, as the secure-aggregation encoding uses. */
+const SCALE = 1 << 16;
+/** Suppress a K-means cell below this many noise standard deviations of its count. */
+const SUPPRESSION_STDDEVS = 2;
+const DEFAULT_CAP: Record<string, number> = { kmeans: 16, mlp: 40 };
+/** Share of a K-means training's budget spent on its statistics pass. */
+const STATS_SHARE = 0.5;
+
+/** Public cost scales: each model's median observed price per query (list prices are public). */
+function costUnits(benchmark: Benchmark): number[] {
+  const m = benchmark.models.length;
+  return benchmark.models.map((_, j) => {
+    const costs: number[] = [];
+    for (let i = j; i < benchmark.cost.length; i += m)
+      if (benchmark.cost[i]! > 0) costs.push(benchmark.cost[i]!);
+    costs.sort((a, b) => a - b);
+    return costs[Math.floor(costs.length / 2)] ?? 1;
+  });
+}
+
+function privacyFor(
+  router: string,
+  noiseMultiplier: number,
+  cap: number,
+  units: readonly number[],
+  seed: number,
+  ledger: NoisedRelease[],
+  passes: number,
+): NonNullable<TrainingContext["privatise"]> {
+  return <Global>(algorithm: FederatedAlgorithm<Global, EvaluationSet>) => {
+    const minimum = SUPPRESSION_STDDEVS * noiseMultiplier * Math.sqrt(1 / (passes * STATS_SHARE)) * cap;
+    const privacy: ClientLevelPrivacy<Global> =
+      router === "kmeans"
+        ? {
+            // The statistics pass, which routing reads directly, gets half the budget (RDP adds
+            // α/(2z²) per pass, so the ledger's total is that of `passes` passes at z).
+            noiseMultiplier: (global) =>
+              (global as KMeansState).phase === "stats"
+                ? noiseMultiplier * Math.sqrt(1 / (passes * STATS_SHARE))
+                : noiseMultiplier * Math.sqrt((passes - 1) / (passes * (1 - STATS_SHARE))),
+            scale: SCALE,
+            random: seededRandom(fmix32(seed ^ 0x6470)),
+            clip: (global) =>
+              kmeansClip(global as KMeansState, algorithm.contributionLength(global), {
+                cap,
+                costUnits: units,
+              }),
+            afterNoise: (global, total) =>
+              (global as KMeansState).phase === "stats"
+                ? suppressSmallCells(total, minimum, (global as KMeansState).config.models.length)
+                : total,
+            withinPlan: (next, charged) => kmeansWithinPlan(next as KMeansState, charged, passes) as Global,
+          }
+        : {
+            noiseMultiplier: () => noiseMultiplier,
+            scale: SCALE,
+            random: seededRandom(fmix32(seed ^ 0x6470)),
+            clip: () => mlpClip(cap),
+          };
+    return privatised(algorithm, privacy, ledger);
+  };
+}
+
+/** Passes the router can take, from its configuration (the noise is set for all of them). */
+function plannedPasses(router: string, hyperparameters: Hyperparameters): number {
+  const setting = (name: string, fallback: number) => {
+    const value = hyperparameters[name];
+    return typeof value === "number" ? value : fallback;
+  };
+  if (router === "kmeans") {
+    return kmeansPlannedPasses({
+      clusters: setting("clusters", KMEANS_DEFAULTS.clusters),
+      lloydPasses: setting("lloydPasses", KMEANS_DEFAULTS.lloydPasses),
+      powerPasses: setting("powerPasses", KMEANS_DEFAULTS.powerPasses),
+    });
+  }
+  return mlpPlannedPasses({
+    rounds: setting("rounds", MLP_DEFAULTS.rounds),
+    validationShare: setting("validationShare", MLP_DEFAULTS.validationShare),
+    calibrate: hyperparameters.calibrate !== false,
+  });
+}
+
+export async function privacyExperiment(
+  benchmark: Benchmark,
+  options: PrivacyExperimentOptions,
+): Promise<PrivacyExperimentResult> {
+  const started = performance.now();
+  const { router, seed, clients, delta } = options;
+  const cap = options.cap ?? DEFAULT_CAP[router] ?? 16;
+  const progress = options.progress ?? (() => {});
+  const prepared = await prepareExperiment(benchmark, { seed, embedder: options.embedder, clients });
+  const { trainSets, globalTest, splits } = prepared;
+  const freshContext = (): TrainingContext => ({ ...prepared.context, random: seededRandom(fmix32(seed)) });
+  const kind = await kindExperiment(router, options.hyperparameters ?? {});
+  const total = options.epsilons.length + 1;
+  progress("non-private federated router", 0, total);
+  const nonPrivate = (await scoreRouter(await kind.federated(trainSets, freshContext()), globalTest)).auc;
+  const tasks = splits.map((s) => s.trainRows.map((row) => benchmark.tasks[row] as string));
+  const baselines: Record<string, number> = {};
+  const testTasks = splits.flatMap((s) => s.testRows.map((row) => benchmark.tasks[row] as string));
+  for (const [name, predictor] of Object.entries(fitBaselines(trainSets, tasks).forTestSet(testTasks))) {
+    baselines[name] = (await scoreRouter(predictor, globalTest)).auc;
+  }
+  const units = costUnits(benchmark);
+  const passes = plannedPasses(router, options.hyperparameters ?? {});
+  const rows: PrivacyRow[] = [];
+  for (const [i, epsilon] of options.epsilons.entries()) {
+    progress(`federated router at epsilon ${epsilon}`, i + 1, total);
+    // Calibrated for the fewest contributors a pass can have (the MLP samples 60% a round) and a
+    // long vector, so that the charge for the sum's distance from one discrete Gaussian is covered.
+    const plan = {
+      l2Sensitivity: cap * SCALE,
+      clients: Math.max(1, Math.round(0.6 * clients)),
+      dimension: 1 << 20,
+      samplingRate: 1,
+      rounds: passes,
+    };
+    const z = noiseMultiplierFor(plan, epsilon, delta);
+    const ledger: NoisedRelease[] = [];
+    const context = { ...freshContext(), privatise: privacyFor(router, z, cap, units, seed, ledger, passes) };
+    const auc = (await scoreRouter(await kind.federated(trainSets, context), globalTest)).auc;
+    rows.push({
+      epsilon,
+      noiseMultiplier: z,
+      passes: ledger.length,
+      spent: spent(ledger, delta).epsilon,
+      auc,
+    });
+  }
+  progress("done", total, total);
+  return {
+    dataset: benchmark.name,
+    router,
+    seed,
+    clients,
+    delta,
+    cap,
+    nonPrivate,
+    baselines,
+    rows,
+    seconds: (performance.now() - started) / 1000,
+  };
+}
+
+/** The result as a table: one line per epsilon, the non-private router and the baselines after. */
+export function privacyTable(result: PrivacyExperimentResult): string {
+  const lines = [
+    `${result.dataset}: ${result.router} router, ${result.clients} clients, seed ${result.seed}, delta ${result.delta}, cap ${result.cap}`,
+    "epsilon  noise z  passes  spent   AUC     vs non-private",
+  ];
+  for (const row of result.rows) {
+    lines.push(
+      `${String(row.epsilon).padEnd(8)} ${row.noiseMultiplier.toFixed(3).padEnd(8)} ${String(row.passes).padEnd(7)} ${row.spent.toFixed(3).padEnd(7)} ${row.auc.toFixed(4)}  ${(row.auc - result.nonPrivate >= 0 ? "+" : "") + (row.auc - result.nonPrivate).toFixed(4)}`,
+    );
+  }
+  lines.push(`non-private ${result.nonPrivate.toFixed(4)}`);
+  for (const [name, auc] of Object.entries(result.baselines)) lines.push(`${name} ${auc.toFixed(4)}`);
+  return lines.join("\n");
+}
