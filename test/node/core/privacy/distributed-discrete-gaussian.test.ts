@@ -3,7 +3,11 @@
 import { describe, expect, it } from "vitest";
 import { noiseMultiplierFor, planEpsilon } from "../../../../core/privacy/calibration.ts";
 import { epsilonFromRdp } from "../../../../core/privacy/conversion.ts";
-import { sampleDiscreteGaussian, seededUniformInteger } from "../../../../core/privacy/discrete-gaussian.ts";
+import {
+  cryptoUniformInteger,
+  sampleDiscreteGaussian,
+  seededUniformInteger,
+} from "../../../../core/privacy/discrete-gaussian.ts";
 import {
   distributedDiscreteGaussianRdp,
   distributedDiscreteGaussianRdpAt,
@@ -80,6 +84,23 @@ describe("the discrete Gaussian sampler", () => {
     let zeros = 0;
     for (let i = 0; i < draws; i++) if (sampleDiscreteGaussian(0.25, uniform) === 0n) zeros++;
     expect(Math.abs(zeros / draws - pZero)).toBeLessThan(4 * Math.sqrt((pZero * (1 - pZero)) / draws));
+  });
+
+  it("draws uniform integers from Web Crypto across word boundaries, for noise that protects anyone", () => {
+    const uniform = cryptoUniformInteger();
+    // A bound just past 2^32 needs two words and rejects most of the second: every draw in range.
+    const wide = 2n ** 32n + 5n;
+    for (let i = 0; i < 200; i++) {
+      const x = uniform(wide);
+      expect(x >= 0n && x < wide).toBe(true);
+    }
+    // Six values, 60,000 draws: each count within 6 standard deviations of 10,000 (a false failure about once in 10^8 runs).
+    const counts = new Array<number>(6).fill(0);
+    for (let i = 0; i < 60_000; i++) counts[Number(uniform(6n))]!++;
+    for (const count of counts)
+      expect(Math.abs(count - 10_000)).toBeLessThan(6 * Math.sqrt(60_000 * (1 / 6) * (5 / 6)));
+    expect(uniform(1n)).toBe(0n);
+    expect(() => uniform(0n)).toThrow(RangeError);
   });
 });
 
