@@ -10,7 +10,7 @@ import { type ExperimentResult, prepareExperiment } from "../experiments/harness
 import { kindExperiment } from "../experiments/kind-experiment.ts";
 import { createFederation, createTenant } from "../operator/owner-api.ts";
 import type { MainOptions } from "./arguments.ts";
-import { type LocalEdge, startEdge } from "./edge.ts";
+import { type LocalEdge, startEdge } from "../operator/local-edge.ts";
 import { rememberingEmbedder } from "./embedder.ts";
 import { reportEvaluations, scoreOverEdge, syncAll } from "./evaluate.ts";
 import { demoFederationConfig } from "./federations.ts";

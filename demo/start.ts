@@ -8,7 +8,7 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DataError } from "../experiments/data/errors.ts";
 import { type MainOptions, parseMainArguments, USAGE, UsageError } from "./arguments.ts";
-import { EdgeStartError, type LocalEdge } from "./edge.ts";
+import { EdgeStartError, type LocalEdge } from "../operator/local-edge.ts";
 import { runJob } from "./job.ts";
 import { createProgress, type Progress } from "./progress.ts";
 import { reportHtml, uplotAssets } from "./report.ts";

@@ -15,7 +15,7 @@ import {
   SecureAggregationSession,
 } from "../client-sdk/src/round/secure-aggregation.ts";
 import { chooseParameters, encode } from "../core/secagg/index.ts";
-import { freePort, startEdge } from "../demo/edge.ts";
+import { freePort, startEdge } from "../operator/local-edge.ts";
 
 const { values } = parseArgs({
   options: {

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Unstable_DevWorker, unstable_dev } from "wrangler";
-import { DEV_SECRETS, freePort } from "../../demo/edge.ts";
+import { DEV_SECRETS, freePort } from "../../operator/local-edge.ts";
 
 export { freePort };
 

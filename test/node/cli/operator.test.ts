@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../../../demo/edge.ts";
+import { freePort } from "../../../operator/local-edge.ts";
 
 const cli = join(import.meta.dirname, "../../../experiments/cli.ts");
 const TOKEN = "fro.ten_0123.tok_4567.a-secret-that-must-never-be-printed";

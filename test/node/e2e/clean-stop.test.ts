@@ -8,7 +8,7 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { freePort } from "../../../demo/edge.ts";
+import { freePort } from "../../../operator/local-edge.ts";
 import { interrupt, killGroup, ROOT, type Started, startGroup, waitFor } from "./fresh-copy.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "fedrouter-stop-"));

@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { createClient, type FedrouterClient } from "../../../client-sdk/src/index.ts";
 import { majorityThreshold } from "../../../core/secagg/index.ts";
 import type { Federation, FederationConfigInput } from "../../../core/wire/federation.ts";
-import { freePort, type LocalEdge, startEdge } from "../../../demo/edge.ts";
+import { freePort, type LocalEdge, startEdge } from "../../../operator/local-edge.ts";
 import { EdgeClient } from "../../browser/edge-client.ts";
 import { embedderInfo, fixture, recordRows } from "../client-sdk/support/fixture.ts";
 

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { decodeModelFile } from "../../../core/model-file.ts";
 import { stateOf } from "../../../core/routers/registry.ts";
-import { freePort } from "../../../demo/edge.ts";
+import { freePort } from "../../../operator/local-edge.ts";
 import { freshCopy, interrupt, killGroup, ROOT, type Started, startGroup, waitFor } from "./fresh-copy.ts";
 
 /** The shell block after `<!-- walkthrough: name -->` in docs/operator.md. */

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { TestProject } from "vitest/node";
-import { freePort, startEdge } from "../../../../demo/edge.ts";
+import { freePort, startEdge } from "../../../../operator/local-edge.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {

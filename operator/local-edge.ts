@@ -1,4 +1,4 @@
-// The local edge of the main job: the worker under wrangler's dev server (workerd) on 127.0.0.1,
+// A local edge (for the main job, the operator's walkthrough, scripts and tests): the worker under wrangler's dev server (workerd) on 127.0.0.1,
 // its Durable Objects and KV persisted in a folder, and an operator token made up for this run.
 import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
