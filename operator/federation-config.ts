@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { DEFAULT_FLOORS, effectiveDegree, majorityThreshold } from "../core/secagg/index.ts";
 import type { FederationConfigInput } from "../core/wire/federation.ts";
-import { type OptionTable, type OptionValues, UsageError } from "./options.ts";
+import { hyperparameterSettings, type OptionTable, type OptionValues, UsageError } from "./options.ts";
 
 export const FEDERATION_OPTIONS = {
   name: { type: "string", value: "name", description: "the federation's name (required unless --config)" },
@@ -109,26 +109,6 @@ function pricedModel(spec: string): { id: string; inputPrice: number; outputPric
   return { id, inputPrice: input!, outputPrice: output! };
 }
 
-/** `--set name=value`: numbers where the value reads as one, true/false, else the word. */
-function hyperparameters(pairs: readonly string[]): Record<string, number | string | boolean> {
-  const settings: Record<string, number | string | boolean> = {};
-  for (const pair of pairs) {
-    const at = pair.indexOf("=");
-    if (at <= 0) throw new UsageError(`--set takes name=value, got "${pair}"`);
-    const value = pair.slice(at + 1).trim();
-    const parsed = Number(value);
-    settings[pair.slice(0, at).trim()] =
-      value === "true"
-        ? true
-        : value === "false"
-          ? false
-          : value !== "" && Number.isFinite(parsed)
-            ? parsed
-            : value;
-  }
-  return settings;
-}
-
 /** The embedder's id and dimension, from a name the experiment harness also takes. */
 async function embedderSpec(name: string): Promise<{ id: string; dimension: number }> {
   const [{ loadEmbedder }, { registerUseLite }] = await Promise.all([
@@ -178,7 +158,7 @@ export async function federationConfig(
   const bound = positive(values.clip, "clip");
   return {
     name: values.name,
-    router: { kind: values.router, hyperparameters: hyperparameters(values.set ?? []) },
+    router: { kind: values.router, hyperparameters: hyperparameterSettings(values.set ?? []) },
     models,
     embedder: await embedderSpec(values.embedder),
     ...(values.tag === undefined ? {} : { tags: values.tag }),

@@ -107,8 +107,9 @@ export function mlpExperiment(options: MlpExperimentOptions, compute: LocalCompu
       const config = { ...state.config, validationShare, rounds: rounds * localEpochs, localEpochs: 1 };
       const trainings: BatchPredictor[] = [];
       for (let t = 0; t < CENTRALISED_TRAININGS; t++) {
-        // Streams of their own, so the reference neither moves nor moves the routers drawn after it.
-        const random = seededRandom(fmix32(context.seed ^ (0x63656e74 + t)));
+        // The first draws from the experiment's stream, as the one training did before, and the
+        // others from streams of their own: averaging moves none of the routers drawn after it.
+        const random = t === 0 ? context.random : seededRandom(fmix32(context.seed ^ (0x63656e74 + t)));
         trainings.push(await predictor(await trainAlone({ ...state, config }, set, { ...context, random })));
       }
       return trainings;

@@ -84,7 +84,9 @@ const PAGE_SCRIPT = `async (args) => {
   try { sdk.createClient({ ...options, token: "frc.bad" }); } catch (error) { refused = error.code; }
   // Personalised routing: a local MLP trained here, on onnxruntime-web, from the page's own records.
   let built = null;
-  const adaptive = sdk.adaptivePersonaliser();
+  // The inverse-error mixture: any evidence moves its weights, so the page's local training shows
+  // in the predictions; the default (prior and evidence) is tested in Node.
+  const adaptive = sdk.adaptivePersonaliser({ method: "inverse-error" });
   const personal = sdk.createClient({
     ...options,
     inference: "onnxruntime",

@@ -158,17 +158,21 @@ describe("the SDK against the edge over HTTP", () => {
     for (let pass = 0; pass < 4; pass++)
       expect(schedule.participants(pass, sdk.length, 1)).toEqual([0, 1, 2, 3, 4]);
     const { rounds, results } = await runRounds(owner, ownerToken, federationId, sdk, schedule, 4);
-    for (const [pass, round] of results.entries())
+    const revealed = ["advertise_keys", "share_keys", "masked_input", "consistency_check", "unmask"];
+    for (const [pass, round] of results.entries()) {
+      // The unmask stage closes once it holds t shares of every secret: the last clients skip it.
+      expect(round.filter((r) => r.stages.includes("unmask")).length).toBeGreaterThanOrEqual(3);
       for (const result of round)
         expect(result).toMatchObject({
           round: pass + 1,
           modelVersion: pass,
-          stages: ["advertise_keys", "share_keys", "masked_input", "consistency_check", "unmask"],
+          stages: result.stages.includes("unmask") ? revealed : revealed.slice(0, -1),
           examples: 30,
           skipped: 0,
           clipped: 0,
           outcome: { kind: "published", version: pass + 1 },
         });
+    }
 
     // The reference: simulate() from the edge's own initial state, plain sums, same schedule and trainer.
     const setup = { models: orgs[0]!.benchmark.models, embedder: embedderInfo, hyperparameters };
