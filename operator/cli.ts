@@ -56,9 +56,15 @@ function positiveInteger(value: string, what: string): number {
   return n;
 }
 
+/** The schedule and where it stands: "manual", or a continuous schedule's state and progress. */
+function trainingText(training: Federation["training"]): string {
+  const { schedule } = training;
+  if (schedule.kind === "manual") return "manual (the owner starts each round)";
+  return `continuous, ${training.state.replaceAll("_", " ")}: ${training.checkedIn} of ${schedule.minClients} clients checked in, ${training.newEvaluations} of ${schedule.retrainAfterEvaluations} new evaluations to retrain, ${training.trainings} training(s) done`;
+}
+
 function federationFields(f: Federation): [string, string][] {
   const { config } = f;
-  const view = f as Federation & { paused?: boolean; status?: string };
   const secagg = config.secureAggregation;
   const policy = config.roundPolicy;
   const hyper = Object.entries(config.router.hyperparameters ?? {}).map(([k, v]) => `${k}=${v}`);
@@ -66,7 +72,7 @@ function federationFields(f: Federation): [string, string][] {
     ["id", f.id],
     ["name", config.name],
     ["created", when(f.createdAt)],
-    ...(view.paused === undefined ? [] : [["paused", view.paused ? "yes" : "no"] as [string, string]]),
+    ["training", trainingText(f.training)],
     ["router", `${config.router.kind}${hyper.length ? ` (${hyper.join(", ")})` : ""}`],
     ["models", config.models.map((m) => `${m.id} ($${m.inputPrice}/$${m.outputPrice})`).join(", ")],
     ["embedder", `${config.embedder.id} (${config.embedder.dimension} dimensions)`],
@@ -193,7 +199,9 @@ function addFederationCommands(program: Command): void {
         const federationId = federationOf(command, id);
         const view = await api.setPaused(caller(command), federationId, paused);
         if (json(command)) return print(view);
-        console.log(`federation ${federationId} ${paused ? "paused" : "resumed"}`);
+        console.log(
+          `federation ${federationId} ${paused ? "paused" : "resumed"}: ${trainingText(view.training)}`,
+        );
       });
 }
 

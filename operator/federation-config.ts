@@ -69,6 +69,31 @@ export const FEDERATION_OPTIONS = {
     default: "1000",
     description: "contributions are clipped to [-bound, bound] before secure aggregation",
   },
+  schedule: {
+    type: "string",
+    value: "kind",
+    default: "manual",
+    description:
+      "manual (the owner starts each round) | continuous (the edge trains from checked-in clients)",
+  },
+  "min-clients": {
+    type: "string",
+    value: "n",
+    default: "5",
+    description: "continuous: checked-in clients a round waits for",
+  },
+  "max-wait": {
+    type: "string",
+    value: "seconds",
+    default: "300",
+    description: "continuous: after this long a round opens with the clients checked in",
+  },
+  "retrain-after": {
+    type: "string",
+    value: "n",
+    default: "100",
+    description: "continuous: new evaluations clients report before the edge trains again",
+  },
   config: {
     type: "string",
     value: "file.json",
@@ -170,5 +195,19 @@ export async function federationConfig(
     },
     secureAggregation: { threshold, neighbourDegree, curve: "X25519" },
     clipping: { min: -bound, max: bound },
+    schedule: schedule(values),
+  };
+}
+
+/** `--schedule manual` (the default) or `continuous` with its three settings. */
+function schedule(values: Values): NonNullable<FederationConfigInput["schedule"]> {
+  if (values.schedule === "manual") return { kind: "manual" };
+  if (values.schedule !== "continuous")
+    throw new UsageError(`--schedule takes manual or continuous, got "${values.schedule}"`);
+  return {
+    kind: "continuous",
+    minClients: integer(values["min-clients"], "min-clients", 2),
+    maxWaitSeconds: integer(values["max-wait"], "max-wait", 1),
+    retrainAfterEvaluations: integer(values["retrain-after"], "retrain-after", 1),
   };
 }

@@ -17,7 +17,14 @@ const view = (paused: boolean) => ({
   id: FEDERATION,
   tenantId: "ten_0123",
   createdAt: "2026-12-06T00:00:00.000Z",
-  paused,
+  training: {
+    schedule: { kind: "continuous", minClients: 5, maxWaitSeconds: 300, retrainAfterEvaluations: 100 },
+    state: paused ? "paused" : "waiting_for_clients",
+    checkedIn: 2,
+    newEvaluations: 40,
+    trainings: 1,
+    lastRefusal: null,
+  },
   config: {
     name: "support",
     router: { kind: "kmeans", hyperparameters: { clusters: 4 } },
@@ -97,10 +104,12 @@ describe("fedrouter's operator commands", () => {
     seen.length = 0;
     const paused = await fedrouter(["federation", "pause", FEDERATION]);
     expect(paused.status, paused.stderr).toBe(0);
-    expect(paused.stdout.trim()).toBe(`federation ${FEDERATION} paused`);
+    expect(paused.stdout.trim()).toBe(
+      `federation ${FEDERATION} paused: continuous, paused: 2 of 5 clients checked in, 40 of 100 new evaluations to retrain, 1 training(s) done`,
+    );
     const resumed = await fedrouter(["federation", "resume", "--json"], { FEDROUTER_FEDERATION: FEDERATION });
     expect(resumed.status, resumed.stderr).toBe(0);
-    expect(JSON.parse(resumed.stdout)).toMatchObject({ id: FEDERATION, paused: false });
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ id: FEDERATION, training: { state: "waiting_for_clients" } });
     expect(seen).toEqual([
       { method: "POST", path: `/v1/federations/${FEDERATION}/pause`, authorization: `Bearer ${TOKEN}` },
       { method: "POST", path: `/v1/federations/${FEDERATION}/resume`, authorization: `Bearer ${TOKEN}` },
@@ -117,7 +126,7 @@ describe("fedrouter's operator commands", () => {
     const json = await fedrouter(["--json", "federation", "list"]);
     expect(JSON.parse(json.stdout)).toEqual([view(false)]);
     const shown = await fedrouter(["federation", "show", FEDERATION]);
-    expect(shown.stdout).toMatch(/^paused:\s+no$/m);
+    expect(shown.stdout).toMatch(/^training:\s+continuous, waiting for clients: 2 of 5 clients checked in/m);
     expect(shown.stdout).toMatch(
       /^usage:\s+3 rounds run, 0 aborted, 15 updates, 2\.0 KiB in, 9 models served$/m,
     );
