@@ -109,7 +109,10 @@ describe("fedrouter's operator commands", () => {
     );
     const resumed = await fedrouter(["federation", "resume", "--json"], { FEDROUTER_FEDERATION: FEDERATION });
     expect(resumed.status, resumed.stderr).toBe(0);
-    expect(JSON.parse(resumed.stdout)).toMatchObject({ id: FEDERATION, training: { state: "waiting_for_clients" } });
+    expect(JSON.parse(resumed.stdout)).toMatchObject({
+      id: FEDERATION,
+      training: { state: "waiting_for_clients" },
+    });
     expect(seen).toEqual([
       { method: "POST", path: `/v1/federations/${FEDERATION}/pause`, authorization: `Bearer ${TOKEN}` },
       { method: "POST", path: `/v1/federations/${FEDERATION}/resume`, authorization: `Bearer ${TOKEN}` },
