@@ -91,20 +91,7 @@ export class RoundStateStore {
         ON CONFLICT(id) DO UPDATE SET json = excluded.json`;
       written.round = roundJson;
     }
-    for (const [clientId, { received, ...record }] of Object.entries(clients)) {
-      const json = JSON.stringify(record);
-      if (written.clients.get(clientId) !== json) {
-        this.#sql`INSERT INTO secagg_clients (client_id, json) VALUES (${clientId}, ${json})
-          ON CONFLICT(client_id) DO UPDATE SET json = excluded.json`;
-        written.clients.set(clientId, json);
-      }
-      for (const [stage, digest] of Object.entries(received)) {
-        if (written.received.has(pair(clientId, stage))) continue;
-        this
-          .#sql`INSERT INTO secagg_received (client_id, stage, digest) VALUES (${clientId}, ${stage}, ${digest})`;
-        written.received.add(pair(clientId, stage));
-      }
-    }
+    for (const [clientId, client] of Object.entries(clients)) this.#writeClient(clientId, client);
     let shares = 0;
     for (const holders of Object.values(revealed)) shares += Object.keys(holders).length;
     if (shares < written.revealed.size) {
@@ -119,15 +106,10 @@ export class RoundStateStore {
       }
   }
 
-  /**
-   * Writes what one accepted client message changed, inside the caller's transaction: a receive
-   * transition touches only its sender's record, digests and revealed shares (the round's row and
-   * the other clients are as they were), so this costs the message's size, not the cohort's. (The
-   * stage closes, which change the round and every client, go through write().)
-   */
-  writeSender(state: ServerState, clientId: string): void {
+  /** One client's record and the digests of its messages, each row only when it changed. */
+  #writeClient(clientId: string, client: ServerState["clients"][string]): void {
     const written = this.#written;
-    const { received, ...record } = state.clients[clientId]!;
+    const { received, ...record } = client;
     const json = JSON.stringify(record);
     if (written.clients.get(clientId) !== json) {
       this.#sql`INSERT INTO secagg_clients (client_id, json) VALUES (${clientId}, ${json})
@@ -140,6 +122,18 @@ export class RoundStateStore {
         .#sql`INSERT INTO secagg_received (client_id, stage, digest) VALUES (${clientId}, ${stage}, ${digest})`;
       written.received.add(pair(clientId, stage));
     }
+  }
+
+  /**
+   * Writes what one accepted client message changed, inside the caller's transaction: a receive
+   * transition touches only its sender's record, digests and revealed shares (the round's row and
+   * the other clients are as they were), so this costs the message's size, not the cohort's. (The
+   * stage closes, which change the round and every client, go through write().)
+   */
+  writeSender(state: ServerState, clientId: string): void {
+    const written = this.#written;
+    const record = state.clients[clientId]!;
+    this.#writeClient(clientId, record);
     // An unmask response reveals shares of the sender's neighbours only.
     for (const owner of record.neighbours) {
       const share = state.revealed[owner]?.[clientId];
