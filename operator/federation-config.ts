@@ -38,7 +38,8 @@ export const FEDERATION_OPTIONS = {
   "min-participants": {
     type: "string",
     value: "n",
-    description: "fewest inputs a round must sum to publish (default: the larger of 5 and the threshold)",
+    description:
+      "fewest inputs a round must sum to publish (default: the threshold, or 5 if larger and the cohort allows)",
   },
   participation: {
     type: "string",
@@ -55,7 +56,8 @@ export const FEDERATION_OPTIONS = {
   threshold: {
     type: "string",
     value: "t",
-    description: "Shamir threshold (default: the strict majority of a neighbourhood, at least 3)",
+    description:
+      "Shamir threshold (default: the strict majority of a neighbourhood, at least 3 if the cohort allows)",
   },
   deadline: {
     type: "string",
@@ -173,11 +175,12 @@ export async function federationConfig(
   const majority = majorityThreshold(effectiveDegree(cohortSize, neighbourDegree));
   const threshold =
     values.threshold === undefined
-      ? Math.max(DEFAULT_FLOORS.minThreshold, majority)
+      ? // At least the SDK's default floor where the cohort leaves room to lose one client.
+        Math.max(majority, Math.min(DEFAULT_FLOORS.minThreshold, cohortSize - 1))
       : integer(values.threshold, "threshold", 1);
   const minParticipants =
     values["min-participants"] === undefined
-      ? Math.max(DEFAULT_FLOORS.minSurvivors, threshold)
+      ? Math.max(Math.min(DEFAULT_FLOORS.minSurvivors, cohortSize), threshold)
       : integer(values["min-participants"], "min-participants", 2);
   const deadline = integer(values.deadline, "deadline", 1);
   const bound = positive(values.clip, "clip");

@@ -2,8 +2,11 @@
 // `fedrouter client enrol --json` wrote, keeps its evaluations in a JSON Lines file beside it, and
 // takes part in every round the edge invites it to, until the federation's router is final.
 //   node client-sdk/examples/participant.ts <enrolment.json> [--toy-evaluations <n>] [--idle <seconds>]
+//     [--min-cohort <n>]
 // --toy-evaluations records n made-up evaluations first (stand-ins for an app's judged answers,
 // so that a walkthrough has something to train on); a real app calls record() as it runs.
+// --min-cohort sets this organisation's privacy floors to rounds of at least n clients, all of them
+// surviving, with a majority threshold: the SDK's defaults are n = 5; 3 is the least it accepts.
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { FileStore } from "../src/file-store.ts";
@@ -43,12 +46,17 @@ async function recordToyEvaluations(client: FedrouterClient, count: number, seed
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { "toy-evaluations": { type: "string" }, idle: { type: "string", default: "900" } },
+  options: {
+    "toy-evaluations": { type: "string" },
+    idle: { type: "string", default: "900" },
+    "min-cohort": { type: "string", default: "5" },
+  },
 });
 const [file] = positionals;
-if (!file) {
+const minCohort = Number(values["min-cohort"]);
+if (!file || !Number.isInteger(minCohort)) {
   console.error(
-    "usage: node client-sdk/examples/participant.ts <enrolment.json> [--toy-evaluations n] [--idle s]",
+    "usage: node client-sdk/examples/participant.ts <enrolment.json> [--toy-evaluations n] [--idle s] [--min-cohort n]",
   );
   process.exit(2);
 }
@@ -60,6 +68,13 @@ const client = createClient({
   token: enrolment.token,
   modelPublicKey: enrolment.modelPublicKey,
   store: new FileStore(`${file.replace(/\.json$/, "")}.evaluations.jsonl`),
+  // The organisation's own choice, never the enrolment file's (which the federation's owner wrote);
+  // createClient refuses floors below the protocol's minimum.
+  privacyFloors: {
+    minCohort,
+    minSurvivors: minCohort,
+    minThreshold: Math.floor(minCohort / 2) + 1,
+  },
 });
 await client.sync();
 const toy = Number(values["toy-evaluations"] ?? 0);

@@ -12,7 +12,7 @@ export type { EvidencePooling } from "../../core/personalisation-prior.ts";
 export type { PredictionRows } from "../../core/prediction.ts";
 export type { Random } from "../../core/random.ts";
 export { seededRandom } from "../../core/random.ts";
-/** The least a client accepts from a round (its `privacyFloors` option raises them). */
+/** The least a client accepts from a round (its `privacyFloors` option sets them). */
 export type { PrivacyFloors } from "../../core/secagg/index.ts";
 export type { EvaluationReport, VersionEvaluation } from "../../core/wire/models.ts";
 export type { Backend } from "../../ort/index.ts";

@@ -1,7 +1,7 @@
 // The client's options, their defaults and the checks createClient() runs before anything else.
 import type { Embedder } from "../../core/embedder/embedder.ts";
 import { isModelPublicKey } from "../../core/model-signature.ts";
-import { DEFAULT_FLOORS, type PrivacyFloors } from "../../core/secagg/index.ts";
+import { DEFAULT_FLOORS, PROTOCOL_FLOORS, type PrivacyFloors } from "../../core/secagg/index.ts";
 import { FEDERATION_ID, parseToken } from "../../core/wire/tokens.ts";
 import type { Backend } from "../../ort/index.ts";
 import type { UseLiteClientOptions } from "./embedders.ts";
@@ -68,8 +68,10 @@ export interface ClientOptions {
    * The least this client accepts from a round, whatever the edge says: the Shamir threshold
    * (always also a strict majority of each neighbourhood), the cohort the round invites, and the
    * survivors whose inputs the sum holds. Below them it refuses the round or the unmask request
-   * (code `unsafe_round`) and sends nothing for it. An app may raise them, never lower them.
-   * Default { minThreshold: 3, minCohort: 5, minSurvivors: 5 }.
+   * (code `unsafe_round`) and sends nothing for it. Only the app sets them: nothing from the edge
+   * or the federation's owner changes them. Default { minThreshold: 3, minCohort: 5,
+   * minSurvivors: 5 }; an app may lower them to { 2, 3, 3 } (a federation of three on a laptop),
+   * below which secure aggregation protects nothing, and the platform's floors must allow as much.
    */
   privacyFloors?: Partial<PrivacyFloors>;
 }
@@ -154,7 +156,11 @@ function checkRetry(retry: unknown): RetryPolicy {
   return policy;
 }
 
-/** The app's floors over the defaults: integers, none below its default (an app may only raise them). */
+/**
+ * The app's floors over the defaults: integers, none below the protocol's minimum. Only the app sets
+ * them (nothing the edge or the owner sends does), so lowering one is the organisation's own choice,
+ * e.g. for a federation of three on a laptop.
+ */
 function checkFloors(floors: unknown): PrivacyFloors {
   if (floors === undefined) return { ...DEFAULT_FLOORS };
   requireArgument(typeof floors === "object" && floors !== null, "privacyFloors must be an object");
@@ -166,8 +172,8 @@ function checkFloors(floors: unknown): PrivacyFloors {
   const resolved = { ...DEFAULT_FLOORS, ...(floors as Partial<PrivacyFloors>) };
   for (const key of Object.keys(DEFAULT_FLOORS) as (keyof PrivacyFloors)[])
     requireArgument(
-      Number.isInteger(resolved[key]) && resolved[key] >= DEFAULT_FLOORS[key],
-      `privacyFloors.${key} must be an integer >= ${DEFAULT_FLOORS[key]} (it can be raised, not lowered), got ${resolved[key]}`,
+      Number.isInteger(resolved[key]) && resolved[key] >= PROTOCOL_FLOORS[key],
+      `privacyFloors.${key} must be an integer >= ${PROTOCOL_FLOORS[key]} (the least secure aggregation protects anything at; default ${DEFAULT_FLOORS[key]}), got ${resolved[key]}`,
     );
   return resolved;
 }

@@ -25,6 +25,17 @@ export const DEFAULT_FLOORS: Readonly<PrivacyFloors> = Object.freeze({
 });
 
 /**
+ * The least secure aggregation means anything at, below which neither the operator nor an app may
+ * set a floor: in a sum of 2 each contributor learns the other's input, and with t = 1 any one
+ * neighbour holding a share gives a secret away.
+ */
+export const PROTOCOL_FLOORS: Readonly<PrivacyFloors> = Object.freeze({
+  minThreshold: 2,
+  minCohort: 3,
+  minSurvivors: 3,
+});
+
+/**
  * The smallest threshold that is a strict majority of a neighbourhood of `neighbours` clients and
  * the client itself: then no two disjoint groups of neighbours reach t, so a server cannot ask one
  * group for a client's self-mask shares and the other for its mask-key shares.

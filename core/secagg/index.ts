@@ -49,6 +49,7 @@ export {
   DEFAULT_FLOORS,
   majorityShortfall,
   majorityThreshold,
+  PROTOCOL_FLOORS,
   type PrivacyFloors,
   type RoundShape,
   roundBelowFloors,

@@ -59,8 +59,9 @@ describe("createClient", () => {
       { pollIntervalMs: -5 },
       { personaliser: {} },
       { colour: "blue" },
-      // Privacy floors can be raised, never lowered below the SDK's.
-      { privacyFloors: { minSurvivors: 4 } },
+      // Privacy floors never go below the protocol's minimum: a sum of 2, a threshold of 1.
+      { privacyFloors: { minSurvivors: 2 } },
+      { privacyFloors: { minCohort: 2 } },
       { privacyFloors: { minThreshold: 1 } },
       { privacyFloors: { minCohort: 5.5 } },
       { privacyFloors: { minSurvivor: 9 } },
@@ -78,10 +79,13 @@ describe("createClient", () => {
     expect(client.store).toBeInstanceOf(MemoryStore);
   });
 
-  it("accepts privacy floors raised above the SDK's", () => {
+  it("accepts privacy floors raised above the SDK's, or lowered as far as the protocol's minimum", () => {
     const { options } = base();
     expect(() =>
       createClient({ ...options, privacyFloors: { minCohort: 8, minSurvivors: 6 } }),
+    ).not.toThrow();
+    expect(() =>
+      createClient({ ...options, privacyFloors: { minThreshold: 2, minCohort: 3, minSurvivors: 3 } }),
     ).not.toThrow();
   });
 });
