@@ -1,8 +1,9 @@
-// The operator walkthrough of docs/operator.md, run as written in a fresh copy of the repository:
-// the edge under `npm run dev`, then the second terminal's block with bash (the CLI creates a
-// tenant and a federation, enrols three organisations (both sides' floors lowered to the
-// protocol's least: the edge's in .dev.vars, each participant's own), whose SDK participants train the router to
-// the end while `round start --until-final` watches, and pulls the model). Nothing but the doc's
+// The operator walkthrough of the README, run as written in a fresh copy of the repository
+// (docs/operator.md holds the same blocks, word for word): the edge under `npm run dev`, then the
+// second terminal's block with bash. The CLI creates a tenant and a federation and enrols three
+// organisations (both sides' floors lowered to the protocol's least: the edge's in .dev.vars, each
+// participant's own), whose SDK participants train the router to the end while
+// `round start --until-final` watches; then it pulls the model. Nothing but the doc's
 // commands talks to the edge. Ctrl-C then stops the edge cleanly.
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -13,11 +14,11 @@ import { stateOf } from "../../../core/routers/registry.ts";
 import { freePort } from "../../../operator/local-edge.ts";
 import { freshCopy, interrupt, killGroup, ROOT, type Started, startGroup, waitFor } from "./fresh-copy.ts";
 
-/** The shell block after `<!-- walkthrough: name -->` in docs/operator.md. */
-function block(name: string): string {
-  const doc = readFileSync(join(ROOT, "docs/operator.md"), "utf8");
+/** The shell block after `<!-- walkthrough: name -->` in the README (or another document). */
+function block(name: string, document = "README.md"): string {
+  const doc = readFileSync(join(ROOT, document), "utf8");
   const found = doc.match(new RegExp(`<!-- walkthrough: ${name} -->\\n\`\`\`sh\\n([\\s\\S]*?)\`\`\``));
-  if (!found?.[1]) throw new Error(`docs/operator.md has no walkthrough block "${name}"`);
+  if (!found?.[1]) throw new Error(`${document} has no walkthrough block "${name}"`);
   return found[1];
 }
 
@@ -28,7 +29,11 @@ afterAll(() => {
   copy.remove();
 });
 
-describe("the operator walkthrough (docs/operator.md)", () => {
+describe("the operator walkthrough (README.md, and docs/operator.md word for word)", () => {
+  it("is the same in docs/operator.md as in the README", () => {
+    for (const name of ["edge", "operator"]) expect(block(name, "docs/operator.md")).toBe(block(name));
+  });
+
   it("runs from a fresh copy: edge, tenant, federation, three clients trained to the end, model pulled", async () => {
     const edgeBlock = block("edge").trimEnd().split("\n");
     expect(edgeBlock.at(-1)).toBe("npm run dev");
