@@ -135,7 +135,7 @@ export function afterRoundNoise(
  */
 export function weakerPrivacy(
   round: RoundPrivacy | undefined,
-  declared: PrivacySpec,
+  declared: Pick<PrivacySpec, "noiseMultiplier" | "clipNorm">,
   threshold: number,
 ): string | undefined {
   if (!round) return "the federation declared a privacy budget, but the round asks for no noise";
