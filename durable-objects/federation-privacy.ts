@@ -24,14 +24,11 @@ export function roundPrivacy(config: FederationConfig): RoundPrivacy | undefined
  */
 function chargeOf(config: FederationConfig) {
   const dimension = MAX_CONTRIBUTION_LENGTH;
+  const threshold = config.secureAggregation.threshold;
+  const noise = config.privacy && { ...config.privacy, noiseShares: threshold };
   return {
-    threshold: config.secureAggregation.threshold,
-    scale: roundEncodingScale(
-      config.roundPolicy.cohortSize,
-      config.clipping,
-      roundPrivacy(config),
-      dimension,
-    ),
+    threshold,
+    scale: roundEncodingScale(config.roundPolicy.cohortSize, config.clipping, noise, dimension),
     dimension,
   };
 }
