@@ -3,18 +3,18 @@
 // a total past the clipping range widened by the noise's tail bound is still refused, and the new
 // version's model file carries the stamp.
 import { describe, expect, it } from "vitest";
-import { encodeForRound } from "../../../../client-sdk/src/round/private-encoding.ts";
-import { decodeModelFile } from "../../../../core/model-file.ts";
-import { seededUniformInteger } from "../../../../core/privacy/discrete-gaussian.ts";
-import { modelPrivacy, withModelPrivacy } from "../../../../core/privacy/model-privacy.ts";
-import { roundEncodingScale } from "../../../../core/privacy/round-privacy.ts";
-import { seededRandom } from "../../../../core/random.ts";
-import { decode, noiseTailBound, type RoundConfig, sumEncoded } from "../../../../core/secagg/index.ts";
-import { federationConfigSchema } from "../../../../core/wire/federation.ts";
-import type { RoundSummary } from "../../../../core/wire/rounds.ts";
-import { roundPrivacy } from "../../../../durable-objects/federation-privacy.ts";
-import { finalisedModel } from "../../../../durable-objects/federation-publishing.ts";
-import { federationRouter, initialModel } from "../../../../durable-objects/router-kind.ts";
+import { encodeForRound } from "../../../client-sdk/src/round/private-encoding.ts";
+import { decodeModelFile } from "../../../core/model-file.ts";
+import { seededUniformInteger } from "../../../core/privacy/discrete-gaussian.ts";
+import { modelPrivacy, withModelPrivacy } from "../../../core/privacy/model-privacy.ts";
+import { roundEncodingScale } from "../../../core/privacy/round-privacy.ts";
+import { seededRandom } from "../../../core/random.ts";
+import { decode, noiseTailBound, type RoundConfig, sumEncoded } from "../../../core/secagg/index.ts";
+import { federationConfigSchema } from "../../../core/wire/federation.ts";
+import type { RoundSummary } from "../../../core/wire/rounds.ts";
+import { roundPrivacy } from "../../../durable-objects/federation-privacy.ts";
+import { finalisedModel } from "../../../durable-objects/federation-publishing.ts";
+import { federationRouter, initialModel } from "../../../durable-objects/router-kind.ts";
 
 const clients = 6;
 const config = federationConfigSchema.parse({
