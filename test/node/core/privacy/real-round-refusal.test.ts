@@ -22,15 +22,13 @@ const models = [
   { id: "b", inputPrice: 3, outputPrice: 4 },
 ];
 const kmeans = findRouterKind("kmeans")!;
-const file = kmeans
-  .algorithm()
-  .toModelFile(
-    kmeans.initialState({
-      models: ["a", "b"],
-      embedder: { id: "hashing-4", dimension: 4 },
-      hyperparameters: {},
-    }),
-  );
+const file = kmeans.algorithm().toModelFile(
+  kmeans.initialState({
+    models: ["a", "b"],
+    embedder: { id: "hashing-4", dimension: 4 },
+    hyperparameters: {},
+  }),
+);
 
 function roundWith(privacy: RoundPrivacy | undefined): ClientRound {
   return {
