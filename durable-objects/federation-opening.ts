@@ -2,9 +2,9 @@
 // or any active client), how many, the secure-aggregation configuration the round runs; then it
 // reserves the tenant's quota, starts the Round object and records the round as in progress. The
 // platform's privacy floors bound all of it, whatever the owner asks.
+import { roundEncodingScale } from "../core/privacy/round-privacy.ts";
 import {
   effectiveDegree,
-  encodingScale,
   maxNeighbourDegree,
   type PrivacyFloors,
   type RoundConfig,
@@ -16,7 +16,7 @@ import { type FederationConfig, federationBelowFloors, type RoundPolicy } from "
 import { roundObjectName, secureRoundId } from "../core/wire/ids.ts";
 import type { RoundSummary } from "../core/wire/rounds.ts";
 import { checkCohort, sampleCohort } from "./cohort.ts";
-import { privacyRefusal } from "./federation-privacy.ts";
+import { privacyRefusal, roundPrivacy } from "./federation-privacy.ts";
 import { loadGlobal } from "./federation-publishing.ts";
 import type { ClientToken, FederationStore, StoredFederation } from "./federation-store.ts";
 import { platformFloors } from "./platform-floors.ts";
@@ -159,6 +159,7 @@ function secureAggregationFor(
   floors: PrivacyFloors,
 ): Result<RoundConfig> {
   const { roundPolicy, secureAggregation, clipping } = federation.config;
+  const privacy = roundPrivacy(federation.config);
   const active = invited.active.length;
   const wanted = Math.max(
     roundPolicy.minParticipants,
@@ -175,6 +176,13 @@ function secureAggregationFor(
     floors,
   );
   if (below) return failure("invalid_config", below);
+  // With a budget, the encoding leaves room for every client's noise share at its tail bound.
+  const scale = roundEncodingScale(size, clipping, privacy, vectorLength);
+  if (!(scale > 0))
+    return failure(
+      "invalid_config",
+      `the privacy noise (noise multiplier ${privacy?.noiseMultiplier}) of ${size} clients leaves no room in the 32-bit encoding`,
+    );
   const valid = validateRoundConfig({
     roundId: secureRoundId(federation.id, round),
     curve: secureAggregation.curve,
@@ -183,7 +191,7 @@ function secureAggregationFor(
     neighbourDegree: secureAggregation.neighbourDegree,
     vectorLength,
     clip: clipping,
-    scale: encodingScale(size, clipping),
+    scale,
     maxWeight: 1,
   } satisfies RoundConfig);
   return valid.ok ? success(valid.value) : failure("invalid_config", valid.message);
@@ -200,11 +208,13 @@ function roundSetup(
   const hashes = new Map(invited.active.map((c) => [c.id, c.tokenHash]));
   const cohort = invited.named ?? sampleCohort([...hashes.keys()], secureAggregation.maxClients);
   const { roundPolicy } = federation.config;
+  const privacy = roundPrivacy(federation.config);
   return {
     federationId: federation.id,
     round,
     modelVersion: federation.latestVersion,
     secureAggregation,
+    ...(privacy ? { privacy } : {}),
     cohort: cohort.map((clientId) => ({ clientId, tokenHash: hashes.get(clientId)! })),
     minParticipants: roundPolicy.minParticipants,
     minSurvivors: floors.minSurvivors,

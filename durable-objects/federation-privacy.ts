@@ -1,22 +1,35 @@
 // The federation's differential-privacy budget at the edge: what the versions so far have spent,
-// and the refusal of a round that would overspend it. Every published version is counted as one
+// the refusal of a round that would overspend it, the privacy block a round's clients apply, and
+// the spend stamped into each version's model file. Every published version is counted as one
 // noised round at its worst case (only the threshold survived), which over-counts versions that
 // no round made (growth) and so errs on the side of the organisations.
+import type { ModelFile } from "../core/model-file.ts";
 import { budgetRefusal, spentAfter } from "../core/privacy/federation-budget.ts";
-import { encodingScale } from "../core/secagg/index.ts";
+import { withModelPrivacy } from "../core/privacy/model-privacy.ts";
+import { roundEncodingScale, roundPrivacyOf } from "../core/privacy/round-privacy.ts";
 import type { FederationConfig } from "../core/wire/federation.ts";
 import { MAX_CONTRIBUTION_LENGTH } from "../core/wire/limits.ts";
-import type { PrivacySpent } from "../core/wire/privacy.ts";
+import type { PrivacySpent, RoundPrivacy } from "../core/wire/privacy.ts";
+
+/** What a round of this federation asks its clients to apply; undefined without a budget. */
+export function roundPrivacy(config: FederationConfig): RoundPrivacy | undefined {
+  if (!config.privacy) return undefined;
+  return roundPrivacyOf(config.privacy, config.secureAggregation.threshold, config.models);
+}
 
 /**
- * The charge's parameters: the coarsest encoding a round can use (its largest cohort) and the
- * longest contribution, the worst case for the discrete noise's distance from a Gaussian.
+ * The charge's parameters: the coarsest encoding a round can use (its largest cohort, with room
+ * for the noise of the longest contribution) and the longest contribution, the worst case for the
+ * discrete noise's distance from a Gaussian.
  */
 function chargeOf(config: FederationConfig) {
+  const dimension = MAX_CONTRIBUTION_LENGTH;
+  const threshold = config.secureAggregation.threshold;
+  const noise = config.privacy && { ...config.privacy, noiseShares: threshold };
   return {
-    threshold: config.secureAggregation.threshold,
-    scale: encodingScale(config.roundPolicy.cohortSize, config.clipping),
-    dimension: MAX_CONTRIBUTION_LENGTH,
+    threshold,
+    scale: roundEncodingScale(config.roundPolicy.cohortSize, config.clipping, noise, dimension),
+    dimension,
   };
 }
 
@@ -41,4 +54,10 @@ export function withPrivacySpent<V extends { version: number }>(
 ): V & { privacy?: PrivacySpent } {
   const privacy = privacySpent(config, version.version);
   return privacy ? { ...version, privacy } : version;
+}
+
+/** The model file of `version` with its cumulative spend in its metadata (with a budget). */
+export function stampedModel(config: FederationConfig, version: number, file: ModelFile): ModelFile {
+  const privacy = privacySpent(config, version);
+  return privacy ? withModelPrivacy(file, privacy) : file;
 }

@@ -2,9 +2,10 @@
 // any pointer names them and signed with the edge's key; the global state read back from the latest
 // one; a round's total checked and finalised into the bytes of the next, with whether that state is
 // final.
-import { decodeModelFile, encodeModelFile } from "../core/model-file.ts";
+import { decodeModelFile, encodeModelFile, type ModelFile } from "../core/model-file.ts";
 import { modelSigner } from "../core/model-signature.ts";
-import { implausibleTotal, quantisationBound } from "../core/secagg/index.ts";
+import { afterRoundNoise, encodingNoise, fromUnits, roundClip } from "../core/privacy/round-privacy.ts";
+import { implausibleTotal, noiseTailBound, quantisationBound } from "../core/secagg/index.ts";
 import { sha256Hex } from "../core/sha256.ts";
 import { failure, type Result, success } from "../core/wire/errors.ts";
 import type { FederationConfig } from "../core/wire/federation.ts";
@@ -101,12 +102,19 @@ export async function loadGlobal(
  * `implausible_total` when no honest clients could have sent that total (a client that skipped the
  * SDK's encoding: a weight it does not have, values past the clipping range, sums its data cannot
  * make), so that nothing is published from it and the current version stays the latest.
+ *
+ * A round with privacy noise (round.privacy) is checked against the clipping range widened by the
+ * noise's tail bound; the kind's exact checks (whole counts, norms a count allows) cannot hold for
+ * a noised total, so they are not asked. Its total, in the round's units, is multiplied back into
+ * the contribution's own and small statistics cells are suppressed before finalising. `stamp`
+ * puts what the next version will have spent of the budget into its model file.
  */
 export function finalisedModel(
   router: FederationRouter,
   global: unknown,
   total: RoundTotal,
-  round: Pick<RoundSummary, "participants" | "secureAggregation">,
+  round: Pick<RoundSummary, "participants" | "secureAggregation" | "privacy">,
+  stamp: (file: ModelFile) => ModelFile = (file) => file,
 ): Result<VersionBytes> {
   const { algorithm } = router;
   const { sum } = total;
@@ -115,15 +123,35 @@ export function finalisedModel(
     return failure("invalid_vector", `total has ${sum.length} elements, expected ${expected}`);
   const participants = round.participants.maskedInput;
   const config = round.secureAggregation;
+  const { privacy } = round;
   const resolution = quantisationBound(participants, config.scale);
   // Clients encode with weight 1 (the SDK's participate()), so the weight slot counts them.
-  const refusal =
-    implausibleTotal(sum, total.weightTotal, { participants, weight: 1 }, config) ??
-    router.checkTotal(global, sum, { participants, resolution });
+  const weights = { participants, weight: 1 };
+  const refusal = privacy
+    ? implausibleTotal(
+        sum,
+        total.weightTotal,
+        weights,
+        config,
+        noiseTailBound(encodingNoise(privacy, sum.length), participants, config.scale) / config.scale,
+      )
+    : (implausibleTotal(sum, total.weightTotal, weights, config) ??
+      router.checkTotal(global, sum, { participants, resolution }));
   if (refusal) return failure("implausible_total", refusal);
   try {
-    const next = algorithm.finalise(global, sum);
-    return success({ bytes: encodeModelFile(algorithm.toModelFile(next)), final: algorithm.done(next) });
+    const released = privacy
+      ? afterRoundNoise(
+          router.kind,
+          global,
+          fromUnits(Float64Array.from(sum), roundClip(router.kind, global, sum.length, privacy)),
+          privacy,
+        )
+      : sum;
+    const next = algorithm.finalise(global, released);
+    return success({
+      bytes: encodeModelFile(stamp(algorithm.toModelFile(next))),
+      final: algorithm.done(next),
+    });
   } catch (error) {
     return failure("internal", `finalise failed: ${(error as Error).message}`);
   }

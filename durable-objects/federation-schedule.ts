@@ -7,6 +7,7 @@ import { encodeModelFile } from "../core/model-file.ts";
 import { type Failure, type Result, success } from "../core/wire/errors.ts";
 import type { ScheduleState } from "./federation-availability.ts";
 import { openRound } from "./federation-opening.ts";
+import { stampedModel } from "./federation-privacy.ts";
 import { loadGlobal, putVersion } from "./federation-publishing.ts";
 import type { FederationStore } from "./federation-store.ts";
 import { initialModel } from "./router-kind.ts";
@@ -85,8 +86,10 @@ async function publishInitialModel(store: FederationStore, env: Env): Promise<Re
   const record = store.created();
   const initial = initialModel(record.config);
   if (!initial.ok) return initial;
-  const bytes = { bytes: encodeModelFile(initial.value.file), final: initial.value.final };
-  const published = await putVersion(env, record.id, record.latestVersion + 1, bytes, null);
+  const version = record.latestVersion + 1;
+  const file = stampedModel(record.config, version, initial.value.file);
+  const bytes = { bytes: encodeModelFile(file), final: initial.value.final };
+  const published = await putVersion(env, record.id, version, bytes, null);
   store.transaction(() => {
     store.addVersion(published);
     store.saveRecord({ ...record, latestVersion: published.version });

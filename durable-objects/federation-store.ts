@@ -5,6 +5,7 @@ import type { FederationConfig, Federation as FederationRecord, Usage } from "..
 import type { EvaluationReport, ModelVersion, VersionEvaluation } from "../core/wire/models.ts";
 import type { RoundSummary } from "../core/wire/rounds.ts";
 import { Availability } from "./federation-availability.ts";
+import { privacySpent as privacySpentAt } from "./federation-privacy.ts";
 import { addUsage, readUsage } from "./federation-usage.ts";
 import { hasSchema, migrate } from "./migrations.ts";
 import { type Sql, sqlOf } from "./sql.ts";
@@ -118,6 +119,7 @@ export class FederationStore {
   /** The record as the API shows it: with its active client count and usage. */
   describe(record: StoredFederation): FederationRecord {
     const active = this.sql.first<{ n: number }>`SELECT COUNT(*) AS n FROM clients WHERE revoked_at IS NULL`;
+    const privacySpent = privacySpentAt(record.config, record.latestVersion);
     return {
       id: record.id,
       tenantId: record.tenantId,
@@ -128,6 +130,7 @@ export class FederationStore {
       currentRound: record.currentRound,
       training: this.availability.status(record.config.schedule, Date.now()),
       usage: this.usage(),
+      ...(privacySpent ? { privacySpent } : {}),
     };
   }
 

@@ -37,7 +37,7 @@ import { randomSecret } from "./credentials.ts";
 import { type Access, authorise, type Role } from "./federation-access.ts";
 import { closeAbortedRound, reconcileCurrentRound, settleReservation } from "./federation-ending.ts";
 import { checkNeighbourDegree, openRound } from "./federation-opening.ts";
-import { withPrivacySpent } from "./federation-privacy.ts";
+import { stampedModel, withPrivacySpent } from "./federation-privacy.ts";
 import {
   classifyVersions,
   finalisedModel,
@@ -99,7 +99,7 @@ export class Federation extends DurableObject<Env> {
         currentRound: null,
       };
       const { file, final } = initial.value;
-      const bytes = { bytes: encodeModelFile(file), final };
+      const bytes = { bytes: encodeModelFile(stampedModel(config, 0, file)), final };
       const published = await putVersion(this.env, id, 0, bytes, null, record.createdAt);
       this.store.transaction(() => {
         this.store.addVersion(published);
@@ -317,8 +317,10 @@ export class Federation extends DurableObject<Env> {
         if (!loaded.ok) return loaded;
         const grown = grownModel(loaded.value.router, loaded.value.global, record.config, growth);
         if (!grown.ok) return grown;
-        const bytes = { bytes: encodeModelFile(grown.value.file), final: grown.value.final };
-        const published = await putVersion(this.env, record.id, record.latestVersion + 1, bytes, null);
+        const version = record.latestVersion + 1;
+        const file = stampedModel(grown.value.config, version, grown.value.file);
+        const bytes = { bytes: encodeModelFile(file), final: grown.value.final };
+        const published = await putVersion(this.env, record.id, version, bytes, null);
         const next = { ...record, config: grown.value.config, latestVersion: published.version };
         this.store.transaction(() => {
           this.store.addVersion(published);
@@ -463,9 +465,11 @@ export class Federation extends DurableObject<Env> {
         );
       const loaded = await loadGlobal(this.env.MODELS, record.id, record.config, record.latestVersion);
       if (!loaded.ok) return loaded;
-      const bytes = finalisedModel(loaded.value.router, loaded.value.global, total, summary);
-      if (!bytes.ok) return bytes;
       const version = record.latestVersion + 1;
+      const bytes = finalisedModel(loaded.value.router, loaded.value.global, total, summary, (file) =>
+        stampedModel(record.config, version, file),
+      );
+      if (!bytes.ok) return bytes;
       const published = await putVersion(this.env, record.id, version, bytes.value, summary.round);
       // Charged the updates it aggregated, the rest refunded; settling again (a retry) changes nothing.
       await settleReservation(this.store, this.env, summary.round, usage.updates);

@@ -2,6 +2,7 @@
 // with its token hashes (so the Round checks client tokens itself), and the stage deadlines.
 import type { RoundConfig } from "../core/secagg/index.ts";
 import type { FederationConfig } from "../core/wire/federation.ts";
+import type { RoundPrivacy } from "../core/wire/privacy.ts";
 
 export interface CohortMember {
   clientId: string;
@@ -13,6 +14,8 @@ export interface RoundSetup {
   round: number;
   modelVersion: number;
   secureAggregation: RoundConfig;
+  /** With a privacy budget: the clip and noise share each client applies (docs/privacy.md). */
+  privacy?: RoundPrivacy;
   cohort: CohortMember[];
   /** Fewest masked inputs for the round to publish (fewer: a clean abort). */
   minParticipants: number;

@@ -478,6 +478,7 @@ export class Round extends DurableObject<Env> {
       round: record.setup.round,
       secureAggregation: record.setup.secureAggregation,
       modelVersion: record.setup.modelVersion,
+      ...(record.setup.privacy ? { privacy: record.setup.privacy } : {}),
       stage: state.stage,
       startedAt: record.startedAt,
       endedAt: record.endedAt,

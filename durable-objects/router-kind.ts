@@ -10,6 +10,8 @@ import { MAX_CONTRIBUTION_LENGTH, MAX_MODEL_FILE_BYTES } from "../core/wire/limi
 
 /** A created federation's router kind, as the edge uses it. */
 export interface FederationRouter {
+  /** The kind's name in the registry. */
+  kind: string;
   /** Finalises a round's total into the next global state; reads and writes model files. */
   algorithm: FederatedAlgorithm<unknown, never>;
   /** A refusal when a round's decoded total cannot be a sum of honest contributions (RouterKind.checkTotal). */
@@ -83,6 +85,7 @@ export function federationRouter(config: FederationConfig): Result<FederationRou
   const algorithm = kind.algorithm();
   const { addModels, joinClients } = kind;
   return success({
+    kind: kind.name,
     algorithm: algorithm as FederatedAlgorithm<unknown, never>,
     checkTotal: (global, total, context) => kind.checkTotal(global, total, context),
     checkCapacity: (grown, grownConfig) =>

@@ -5,9 +5,11 @@
 
 import type { Embedder } from "../../core/embedder/embedder.ts";
 import { type EmbedderInfo, type ModelFile, tagsOf } from "../../core/model-file.ts";
+import { modelPrivacy } from "../../core/privacy/model-privacy.ts";
 import { modelsBeingAdded } from "../../core/routers/registry.ts";
 import { routerRow } from "../../core/routers/tags.ts";
 import type { EvaluationReport, VersionEvaluation } from "../../core/wire/models.ts";
+import type { PrivacySpec, PrivacySpent } from "../../core/wire/privacy.ts";
 import { type OrtCompute, ortCompute } from "../../ort/index.ts";
 import { EdgeApi } from "./edge.ts";
 import { FederationEmbedders } from "./embedders.ts";
@@ -42,6 +44,8 @@ export interface ModelInfo {
   tags: string[];
   /** The round that produced it (null for the initial model). */
   round: number | null;
+  /** With a privacy budget: the cumulative (epsilon, delta) its model file states. */
+  privacy?: PrivacySpent;
 }
 
 /** Every model's predicted quality and cost (USD) for each vector, in the router's model order. */
@@ -79,6 +83,8 @@ export class FedrouterClient {
   readonly #embedders: FederationEmbedders;
   /** The background loop of start() and stop(). */
   readonly #loop: AvailabilityLoop;
+  /** The federation's declared privacy budget, read once (a failed read is tried again). */
+  #declared: Promise<PrivacySpec | undefined> | undefined;
 
   constructor(options: ClientOptions) {
     this.#options = resolveOptions(options);
@@ -102,6 +108,7 @@ export class FedrouterClient {
     const held = this.#models.current;
     if (!held) return undefined;
     const { kind, models, embedder } = held.file;
+    const privacy = statedPrivacy(held.file);
     return {
       version: held.version,
       sha256: held.sha256,
@@ -110,6 +117,7 @@ export class FedrouterClient {
       embedder: { ...embedder },
       tags: tagsOf(held.file).slice(),
       round: held.round,
+      ...(privacy ? { privacy } : {}),
     };
   }
 
@@ -247,6 +255,7 @@ export class FedrouterClient {
         compute: () => this.#compute,
         pollIntervalMs: this.#options.pollIntervalMs,
         privacyFloors: this.#options.privacyFloors,
+        declaredPrivacy: (signal) => this.#declaredPrivacy(signal),
       },
       options,
     );
@@ -298,6 +307,21 @@ export class FedrouterClient {
   async #held(): Promise<LoadedModel> {
     if (!this.#models.current) await this.#models.sync();
     return this.#models.current!;
+  }
+
+  /**
+   * The budget the federation declared at creation. Its configuration cannot change it afterwards,
+   * so it is read once and held: a later round is judged against what this client first saw.
+   */
+  #declaredPrivacy(signal?: AbortSignal): Promise<PrivacySpec | undefined> {
+    this.#declared ??= this.#edge.federation(signal).then(
+      (federation) => federation.config.privacy,
+      (error: unknown) => {
+        this.#declared = undefined;
+        throw error;
+      },
+    );
+    return this.#declared;
   }
 
   #embedderFor(info: EmbedderInfo): Promise<Embedder | undefined> {
@@ -365,4 +389,13 @@ export class FedrouterClient {
 /** Creates a client; throws a bad_argument FedRouterError when an option is wrong. */
 export function createClient(options: ClientOptions): FedrouterClient {
   return new FedrouterClient(options);
+}
+
+/** The spend a model file states, or undefined when it states none or a malformed one. */
+function statedPrivacy(file: ModelFile): PrivacySpent | undefined {
+  try {
+    return modelPrivacy(file);
+  } catch {
+    return undefined;
+  }
 }

@@ -3,6 +3,7 @@
 import type { z } from "zod";
 import { type ServerMessage, serverMessageSchema } from "../../core/secagg/index.ts";
 import { sha256Hex } from "../../core/sha256.ts";
+import { type ClientFederation, clientFederationSchema } from "../../core/wire/federation.ts";
 import {
   type ClientRound,
   clientRoundSchema,
@@ -115,6 +116,11 @@ export class EdgeApi {
     const parsed = modelPointerSchema.safeParse(body);
     if (!parsed.success) throw new FedRouterError("server", "the latest model pointer is malformed");
     return parsed.data;
+  }
+
+  /** The federation as its clients see it: its configuration, fixed at creation (privacy included). */
+  federation(signal?: AbortSignal): Promise<ClientFederation> {
+    return this.#json(clientFederationSchema, this.#base, {}, signal);
   }
 
   /** Every published version with its SHA-256. */

@@ -52,12 +52,52 @@ export function encodedElementBound(config: EncodingConfig): number {
 }
 
 /**
- * The fixed-point scale for a round: as fine as possible while maxClients clipped values
- * (weight 1) still sum below 2^31 with a factor-two margin for stochastic rounding.
+ * Standard deviations of differential-privacy noise an encoding leaves room for. The sum of the
+ * clients' discrete Gaussian shares is subgaussian with their total variance, so one element lies
+ * past 10 of them with probability below 2·e^-50 (about 4e-22): over 2^26 elements, below 1e-13.
  */
-export function encodingScale(maxClients: number, clip: { min: number; max: number }): number {
+export const NOISE_TAIL_STDDEVS = 10;
+
+/** The differential-privacy noise a round's encoding must leave room for (docs/privacy.md). */
+export interface EncodingNoise {
+  /** Central noise standard deviation over the L2 sensitivity. */
+  noiseMultiplier: number;
+  /** L2 norm each contribution is clipped to, in encoded units (before the fixed-point scale). */
+  clipNorm: number;
+  /** Clients the central variance is split over: each adds 1/shares of it. */
+  shares: number;
+  /** Noised elements: stochastic rounding adds up to √dimension steps to the sensitivity. */
+  dimension: number;
+}
+
+/**
+ * The noise on one element of a sum of `clients` shares at `scale`, in fixed-point steps, that
+ * it exceeds only with the tail probability of NOISE_TAIL_STDDEVS (its standard deviation is
+ * z·(clipNorm·scale + √d)·√(clients/shares)).
+ */
+export function noiseTailBound(noise: EncodingNoise, clients: number, scale: number): number {
+  const sensitivity = noise.clipNorm * scale + Math.sqrt(noise.dimension);
+  return NOISE_TAIL_STDDEVS * noise.noiseMultiplier * sensitivity * Math.sqrt(clients / noise.shares);
+}
+
+/**
+ * The fixed-point scale for a round: as fine as possible while maxClients clipped values
+ * (weight 1) still sum below 2^31 with a factor-two margin for stochastic rounding. With `noise`,
+ * the margin below 2^30 also holds every client's noise share at its tail bound, when all
+ * maxClients add one: maxClients·bound·scale + noiseTailBound(noise, maxClients, scale) = 2^30.
+ * A noise too large for 32 bits gives a scale of 0 or less, which no round validates.
+ */
+export function encodingScale(
+  maxClients: number,
+  clip: { min: number; max: number },
+  noise?: EncodingNoise,
+): number {
   const bound = Math.max(Math.abs(clip.min), Math.abs(clip.max), 1);
-  return 2 ** 30 / (maxClients * bound);
+  if (!noise) return 2 ** 30 / (maxClients * bound);
+  // noiseTailBound is spread·(clipNorm·scale + √d): solve the equality above for the scale.
+  const spread = NOISE_TAIL_STDDEVS * noise.noiseMultiplier * Math.sqrt(maxClients / noise.shares);
+  const room = 2 ** 30 - spread * Math.sqrt(noise.dimension);
+  return room / (maxClients * bound + spread * noise.clipNorm);
 }
 
 /** Checks the encoding parameters alone: the clipping range, and that maxClients encoded values sum below 2^31. */

@@ -20,10 +20,13 @@ export { selfMaskCommitment } from "./commitment.ts";
 export {
   type Curve,
   type EncodingConfig,
+  type EncodingNoise,
   encodedElementBound,
   encodingScale,
   MAX_VECTOR_LENGTH,
   maskedLength,
+  NOISE_TAIL_STDDEVS,
+  noiseTailBound,
   type RoundConfig,
   roundConfigSchema,
   validateEncodingConfig,

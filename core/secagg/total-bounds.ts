@@ -19,12 +19,15 @@ function shown(value: number): string {
  * Why a decoded total (the weight total and the weighted sums, `decode`'s outputs) cannot be the
  * sum of honest encodings, or undefined when it can. Each client's stochastic rounding moves an
  * element by less than 1/scale, so the weight total lies within participants/scale of the true one.
+ * `noise`: how far differential-privacy noise may move each element (not the weight, which carries
+ * none), in decoded units (noiseTailBound / scale); 0 without it.
  */
 export function implausibleTotal(
   weightedSum: ArrayLike<number>,
   weightTotal: number,
   { participants, weight }: TotalWeights,
   config: Pick<EncodingConfig, "clip" | "scale">,
+  noise = 0,
 ): string | undefined {
   const resolution = quantisationBound(participants, config.scale);
   const expected = participants * weight;
@@ -34,14 +37,14 @@ export function implausibleTotal(
       `sum to ${expected}: a client sent a weight it does not have`
     );
   // NaN elements are encoded as 0, which may lie outside a range that excludes it.
-  const low = expected * Math.min(config.clip.min, 0) - resolution;
-  const high = expected * Math.max(config.clip.max, 0) + resolution;
+  const low = expected * Math.min(config.clip.min, 0) - resolution - noise;
+  const high = expected * Math.max(config.clip.max, 0) + resolution + noise;
   for (let i = 0; i < weightedSum.length; i++) {
     const value = weightedSum[i]!;
     if (!(value >= low && value <= high))
       return (
         `element ${i} of the total is ${shown(value)}, outside [${shown(low)}, ${shown(high)}], the range of ` +
-        `${participants} clipped values: a client skipped clipping`
+        `${participants} clipped values${noise > 0 ? " with their noise" : ""}: a client skipped clipping`
       );
   }
   return undefined;

@@ -3,7 +3,7 @@
 import * as z from "zod";
 import { MAX_TAG_LENGTH, MAX_TAGS } from "../routers/tags.ts";
 import { majorityShortfall, type PrivacyFloors } from "../secagg/floors.ts";
-import { privacySpecSchema } from "./privacy.ts";
+import { privacySpecSchema, privacySpentSchema } from "./privacy.ts";
 import { scheduleSchema, trainingStatusSchema } from "./schedule.ts";
 import { federationIdSchema } from "./tokens.ts";
 
@@ -206,6 +206,8 @@ export const federationSchema = z
     /** The schedule and where it stands. */
     training: trainingStatusSchema,
     usage: usageSchema,
+    /** With a privacy budget: what the rounds behind the latest version have spent of it. */
+    privacySpent: privacySpentSchema.optional(),
   })
   .meta({ id: "Federation" });
 

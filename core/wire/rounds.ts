@@ -3,6 +3,7 @@ import * as z from "zod";
 import { roundConfigSchema } from "../secagg/index.ts";
 // The outcome is the round lifecycle's own type; the API shows it as core/secagg defines it.
 import { roundOutcomeSchema } from "../secagg/round-lifecycle.ts";
+import { roundPrivacySchema } from "./privacy.ts";
 import { clientIdSchema, federationIdSchema } from "./tokens.ts";
 
 export const ROUND_STAGES = [
@@ -39,6 +40,8 @@ export const roundSchema = z
     secureAggregation: roundConfigSchema,
     /** The model version every contribution of this round is computed against. */
     modelVersion: z.number().int(),
+    /** With a privacy budget: the clip and noise each client applies before masking. */
+    privacy: roundPrivacySchema.optional(),
     stage: roundStageSchema,
     startedAt: z.string(),
     endedAt: z.string().nullable(),

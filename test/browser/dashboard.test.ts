@@ -4,8 +4,13 @@
 // client, and starts a round through the page alone.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seededRandom } from "../../core/random.ts";
-import type { Federation, FederationConfigInput } from "../../core/wire/federation.ts";
+import {
+  type Federation,
+  type FederationConfigInput,
+  federationConfigSchema,
+} from "../../core/wire/federation.ts";
 import type { CreatedTenant } from "../../core/wire/tenants.ts";
+import { privacySpent } from "../../durable-objects/federation-privacy.ts";
 import { seededEvaluationSet } from "../support/evaluation-sets.ts";
 import { type Browser, launchChromium } from "./chromium.ts";
 import { type DevEdge, startDevEdge } from "./dev-edge.ts";
@@ -35,6 +40,9 @@ const CONFIG: FederationConfigInput = {
   clipping: { min: -100, max: 100 },
 };
 
+/** A budget that one round of CONFIG spends about a fifth of (noise small enough for K-means' counts). */
+const PRIVACY = { epsilon: 100, delta: 1e-5, noiseMultiplier: 0.3, clipNorm: 10 };
+
 describe("dashboard in a browser", () => {
   let devEdge: DevEdge;
   let browser: Browser;
@@ -52,7 +60,8 @@ describe("dashboard in a browser", () => {
   it("shows a federation, its published round, the history charts and pages, with no console errors", async () => {
     const origin = devEdge.origin;
     const edge = new EdgeClient(origin);
-    const { owner, federationId, clients } = await edge.setUp(OPERATOR, 5, CONFIG);
+    // With a privacy budget: the round's clients add their noise shares, and the page shows the spend.
+    const { owner, federationId, clients } = await edge.setUp(OPERATOR, 5, { ...CONFIG, privacy: PRIVACY });
     const random = seededRandom(5);
     const sets = clients.map(() => seededEvaluationSet(random, { queries: 5, dimension: 4, models: 2 }));
     const round = await edge.runRound(owner, federationId, clients, sets);
@@ -95,6 +104,12 @@ describe("dashboard in a browser", () => {
       await section.locator(`${chart} canvas`).waitFor({ timeout: 15_000 });
     expect(await section.locator(".survivors-plot").textContent()).toContain("survivors");
     expect(await section.textContent()).toContain("updates aggregated: 5");
+    // The budget line states what the API states version 1 spent, and the versions table its ε.
+    const spent = privacySpent(federationConfigSchema.parse({ ...CONFIG, privacy: PRIVACY }), 1)!;
+    expect(await section.locator(".privacy").textContent()).toBe(
+      `privacy budget: ε ${spent.epsilon.toFixed(3)} of 100 spent (${Math.round(spent.epsilon)}%, δ 0.00001) over 1 version(s) · noise multiplier 0.3 · clip norm 10`,
+    );
+    expect(await section.locator(".paged.versions tbody").textContent()).toContain(spent.epsilon.toFixed(3));
     // The token left the address bar once read.
     expect(page.url()).toBe(`${origin}/`);
     expect(problems).toEqual([]);

@@ -1,5 +1,7 @@
 // A Node-side owner of a running edge worker (wrangler dev): tenants, federations, enrolments, and
 // one full secure round over real HTTP whose clients send the SDK's secure-aggregation messages.
+
+import { encodeForRound } from "../../client-sdk/src/round/private-encoding.ts";
 import {
   type OutgoingMessage,
   roundPath,
@@ -9,7 +11,6 @@ import type { EvaluationSet } from "../../core/data/evaluations.ts";
 import { decodeModelFile, type ModelFile } from "../../core/model-file.ts";
 import { seededRandom } from "../../core/random.ts";
 import { stateOf } from "../../core/routers/registry.ts";
-import { encode } from "../../core/secagg/index.ts";
 import type { ClientEnrolment } from "../../core/wire/clients.ts";
 import type { Federation, FederationConfigInput } from "../../core/wire/federation.ts";
 import type { ModelPointer } from "../../core/wire/models.ts";
@@ -90,7 +91,8 @@ export class EdgeClient {
   ) {
     if (sets.length !== clients.length)
       throw new RangeError(`${sets.length} evaluation sets for ${clients.length} clients`);
-    const { kind, state } = stateOf(await this.latestModel(federationId, owner));
+    const file = await this.latestModel(federationId, owner);
+    const { kind, state } = stateOf(file);
     const algorithm = kind.algorithm();
     const round = await this.request<RoundSummary>("POST", `/v1/federations/${federationId}/rounds`, owner);
     const base = roundPath(federationId, round.round);
@@ -103,7 +105,8 @@ export class EdgeClient {
     for (const c of cohort) await this.send(base, c.token, await c.session.shareKeys(await message(c.token)));
     for (const [i, c] of cohort.entries()) {
       const contribution = await algorithm.contribute(state, c.set, seededRandom(i));
-      const encoded = encode(contribution, 1, round.secureAggregation).vector;
+      // As participate() encodes it: with the round's privacy block, clipped and noised.
+      const encoded = encodeForRound(file, contribution, round.secureAggregation, round.privacy).vector;
       await this.send(base, c.token, await c.session.maskedInput(await message(c.token), encoded));
     }
     for (const c of cohort)

@@ -226,6 +226,24 @@
     return el("p", { class: "training muted" }, text);
   }
 
+  /** The privacy budget and what the rounds behind the latest version spent of it (docs/privacy.md). */
+  function privacyLine(federation) {
+    const budget = federation.config.privacy;
+    if (!budget)
+      return el(
+        "p",
+        { class: "privacy muted" },
+        "privacy: secure aggregation only (no differential-privacy budget)",
+      );
+    const spent = federation.privacySpent ?? { epsilon: 0, delta: budget.delta, rounds: 0 };
+    const share = Math.min(100, (100 * spent.epsilon) / budget.epsilon);
+    return el(
+      "p",
+      { class: "privacy" },
+      `privacy budget: ε ${spent.epsilon.toFixed(3)} of ${budget.epsilon} spent (${share.toFixed(0)}%, δ ${budget.delta}) over ${spent.rounds} version(s) · noise multiplier ${budget.noiseMultiplier} · clip norm ${budget.clipNorm}`,
+    );
+  }
+
   function renderFederation(overview) {
     const { federation, rounds, evaluations } = overview;
     const usage = federation.usage;
@@ -253,6 +271,7 @@
         `${federation.config.router.kind} router over ${federation.config.models.length} models · embedder ${federation.config.embedder.id} (${federation.config.embedder.dimension}-d) · ${federation.clientCount} clients · latest version ${federation.latestVersion}`,
       ),
       trainingLine(federation.training),
+      privacyLine(federation),
       trainingActions(federation.id, roundsTable),
       el(
         "div",
@@ -274,13 +293,19 @@
       el("h3", {}, "Rounds"),
       roundsTable,
       el("h3", {}, "Model versions"),
-      pagedTable("versions", `${base}/models`, ["version", "round", "bytes", "sha256", "published"], (v) => [
-        v.version,
-        v.round ?? "initial",
-        v.bytes,
-        v.sha256.slice(0, 16),
-        when(v.createdAt),
-      ]),
+      pagedTable(
+        "versions",
+        `${base}/models`,
+        ["version", "round", "bytes", "sha256", "published", "ε spent"],
+        (v) => [
+          v.version,
+          v.round ?? "initial",
+          v.bytes,
+          v.sha256.slice(0, 16),
+          when(v.createdAt),
+          v.privacy ? v.privacy.epsilon.toFixed(3) : "—",
+        ],
+      ),
       el("h3", {}, "Clients"),
       clientsPanel(federation.id),
     );

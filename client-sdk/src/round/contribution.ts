@@ -27,6 +27,11 @@ function clientAlgorithm(
   return kindOf(kind).algorithm(compute());
 }
 
+/** The global state a model file holds, read by its router kind. */
+export function globalState(file: ModelFile): unknown {
+  return kindOf(file.kind).algorithm().fromModelFile(file);
+}
+
 /** Whether the model in `file` is final: no round will ever train it further. */
 export function isFinal(file: ModelFile): boolean {
   const algorithm = kindOf(file.kind).algorithm();

@@ -4,9 +4,12 @@
 // vector and the protocol's keys and sealed shares leave the client.
 import type { Embedder } from "../../../core/embedder/embedder.ts";
 import { type EmbedderInfo, tagsOf } from "../../../core/model-file.ts";
+import { modelPrivacy } from "../../../core/privacy/model-privacy.ts";
+import { weakerPrivacy } from "../../../core/privacy/round-privacy.ts";
 import { type Random, seededRandom } from "../../../core/random.ts";
 import type { LocalCompute } from "../../../core/routers/kind.ts";
-import { encode, type PrivacyFloors, roundBelowFloors } from "../../../core/secagg/index.ts";
+import { type PrivacyFloors, roundBelowFloors } from "../../../core/secagg/index.ts";
+import type { PrivacySpec, PrivacySpent } from "../../../core/wire/privacy.ts";
 import { type ClientRound, ROUND_STAGES, type RoundStage } from "../../../core/wire/rounds.ts";
 import type { EdgeApi, RoundMessage } from "../edge.ts";
 import { FedRouterError } from "../errors.ts";
@@ -14,6 +17,7 @@ import type { ModelSync } from "../model/sync.ts";
 import type { EvaluationStore } from "../store/store.ts";
 import { computeContribution, isFinal } from "./contribution.ts";
 import { Deadline } from "./deadline.ts";
+import { encodeForRound } from "./private-encoding.ts";
 import { type OutgoingMessage, type ProtocolStep, SecureAggregationSession } from "./secure-aggregation.ts";
 import { buildTrainingSet } from "./training-set.ts";
 
@@ -67,6 +71,10 @@ export interface ParticipationResult {
   skipped: number;
   /** Contribution values outside the federation's clipping range, clipped before encoding. */
   clipped: number;
+  /** Whether this client clipped its contribution and added its share of privacy noise. */
+  noised: boolean;
+  /** What the versions up to the one trained against had spent of the privacy budget (with one). */
+  privacySpent?: PrivacySpent;
   /** Set when `stopAfter` made the client go silent. */
   stoppedAfter?: ParticipateOptions["stopAfter"];
   /** The round's outcome, when waited for (waitForOutcome). */
@@ -86,6 +94,11 @@ export interface ParticipationContext {
   pollIntervalMs: number;
   /** The least this client accepts from a round (the client's `privacyFloors` option). */
   privacyFloors: PrivacyFloors;
+  /**
+   * The differential-privacy budget the federation declared at creation (read once from the edge,
+   * then held), or undefined when it declared none. A round must apply at least that.
+   */
+  declaredPrivacy(signal?: AbortSignal): Promise<PrivacySpec | undefined>;
 }
 
 /** The stage whose message each awaited server message opens. */
@@ -137,10 +150,24 @@ async function run(
     context.privacyFloors,
   );
   if (below) throw new FedRouterError("unsafe_round", `round ${round} refused: ${below}`);
+  const declared = await context.declaredPrivacy(deadline.signal);
+  const privacy = summary.privacy;
+  // Without a declared budget, a round's own noise is still checked to be split over no more
+  // clients than its threshold (against itself, nothing else can be weaker).
+  const weaker = declared
+    ? weakerPrivacy(privacy, declared, config.threshold)
+    : privacy && weakerPrivacy(privacy, privacy, config.threshold);
+  if (weaker) throw new FedRouterError("unsafe_round", `round ${round} refused: ${weaker}`);
 
   progress("model", round, `version ${summary.modelVersion}`);
   const model = await context.models.version(summary.modelVersion, deadline.signal);
   deadline.check();
+  const spent = privacySpentOf(model.file, model.version);
+  if (declared && spent && spent.epsilon > declared.epsilon)
+    throw new FedRouterError(
+      "unsafe_round",
+      `round ${round} refused: version ${model.version} states epsilon ${spent.epsilon} spent, past the declared budget of ${declared.epsilon}`,
+    );
   const evaluations = await readStore(context.store);
   const { set, skipped } = await buildTrainingSet(
     evaluations,
@@ -157,8 +184,9 @@ async function run(
     config.vectorLength,
     context.compute,
   );
-  // Weight 1: the edge sums contributions, and the algorithms carry their weights inside.
-  const encoded = encode(contribution, 1, config);
+  // Weight 1: the edge sums contributions, and the algorithms carry their weights inside. With
+  // privacy, clipped and noised before masking (private-encoding.ts).
+  const encoded = encodeForRound(model.file, contribution, config, privacy);
   deadline.check();
 
   const result: ParticipationResult = {
@@ -168,6 +196,8 @@ async function run(
     examples: set.n,
     skipped,
     clipped: encoded.report.clippedLow + encoded.report.clippedHigh,
+    noised: privacy !== undefined,
+    ...(spent ? { privacySpent: spent } : {}),
   };
   const session = new SecureAggregationSession(clientId, context.privacyFloors);
   const send = async (message: OutgoingMessage): Promise<boolean> => {
@@ -192,6 +222,17 @@ async function run(
   }
   progress("done", round, result.outcome ? JSON.stringify(result.outcome) : undefined);
   return result;
+}
+
+/** The spend a version's model file states, read as an `integrity` error when malformed. */
+function privacySpentOf(file: Parameters<typeof modelPrivacy>[0], version: number): PrivacySpent | undefined {
+  try {
+    return modelPrivacy(file);
+  } catch (error) {
+    throw new FedRouterError("integrity", `model version ${version}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
 }
 
 async function readStore(store: EvaluationStore) {

@@ -8,6 +8,7 @@ import { decodeModelFile, type ModelFile } from "../../../../core/model-file.ts"
 import { DEFAULT_FLOORS, majorityThreshold } from "../../../../core/secagg/index.ts";
 import type { FederationConfigInput } from "../../../../core/wire/federation.ts";
 import type { ModelPointer } from "../../../../core/wire/models.ts";
+import type { PrivacySpec } from "../../../../core/wire/privacy.ts";
 import type { RoundSummary } from "../../../../core/wire/rounds.ts";
 import { EdgeClient } from "../../../browser/edge-client.ts";
 import { embedderInfo, type Fixture, recordRows } from "./fixture.ts";
@@ -26,6 +27,8 @@ export interface FederationOptions {
   deadlines?: Partial<Deadlines>;
   /** The federation's tag vocabulary. Default: none. */
   tags?: string[];
+  /** The federation's differential-privacy budget. Default: none. */
+  privacy?: PrivacySpec;
 }
 
 /**
@@ -177,6 +180,7 @@ export async function federationOnEdge(data: Fixture, options: FederationOptions
     })),
     embedder: embedderInfo,
     ...(options.tags ? { tags: options.tags } : {}),
+    ...(options.privacy ? { privacy: options.privacy } : {}),
     roundPolicy: {
       cohortSize,
       minParticipants: DEFAULT_FLOORS.minSurvivors,
