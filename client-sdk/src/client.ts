@@ -21,6 +21,7 @@ import { checkedEvaluation } from "./record.ts";
 import { checkParticipateArguments } from "./round/arguments.ts";
 import { AvailabilityLoop, type StartOptions } from "./round/availability-loop.ts";
 import { type ParticipateOptions, type ParticipationResult, participate } from "./round/participate.ts";
+import { withinPinnedBudget } from "./round/pinned-budget.ts";
 import { buildTrainingSet } from "./round/training-set.ts";
 import {
   checkQuery,
@@ -315,7 +316,7 @@ export class FedrouterClient {
    */
   #declaredPrivacy(signal?: AbortSignal): Promise<PrivacySpec | undefined> {
     this.#declared ??= this.#edge.federation(signal).then(
-      (federation) => federation.config.privacy,
+      (federation) => withinPinnedBudget(federation.config.privacy, this.#options.privacyBudget),
       (error: unknown) => {
         this.#declared = undefined;
         throw error;

@@ -37,7 +37,7 @@ export type { UseLiteClientOptions } from "./embedders.ts";
 export { FedRouterError, type FedRouterErrorCode } from "./errors.ts";
 export type { Inference, ModelPredictor } from "./model/predictor.ts";
 export type { SyncResult } from "./model/sync.ts";
-export { CLIENT_DEFAULTS, type ClientOptions, type RetryOptions } from "./options.ts";
+export { CLIENT_DEFAULTS, type ClientOptions, type PrivacyBudget, type RetryOptions } from "./options.ts";
 export type { PersonalisationContext, Personaliser } from "./personalise.ts";
 export { MAX_QUERY_LENGTH } from "./record.ts";
 export { DEFAULT_RETRY, type RetryPolicy } from "./retry.ts";

@@ -74,6 +74,20 @@ export interface ClientOptions {
    * below which secure aggregation protects nothing, and the platform's floors must allow as much.
    */
   privacyFloors?: Partial<PrivacyFloors>;
+  /**
+   * The most differential-privacy loss this organisation accepts, as a client-level (epsilon,
+   * delta) budget. When set, the client takes part only in a federation that declared a budget
+   * within it at creation, and in no round of a version whose file states more spent: an operator
+   * or owner cannot talk it into less privacy than it pinned here. Default: none pinned (the
+   * federation's declaration, read once, is still held against every round).
+   */
+  privacyBudget?: PrivacyBudget;
+}
+
+/** A client-level differential-privacy budget the app pins (see ClientOptions.privacyBudget). */
+export interface PrivacyBudget {
+  epsilon: number;
+  delta: number;
 }
 
 /** The defaults of the optional client options (see ClientOptions). */
@@ -106,6 +120,7 @@ export interface ResolvedOptions {
   personaliser: Personaliser | undefined;
   newModelShare: number;
   privacyFloors: PrivacyFloors;
+  privacyBudget: PrivacyBudget | undefined;
 }
 
 const OPTION_KEYS = new Set([
@@ -126,6 +141,7 @@ const OPTION_KEYS = new Set([
   "personaliser",
   "newModelShare",
   "privacyFloors",
+  "privacyBudget",
 ]);
 
 const isFunction = (value: unknown): boolean => typeof value === "function";
@@ -176,6 +192,25 @@ function checkFloors(floors: unknown): PrivacyFloors {
       `privacyFloors.${key} must be an integer >= ${PROTOCOL_FLOORS[key]} (the least secure aggregation protects anything at; default ${DEFAULT_FLOORS[key]}), got ${resolved[key]}`,
     );
   return resolved;
+}
+
+function checkBudget(budget: unknown): PrivacyBudget | undefined {
+  if (budget === undefined) return undefined;
+  requireArgument(typeof budget === "object" && budget !== null, "privacyBudget must be an object");
+  const { epsilon, delta, ...rest } = budget as PrivacyBudget;
+  requireArgument(
+    Object.keys(rest).length === 0,
+    `unknown privacyBudget key "${Object.keys(rest)[0]}" (known: epsilon, delta)`,
+  );
+  requireArgument(
+    typeof epsilon === "number" && Number.isFinite(epsilon) && epsilon > 0,
+    `privacyBudget.epsilon must be a number > 0, got ${epsilon}`,
+  );
+  requireArgument(
+    typeof delta === "number" && delta > 0 && delta < 1,
+    `privacyBudget.delta must be a number in (0, 1), got ${delta}`,
+  );
+  return { epsilon, delta };
 }
 
 /** Checks every option and fills in the defaults; throws a bad_argument error on the first problem. */
@@ -279,5 +314,6 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     personaliser: o.personaliser,
     newModelShare,
     privacyFloors: checkFloors(o.privacyFloors),
+    privacyBudget: checkBudget(o.privacyBudget),
   };
 }

@@ -66,6 +66,10 @@ describe("createClient", () => {
       { privacyFloors: { minCohort: 5.5 } },
       { privacyFloors: { minSurvivor: 9 } },
       { privacyFloors: 6 },
+      { privacyBudget: { epsilon: 0, delta: 1e-5 } },
+      { privacyBudget: { epsilon: 4, delta: 1 } },
+      { privacyBudget: { epsilon: 4 } },
+      { privacyBudget: { epsilon: 4, delta: 1e-5, noise: 2 } },
     ];
     for (const change of wrong) badArgument(() => createClient({ ...options, ...change } as never));
     badArgument(() => createClient(undefined as never));
