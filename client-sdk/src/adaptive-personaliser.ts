@@ -112,7 +112,7 @@ export function adaptivePersonaliser(options: AdaptivePersonaliserOptions = {}):
         weights = adaptiveMixtureOf(prior, localErrors, set, mixture).weights;
         blend = (g, l) => mixPredictions(g, l, weights);
       } else {
-        const evidence = priorEvidenceOf(prior, heldOut, set, pooling).weights;
+        const evidence = priorEvidenceOf(prior, heldOut, set, { pooling }).weights;
         weights = federatedShare(evidence);
         blend = (g, l) => blendPredictions(g, l, evidence);
       }
