@@ -7,11 +7,15 @@
 // that predicts a cell never saw it), and the personalised prediction is f + w (l - f) with w the
 // least-squares coefficient of the residuals r = y - f on the departures d:
 //   w_ls = sum(d r) / sum(d^2),   Var(w_ls) = s^2 / sum(d^2),
-// s^2 the residual variance. w_ls is noisy on a few cells, so it is shrunk empirical-Bayes
-// fashion as core/kmeans/shrinkage.ts shrinks sparse cells: only the part of w_ls^2 its noise does
-// not explain counts as signal, w = w_ls * max(0, 1 - Var(w_ls) / w_ls^2), then clipped to [0, 1].
-// No cell, or departures no more related to the outcomes than noise explains: w = 0, exactly the
-// federated router. Many cells on which the local router is right: w -> 1, the local router.
+// s^2 the residual variance. w_ls is noisy on a few cells, so it is shrunk toward the federated
+// router under the prior w ~ N(0, tau^2): w = w_ls E[tau^2 / (tau^2 + Var(w_ls))], the posterior
+// mean over tau uniform on [0, 1] (w is a weight in [0, 1], so its spread cannot exceed 1), then
+// clipped to [0, 1]. No tuned constant. No cell: w = 0, exactly the federated router (the limit
+// Var -> infinity). Departures that go against the outcomes: w = 0. Weak evidence toward the
+// local router: a small weight, never exactly 0 (the method-of-moments positive part,
+// w_ls max(0, 1 - Var / w_ls^2), issue 20's first default, gave exactly 0 there and left clients
+// whose local router leads tied with the federated router). Many cells on which the local router
+// is right: w -> 1, the local router.
 //
 // Why this and not inverse error (core/personalisation.ts): a router's squared error on 0/1
 // outcomes is mostly the outcomes' own variance, which both routers pay, so inverse-error weights
@@ -23,11 +27,13 @@
 // Quality and cost get weights of their own (cost on log1p(USD), as costs span orders of
 // magnitude), per model, by agreement of two levels of evidence: the client's cells pooled over
 // its models (one shrunk w as above) and each model's own cells, read through a hierarchical
-// prior whose spread across models is estimated from the same sums (`modelWeights`: where the
-// models' estimates scatter no more than their noise explains, none moves). A model takes the
-// smaller of the two. Either alone failed somewhere (docs/personalisation.md): the pooled weight
-// moves models whose own cells say the local router's departures go the wrong way (a client 3
-// s.e. below the federated router), the per-model weights move models on a few lucky cells.
+// prior whose spread across models has the same posterior, now given every model's estimate
+// (`modelWeights`: each estimate weighs by its own variance, so a model whose departures carry no
+// information cannot zero the others, as the unweighted method of moments let it). A model takes
+// the smaller of the two. Either alone failed somewhere (docs/personalisation.md): the pooled
+// weight moves models whose own cells say the local router's departures go the wrong way (a
+// client 3 s.e. below the federated router), the per-model weights move models on a few lucky
+// cells.
 import type { EvaluationSet } from "./data/evaluations.ts";
 import { observedCounts, selectRows } from "./personalisation.ts";
 import type { BatchPrediction, BatchPredictor } from "./prediction.ts";
