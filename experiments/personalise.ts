@@ -53,7 +53,18 @@ export async function personalisedPredictors(
     variants[pooling] = blendedPredictor(
       federated,
       local,
-      priorEvidenceOf(prior, heldOut, train, pooling).weights,
+      priorEvidenceOf(prior, heldOut, train, { pooling }).weights,
+    );
+  // Issue 20's first default (positive-part shrinkage), and the default judging only the part of
+  // the quality departures that can change a routing decision.
+  for (const [name, reading] of [
+    ["positive-part", { shrinkage: "positive-part" }],
+    ["routing", { departure: "routing" }],
+  ] as const)
+    variants[name] = blendedPredictor(
+      federated,
+      local,
+      priorEvidenceOf(prior, heldOut, train, reading).weights,
     );
   return {
     variants,

@@ -87,6 +87,8 @@ const PERSONALISED: Record<string, string> = {
   "pe-pooled": "prior-evidence, pooled weight",
   "pe-hierarchical": "prior-evidence, per-model weights",
   "pe-least-squares": "prior-evidence, unshrunk least squares",
+  "pe-positive-part": "prior-evidence, positive-part shrinkage (the first default)",
+  "pe-routing": "prior-evidence, routing part of quality departures",
 };
 
 /** How one personalised router fared against max(local, federated) over a run's clients. */

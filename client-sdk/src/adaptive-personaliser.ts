@@ -2,8 +2,9 @@
 // evaluations the evidence: a router of the same kind trained on the client's evaluations alone
 // proposes departures from the federation's predictions, and they are taken only as far as the
 // client's observed cells (on which that local router is cross-validated) show them to be real
-// (core/personalisation-prior.ts). With nothing recorded, or evidence no stronger than its noise,
-// it routes exactly as the federation's router. `method: "inverse-error"` keeps the earlier
+// (core/personalisation-prior.ts). With nothing recorded it routes exactly as the federation's
+// router; evidence no stronger than its noise moves it only a little, departures the evidence
+// contradicts not at all. `method: "inverse-error"` keeps the earlier
 // per-model inverse-error mixture (core/personalisation.ts) for comparison. Built once per model
 // version, on the device: no evaluation leaves it.
 import type { EvaluationSet } from "../../core/data/evaluations.ts";
@@ -112,7 +113,7 @@ export function adaptivePersonaliser(options: AdaptivePersonaliserOptions = {}):
         weights = adaptiveMixtureOf(prior, localErrors, set, mixture).weights;
         blend = (g, l) => mixPredictions(g, l, weights);
       } else {
-        const evidence = priorEvidenceOf(prior, heldOut, set, pooling).weights;
+        const evidence = priorEvidenceOf(prior, heldOut, set, { pooling }).weights;
         weights = federatedShare(evidence);
         blend = (g, l) => blendPredictions(g, l, evidence);
       }

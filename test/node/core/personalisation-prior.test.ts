@@ -114,12 +114,52 @@ describe("prior and evidence", () => {
   it("computes the shrunk least-squares weight of a hand-made case", () => {
     // d = (0.2, -0.2, 0.2, -0.2), r = (0.3, -0.1, 0.1, -0.3): sum dr = 0.16, sum d^2 = 0.16,
     // w_ls = 1; residuals r - d = (0.1, 0.1, -0.1, -0.1), s^2 = 0.04 / 3, Var = s^2 / 0.16
-    // = 1/12, so w = 1 - 1/12.
+    // = 1/12.
     const e = emptyEvidence();
     const d = [0.2, -0.2, 0.2, -0.2];
     const r = [0.3, -0.1, 0.1, -0.3];
     for (const [i, di] of d.entries()) addEvidence(e, 0.5, 0.5 + di, 0.5 + r[i]!);
-    expect(evidenceWeight(e)).toBeCloseTo(1 - 1 / 12, 12);
+    // Positive part: tau^2 = 1 - 1/12, w = 1 - 1/12.
+    expect(evidenceWeight(e, "positive-part")).toBeCloseTo(1 - 1 / 12, 12);
+    // Posterior: w = 1 * E[t^2 / (t^2 + 1/12)], t ~ U(0, 1) weighted by the likelihood
+    // N(1; 0, t^2 + 1/12), by Simpson's rule on a fine grid.
+    const v = 1 / 12;
+    let top = 0;
+    let bottom = 0;
+    const steps = 20_000;
+    for (let k = 0; k <= steps; k++) {
+      const t2 = (k / steps) ** 2;
+      const simpson = k === 0 || k === steps ? 1 : k % 2 === 1 ? 4 : 2;
+      const likelihood = Math.exp(-0.5 / (t2 + v)) / Math.sqrt(t2 + v);
+      top += (simpson * likelihood * t2) / (t2 + v);
+      bottom += simpson * likelihood;
+    }
+    expect(evidenceWeight(e)).toBeCloseTo(top / bottom, 4);
+    expect(evidenceWeight(e, "none")).toBeCloseTo(1, 12);
+  });
+
+  it("moves a little, never exactly nothing, on weak evidence toward the local router", () => {
+    // 20 cells, residuals following the departures on 11 and against them on 9: w_ls = 0.1 with
+    // a standard error far above it. The positive part gives exactly 0; the posterior mean a
+    // small positive weight, below the least-squares one.
+    const e = emptyEvidence();
+    for (let i = 0; i < 20; i++) {
+      const d = i % 2 === 0 ? 0.2 : -0.2;
+      addEvidence(e, 0.5, 0.5 + d, i < 11 ? 0.5 + d : 0.5 - d);
+    }
+    expect(e.departureResidual / e.departureSquares).toBeCloseTo(0.1, 12);
+    expect(evidenceWeight(e, "positive-part")).toBe(0);
+    const w = evidenceWeight(e);
+    expect(w).toBeGreaterThan(0);
+    expect(w).toBeLessThan(0.1);
+    // Fewer cells, the same pattern: less weight.
+    const fewer = emptyEvidence();
+    for (let i = 0; i < 10; i++) {
+      const d = i % 2 === 0 ? 0.2 : -0.2;
+      addEvidence(fewer, 0.5, 0.5 + d, i < 6 ? 0.5 + d : 0.5 - d);
+    }
+    expect(fewer.departureResidual / fewer.departureSquares).toBeCloseTo(0.2, 6);
+    expect(evidenceWeight(fewer)).toBeGreaterThan(0);
   });
 
   it("moves a model only as far as both the pooled and the model's own evidence carry it", () => {
@@ -163,6 +203,72 @@ describe("prior and evidence", () => {
     for (const e of models)
       for (let i = 0; i < 40; i++) addEvidence(e, 0.5, 0.5 + (i % 2 === 0 ? 0.2 : -0.2), (i >> 1) % 2);
     expect(Array.from(modelWeights(models))).toEqual([0, 0, 0, 0]);
+    expect(Array.from(modelWeights(models, "positive-part"))).toEqual([0, 0, 0, 0]);
+  });
+
+  it("lets no model without information zero the others' weights", () => {
+    // Models 0 and 1: the local router is right on 60 cells each. Model 2: departures of 1e-4 on
+    // 3 cells, so its estimate carries no information (variance ~ 1e7). The method of moments'
+    // unweighted mean of ls^2 - v is then negative and zeroes every model (what left a client
+    // with overwhelming cost evidence at the federated router); tau's posterior weighs model 2
+    // by its variance, so models 0 and 1 move nearly all the way.
+    const models = [emptyEvidence(), emptyEvidence(), emptyEvidence()];
+    for (let i = 0; i < 60; i++) {
+      const up = i % 2 === 0;
+      addEvidence(models[0]!, 0.5, up ? 0.8 : 0.2, up ? 0.8 : 0.2);
+      addEvidence(models[1]!, 0.5, up ? 0.7 : 0.3, up ? 0.75 : 0.25);
+    }
+    for (let i = 0; i < 3; i++) addEvidence(models[2]!, 0.5, 0.5 + 1e-4 * (i - 1), i % 2);
+    expect(Array.from(modelWeights(models, "positive-part"))).toEqual([0, 0, 0]);
+    const w = modelWeights(models);
+    expect(w[0]).toBeGreaterThan(0.99);
+    expect(w[1]).toBeGreaterThan(0.99);
+    expect(w[2]).toBeGreaterThanOrEqual(0);
+    expect(w[2]).toBeLessThan(0.01);
+  });
+
+  it("judges the part of a quality departure that can change a routing decision", () => {
+    // Two models, one observed per query. The federation predicts 0.5 for both; the truth is
+    // 0.8 / 0.2 on half of the queries and 0.2 / 0.8 on the other half. The local router orders
+    // the models right (a difference of 0.6) but finds every query 0.6 harder than it is.
+    const n = 40;
+    const set = emptyEvaluationSet(n, 1, 2);
+    const federated: BatchPrediction = {
+      quality: new Float64Array(2 * n).fill(0.5),
+      cost: new Float64Array(2 * n).fill(0.01),
+      available: null,
+    };
+    const local: BatchPrediction = {
+      quality: new Float64Array(2 * n),
+      cost: new Float64Array(2 * n).fill(0.01),
+      available: null,
+    };
+    for (let r = 0; r < n; r++) {
+      const first = (r >> 1) % 2 === 0;
+      const truth = first ? [0.8, 0.2] : [0.2, 0.8];
+      for (let j = 0; j < 2; j++) {
+        local.quality[2 * r + j] = truth[j]! - 0.6;
+        set.quality[2 * r + j] = truth[j]!;
+        set.cost[2 * r + j] = 0.01;
+      }
+      set.observed[2 * r + (r % 2)] = 1;
+    }
+    const whole = departureEvidence(federated, local, set, "whole");
+    const routing = departureEvidence(federated, local, set, "routing");
+    // Whole: d = -0.3 or -0.9 against r = +-0.3, w_ls = 0.18 / 0.9 = 0.2, with noise.
+    expect(whole.pooled.quality.departureResidual / whole.pooled.quality.departureSquares).toBeCloseTo(
+      0.2,
+      6,
+    );
+    // Routing: d less the query's mean departure (-0.6) is +-0.3, exactly the residual.
+    expect(routing.pooled.quality.departureResidual / routing.pooled.quality.departureSquares).toBeCloseTo(
+      1,
+      6,
+    );
+    expect(evidenceWeight(routing.pooled.quality)).toBeCloseTo(1, 6);
+    expect(evidenceWeight(whole.pooled.quality)).toBeLessThan(0.2);
+    // Cost departures are judged whole either way.
+    expect(routing.pooled.cost).toEqual(whole.pooled.cost);
   });
 
   it("judges the local router on cells it never saw, and only where both routers predict", async () => {
@@ -185,5 +291,7 @@ describe("prior and evidence", () => {
     expect(evidence.pooled.quality.cells).toBe(4);
     expect(evidence.quality[0]!.cells).toBe(4);
     expect(evidence.pooled.quality.departureSquares).toBeCloseTo(4 * 0.01, 12);
+    // With one model there is no routing decision to change: its routing departure is 0.
+    expect(departureEvidence(federated, heldOut, set, "routing").pooled.quality.departureSquares).toBe(0);
   });
 });

@@ -15,6 +15,8 @@ describe("personalisation in the harness", () => {
         "personalisedFixed",
         "fineTuned",
         "pe-pooled",
+        "pe-positive-part",
+        "pe-routing",
       ]) {
         expect(client.ownTest[key], key).toBeGreaterThan(0);
         expect(client.ownTest[key], key).toBeLessThanOrEqual(1.0001);
@@ -39,6 +41,8 @@ describe("personalisation in the harness", () => {
       "prior-evidence, pooled weight",
       "prior-evidence, per-model weights",
       "prior-evidence, unshrunk least squares",
+      "prior-evidence, positive-part shrinkage (the first default)",
+      "prior-evidence, routing part of quality departures",
     ]);
   });
 });
