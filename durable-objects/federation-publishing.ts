@@ -117,9 +117,27 @@ export function finalisedModel(
   const config = round.secureAggregation;
   const resolution = quantisationBound(participants, config.scale);
   // Clients encode with weight 1 (the SDK's participate()), so the weight slot counts them.
-  const refusal =
-    implausibleTotal(sum, total.weightTotal, { participants, weight: 1 }, config) ??
-    router.checkTotal(global, sum, { participants, resolution });
+  const refusal = implausibleTotal(sum, total.weightTotal, { participants, weight: 1 }, config);
+  if (refusal) return failure("implausible_total", refusal);
+  return checkedModel(router, global, sum, { participants, resolution });
+}
+
+/**
+ * The model file a decoded sum makes of the global state, once the encodings it adds up were
+ * checked (implausibleTotal, per shard for a sharded round): the router kind's own check of the
+ * sum of `participants` inputs known to within `resolution` per element, then finalise.
+ */
+export function checkedModel(
+  router: FederationRouter,
+  global: unknown,
+  sum: Float64Array,
+  context: { participants: number; resolution: number },
+): Result<VersionBytes> {
+  const { algorithm } = router;
+  const expected = algorithm.contributionLength(global);
+  if (sum.length !== expected)
+    return failure("invalid_vector", `total has ${sum.length} elements, expected ${expected}`);
+  const refusal = router.checkTotal(global, sum, context);
   if (refusal) return failure("implausible_total", refusal);
   try {
     const next = algorithm.finalise(global, sum);

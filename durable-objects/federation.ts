@@ -6,6 +6,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { encodeModelFile } from "../core/model-file.ts";
 import { modelSigner } from "../core/model-signature.ts";
+import { OWNER_ABORT_MESSAGE, SECAGG_ERROR } from "../core/secagg/index.ts";
 import { sha256Hex } from "../core/sha256.ts";
 import type { ClientEnrolment, EnrolClient, EnrolledClient } from "../core/wire/clients.ts";
 import type { FederationOverview } from "../core/wire/dashboard.ts";
@@ -39,6 +40,7 @@ import { closeAbortedRound, reconcileCurrentRound, settleReservation } from "./f
 import { checkNeighbourDegree, openRound } from "./federation-opening.ts";
 import { withPrivacySpent } from "./federation-privacy.ts";
 import {
+  checkedModel,
   classifyVersions,
   finalisedModel,
   loadGlobal,
@@ -46,6 +48,15 @@ import {
   signUnsignedVersions,
 } from "./federation-publishing.ts";
 import { stepSchedule } from "./federation-schedule.ts";
+import {
+  acceptedShards,
+  allShardsEnded,
+  combined,
+  shardEntry,
+  shardedResolution,
+  shardTotalRefusal,
+  withShard,
+} from "./federation-shards.ts";
 import {
   FederationStore,
   type ListPage,
@@ -178,7 +189,10 @@ export class Federation extends DurableObject<Env> {
           return failure("not_found", `no active client ${clientId}`);
         // Round.revoke takes no queue of its own, so calling it from ours cannot deadlock with a
         // Round that is waiting on this object.
-        if (record.currentRound !== null) await this.roundStub(record.currentRound).revoke(clientId);
+        const current = record.currentRound === null ? undefined : this.store.round(record.currentRound);
+        if (current && !current.shards) await this.roundStub(current.round).revoke(clientId);
+        const shard = current?.shards?.find((s) => s.cohort.includes(clientId));
+        if (current && shard) await this.roundStub(current.round, shard.shard).revoke(clientId);
         const revokedAt = new Date().toISOString();
         this.store.revokeClient(clientId, revokedAt);
         return success({ clientId, revokedAt });
@@ -195,7 +209,7 @@ export class Federation extends DurableObject<Env> {
     return this.asMember(caller, ["owner"], () =>
       this.serial.run(async () => {
         // A round whose report of its end went missing would otherwise keep the federation busy.
-        await reconcileCurrentRound(this.store, this.env);
+        await this.reconcile();
         const available = { ids: this.store.availability.available(Date.now()), mode: "prefer" } as const;
         return openRound(this.store, this.env, cohort, available);
       }),
@@ -252,7 +266,7 @@ export class Federation extends DurableObject<Env> {
       if (!this.store.record) return;
       let next: number | null;
       try {
-        await reconcileCurrentRound(this.store, this.env);
+        await this.reconcile();
         next = await stepSchedule(this.store, this.env, Date.now());
       } catch {
         // Transient (KV, the Tenant or the Round unreachable): look again shortly.
@@ -279,6 +293,7 @@ export class Federation extends DurableObject<Env> {
     return this.asMember(caller, ["owner"], async (record) => {
       const round = record.currentRound;
       if (round === null) return failure("not_found", "no round is in progress");
+      if (this.store.round(round)?.shards) return this.stopShards(round);
       // Outside the serial queue: the aborting Round reports to this object through it.
       const aborted = await this.roundStub(round).abort();
       if (!aborted.ok) return aborted;
@@ -292,10 +307,8 @@ export class Federation extends DurableObject<Env> {
       // abort also pauses a continuous schedule, which would otherwise open the next round at once.
       await this.serial
         .run(async () => {
-          const availability = this.store.availability;
-          if (this.store.created().config.schedule?.kind === "continuous")
-            availability.saveState({ ...availability.state(), paused: true });
-          await reconcileCurrentRound(this.store, this.env);
+          this.pauseContinuousSchedule();
+          await this.reconcile();
         })
         .catch(() => undefined);
       return success(aborted.value);
@@ -309,7 +322,7 @@ export class Federation extends DurableObject<Env> {
   async grow(caller: Caller, growth: Growth): Promise<Result<FederationRecord>> {
     return this.asMember(caller, ["owner"], () =>
       this.serial.run(async () => {
-        await reconcileCurrentRound(this.store, this.env);
+        await this.reconcile();
         const record = this.store.created();
         if (record.currentRound !== null)
           return failure("conflict", `round ${record.currentRound} is still in progress`);
@@ -422,13 +435,19 @@ export class Federation extends DurableObject<Env> {
    * A Round reports progress (stage changes) or its abort; an aborted round is refunded and frees
    * the federation. A throw (the Tenant unreachable) leaves the report unacknowledged: the Round retries.
    */
-  async recordRound(summary: RoundSummary, usage?: RoundUsage): Promise<Result<null>> {
+  async recordRound(summary: RoundSummary, usage?: RoundUsage, shard?: number): Promise<Result<null>> {
     return this.serial.run(async () => {
       const record = this.store.record;
       if (!record || summary.federationId !== record.id) return failure("not_found", "no such federation");
       const known = this.store.round(summary.round);
       if (!known) return failure("not_found", `no round ${summary.round}`);
       if (known.outcome) return success(null);
+      if (shard !== undefined) {
+        if (!known.shards?.[shard])
+          return failure("not_found", `round ${summary.round} has no shard ${shard}`);
+        await this.shardReported(known, summary, shard, usage);
+        return success(null);
+      }
       if (summary.outcome?.kind === "aborted") {
         await closeAbortedRound(this.store, this.env, summary, usage);
         await this.wakeSchedule(Date.now() + 1000);
@@ -447,6 +466,7 @@ export class Federation extends DurableObject<Env> {
     summary: RoundSummary,
     total: RoundTotal,
     usage: RoundUsage,
+    shard?: number,
   ): Promise<Result<{ version: number }>> {
     return this.serial.run(async () => {
       const record = this.store.record;
@@ -461,6 +481,7 @@ export class Federation extends DurableObject<Env> {
           "conflict",
           `round ${summary.round} trained on version ${summary.modelVersion}, latest is ${record.latestVersion}`,
         );
+      if (shard !== undefined) return this.shardCompleted(known, summary, total, usage, shard);
       const loaded = await loadGlobal(this.env.MODELS, record.id, record.config, record.latestVersion);
       if (!loaded.ok) return loaded;
       const bytes = finalisedModel(loaded.value.router, loaded.value.global, total, summary);
@@ -474,6 +495,120 @@ export class Federation extends DurableObject<Env> {
       await this.wakeSchedule(Date.now());
       return success({ version });
     });
+  }
+
+  /**
+   * A shard of the round in progress finished: its total, checked at its own scale, waits here
+   * for the other shards (a repeat changes nothing); a refused one ends the shard as aborted.
+   * Answers the version the round publishes when it does, which the shard records as its outcome.
+   */
+  private async shardCompleted(
+    known: RoundSummary,
+    summary: RoundSummary,
+    total: RoundTotal,
+    usage: RoundUsage,
+    shard: number,
+  ): Promise<Result<{ version: number }>> {
+    const entry = known.shards?.[shard];
+    if (!entry) return failure("not_found", `round ${summary.round} has no shard ${shard}`);
+    const version = this.store.created().latestVersion + 1;
+    if (entry.outcome?.kind === "aborted")
+      return failure(
+        "conflict",
+        `shard ${shard} of round ${summary.round} has aborted: ${entry.outcome.message}`,
+      );
+    if (entry.outcome?.kind === "published") {
+      // A retry: the round may still have to end (a transient failure the first time).
+      await this.endShardedRound(known);
+      return success({ version });
+    }
+    const refusal = shardTotalRefusal(total, summary);
+    if (refusal) {
+      const aborted = { kind: "aborted", code: "implausible_total", message: refusal } as const;
+      await this.shardReported(known, { ...summary, stage: "aborted", outcome: aborted }, shard, usage);
+      return failure(aborted.code, refusal);
+    }
+    const accepted = withShard(
+      known,
+      shardEntry({ ...summary, outcome: { kind: "published", version } }, shard),
+    );
+    this.store.transaction(() => {
+      this.store.shardTotals.saveTotal(summary.round, shard, total.sum, total.weightTotal);
+      this.store.shardTotals.saveBytes(summary.round, shard, usage.bytes);
+      this.store.saveRound(accepted);
+    });
+    await this.endShardedRound(accepted);
+    return success({ version });
+  }
+
+  /** A shard's progress or abort: its entry updated, and the round ended if it was the last. */
+  private async shardReported(
+    known: RoundSummary,
+    summary: RoundSummary,
+    shard: number,
+    usage: RoundUsage | undefined,
+  ): Promise<void> {
+    if (known.shards![shard]!.outcome) return;
+    const updated = withShard(known, shardEntry(summary, shard));
+    this.store.transaction(() => {
+      if (usage) this.store.shardTotals.saveBytes(summary.round, shard, usage.bytes);
+      this.store.saveRound(updated);
+    });
+    if (summary.outcome) await this.endShardedRound(updated);
+  }
+
+  /**
+   * Once every shard has ended: publishes one version from the sum of the accepted shards'
+   * totals when they hold at least the round's minParticipants inputs (the round goes on without
+   * a shard that aborted, whose members' inputs were never unmasked), else aborts the round.
+   */
+  private async endShardedRound(round: RoundSummary): Promise<void> {
+    if (!allShardsEnded(round)) return;
+    const record = this.store.created();
+    const accepted = acceptedShards(round);
+    const participants = accepted.reduce((n, s) => n + s.participants.maskedInput, 0);
+    const minimum = Math.min(record.config.roundPolicy.minParticipants, round.cohort.length);
+    if (participants < minimum) {
+      const aborted = accepted.length === round.shards!.length ? "" : " in the shards that finished";
+      return this.abortShardedRound(
+        round,
+        "too_few_survivors",
+        `only ${participants} masked inputs${aborted}; the federation needs ${minimum}`,
+      );
+    }
+    const loaded = await loadGlobal(this.env.MODELS, record.id, record.config, record.latestVersion);
+    if (!loaded.ok) return this.abortShardedRound(round, loaded.code, loaded.message);
+    const length = loaded.value.router.algorithm.contributionLength(loaded.value.global);
+    const shards = accepted.map((s) => s.shard);
+    const { sum } = this.store.shardTotals.sum(round.round, shards, length);
+    const bytes = checkedModel(loaded.value.router, loaded.value.global, sum, {
+      participants,
+      resolution: shardedResolution(accepted),
+    });
+    if (!bytes.ok) return this.abortShardedRound(round, bytes.code, bytes.message);
+    const version = record.latestVersion + 1;
+    const published = await putVersion(this.env, record.id, version, bytes.value, round.round);
+    await settleReservation(this.store, this.env, round.round, participants);
+    const ended = {
+      ...round,
+      endedAt: new Date().toISOString(),
+      outcome: { kind: "published", version },
+    } as const;
+    const usage = { updates: participants, bytes: this.store.shardTotals.bytes(round.round) };
+    this.movePointer(combined(ended, round.shards!), published, usage);
+    this.store.shardTotals.drop(round.round);
+    await this.wakeSchedule(Date.now());
+  }
+
+  private async abortShardedRound(round: RoundSummary, code: string, message: string): Promise<void> {
+    const outcome = { kind: "aborted", code, message } as const;
+    const ended = combined({ ...round, endedAt: new Date().toISOString(), outcome }, round.shards!);
+    await closeAbortedRound(this.store, this.env, ended, {
+      updates: 0,
+      bytes: this.store.shardTotals.bytes(round.round),
+    });
+    this.store.shardTotals.drop(round.round);
+    await this.wakeSchedule(Date.now() + 1000);
   }
 
   /** The pointer move: one transaction records the version, the round's outcome, usage and the pointer. */
@@ -501,7 +636,54 @@ export class Federation extends DurableObject<Env> {
     return act(this.store.created(), access.value);
   }
 
-  private roundStub(round: number) {
-    return this.env.ROUNDS.getByName(roundObjectName(this.store.created().id, round));
+  /** The Round object of a round, or of one shard of a sharded round. */
+  private roundStub(round: number, shard?: number) {
+    return this.env.ROUNDS.getByName(roundObjectName(this.store.created().id, round, shard));
+  }
+
+  /**
+   * The federation still counts a round as current: asks its Round (each shard's still running,
+   * for a sharded round) whether it ended, in case a report of an abort went missing.
+   */
+  private async reconcile(): Promise<void> {
+    const record = this.store.created();
+    const current = record.currentRound === null ? undefined : this.store.round(record.currentRound);
+    if (!current?.shards) return reconcileCurrentRound(this.store, this.env);
+    for (const { shard, outcome } of current.shards) {
+      if (outcome) continue;
+      const ended = await this.roundStub(current.round, shard).finalReport();
+      const known = this.store.round(current.round)!;
+      if (known.outcome) return;
+      if (ended.ok && ended.value?.summary.outcome?.kind === "aborted")
+        await this.shardReported(known, ended.value.summary, shard, ended.value.usage);
+    }
+  }
+
+  /**
+   * The owner stops a sharded round: it ends as aborted here at once (unless it published), then
+   * every shard is told to stop. A shard that finishes anyway is refused when it brings its total.
+   */
+  private async stopShards(round: number): Promise<Result<RoundSummary>> {
+    const ended = await this.serial.run(async () => {
+      const known = this.store.round(round)!;
+      if (known.outcome?.kind === "published")
+        return failure("conflict", `round ${round} has already published version ${known.outcome.version}`);
+      if (!known.outcome) {
+        this.pauseContinuousSchedule();
+        await this.abortShardedRound(known, SECAGG_ERROR.ABORTED_BY_OWNER, OWNER_ABORT_MESSAGE);
+      }
+      return success(this.store.round(round)!);
+    });
+    if (!ended.ok) return ended;
+    // Outside the queue: each aborting shard reports to this object through it.
+    await Promise.allSettled(ended.value.shards!.map((s) => this.roundStub(round, s.shard).abort()));
+    return success(this.store.round(round)!);
+  }
+
+  /** An abort pauses a continuous schedule, which would otherwise open the next round at once. */
+  private pauseContinuousSchedule(): void {
+    const availability = this.store.availability;
+    if (this.store.created().config.schedule?.kind === "continuous")
+      availability.saveState({ ...availability.state(), paused: true });
   }
 }

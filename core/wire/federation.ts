@@ -3,6 +3,7 @@
 import * as z from "zod";
 import { MAX_TAG_LENGTH, MAX_TAGS } from "../routers/tags.ts";
 import { majorityShortfall, type PrivacyFloors } from "../secagg/floors.ts";
+import { smallestShard } from "../secagg/shards.ts";
 import { privacySpecSchema } from "./privacy.ts";
 import { scheduleSchema, trainingStatusSchema } from "./schedule.ts";
 import { federationIdSchema } from "./tokens.ts";
@@ -86,6 +87,11 @@ export const roundPolicySchema = z
     /** Share of enrolled clients invited (the cohort is the smaller of this and cohortSize). */
     participationFraction: z.number().gt(0).max(1),
     deadlines: stageDeadlinesSchema,
+    /**
+     * Most clients per shard (default 256): a larger cohort runs as near-equal shards, each its own
+     * secure aggregation, whose totals are added (docs/secure-aggregation.md, "Shards").
+     */
+    shardSize: z.number().int().min(3).max(1000).optional(),
   })
   .refine((p) => p.minParticipants <= p.cohortSize, "minParticipants must not exceed cohortSize")
   .meta({ id: "RoundPolicy" });
@@ -161,6 +167,10 @@ export function federationBelowFloors(config: FederationConfig, floors: PrivacyF
     return `roundPolicy.cohortSize ${cohortSize} is below the platform's minimum cohort of ${floors.minCohort}`;
   if (minParticipants < floors.minSurvivors)
     return `roundPolicy.minParticipants ${minParticipants} is below the platform's minimum of ${floors.minSurvivors} survivors`;
+  const { shardSize } = config.roundPolicy;
+  // The server learns each shard's sum: a shard must hold at least the floors' cohort and survivors.
+  if (shardSize !== undefined && shardSize < smallestShard(floors))
+    return `roundPolicy.shardSize ${shardSize} is below the smallest shard the platform's floors allow, ${smallestShard(floors)} clients`;
   return undefined;
 }
 
