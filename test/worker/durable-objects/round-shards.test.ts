@@ -7,7 +7,7 @@ import { seededClientSets } from "../../support/evaluation-sets.ts";
 import { meanAlgorithm, meanKind } from "../../support/mean-kind.ts";
 import { call, createFederation, createTenant, expectStatus, federationConfig } from "../support/api.ts";
 import { evaluationShape, kindSetup, wholeCohortRounds } from "../support/federation-config.ts";
-import { type DropPoint, latestModel, plainSum, runRound } from "../support/rounds.ts";
+import { type DropPoint, latestModel, plainSum, roundStub, runRound, startRound } from "../support/rounds.ts";
 import { runShardedRound } from "../support/shards.ts";
 
 const CLIENTS = 12;
@@ -142,6 +142,40 @@ describe("sharded rounds", () => {
       token: handle.ownerToken,
     });
     expect(federation).toMatchObject({ latestVersion: 0, currentRound: null });
+  });
+
+  it("stop every shard when the owner aborts the round", async () => {
+    const tenant = await createTenant();
+    const handle = await createFederation(tenant, CLIENTS, policy(6));
+    const opened = await startRound(handle);
+    const aborted = await expectStatus(
+      200,
+      "POST",
+      `/v1/federations/${handle.federationId}/rounds/current/abort`,
+      {
+        token: handle.ownerToken,
+      },
+    );
+    expect(aborted.outcome).toMatchObject({ kind: "aborted", code: "aborted_by_owner" });
+    for (const { shard } of opened.shards!) {
+      const described = await roundStub(handle.federationId, opened.round, shard).describe();
+      expect(described.ok && described.value.stage).toBe("aborted");
+    }
+    const federation = await expectStatus(200, "GET", `/v1/federations/${handle.federationId}`, {
+      token: handle.ownerToken,
+    });
+    expect(federation.currentRound).toBeNull();
+    // A member still finds its shard in the ended round, and the round's outcome.
+    const member = handle.clients.find((c) => opened.shards![1]!.cohort.includes(c.clientId))!;
+    const seen = await expectStatus(
+      200,
+      "GET",
+      `/v1/federations/${handle.federationId}/rounds/${opened.round}`,
+      {
+        token: member.token,
+      },
+    );
+    expect(seen).toMatchObject({ shard: 1, inCohort: true, outcome: { code: "aborted_by_owner" } });
   });
 
   it("refuse a shard size below the floors' smallest shard", async () => {
