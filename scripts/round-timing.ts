@@ -131,15 +131,18 @@ try {
   const cpuBefore = workerdCpuSeconds();
   const probeBefore = process.cpuUsage();
   const started = performance.now();
+  type Config = Parameters<SecureAggregationSession["advertiseKeys"]>[0];
   const round = await call<{
     round: number;
-    secureAggregation: Parameters<SecureAggregationSession["advertiseKeys"]>[0];
+    secureAggregation: Config;
+    shards?: { shard: number; cohort: string[]; secureAggregation: Config }[];
   }>(origin, "POST", `/v1/federations/${federation.id}/rounds`, owner);
-  const base = roundPath(federation.id, round.round);
+  // A cohort above the shard size runs as shards: each client talks to its own shard's Round.
+  const shardOf = new Map(round.shards?.flatMap((s) => s.cohort.map((id) => [id, s] as const)) ?? []);
   const stageDone = new Map<string, number>();
-  const send = (token: string, m: OutgoingMessage) =>
+  const send = (base: string, token: string, m: OutgoingMessage) =>
     call(origin, m.method, `${base}/${m.path}`, token, m.method === "PUT" ? m.bytes : m.json);
-  const awaitType = async (token: string, type: string) => {
+  const awaitType = async (base: string, token: string, type: string) => {
     for (;;) {
       if (Date.now() > deadline) throw new Error("timed out");
       const message = await call<{ type: string; stage: string }>(origin, "GET", `${base}/message`, token);
@@ -148,28 +151,31 @@ try {
       await new Promise((r) => setTimeout(r, 200));
     }
   };
-  const config = round.secureAggregation;
-  const zeros = new Float64Array(config.vectorLength);
+  const zeros = new Float64Array(round.secureAggregation.vectorLength);
   await Promise.all(
     enrolments.map(async ({ client, token }) => {
+      const shard = shardOf.get(client.id);
+      const config = shard?.secureAggregation ?? round.secureAggregation;
+      const base = roundPath(federation.id, round.round, shard?.shard);
+      const to = [base, token] as const;
       const session = new SecureAggregationSession(client.id);
       const mark = (stage: string) => stageDone.set(stage, performance.now());
-      await send(token, await session.advertiseKeys(config));
+      await send(...to, await session.advertiseKeys(config));
       mark("advertise_keys");
-      await send(token, await session.shareKeys(await awaitType(token, "neighbour_keys")));
+      await send(...to, await session.shareKeys(await awaitType(...to, "neighbour_keys")));
       mark("share_keys");
       await send(
-        token,
+        ...to,
         await session.maskedInput(
-          await awaitType(token, "forwarded_shares"),
+          await awaitType(...to, "forwarded_shares"),
           encode(zeros, 1, config).vector,
         ),
       );
       mark("masked_input");
-      await send(token, await session.consistencyCheck(await awaitType(token, "consistency_request")));
+      await send(...to, await session.consistencyCheck(await awaitType(...to, "consistency_request")));
       mark("consistency_check");
-      const request = await awaitType(token, "unmask_request");
-      if (request) await send(token, await session.unmask(request)).catch(() => undefined);
+      const request = await awaitType(...to, "unmask_request");
+      if (request) await send(...to, await session.unmask(request)).catch(() => undefined);
       mark("unmask");
     }),
   );
@@ -184,7 +190,8 @@ try {
       clients: n,
       neighbourDegree: chosen.value.neighbourDegree,
       threshold: chosen.value.threshold,
-      vectorLength: config.vectorLength,
+      vectorLength: round.secureAggregation.vectorLength,
+      shards: round.shards?.map((s) => s.cohort.length) ?? [n],
       roundSeconds: Number(seconds.toFixed(2)),
       lastMessageOfStageSeconds: Object.fromEntries(
         [...stageDone].map(([stage, at]) => [stage, Number(((at - started) / 1000).toFixed(2))]),
