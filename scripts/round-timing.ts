@@ -4,7 +4,7 @@
 // SecureAggregationSession over HTTP with zero updates. Prints round seconds, seconds per stage and
 // workerd's CPU seconds (from /proc). A probe toward the load generator, not that tool:
 // no full training, no dropouts, no model check. Bounded: it stops the edge when done or after
-// --timeout seconds.  node scripts/round-timing.ts --clients 100
+// --timeout seconds.  node scripts/round-timing.ts --clients 100 [--shard-size 1000]
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -22,6 +22,8 @@ const { values } = parseArgs({
     clients: { type: "string", default: "100" },
     dropout: { type: "string", default: "0.1" },
     timeout: { type: "string", default: "600" },
+    /** The federation's roundPolicy.shardSize (default: the edge's, 256); 1000 keeps every round whole. */
+    "shard-size": { type: "string" },
     /** Another checkout's worker to time (e.g. main's, to compare under the same load). */
     root: { type: "string", default: resolve(import.meta.dirname, "..") },
   },
@@ -111,6 +113,7 @@ try {
       minParticipants: Math.max(5, chosen.value.threshold),
       participationFraction: 1,
       deadlines: { advertiseKeys: 300, shareKeys: 300, maskedInput: 300, unmask: 300 },
+      ...(values["shard-size"] ? { shardSize: Number(values["shard-size"]) } : {}),
     },
     secureAggregation: { ...chosen.value, curve: "X25519" },
     clipping: { min: -1000, max: 1000 },
