@@ -548,7 +548,8 @@ export class Federation extends DurableObject<Env> {
     shard: number,
     usage: RoundUsage | undefined,
   ): Promise<void> {
-    if (known.shards![shard]!.outcome) return;
+    // A repeat (its first report's end of the round may have failed): try ending the round again.
+    if (known.shards![shard]!.outcome) return this.endShardedRound(known);
     const updated = withShard(known, shardEntry(summary, shard));
     this.store.transaction(() => {
       if (usage) this.store.shardTotals.saveBytes(summary.round, shard, usage.bytes);
@@ -657,6 +658,9 @@ export class Federation extends DurableObject<Env> {
       if (ended.ok && ended.value?.summary.outcome?.kind === "aborted")
         await this.shardReported(known, ended.value.summary, shard, ended.value.usage);
     }
+    // Every shard ended but the round did not (its end failed midway, e.g. KV): end it now.
+    const known = this.store.round(current.round)!;
+    if (!known.outcome) await this.endShardedRound(known);
   }
 
   /**
