@@ -178,6 +178,26 @@ describe("sharded rounds", () => {
     expect(seen).toMatchObject({ shard: 1, inCohort: true, outcome: { code: "aborted_by_owner" } });
   });
 
+  it("tell a member's own shard of its revocation, and refuse a member at another shard's routes", async () => {
+    const tenant = await createTenant();
+    const handle = await createFederation(tenant, CLIENTS, policy(6));
+    const opened = await startRound(handle);
+    const [zero, one] = opened.shards!;
+    const tokenOf = (id: string) => handle.clients.find((c) => c.clientId === id)!.token;
+    const base = `/v1/federations/${handle.federationId}/rounds/${opened.round}/shards`;
+    // A member of shard 1 is not in shard 0's cohort.
+    const elsewhere = await call("GET", `${base}/0/message`, { token: tokenOf(one!.cohort[0]!) });
+    expect(elsewhere.status).toBe(403);
+    const revoked = zero!.cohort[0]!;
+    await expectStatus(200, "DELETE", `/v1/federations/${handle.federationId}/clients/${revoked}`, {
+      token: handle.ownerToken,
+    });
+    const refused = await call("GET", `${base}/0/message`, { token: tokenOf(revoked) });
+    expect(refused.status).toBe(401);
+    // Its shard's other members go on.
+    await expectStatus(200, "GET", `${base}/0/message`, { token: tokenOf(zero!.cohort[1]!) });
+  });
+
   it("refuse a shard size below the floors' smallest shard", async () => {
     const tenant = await createTenant();
     const config = federationConfig(policy(4));
