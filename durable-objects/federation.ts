@@ -40,7 +40,6 @@ import { closeAbortedRound, reconcileCurrentRound, settleReservation } from "./f
 import { checkNeighbourDegree, openRound } from "./federation-opening.ts";
 import { withPrivacySpent } from "./federation-privacy.ts";
 import {
-  checkedModel,
   classifyVersions,
   finalisedModel,
   loadGlobal,
@@ -48,15 +47,7 @@ import {
   signUnsignedVersions,
 } from "./federation-publishing.ts";
 import { stepSchedule } from "./federation-schedule.ts";
-import {
-  acceptedShards,
-  allShardsEnded,
-  combined,
-  shardEntry,
-  shardedResolution,
-  shardTotalRefusal,
-  withShard,
-} from "./federation-shards.ts";
+import { ShardedRoundEnding } from "./federation-shard-ending.ts";
 import {
   FederationStore,
   type ListPage,
@@ -74,10 +65,15 @@ import { Serial } from "./serial.ts";
 export class Federation extends DurableObject<Env> {
   private readonly store: FederationStore;
   private readonly serial = new Serial();
+  private readonly shards: ShardedRoundEnding;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new FederationStore(ctx.storage);
+    this.shards = new ShardedRoundEnding(this.store, env, {
+      movePointer: (summary, published, usage) => this.movePointer(summary, published, usage),
+      wakeSchedule: (at) => this.wakeSchedule(at),
+    });
     ctx.blockConcurrencyWhile(async () => {
       this.store.load();
       await signUnsignedVersions(this.store, env);
@@ -445,7 +441,7 @@ export class Federation extends DurableObject<Env> {
       if (shard !== undefined) {
         if (!known.shards?.[shard])
           return failure("not_found", `round ${summary.round} has no shard ${shard}`);
-        await this.shardReported(known, summary, shard, usage);
+        await this.shards.reported(known, summary, shard, usage);
         return success(null);
       }
       if (summary.outcome?.kind === "aborted") {
@@ -481,7 +477,7 @@ export class Federation extends DurableObject<Env> {
           "conflict",
           `round ${summary.round} trained on version ${summary.modelVersion}, latest is ${record.latestVersion}`,
         );
-      if (shard !== undefined) return this.shardCompleted(known, summary, total, usage, shard);
+      if (shard !== undefined) return this.shards.completed(known, summary, total, usage, shard);
       const loaded = await loadGlobal(this.env.MODELS, record.id, record.config, record.latestVersion);
       if (!loaded.ok) return loaded;
       const bytes = finalisedModel(loaded.value.router, loaded.value.global, total, summary);
@@ -495,121 +491,6 @@ export class Federation extends DurableObject<Env> {
       await this.wakeSchedule(Date.now());
       return success({ version });
     });
-  }
-
-  /**
-   * A shard of the round in progress finished: its total, checked at its own scale, waits here
-   * for the other shards (a repeat changes nothing); a refused one ends the shard as aborted.
-   * Answers the version the round publishes when it does, which the shard records as its outcome.
-   */
-  private async shardCompleted(
-    known: RoundSummary,
-    summary: RoundSummary,
-    total: RoundTotal,
-    usage: RoundUsage,
-    shard: number,
-  ): Promise<Result<{ version: number }>> {
-    const entry = known.shards?.[shard];
-    if (!entry) return failure("not_found", `round ${summary.round} has no shard ${shard}`);
-    const version = this.store.created().latestVersion + 1;
-    if (entry.outcome?.kind === "aborted")
-      return failure(
-        "conflict",
-        `shard ${shard} of round ${summary.round} has aborted: ${entry.outcome.message}`,
-      );
-    if (entry.outcome?.kind === "published") {
-      // A retry: the round may still have to end (a transient failure the first time).
-      await this.endShardedRound(known);
-      return success({ version });
-    }
-    const refusal = shardTotalRefusal(total, summary);
-    if (refusal) {
-      const aborted = { kind: "aborted", code: "implausible_total", message: refusal } as const;
-      await this.shardReported(known, { ...summary, stage: "aborted", outcome: aborted }, shard, usage);
-      return failure(aborted.code, refusal);
-    }
-    const accepted = withShard(
-      known,
-      shardEntry({ ...summary, outcome: { kind: "published", version } }, shard),
-    );
-    this.store.transaction(() => {
-      this.store.shardTotals.saveTotal(summary.round, shard, total.sum, total.weightTotal);
-      this.store.shardTotals.saveBytes(summary.round, shard, usage.bytes);
-      this.store.saveRound(accepted);
-    });
-    await this.endShardedRound(accepted);
-    return success({ version });
-  }
-
-  /** A shard's progress or abort: its entry updated, and the round ended if it was the last. */
-  private async shardReported(
-    known: RoundSummary,
-    summary: RoundSummary,
-    shard: number,
-    usage: RoundUsage | undefined,
-  ): Promise<void> {
-    // A repeat (its first report's end of the round may have failed): try ending the round again.
-    if (known.shards![shard]!.outcome) return this.endShardedRound(known);
-    const updated = withShard(known, shardEntry(summary, shard));
-    this.store.transaction(() => {
-      if (usage) this.store.shardTotals.saveBytes(summary.round, shard, usage.bytes);
-      this.store.saveRound(updated);
-    });
-    if (summary.outcome) await this.endShardedRound(updated);
-  }
-
-  /**
-   * Once every shard has ended: publishes one version from the sum of the accepted shards'
-   * totals when they hold at least the round's minParticipants inputs (the round goes on without
-   * a shard that aborted, whose members' inputs were never unmasked), else aborts the round.
-   */
-  private async endShardedRound(round: RoundSummary): Promise<void> {
-    if (!allShardsEnded(round)) return;
-    const record = this.store.created();
-    const accepted = acceptedShards(round);
-    const participants = accepted.reduce((n, s) => n + s.participants.maskedInput, 0);
-    const minimum = Math.min(record.config.roundPolicy.minParticipants, round.cohort.length);
-    if (participants < minimum) {
-      const aborted = accepted.length === round.shards!.length ? "" : " in the shards that finished";
-      return this.abortShardedRound(
-        round,
-        "too_few_survivors",
-        `only ${participants} masked inputs${aborted}; the federation needs ${minimum}`,
-      );
-    }
-    const loaded = await loadGlobal(this.env.MODELS, record.id, record.config, record.latestVersion);
-    if (!loaded.ok) return this.abortShardedRound(round, loaded.code, loaded.message);
-    const length = loaded.value.router.algorithm.contributionLength(loaded.value.global);
-    const shards = accepted.map((s) => s.shard);
-    const { sum } = this.store.shardTotals.sum(round.round, shards, length);
-    const bytes = checkedModel(loaded.value.router, loaded.value.global, sum, {
-      participants,
-      resolution: shardedResolution(accepted),
-    });
-    if (!bytes.ok) return this.abortShardedRound(round, bytes.code, bytes.message);
-    const version = record.latestVersion + 1;
-    const published = await putVersion(this.env, record.id, version, bytes.value, round.round);
-    await settleReservation(this.store, this.env, round.round, participants);
-    const ended = {
-      ...round,
-      endedAt: new Date().toISOString(),
-      outcome: { kind: "published", version },
-    } as const;
-    const usage = { updates: participants, bytes: this.store.shardTotals.bytes(round.round) };
-    this.movePointer(combined(ended, round.shards!), published, usage);
-    this.store.shardTotals.drop(round.round);
-    await this.wakeSchedule(Date.now());
-  }
-
-  private async abortShardedRound(round: RoundSummary, code: string, message: string): Promise<void> {
-    const outcome = { kind: "aborted", code, message } as const;
-    const ended = combined({ ...round, endedAt: new Date().toISOString(), outcome }, round.shards!);
-    await closeAbortedRound(this.store, this.env, ended, {
-      updates: 0,
-      bytes: this.store.shardTotals.bytes(round.round),
-    });
-    this.store.shardTotals.drop(round.round);
-    await this.wakeSchedule(Date.now() + 1000);
   }
 
   /** The pointer move: one transaction records the version, the round's outcome, usage and the pointer. */
@@ -643,24 +524,14 @@ export class Federation extends DurableObject<Env> {
   }
 
   /**
-   * The federation still counts a round as current: asks its Round (each shard's still running,
-   * for a sharded round) whether it ended, in case a report of an abort went missing.
+   * The federation still counts a round as current: asks its Round (each shard's, for a sharded
+   * round) whether it ended, in case a report of an abort went missing.
    */
   private async reconcile(): Promise<void> {
     const record = this.store.created();
     const current = record.currentRound === null ? undefined : this.store.round(record.currentRound);
     if (!current?.shards) return reconcileCurrentRound(this.store, this.env);
-    for (const { shard, outcome } of current.shards) {
-      if (outcome) continue;
-      const ended = await this.roundStub(current.round, shard).finalReport();
-      const known = this.store.round(current.round)!;
-      if (known.outcome) return;
-      if (ended.ok && ended.value?.summary.outcome?.kind === "aborted")
-        await this.shardReported(known, ended.value.summary, shard, ended.value.usage);
-    }
-    // Every shard ended but the round did not (its end failed midway, e.g. KV): end it now.
-    const known = this.store.round(current.round)!;
-    if (!known.outcome) await this.endShardedRound(known);
+    await this.shards.reconcile(current);
   }
 
   /**
@@ -674,7 +545,7 @@ export class Federation extends DurableObject<Env> {
         return failure("conflict", `round ${round} has already published version ${known.outcome.version}`);
       if (!known.outcome) {
         this.pauseContinuousSchedule();
-        await this.abortShardedRound(known, SECAGG_ERROR.ABORTED_BY_OWNER, OWNER_ABORT_MESSAGE);
+        await this.shards.abort(known, SECAGG_ERROR.ABORTED_BY_OWNER, OWNER_ABORT_MESSAGE);
       }
       return success(this.store.round(round)!);
     });
