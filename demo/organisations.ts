@@ -4,7 +4,7 @@
 import { createClient, type Embedder, type FedrouterClient, MemoryStore } from "../client-sdk/src/index.ts";
 import type { Benchmark } from "../core/data/benchmark.ts";
 import type { ClientSplit } from "../experiments/protocol.ts";
-import { enrolClient, type Owner } from "../operator/owner-api.ts";
+import { enrolClients, type Owner } from "../operator/owner-api.ts";
 
 export interface Organisation {
   /** Index into the experiment's client list (its schedule and randomness follow this index). */
@@ -58,8 +58,11 @@ export async function enrolOrganisations(
   organisations: readonly Organisation[],
   options: EnrolOptions,
 ): Promise<void> {
-  for (const organisation of organisations) {
-    const enrolment = await enrolClient(options.owner, options.federationId, organisation.label);
+  // One request for all of them (the edge's batch enrolment), in the organisations' order.
+  const labels = organisations.map((o) => o.label);
+  const enrolments = await enrolClients(options.owner, options.federationId, labels);
+  for (const [i, organisation] of organisations.entries()) {
+    const enrolment = enrolments[i]!;
     organisation.clients[options.kind] = createClient({
       edgeUrl: options.owner.edgeUrl,
       federationId: options.federationId,

@@ -4,11 +4,14 @@
 // platform's privacy floors bound all of it, whatever the owner asks.
 import { roundEncodingScale } from "../core/privacy/round-privacy.ts";
 import {
+  DEFAULT_SHARD_SIZE,
   effectiveDegree,
   maxNeighbourDegree,
   type PrivacyFloors,
   type RoundConfig,
   roundBelowFloors,
+  shardSizes,
+  smallestShard,
   validateRoundConfig,
 } from "../core/secagg/index.ts";
 import { failure, type Result, success } from "../core/wire/errors.ts";
@@ -18,6 +21,7 @@ import type { RoundSummary } from "../core/wire/rounds.ts";
 import { checkCohort, sampleCohort } from "./cohort.ts";
 import { privacyRefusal, roundPrivacy } from "./federation-privacy.ts";
 import { loadGlobal } from "./federation-publishing.ts";
+import { openShards, shardSetups } from "./federation-shards.ts";
 import type { ClientToken, FederationStore, StoredFederation } from "./federation-store.ts";
 import { platformFloors } from "./platform-floors.ts";
 import type { RoundSetup } from "./round-setup.ts";
@@ -52,6 +56,12 @@ export async function openRound(
   const length = router.algorithm.contributionLength(global);
   const secure = secureAggregationFor(record, round, invited.value, length, floors);
   if (!secure.ok) return secure;
+  const setup = roundSetup(record, round, invited.value, secure.value, floors);
+  // A cohort above the shard size runs as shards (federation-shards.ts); up to it, as one Round.
+  const shardSize = record.config.roundPolicy.shardSize ?? DEFAULT_SHARD_SIZE;
+  const sizes = shardSizes(setup.cohort.length, shardSize, smallestShard(floors));
+  const shards = sizes.length > 1 ? shardSetups(setup, sizes, floors) : undefined;
+  if (shards && !shards.ok) return shards;
   const tenant = env.TENANTS.getByName(record.tenantId);
   const key = { federationId: record.id, round };
   const reserved = await tenant.reserveUpdates(key, secure.value.maxClients);
@@ -60,9 +70,9 @@ export async function openRound(
   // refused or could not be reached (a later start of the same round reserves afresh).
   let opened: Result<RoundSummary>;
   try {
-    opened = await env.ROUNDS.getByName(roundObjectName(record.id, round)).open(
-      roundSetup(record, round, invited.value, secure.value, floors),
-    );
+    opened = shards
+      ? await openShards(env, shards.value)
+      : await env.ROUNDS.getByName(roundObjectName(record.id, round)).open(setup);
   } catch (error) {
     await tenant.settleUpdates(key, 0);
     throw error;

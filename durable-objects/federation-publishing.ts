@@ -10,6 +10,7 @@ import { sha256Hex } from "../core/sha256.ts";
 import { failure, type Result, success } from "../core/wire/errors.ts";
 import type { FederationConfig } from "../core/wire/federation.ts";
 import { modelKey } from "../core/wire/models.ts";
+import type { RoundPrivacy } from "../core/wire/privacy.ts";
 import type { RoundSummary } from "../core/wire/rounds.ts";
 import type { FederationStore, PublishedVersion, StoredFederation } from "./federation-store.ts";
 import { KV_BACKOFF, retrying } from "./retry.ts";
@@ -135,8 +136,31 @@ export function finalisedModel(
         config,
         noiseTailBound(encodingNoise(privacy, sum.length), participants, config.scale) / config.scale,
       )
-    : (implausibleTotal(sum, total.weightTotal, weights, config) ??
-      router.checkTotal(global, sum, { participants, resolution }));
+    : implausibleTotal(sum, total.weightTotal, weights, config);
+  if (refusal) return failure("implausible_total", refusal);
+  return checkedModel(router, global, sum, { participants, resolution }, privacy, stamp);
+}
+
+/**
+ * The model file a decoded sum makes of the global state, once the encodings it adds up were
+ * checked (implausibleTotal, per shard for a sharded round): the router kind's own check of the
+ * sum of `participants` inputs known to within `resolution` per element, then finalise. With
+ * privacy, the kind's exact checks cannot hold for a noised total and are not asked; the total is
+ * multiplied back from the round's units and small cells are suppressed first.
+ */
+export function checkedModel(
+  router: FederationRouter,
+  global: unknown,
+  sum: Float64Array,
+  context: { participants: number; resolution: number },
+  privacy?: RoundPrivacy,
+  stamp: (file: ModelFile) => ModelFile = (file) => file,
+): Result<VersionBytes> {
+  const { algorithm } = router;
+  const expected = algorithm.contributionLength(global);
+  if (sum.length !== expected)
+    return failure("invalid_vector", `total has ${sum.length} elements, expected ${expected}`);
+  const refusal = privacy ? undefined : router.checkTotal(global, sum, context);
   if (refusal) return failure("implausible_total", refusal);
   try {
     const released = privacy

@@ -8,6 +8,7 @@ import { Availability } from "./federation-availability.ts";
 import { privacySpent as privacySpentAt } from "./federation-privacy.ts";
 import { addUsage, readUsage } from "./federation-usage.ts";
 import { hasSchema, migrate } from "./migrations.ts";
+import { ShardTotals } from "./shard-totals.ts";
 import { type Sql, sqlOf } from "./sql.ts";
 
 const MIGRATIONS = [
@@ -74,11 +75,14 @@ export class FederationStore {
   private stored: StoredFederation | undefined;
   /** Check-ins and the schedule's state (federation-availability.ts). */
   readonly availability: Availability;
+  /** What a sharded round's finished shards left until the round ends (shard-totals.ts). */
+  readonly shardTotals: ShardTotals;
 
   constructor(storage: DurableObjectStorage) {
     this.storage = storage;
     this.sql = sqlOf(storage.sql);
     this.availability = new Availability(storage, this.sql);
+    this.shardTotals = new ShardTotals(storage, this.sql);
   }
 
   /** Loads the record (under blockConcurrencyWhile); an object reached by an unknown id stays empty. */

@@ -4,6 +4,7 @@
 import type { ClientFederation, Federation as FederationRecord } from "../core/wire/federation.ts";
 import type { ClientRound, RoundSummary } from "../core/wire/rounds.ts";
 import type { Access } from "./federation-access.ts";
+import { clientShardView } from "./federation-shards.ts";
 import type { FederationStore, StoredFederation, VersionScope } from "./federation-store.ts";
 
 export function federationFor(
@@ -18,6 +19,7 @@ export function federationFor(
 export function roundFor(summary: RoundSummary, access: Access): RoundSummary | ClientRound {
   const { clientId } = access;
   if (clientId === undefined) return summary;
+  if (summary.shards) return clientShardView(summary, clientId);
   const { cohort, ...seen } = summary;
   return { ...seen, inCohort: cohort.includes(clientId), cohortSize: cohort.length };
 }

@@ -6,6 +6,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { encodeModelFile } from "../core/model-file.ts";
 import { modelSigner } from "../core/model-signature.ts";
+import { OWNER_ABORT_MESSAGE, SECAGG_ERROR } from "../core/secagg/index.ts";
 import { sha256Hex } from "../core/sha256.ts";
 import type { ClientEnrolment, EnrolClient, EnrolledClient } from "../core/wire/clients.ts";
 import type { FederationOverview } from "../core/wire/dashboard.ts";
@@ -46,6 +47,7 @@ import {
   signUnsignedVersions,
 } from "./federation-publishing.ts";
 import { stepSchedule } from "./federation-schedule.ts";
+import { ShardedRoundEnding } from "./federation-shard-ending.ts";
 import {
   FederationStore,
   type ListPage,
@@ -63,10 +65,15 @@ import { Serial } from "./serial.ts";
 export class Federation extends DurableObject<Env> {
   private readonly store: FederationStore;
   private readonly serial = new Serial();
+  private readonly shards: ShardedRoundEnding;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new FederationStore(ctx.storage);
+    this.shards = new ShardedRoundEnding(this.store, env, {
+      movePointer: (summary, published, usage) => this.movePointer(summary, published, usage),
+      wakeSchedule: (at) => this.wakeSchedule(at),
+    });
     ctx.blockConcurrencyWhile(async () => {
       this.store.load();
       await signUnsignedVersions(this.store, env);
@@ -178,7 +185,10 @@ export class Federation extends DurableObject<Env> {
           return failure("not_found", `no active client ${clientId}`);
         // Round.revoke takes no queue of its own, so calling it from ours cannot deadlock with a
         // Round that is waiting on this object.
-        if (record.currentRound !== null) await this.roundStub(record.currentRound).revoke(clientId);
+        const current = record.currentRound === null ? undefined : this.store.round(record.currentRound);
+        if (current && !current.shards) await this.roundStub(current.round).revoke(clientId);
+        const shard = current?.shards?.find((s) => s.cohort.includes(clientId));
+        if (current && shard) await this.roundStub(current.round, shard.shard).revoke(clientId);
         const revokedAt = new Date().toISOString();
         this.store.revokeClient(clientId, revokedAt);
         return success({ clientId, revokedAt });
@@ -195,7 +205,7 @@ export class Federation extends DurableObject<Env> {
     return this.asMember(caller, ["owner"], () =>
       this.serial.run(async () => {
         // A round whose report of its end went missing would otherwise keep the federation busy.
-        await reconcileCurrentRound(this.store, this.env);
+        await this.reconcile();
         const available = { ids: this.store.availability.available(Date.now()), mode: "prefer" } as const;
         return openRound(this.store, this.env, cohort, available);
       }),
@@ -252,7 +262,7 @@ export class Federation extends DurableObject<Env> {
       if (!this.store.record) return;
       let next: number | null;
       try {
-        await reconcileCurrentRound(this.store, this.env);
+        await this.reconcile();
         next = await stepSchedule(this.store, this.env, Date.now());
       } catch {
         // Transient (KV, the Tenant or the Round unreachable): look again shortly.
@@ -279,6 +289,7 @@ export class Federation extends DurableObject<Env> {
     return this.asMember(caller, ["owner"], async (record) => {
       const round = record.currentRound;
       if (round === null) return failure("not_found", "no round is in progress");
+      if (this.store.round(round)?.shards) return this.stopShards(round);
       // Outside the serial queue: the aborting Round reports to this object through it.
       const aborted = await this.roundStub(round).abort();
       if (!aborted.ok) return aborted;
@@ -292,10 +303,8 @@ export class Federation extends DurableObject<Env> {
       // abort also pauses a continuous schedule, which would otherwise open the next round at once.
       await this.serial
         .run(async () => {
-          const availability = this.store.availability;
-          if (this.store.created().config.schedule?.kind === "continuous")
-            availability.saveState({ ...availability.state(), paused: true });
-          await reconcileCurrentRound(this.store, this.env);
+          this.pauseContinuousSchedule();
+          await this.reconcile();
         })
         .catch(() => undefined);
       return success(aborted.value);
@@ -309,7 +318,7 @@ export class Federation extends DurableObject<Env> {
   async grow(caller: Caller, growth: Growth): Promise<Result<FederationRecord>> {
     return this.asMember(caller, ["owner"], () =>
       this.serial.run(async () => {
-        await reconcileCurrentRound(this.store, this.env);
+        await this.reconcile();
         const record = this.store.created();
         if (record.currentRound !== null)
           return failure("conflict", `round ${record.currentRound} is still in progress`);
@@ -424,13 +433,19 @@ export class Federation extends DurableObject<Env> {
    * A Round reports progress (stage changes) or its abort; an aborted round is refunded and frees
    * the federation. A throw (the Tenant unreachable) leaves the report unacknowledged: the Round retries.
    */
-  async recordRound(summary: RoundSummary, usage?: RoundUsage): Promise<Result<null>> {
+  async recordRound(summary: RoundSummary, usage?: RoundUsage, shard?: number): Promise<Result<null>> {
     return this.serial.run(async () => {
       const record = this.store.record;
       if (!record || summary.federationId !== record.id) return failure("not_found", "no such federation");
       const known = this.store.round(summary.round);
       if (!known) return failure("not_found", `no round ${summary.round}`);
       if (known.outcome) return success(null);
+      if (shard !== undefined) {
+        if (!known.shards?.[shard])
+          return failure("not_found", `round ${summary.round} has no shard ${shard}`);
+        await this.shards.reported(known, summary, shard, usage);
+        return success(null);
+      }
       if (summary.outcome?.kind === "aborted") {
         await closeAbortedRound(this.store, this.env, summary, usage);
         await this.wakeSchedule(Date.now() + 1000);
@@ -449,6 +464,7 @@ export class Federation extends DurableObject<Env> {
     summary: RoundSummary,
     total: RoundTotal,
     usage: RoundUsage,
+    shard?: number,
   ): Promise<Result<{ version: number }>> {
     return this.serial.run(async () => {
       const record = this.store.record;
@@ -463,6 +479,7 @@ export class Federation extends DurableObject<Env> {
           "conflict",
           `round ${summary.round} trained on version ${summary.modelVersion}, latest is ${record.latestVersion}`,
         );
+      if (shard !== undefined) return this.shards.completed(known, summary, total, usage, shard);
       const loaded = await loadGlobal(this.env.MODELS, record.id, record.config, record.latestVersion);
       if (!loaded.ok) return loaded;
       const version = record.latestVersion + 1;
@@ -505,7 +522,47 @@ export class Federation extends DurableObject<Env> {
     return act(this.store.created(), access.value);
   }
 
-  private roundStub(round: number) {
-    return this.env.ROUNDS.getByName(roundObjectName(this.store.created().id, round));
+  /** The Round object of a round, or of one shard of a sharded round. */
+  private roundStub(round: number, shard?: number) {
+    return this.env.ROUNDS.getByName(roundObjectName(this.store.created().id, round, shard));
+  }
+
+  /**
+   * The federation still counts a round as current: asks its Round (each shard's, for a sharded
+   * round) whether it ended, in case a report of an abort went missing.
+   */
+  private async reconcile(): Promise<void> {
+    const record = this.store.created();
+    const current = record.currentRound === null ? undefined : this.store.round(record.currentRound);
+    if (!current?.shards) return reconcileCurrentRound(this.store, this.env);
+    await this.shards.reconcile(current);
+  }
+
+  /**
+   * The owner stops a sharded round: it ends as aborted here at once (unless it published), then
+   * every shard is told to stop. A shard that finishes anyway is refused when it brings its total.
+   */
+  private async stopShards(round: number): Promise<Result<RoundSummary>> {
+    const ended = await this.serial.run(async () => {
+      const known = this.store.round(round)!;
+      if (known.outcome?.kind === "published")
+        return failure("conflict", `round ${round} has already published version ${known.outcome.version}`);
+      if (!known.outcome) {
+        this.pauseContinuousSchedule();
+        await this.shards.abort(known, SECAGG_ERROR.ABORTED_BY_OWNER, OWNER_ABORT_MESSAGE);
+      }
+      return success(this.store.round(round)!);
+    });
+    if (!ended.ok) return ended;
+    // Outside the queue: each aborting shard reports to this object through it.
+    await Promise.allSettled(ended.value.shards!.map((s) => this.roundStub(round, s.shard).abort()));
+    return success(this.store.round(round)!);
+  }
+
+  /** An abort pauses a continuous schedule, which would otherwise open the next round at once. */
+  private pauseContinuousSchedule(): void {
+    const availability = this.store.availability;
+    if (this.store.created().config.schedule?.kind === "continuous")
+      availability.saveState({ ...availability.state(), paused: true });
   }
 }

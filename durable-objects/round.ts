@@ -370,7 +370,12 @@ export class Round extends DurableObject<Env> {
         const federation = this.env.FEDERATIONS.getByName(this.record!.setup.federationId);
         // Held in memory only until the federation answers: a retry keeps this end time.
         this.record = reportStarted(this.record!, new Date().toISOString());
-        const completed = await federation.completeRound(this.summary(), total, this.usage());
+        const completed = await federation.completeRound(
+          this.summary(),
+          total,
+          this.usage(),
+          this.record!.setup.shard,
+        );
         // Published: the Federation recorded it as it answered. Refused for good (e.g. a newer
         // model exists, or an implausible total): the round aborted, which the Federation must still hear.
         this.saveRecord({ ...totalReported(this.record, completed), reportPending: !completed.ok });
@@ -394,6 +399,7 @@ export class Round extends DurableObject<Env> {
       await this.env.FEDERATIONS.getByName(this.record!.setup.federationId).recordRound(
         this.summary(),
         this.usage(),
+        this.record!.setup.shard,
       );
       if (this.record!.reportPending) this.saveRecord({ ...this.record!, reportPending: false });
     } catch {

@@ -4,7 +4,7 @@
 // SecureAggregationSession over HTTP with zero updates. Prints round seconds, seconds per stage and
 // workerd's CPU seconds (from /proc). A probe toward the issue's load generator, not that tool:
 // no full training, no dropouts, no model check. Bounded: it stops the edge when done or after
-// --timeout seconds.  node scripts/round-timing.ts --clients 100
+// --timeout seconds.  node scripts/round-timing.ts --clients 100 [--shard-size 1000]
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -22,6 +22,8 @@ const { values } = parseArgs({
     clients: { type: "string", default: "100" },
     dropout: { type: "string", default: "0.1" },
     timeout: { type: "string", default: "600" },
+    /** The federation's roundPolicy.shardSize (default: the edge's, 256); 1000 keeps every round whole. */
+    "shard-size": { type: "string" },
     /** Another checkout's worker to time (e.g. main's, to compare under the same load). */
     root: { type: "string", default: resolve(import.meta.dirname, "..") },
   },
@@ -111,6 +113,7 @@ try {
       minParticipants: Math.max(5, chosen.value.threshold),
       participationFraction: 1,
       deadlines: { advertiseKeys: 300, shareKeys: 300, maskedInput: 300, unmask: 300 },
+      ...(values["shard-size"] ? { shardSize: Number(values["shard-size"]) } : {}),
     },
     secureAggregation: { ...chosen.value, curve: "X25519" },
     clipping: { min: -1000, max: 1000 },
@@ -131,15 +134,18 @@ try {
   const cpuBefore = workerdCpuSeconds();
   const probeBefore = process.cpuUsage();
   const started = performance.now();
+  type Config = Parameters<SecureAggregationSession["advertiseKeys"]>[0];
   const round = await call<{
     round: number;
-    secureAggregation: Parameters<SecureAggregationSession["advertiseKeys"]>[0];
+    secureAggregation: Config;
+    shards?: { shard: number; cohort: string[]; secureAggregation: Config }[];
   }>(origin, "POST", `/v1/federations/${federation.id}/rounds`, owner);
-  const base = roundPath(federation.id, round.round);
+  // A cohort above the shard size runs as shards: each client talks to its own shard's Round.
+  const shardOf = new Map(round.shards?.flatMap((s) => s.cohort.map((id) => [id, s] as const)) ?? []);
   const stageDone = new Map<string, number>();
-  const send = (token: string, m: OutgoingMessage) =>
+  const send = (base: string, token: string, m: OutgoingMessage) =>
     call(origin, m.method, `${base}/${m.path}`, token, m.method === "PUT" ? m.bytes : m.json);
-  const awaitType = async (token: string, type: string) => {
+  const awaitType = async (base: string, token: string, type: string) => {
     for (;;) {
       if (Date.now() > deadline) throw new Error("timed out");
       const message = await call<{ type: string; stage: string }>(origin, "GET", `${base}/message`, token);
@@ -148,28 +154,31 @@ try {
       await new Promise((r) => setTimeout(r, 200));
     }
   };
-  const config = round.secureAggregation;
-  const zeros = new Float64Array(config.vectorLength);
+  const zeros = new Float64Array(round.secureAggregation.vectorLength);
   await Promise.all(
     enrolments.map(async ({ client, token }) => {
+      const shard = shardOf.get(client.id);
+      const config = shard?.secureAggregation ?? round.secureAggregation;
+      const base = roundPath(federation.id, round.round, shard?.shard);
+      const to = [base, token] as const;
       const session = new SecureAggregationSession(client.id);
       const mark = (stage: string) => stageDone.set(stage, performance.now());
-      await send(token, await session.advertiseKeys(config));
+      await send(...to, await session.advertiseKeys(config));
       mark("advertise_keys");
-      await send(token, await session.shareKeys(await awaitType(token, "neighbour_keys")));
+      await send(...to, await session.shareKeys(await awaitType(...to, "neighbour_keys")));
       mark("share_keys");
       await send(
-        token,
+        ...to,
         await session.maskedInput(
-          await awaitType(token, "forwarded_shares"),
+          await awaitType(...to, "forwarded_shares"),
           encode(zeros, 1, config).vector,
         ),
       );
       mark("masked_input");
-      await send(token, await session.consistencyCheck(await awaitType(token, "consistency_request")));
+      await send(...to, await session.consistencyCheck(await awaitType(...to, "consistency_request")));
       mark("consistency_check");
-      const request = await awaitType(token, "unmask_request");
-      if (request) await send(token, await session.unmask(request)).catch(() => undefined);
+      const request = await awaitType(...to, "unmask_request");
+      if (request) await send(...to, await session.unmask(request)).catch(() => undefined);
       mark("unmask");
     }),
   );
@@ -184,7 +193,8 @@ try {
       clients: n,
       neighbourDegree: chosen.value.neighbourDegree,
       threshold: chosen.value.threshold,
-      vectorLength: config.vectorLength,
+      vectorLength: round.secureAggregation.vectorLength,
+      shards: round.shards?.map((s) => s.cohort.length) ?? [n],
       roundSeconds: Number(seconds.toFixed(2)),
       lastMessageOfStageSeconds: Object.fromEntries(
         [...stageDone].map(([stage, at]) => [stage, Number(((at - started) / 1000).toFixed(2))]),

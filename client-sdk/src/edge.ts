@@ -30,6 +30,13 @@ export interface EdgeOptions {
   retry: Partial<RetryPolicy>;
 }
 
+/** The Round a client talks to: a round's, or one shard's of a sharded round. */
+export interface RoundAddress {
+  round: number;
+  /** The shard `rounds/current` names for this client; absent or null when the round is unsharded. */
+  shard?: number | null;
+}
+
 /** What GET …/rounds/{n}/message answers: a stage message, or "nothing for you yet". */
 export type RoundMessage = ServerMessage | z.infer<typeof waitingMessageSchema>;
 
@@ -145,6 +152,11 @@ export class EdgeApi {
     return bytes;
   }
 
+  #roundPath(at: number | RoundAddress): string {
+    const { round, shard } = typeof at === "number" ? { round: at, shard: null } : at;
+    return roundPath(this.#options.federationId, round, shard);
+  }
+
   /** The round in progress as a client sees it, or null when none runs (the edge answers 404 not_found). */
   async currentRound(signal?: AbortSignal): Promise<ClientRound | null> {
     try {
@@ -159,21 +171,17 @@ export class EdgeApi {
     return this.#json(clientRoundSchema, `${this.#base}/rounds/${round}`, {}, signal);
   }
 
-  message(round: number, signal?: AbortSignal): Promise<RoundMessage> {
-    return this.#json(
-      messageSchema,
-      `${roundPath(this.#options.federationId, round)}/message`,
-      {},
-      signal,
-    ) as Promise<RoundMessage>;
+  /** The current stage's message for this client from its Round (its shard's in a sharded round). */
+  message(at: number | RoundAddress, signal?: AbortSignal): Promise<RoundMessage> {
+    return this.#json(messageSchema, `${this.#roundPath(at)}/message`, {}, signal) as Promise<RoundMessage>;
   }
 
   /** Sends one stage's message; a resend of the same message gets the same receipt. */
-  async send(round: number, message: OutgoingMessage, signal?: AbortSignal): Promise<void> {
+  async send(at: number | RoundAddress, message: OutgoingMessage, signal?: AbortSignal): Promise<void> {
     const { method, body, contentType } = requestOf(message);
     await this.#json(
       messageReceiptSchema,
-      `${roundPath(this.#options.federationId, round)}/${message.path}`,
+      `${this.#roundPath(at)}/${message.path}`,
       { method, body, headers: { "content-type": contentType } },
       signal,
     );

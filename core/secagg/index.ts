@@ -159,6 +159,16 @@ export {
   type UnmaskPlan,
 } from "./server-state.ts";
 export { reconstructSecret, SHAMIR_PRIME, type Share, splitSecret } from "./shamir.ts";
+/** Sharded aggregation: shard sizes, and each shard's k and t. */
+export {
+  DEFAULT_SHARD_SIZE,
+  SHARD_TARGETS,
+  type ShardParameters,
+  shardParameters,
+  shardSizes,
+  smallestShard,
+  splitCohort,
+} from "./shards.ts";
 export { decryptShare, encryptShare } from "./share-cipher.ts";
 /** Stages, the result union and its stable error codes. */
 export { PROTOCOL_STAGES, type ProtocolStage, STAGE, type Stage } from "./stages.ts";

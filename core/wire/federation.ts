@@ -3,6 +3,7 @@
 import * as z from "zod";
 import { MAX_TAG_LENGTH, MAX_TAGS } from "../routers/tags.ts";
 import { majorityShortfall, type PrivacyFloors } from "../secagg/floors.ts";
+import { DEFAULT_SHARD_SIZE, smallestShard } from "../secagg/shards.ts";
 import { privacySpecSchema, privacySpentSchema } from "./privacy.ts";
 import { scheduleSchema, trainingStatusSchema } from "./schedule.ts";
 import { federationIdSchema } from "./tokens.ts";
@@ -86,6 +87,11 @@ export const roundPolicySchema = z
     /** Share of enrolled clients invited (the cohort is the smaller of this and cohortSize). */
     participationFraction: z.number().gt(0).max(1),
     deadlines: stageDeadlinesSchema,
+    /**
+     * Most clients per shard (default 256): a larger cohort runs as near-equal shards, each its own
+     * secure aggregation, whose totals are added (docs/secure-aggregation.md, "Shards").
+     */
+    shardSize: z.number().int().min(3).max(1000).optional(),
   })
   .refine((p) => p.minParticipants <= p.cohortSize, "minParticipants must not exceed cohortSize")
   .meta({ id: "RoundPolicy" });
@@ -144,6 +150,12 @@ export const federationConfigSchema = z
     (c) => c.secureAggregation.threshold <= c.roundPolicy.minParticipants,
     "secureAggregation.threshold must not exceed roundPolicy.minParticipants",
   )
+  // The budget charges a round at its one threshold of survivors, and clients split their noise
+  // over it; a sharded round has a threshold per shard, which that accounting does not cover yet.
+  .refine(
+    (c) => !c.privacy || c.roundPolicy.cohortSize <= (c.roundPolicy.shardSize ?? DEFAULT_SHARD_SIZE),
+    "a privacy budget needs unsharded rounds: roundPolicy.cohortSize must not exceed roundPolicy.shardSize (default 256)",
+  )
   .meta({ id: "FederationConfig" });
 
 /**
@@ -161,6 +173,10 @@ export function federationBelowFloors(config: FederationConfig, floors: PrivacyF
     return `roundPolicy.cohortSize ${cohortSize} is below the platform's minimum cohort of ${floors.minCohort}`;
   if (minParticipants < floors.minSurvivors)
     return `roundPolicy.minParticipants ${minParticipants} is below the platform's minimum of ${floors.minSurvivors} survivors`;
+  const { shardSize } = config.roundPolicy;
+  // The server learns each shard's sum: a shard must hold at least the floors' cohort and survivors.
+  if (shardSize !== undefined && shardSize < smallestShard(floors))
+    return `roundPolicy.shardSize ${shardSize} is below the smallest shard the platform's floors allow, ${smallestShard(floors)} clients`;
   return undefined;
 }
 

@@ -56,12 +56,20 @@ export async function isMintedId(id: string, secret: string): Promise<boolean> {
   return constantTimeEqual(id.slice(-TAG_BYTES * 2), await tagOf(body, secret));
 }
 
-/** Durable Object names: one Federation per federation id, one Round per (federation, round). */
-export function roundObjectName(federationId: string, round: number): string {
-  return `${federationId}/round/${round}`;
+/**
+ * Durable Object names: one Federation per federation id, one Round per (federation, round), or
+ * per (federation, round, shard) when the round is sharded.
+ */
+export function roundObjectName(federationId: string, round: number, shard?: number | null): string {
+  const name = `${federationId}/round/${round}`;
+  return shard === undefined || shard === null ? name : `${name}/shard/${shard}`;
 }
 
-/** The secure-aggregation round id, bound into every message and mask of the round. */
-export function secureRoundId(federationId: string, round: number): string {
-  return `${federationId}/${round}`;
+/**
+ * The secure-aggregation round id, bound into every message and mask of the round: each shard
+ * has its own, so no message of one shard is valid in another.
+ */
+export function secureRoundId(federationId: string, round: number, shard?: number | null): string {
+  const id = `${federationId}/${round}`;
+  return shard === undefined || shard === null ? id : `${id}/shard/${shard}`;
 }

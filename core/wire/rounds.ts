@@ -20,6 +20,9 @@ export type RoundStage = z.infer<typeof roundStageSchema>;
 
 export const roundNumberSchema = z.coerce.number().int().min(1).max(1e9);
 export const roundParamsSchema = z.object({ federationId: federationIdSchema, round: roundNumberSchema });
+/** A shard of a sharded round, numbered from 0 (a cohort of at most 1000 has fewer than 1000 shards). */
+export const shardNumberSchema = z.coerce.number().int().min(0).max(999);
+export const shardParamsSchema = roundParamsSchema.extend({ shard: shardNumberSchema });
 
 /**
  * What an owner may send when opening a round. Without `cohort` the edge samples the cohort from
@@ -31,6 +34,35 @@ export const startRoundSchema = z
     cohort: z.array(clientIdSchema).min(1).max(1000).optional(),
   })
   .meta({ id: "StartRound" });
+
+const participantsSchema = z.object({
+  advertiseKeys: z.number().int(),
+  shareKeys: z.number().int(),
+  maskedInput: z.number().int(),
+  consistencyCheck: z.number().int(),
+  unmask: z.number().int(),
+});
+
+/**
+ * One shard of a sharded round: its own secure aggregation among its members, with its own
+ * configuration (k and t for its size), stage, participants and end. Its outcome is its own (a
+ * published one names the version its total went into); the round's outcome is the round's.
+ */
+export const roundShardSchema = z
+  .object({
+    shard: z.number().int().min(0),
+    secureAggregation: roundConfigSchema,
+    stage: roundStageSchema,
+    /** When the shard's current stage closes (ISO time), or null once it ended. */
+    stageDeadline: z.string().nullable(),
+    cohort: z.array(z.string()),
+    participants: participantsSchema,
+    dropouts: z.number().int(),
+    outcome: roundOutcomeSchema.nullable(),
+  })
+  .meta({ id: "RoundShard" });
+
+export type RoundShard = z.infer<typeof roundShardSchema>;
 
 export const roundSchema = z
   .object({
@@ -48,17 +80,16 @@ export const roundSchema = z
     /** When the current stage closes, whether or not everyone has answered (ISO time). */
     stageDeadline: z.string().nullable(),
     cohort: z.array(z.string()),
-    /** Clients whose message each stage accepted. */
-    participants: z.object({
-      advertiseKeys: z.number().int(),
-      shareKeys: z.number().int(),
-      maskedInput: z.number().int(),
-      consistencyCheck: z.number().int(),
-      unmask: z.number().int(),
-    }),
+    /** Clients whose message each stage accepted (summed over the shards of a sharded round). */
+    participants: participantsSchema,
     /** Cohort members that took part in an earlier stage and stopped before their input was summed. */
     dropouts: z.number().int(),
     outcome: roundOutcomeSchema.nullable(),
+    /**
+     * Present when the cohort was larger than the shard size: the shards, each its own secure
+     * aggregation. Then `secureAggregation` is shard 0's and `stage` the least advanced shard's.
+     */
+    shards: z.array(roundShardSchema).optional(),
   })
   .meta({ id: "Round" });
 
@@ -67,10 +98,18 @@ export type RoundSummary = z.infer<typeof roundSchema>;
 /**
  * A round as a client sees it: whether the client itself is in the cohort (the SDK finds its round
  * by it) and how many clients it holds (the SDK checks that against its floors), not who they are.
+ * In a sharded round a member sees its own shard: `shard` names the Round it talks to
+ * (`/rounds/{round}/shards/{shard}/...`), and the configuration, stage, participants and cohort
+ * size are its shard's; the outcome is the round's.
  */
 export const clientRoundSchema = roundSchema
-  .omit({ cohort: true })
-  .extend({ inCohort: z.boolean(), cohortSize: z.number().int().nonnegative() })
+  .omit({ cohort: true, shards: true })
+  .extend({
+    inCohort: z.boolean(),
+    cohortSize: z.number().int().nonnegative(),
+    /** The client's shard in a sharded round; absent (or null) in an unsharded one. */
+    shard: z.number().int().min(0).nullable().optional(),
+  })
   .meta({ id: "ClientRound" });
 
 export type ClientRound = z.infer<typeof clientRoundSchema>;

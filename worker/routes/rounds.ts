@@ -17,6 +17,7 @@ import {
   messageReceiptSchema,
   roundParamsSchema,
   roundSchema,
+  shardParamsSchema,
   startRoundSchema,
   waitingMessageSchema,
 } from "../../core/wire/rounds.ts";
@@ -165,27 +166,26 @@ rounds.openapi(
   },
 );
 
-rounds.openapi(
-  createRoute({
-    method: "get",
-    path: "/federations/{federationId}/rounds/{round}/message",
-    tags: ["secure aggregation"],
-    summary:
-      "The current stage's message for this client (neighbour keys, forwarded shares, survivor set to sign, unmask request) or waiting",
-    security: bearerSecurity,
-    middleware: [client] as const,
-    request: { params: roundParamsSchema },
-    responses: {
-      200: json(z.union([serverMessageSchema, waitingMessageSchema]), "The message to answer"),
-      ...errorResponses,
-    },
-  }),
-  async (c) => {
-    const { federationId, round } = c.req.valid("param");
-    const stub = c.env.ROUNDS.getByName(roundObjectName(federationId, round));
-    return c.json(unwrap(await stub.message(credential(c.var.caller))), 200);
+/**
+ * How a client addresses the Round it talks to: the round's own routes, or in a sharded round its
+ * shard's (`/rounds/{round}/shards/{shard}/...`, the shard `rounds/current` names).
+ */
+const ADDRESSES = [
+  { path: "/federations/{federationId}/rounds/{round}", params: roundParamsSchema, of: "" },
+  {
+    path: "/federations/{federationId}/rounds/{round}/shards/{shard}",
+    params: shardParamsSchema,
+    of: " (a shard of a sharded round: the shard `rounds/current` names for this client)",
   },
-);
+] as const;
+
+/** The Round object a request addresses: the round's, or its shard's. */
+function roundObject(
+  env: AppEnv["Bindings"],
+  param: { federationId: string; round: number; shard?: number },
+) {
+  return env.ROUNDS.getByName(roundObjectName(param.federationId, param.round, param.shard));
+}
 
 const stageRoutes = [
   {
@@ -214,70 +214,91 @@ const stageRoutes = [
   },
 ] as const;
 
-for (const stage of stageRoutes) {
+for (const address of ADDRESSES) {
   rounds.openapi(
     createRoute({
-      method: "post",
-      path: `/federations/{federationId}/rounds/{round}/${stage.path}`,
+      method: "get",
+      path: `${address.path}/message`,
       tags: ["secure aggregation"],
-      summary: stage.summary,
+      summary: `The current stage's message for this client (neighbour keys, forwarded shares, survivor set to sign, unmask request) or waiting${address.of}`,
       security: bearerSecurity,
-      middleware: [limit(stage.size), client] as const,
-      request: { params: roundParamsSchema, ...jsonBody(stage.schema) },
+      middleware: [client] as const,
+      request: { params: address.params },
+      responses: {
+        200: json(z.union([serverMessageSchema, waitingMessageSchema]), "The message to answer"),
+        ...errorResponses,
+      },
+    }),
+    async (c) => {
+      const stub = roundObject(c.env, c.req.valid("param"));
+      return c.json(unwrap(await stub.message(credential(c.var.caller))), 200);
+    },
+  );
+
+  for (const stage of stageRoutes) {
+    rounds.openapi(
+      createRoute({
+        method: "post",
+        path: `${address.path}/${stage.path}`,
+        tags: ["secure aggregation"],
+        summary: `${stage.summary}${address.of}`,
+        security: bearerSecurity,
+        middleware: [limit(stage.size), client] as const,
+        request: { params: address.params, ...jsonBody(stage.schema) },
+        responses: {
+          200: json(messageReceiptSchema, "Accepted (the same receipt for a repeat)"),
+          ...errorResponses,
+        },
+      }),
+      async (c) => {
+        const stub = roundObject(c.env, c.req.valid("param"));
+        return c.json(unwrap(await stub.submit(credential(c.var.caller), c.req.valid("json"))), 200);
+      },
+    );
+  }
+
+  rounds.openapi(
+    createRoute({
+      method: "put",
+      path: `${address.path}/masked-input`,
+      tags: ["secure aggregation"],
+      summary: `Stage masked_input: the masked vector [w, w*x] + masks as little-endian Uint32 bytes${address.of}`,
+      security: bearerSecurity,
+      // The largest vector a round can aggregate (the round then checks its exact length), refused
+      // from its Content-Length before a byte is read: beyond it a vector could not cross RPC.
+      middleware: [limit(MAX_MASKED_INPUT_BYTES), client] as const,
+      request: {
+        params: address.params,
+        body: {
+          required: true,
+          content: { "application/octet-stream": { schema: z.string().meta({ format: "binary" }) } },
+        },
+      },
       responses: {
         200: json(messageReceiptSchema, "Accepted (the same receipt for a repeat)"),
         ...errorResponses,
       },
     }),
     async (c) => {
-      const { federationId, round } = c.req.valid("param");
-      const stub = c.env.ROUNDS.getByName(roundObjectName(federationId, round));
-      return c.json(unwrap(await stub.submit(credential(c.var.caller), c.req.valid("json"))), 200);
+      const param = c.req.valid("param");
+      if (c.req.header("content-type")?.split(";")[0]?.trim() !== "application/octet-stream")
+        throw new ApiError("unsupported_media_type", "send the masked vector as application/octet-stream");
+      const bytes = await c.req.arrayBuffer();
+      if (bytes.byteLength === 0 || bytes.byteLength % 4 !== 0)
+        throw new ApiError(
+          "invalid_vector",
+          `a masked vector is a non-empty multiple of 4 bytes, got ${bytes.byteLength}`,
+        );
+      const caller = credential(c.var.caller);
+      const stub = roundObject(c.env, param);
+      const message = {
+        type: "masked_input",
+        stage: "masked_input",
+        roundId: secureRoundId(param.federationId, param.round, "shard" in param ? param.shard : undefined),
+        clientId: caller.clientId,
+        vector: new Uint32Array(bytes),
+      } as const;
+      return c.json(unwrap(await stub.submit(caller, message)), 200);
     },
   );
 }
-
-rounds.openapi(
-  createRoute({
-    method: "put",
-    path: "/federations/{federationId}/rounds/{round}/masked-input",
-    tags: ["secure aggregation"],
-    summary: "Stage masked_input: the masked vector [w, w*x] + masks as little-endian Uint32 bytes",
-    security: bearerSecurity,
-    // The largest vector a round can aggregate (the round then checks its exact length), refused
-    // from its Content-Length before a byte is read: beyond it a vector could not cross RPC.
-    middleware: [limit(MAX_MASKED_INPUT_BYTES), client] as const,
-    request: {
-      params: roundParamsSchema,
-      body: {
-        required: true,
-        content: { "application/octet-stream": { schema: z.string().meta({ format: "binary" }) } },
-      },
-    },
-    responses: {
-      200: json(messageReceiptSchema, "Accepted (the same receipt for a repeat)"),
-      ...errorResponses,
-    },
-  }),
-  async (c) => {
-    const { federationId, round } = c.req.valid("param");
-    if (c.req.header("content-type")?.split(";")[0]?.trim() !== "application/octet-stream")
-      throw new ApiError("unsupported_media_type", "send the masked vector as application/octet-stream");
-    const bytes = await c.req.arrayBuffer();
-    if (bytes.byteLength === 0 || bytes.byteLength % 4 !== 0)
-      throw new ApiError(
-        "invalid_vector",
-        `a masked vector is a non-empty multiple of 4 bytes, got ${bytes.byteLength}`,
-      );
-    const caller = credential(c.var.caller);
-    const stub = c.env.ROUNDS.getByName(roundObjectName(federationId, round));
-    const message = {
-      type: "masked_input",
-      stage: "masked_input",
-      roundId: secureRoundId(federationId, round),
-      clientId: caller.clientId,
-      vector: new Uint32Array(bytes),
-    } as const;
-    return c.json(unwrap(await stub.submit(caller, message)), 200);
-  },
-);

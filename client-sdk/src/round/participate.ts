@@ -11,7 +11,7 @@ import type { LocalCompute } from "../../../core/routers/kind.ts";
 import { type PrivacyFloors, roundBelowFloors } from "../../../core/secagg/index.ts";
 import type { PrivacySpec, PrivacySpent } from "../../../core/wire/privacy.ts";
 import { type ClientRound, ROUND_STAGES, type RoundStage } from "../../../core/wire/rounds.ts";
-import type { EdgeApi, RoundMessage } from "../edge.ts";
+import type { EdgeApi, RoundAddress, RoundMessage } from "../edge.ts";
 import { FedRouterError } from "../errors.ts";
 import type { ModelSync } from "../model/sync.ts";
 import type { EvaluationStore } from "../store/store.ts";
@@ -200,21 +200,23 @@ async function run(
     ...(spent ? { privacySpent: spent } : {}),
   };
   const session = new SecureAggregationSession(clientId, context.privacyFloors);
+  // The Round this client talks to: in a sharded round its shard's, which the round view names.
+  const at: RoundAddress = { round, shard: summary.shard ?? null };
   const send = async (message: OutgoingMessage): Promise<boolean> => {
-    await edge.send(round, message, deadline.signal);
+    await edge.send(at, message, deadline.signal);
     result.stages.push(message.stage);
     progress(message.stage, round);
     if (options.stopAfter !== message.stage) return false;
     result.stoppedAfter = options.stopAfter;
     return true;
   };
-  const next = <T extends RoundMessage["type"]>(type: T) => awaitMessage(context, round, type, deadline);
+  const next = <T extends RoundMessage["type"]>(type: T) => awaitMessage(context, at, type, deadline);
 
   if (await send(await session.advertiseKeys(config))) return result;
   if (await send(await session.shareKeys(await next("neighbour_keys")))) return result;
   if (await send(await session.maskedInput(await next("forwarded_shares"), encoded.vector))) return result;
   await send(await session.consistencyCheck(await next("consistency_request")));
-  await unmask(context, round, deadline, (request) => session.unmask(request), send);
+  await unmask(context, at, deadline, (request) => session.unmask(request), send);
 
   if (options.waitForOutcome ?? PARTICIPATE_DEFAULTS.waitForOutcome) {
     progress("waiting_for_outcome", round);
@@ -301,13 +303,14 @@ async function failIfOver(context: ParticipationContext, wanted: number, deadlin
 /** Polls the round's message route until the awaited message arrives. */
 async function awaitMessage<T extends RoundMessage["type"]>(
   context: ParticipationContext,
-  round: number,
+  at: RoundAddress,
   type: T,
   deadline: Deadline,
 ): Promise<Extract<RoundMessage, { type: T }>> {
   const expected = ROUND_STAGES.indexOf(STAGE_OF[type]!);
+  const { round } = at;
   for (;;) {
-    const message = await context.edge.message(round, deadline.signal);
+    const message = await context.edge.message(at, deadline.signal);
     if (message.type === type) return message as Extract<RoundMessage, { type: T }>;
     if (message.type === "round_aborted")
       throw new FedRouterError("round", `round ${round} was aborted: ${message.code}: ${message.message}`);
@@ -328,18 +331,19 @@ async function awaitMessage<T extends RoundMessage["type"]>(
  */
 async function unmask(
   context: ParticipationContext,
-  round: number,
+  at: RoundAddress,
   deadline: Deadline,
   answer: (request: Extract<RoundMessage, { type: "unmask_request" }>) => Promise<OutgoingMessage>,
   send: (message: OutgoingMessage) => Promise<boolean>,
 ): Promise<void> {
   const closedWithoutUs = async () => {
-    const summary = await context.edge.round(round, deadline.signal);
+    // In a sharded round the view shows this client's shard: its stage is the one that closed.
+    const summary = await context.edge.round(at.round, deadline.signal);
     return summary.stage === "done";
   };
   let request: Extract<RoundMessage, { type: "unmask_request" }>;
   try {
-    request = await awaitMessage(context, round, "unmask_request", deadline);
+    request = await awaitMessage(context, at, "unmask_request", deadline);
   } catch (error) {
     if (error instanceof FedRouterError && error.code === "round" && (await closedWithoutUs())) return;
     throw error;

@@ -23,7 +23,7 @@ import { FedRouterError } from "../errors.ts";
 /** The five stages at which a client sends a message, in protocol order. */
 export type ProtocolStep = "advertise_keys" | "share_keys" | "masked_input" | "consistency_check" | "unmask";
 
-/** A message ready to send: its route under `/v1/federations/{id}/rounds/{n}/` and its body. */
+/** A message ready to send: its route under `roundPath(...)/` and its body. */
 export type OutgoingMessage =
   | {
       stage: "advertise_keys" | "share_keys" | "consistency_check" | "unmask";
@@ -33,9 +33,13 @@ export type OutgoingMessage =
     }
   | { stage: "masked_input"; method: "PUT"; path: "masked-input"; bytes: Uint8Array<ArrayBuffer> };
 
-/** The path of a round's routes. */
-export function roundPath(federationId: string, round: number): string {
-  return `/v1/federations/${federationId}/rounds/${round}`;
+/**
+ * The path of the routes of the Round a client talks to: the round's, or in a sharded round its
+ * shard's (the `shard` that `rounds/current` names for the client).
+ */
+export function roundPath(federationId: string, round: number, shard?: number | null): string {
+  const path = `/v1/federations/${federationId}/rounds/${round}`;
+  return shard === undefined || shard === null ? path : `${path}/shards/${shard}`;
 }
 
 /** The protocol's refusals of what the edge asked that would weaken privacy: they are unsafe_round. */

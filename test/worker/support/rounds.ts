@@ -12,13 +12,13 @@ import { type CraftedInput, SimClient } from "./sim-client.ts";
 export type DropPoint = "none" | "advertise_keys" | "share_keys" | "masked_input" | "consistency_check";
 const DROP_ORDER: DropPoint[] = ["none", "advertise_keys", "share_keys", "masked_input", "consistency_check"];
 
-export function roundStub(federationId: string, round: number) {
-  return env.ROUNDS.getByName(roundObjectName(federationId, round));
+export function roundStub(federationId: string, round: number, shard?: number) {
+  return env.ROUNDS.getByName(roundObjectName(federationId, round, shard));
 }
 
-/** Makes the current stage's deadline pass now and runs the round's alarm (instead of waiting). */
-export async function passDeadline(federationId: string, round: number): Promise<void> {
-  const stub = roundStub(federationId, round);
+/** Makes the current stage's deadline pass now and runs the round's (or shard's) alarm. */
+export async function passDeadline(federationId: string, round: number, shard?: number): Promise<void> {
+  const stub = roundStub(federationId, round, shard);
   await runInDurableObject(stub, (_instance, state) => {
     state.storage.sql.exec("UPDATE deadlines SET at = 0");
   });

@@ -30,10 +30,16 @@ export class SimClient {
   /** The masked bytes this client sent (to replay them). */
   maskedBytes: Uint8Array | undefined;
 
-  constructor(federationId: string, round: number, client: { clientId: string; token: string }) {
+  /** `shard`: the client's shard of a sharded round, whose Round it talks to. */
+  constructor(
+    federationId: string,
+    round: number,
+    client: { clientId: string; token: string },
+    shard?: number,
+  ) {
     this.clientId = client.clientId;
     this.token = client.token;
-    this.base = roundPath(federationId, round);
+    this.base = roundPath(federationId, round, shard);
     this.session = new SecureAggregationSession(client.clientId);
   }
 

@@ -29,6 +29,10 @@ export interface FederationOptions {
   tags?: string[];
   /** The federation's differential-privacy budget. Default: none. */
   privacy?: PrivacySpec;
+  /** Most clients per shard: a larger cohort runs as shards. Default: the edge's (256). */
+  shardSize?: number;
+  /** The unsharded rounds' graph and threshold. Default: the complete graph, its majority threshold. */
+  secureAggregation?: { threshold: number; neighbourDegree: number | "complete" };
 }
 
 /**
@@ -186,11 +190,13 @@ export async function federationOnEdge(data: Fixture, options: FederationOptions
       minParticipants: DEFAULT_FLOORS.minSurvivors,
       participationFraction: 1,
       deadlines: { advertiseKeys: 120, shareKeys: 120, maskedInput: 120, unmask: 120, ...options.deadlines },
+      ...(options.shardSize ? { shardSize: options.shardSize } : {}),
     },
     // The smallest threshold the floors allow: a strict majority of the complete round.
     secureAggregation: {
       threshold: Math.max(DEFAULT_FLOORS.minThreshold, majorityThreshold(cohortSize - 1)),
       neighbourDegree: "complete",
+      ...options.secureAggregation,
       curve: "X25519",
     },
     clipping: { min: -1000, max: 1000 },

@@ -6,7 +6,7 @@ import { budgetRefusal, spentAfter, worstCaseRelease } from "../../../../core/pr
 import { spent } from "../../../../core/privacy/ledger.ts";
 import { DEFAULT_RDP_ORDERS } from "../../../../core/privacy/orders.ts";
 import { subsampledGaussianRdp } from "../../../../core/privacy/subsampled-gaussian.ts";
-import type { FederationConfig } from "../../../../core/wire/federation.ts";
+import { type FederationConfig, federationConfigSchema } from "../../../../core/wire/federation.ts";
 import { privacySpecSchema } from "../../../../core/wire/privacy.ts";
 import {
   privacyRefusal,
@@ -67,6 +67,33 @@ describe("a federation's privacy budget", () => {
     expect(
       privacySpecSchema.safeParse({ epsilon: 4, delta: 0.5, noiseMultiplier: 1, clipNorm: 1 }).success,
     ).toBe(false);
+  });
+
+  it("is refused at creation with a cohort that would run as shards", () => {
+    const federation = (roundPolicy: object) =>
+      federationConfigSchema.safeParse({
+        name: "private",
+        router: { kind: "kmeans", hyperparameters: {} },
+        models: [
+          { id: "a", inputPrice: 1, outputPrice: 2 },
+          { id: "b", inputPrice: 3, outputPrice: 4 },
+        ],
+        embedder: { id: "hashing-v1", dimension: 32 },
+        roundPolicy: {
+          minParticipants: 5,
+          participationFraction: 1,
+          deadlines: { advertiseKeys: 60, shareKeys: 60, maskedInput: 60, unmask: 60 },
+          ...roundPolicy,
+        },
+        secureAggregation: { threshold: 3, neighbourDegree: 4, curve: "X25519" },
+        clipping: { min: -10, max: 10 },
+        privacy: spec,
+      });
+    expect(federation({ cohortSize: 256 }).success).toBe(true);
+    const sharded = federation({ cohortSize: 300 });
+    expect(sharded.success).toBe(false);
+    expect(sharded.error?.message).toMatch(/privacy budget needs unsharded rounds/);
+    expect(federation({ cohortSize: 300, shardSize: 300 }).success).toBe(true);
   });
 });
 
