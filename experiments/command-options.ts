@@ -96,6 +96,16 @@ export const EXPERIMENT_OPTIONS = {
   },
   epsilon: { type: "string", value: "e", description: "online: epsilon-greedy's epsilon (default 0.1)" },
   temperature: { type: "string", value: "t", description: "online: softmax's temperature (default 0.05)" },
+  runs: {
+    type: "string",
+    value: "pairs",
+    description: "online: the policy:weighting pairs to run, e.g. softmax:ips,greedy:none (default: all six)",
+  },
+  "weight-clip": {
+    type: "string",
+    value: "c",
+    description: "online: inverse-propensity weights are clipped at c (default 10)",
+  },
 } as const satisfies OptionTable;
 
 export const EMBED_OPTIONS = {

@@ -8,6 +8,7 @@ import { type EvaluationSet, emptyEvaluationSet } from "../core/data/evaluations
 import type { Embedder } from "../core/embedder/embedder.ts";
 import {
   DEFAULT_EXPLORATION,
+  DEFAULT_WEIGHT_CLIP,
   EXPLORATION_POLICIES,
   type ExplorationPolicy,
   POLICY_SETTINGS,
@@ -45,8 +46,12 @@ export interface OnlineOptions extends Partial<ProtocolOptions> {
   seedShare?: number;
   /** The lambda the app routes with (USD); default: the exchange rate of the best and cheapest models. */
   lambda?: number;
-  /** The policies measured, each with and without weighting (default: every policy). */
+  /** The settings each policy is measured at (default: POLICY_SETTINGS). */
   policies?: Partial<Record<PolicyName, ExplorationPolicy>>;
+  /** The (policy, weighting) pairs run, in this order (default: every policy, ips then none). */
+  runs?: readonly { policy: PolicyName; weighting: Weighting }[];
+  /** Inverse-propensity weights are clipped at this (default DEFAULT_WEIGHT_CLIP). */
+  weightClip?: number;
   progress?: (label: string, done: number, total: number) => void;
 }
 
@@ -75,6 +80,7 @@ export interface OnlineResult {
     start: "first-version" | "seed-set";
     seedShare?: number;
     lambda: number;
+    weightClip: number;
     clients: number;
     embedder: string;
   };
@@ -110,6 +116,7 @@ function observedSet(
   features: readonly Float32Array[],
   seen: Observations,
   weighting: Weighting,
+  clip: number,
 ): EvaluationSet {
   const m = benchmark.models.length;
   const d = features[0]?.length ?? 0;
@@ -123,7 +130,7 @@ function observedSet(
     set.cost[q * m + j] = benchmark.cost[row * m + j]!;
     propensities[q * m + j] = seen.propensities[q]!;
   });
-  if (weighting === "ips") set.weight = propensityWeights(propensities);
+  if (weighting === "ips") set.weight = propensityWeights(propensities, clip);
   return set;
 }
 
@@ -182,8 +189,17 @@ export async function onlineScenario(benchmark: Benchmark, options: OnlineOption
   const seedShare = options.seedShare ?? ONLINE_DEFAULTS.seedShare;
   if (!(Number.isInteger(batch) && batch >= 1)) throw new RangeError(`batch must be an integer >= 1`);
   if (!(seedShare > 0 && seedShare < 1)) throw new RangeError(`seedShare must be in (0, 1)`);
+  const weightClip = options.weightClip ?? DEFAULT_WEIGHT_CLIP;
+  if (!(weightClip >= 1)) throw new RangeError(`weightClip must be at least 1`);
   const progress = options.progress ?? (() => {});
-  const { kind: _kind, policies: _policies, progress: _progress, ...given } = options;
+  const {
+    kind: _kind,
+    policies: _policies,
+    runs: _runs,
+    weightClip: _weightClip,
+    progress: _progress,
+    ...given
+  } = options;
   const prepared = await prepareExperiment(benchmark, given);
   const { splits, features, globalTest, context } = prepared;
   const lambda = options.lambda ?? exchangeRateLambda(globalTest);
@@ -196,9 +212,12 @@ export async function onlineScenario(benchmark: Benchmark, options: OnlineOption
   const routed = streams.map((stream, i) => stream.slice(seedRows[i]!.length));
   const rounds = Math.min(maxRounds, Math.ceil(Math.max(...routed.map((r) => r.length)) / batch));
   const settings = { ...POLICY_SETTINGS, ...options.policies };
-  const runs: { policy: PolicyName; weighting: Weighting }[] = EXPLORATION_POLICIES.flatMap((policy) =>
-    (["ips", "none"] as const).map((weighting) => ({ policy, weighting })),
-  );
+  const runs =
+    options.runs ??
+    EXPLORATION_POLICIES.flatMap((policy) =>
+      (["ips", "none"] as const).map((weighting) => ({ policy, weighting })),
+    );
+  if (runs.length === 0) throw new RangeError("no (policy, weighting) pair to run");
   const steps = runs.length * rounds + 1;
   let step = 0;
   const train = (sets: EvaluationSet[], round: number) =>
@@ -236,7 +255,7 @@ export async function onlineScenario(benchmark: Benchmark, options: OnlineOption
         propensities: rows.map(() => Number.NaN),
       };
     });
-    const sets = () => seen.map((s) => observedSet(benchmark, features, s, run.weighting));
+    const sets = () => seen.map((s) => observedSet(benchmark, features, s, run.weighting, weightClip));
     let router: BatchPredictor | null = start === "seed-set" ? await train(sets(), 0) : null;
     const history: PolicyRun["rounds"] = [];
     let utilitySum = 0;
@@ -280,6 +299,7 @@ export async function onlineScenario(benchmark: Benchmark, options: OnlineOption
       start,
       ...(start === "seed-set" ? { seedShare } : {}),
       lambda,
+      weightClip,
       clients: splits.length,
       embedder: embedder.id,
     },

@@ -5,6 +5,7 @@ import { syntheticBenchmark } from "../../../core/data/synthetic.ts";
 import { hashingEmbedder } from "../../../core/embedder/hashing.ts";
 import { kmeansKind } from "../../../core/kmeans/kind.ts";
 import { exchangeRateLambda, onlineScenario } from "../../../experiments/online.ts";
+import { onlineOptions } from "../../../experiments/online-command.ts";
 import { onlinePlotSvg, onlineRoundTable, onlineSummary } from "../../../experiments/online-report.ts";
 
 const benchmark = syntheticBenchmark({ seed: 3, queries: 400, tasks: 4, models: 4 });
@@ -54,6 +55,28 @@ describe("the online scenario", () => {
     expect(result.settings).toMatchObject({ start: "seed-set", seedShare: 0.1 });
     const first = result.policies.map((p) => p.rounds[0]!.utility);
     expect(new Set(first).size).toBeGreaterThan(1);
+  });
+
+  it("runs only the pairs asked for, in that order, at the weight clip asked for", async () => {
+    const kind = await kmeansKind.experiment({ clusters: 4 });
+    const embedder = hashingEmbedder({ dimension: 32 });
+    const options = onlineOptions(
+      { seed: 2, kind, embedder, clients: 4 },
+      { runs: "softmax:ips,greedy:none", "weight-clip": "3", batch: "30", "online-rounds": "2" },
+    );
+    expect(options.runs).toEqual([
+      { policy: "softmax", weighting: "ips" },
+      { policy: "greedy", weighting: "none" },
+    ]);
+    const result = await onlineScenario(benchmark, options);
+    expect(result.policies.map((p) => `${p.policy} ${p.weighting}`)).toEqual(["softmax ips", "greedy none"]);
+    expect(result.settings.weightClip).toBe(3);
+    expect(onlineSummary(result)).toMatch(/default \(softmax ips\) - greedy none/);
+    for (const bad of ["softmax:both", "boltzmann:ips", "softmax:ips:x"])
+      expect(() => onlineOptions({ seed: 2, kind, embedder }, { runs: bad })).toThrow(/--runs/);
+    expect(() => onlineOptions({ seed: 2, kind, embedder }, { "weight-clip": "0.5" })).toThrow(
+      /--weight-clip/,
+    );
   });
 
   it("prices cost at the rate where the best and the cheapest single model tie", () => {
