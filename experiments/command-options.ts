@@ -106,6 +106,12 @@ export const EXPERIMENT_OPTIONS = {
     value: "c",
     description: "online: inverse-propensity weights are clipped at c (default 10)",
   },
+  "final-trainings": {
+    type: "string",
+    value: "k",
+    description:
+      "online: also report the mean AUC of k trainings of the last version and of the paper-protocol router (default 1)",
+  },
 } as const satisfies OptionTable;
 
 export const EMBED_OPTIONS = {

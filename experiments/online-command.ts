@@ -24,6 +24,7 @@ export interface OnlineFlags {
   temperature?: string | undefined;
   runs?: string | undefined;
   "weight-clip"?: string | undefined;
+  "final-trainings"?: string | undefined;
 }
 
 /** `--runs softmax:ips,greedy:none`: the (policy, weighting) pairs to run, in that order. */
@@ -55,7 +56,15 @@ function flag(value: string | undefined, name: string, check: (v: number) => boo
 export function onlineOptions(
   common: Omit<
     OnlineOptions,
-    "batch" | "rounds" | "start" | "seedShare" | "lambda" | "policies" | "runs" | "weightClip"
+    | "batch"
+    | "rounds"
+    | "start"
+    | "seedShare"
+    | "lambda"
+    | "policies"
+    | "runs"
+    | "weightClip"
+    | "finalTrainings"
   >,
   flags: OnlineFlags,
 ): OnlineOptions {
@@ -70,6 +79,11 @@ export function onlineOptions(
   const temperature = flag(flags.temperature, "temperature", (v) => v > 0);
   const weightClip = flag(flags["weight-clip"], "weight-clip", (v) => v >= 1);
   const runs = runsFlag(flags.runs);
+  const finalTrainings = flag(
+    flags["final-trainings"],
+    "final-trainings",
+    (v) => Number.isInteger(v) && v >= 1,
+  );
   const policies: Partial<Record<"epsilon-greedy" | "softmax", ExplorationPolicy>> = {
     ...(epsilon !== undefined ? { "epsilon-greedy": { policy: "epsilon-greedy", epsilon } } : {}),
     ...(temperature !== undefined ? { softmax: { policy: "softmax", temperature } } : {}),
@@ -83,6 +97,7 @@ export function onlineOptions(
     ...(lambda !== undefined ? { lambda } : {}),
     ...(weightClip !== undefined ? { weightClip } : {}),
     ...(runs !== undefined ? { runs } : {}),
+    ...(finalTrainings !== undefined ? { finalTrainings } : {}),
     policies: { ...POLICY_SETTINGS, ...policies },
   };
 }

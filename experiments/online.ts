@@ -52,6 +52,12 @@ export interface OnlineOptions extends Partial<ProtocolOptions> {
   runs?: readonly { policy: PolicyName; weighting: Weighting }[];
   /** Inverse-propensity weights are clipped at this (default DEFAULT_WEIGHT_CLIP). */
   weightClip?: number;
+  /**
+   * Trainings of the last version (and of the paper-protocol router), each on its own random
+   * stream, whose mean AUC is reported beside the one training's (default 1: that one alone). One
+   * MLP training's AUC moves with its stream by more than the margins compared (docs/exploration.md).
+   */
+  finalTrainings?: number;
   progress?: (label: string, done: number, total: number) => void;
 }
 
@@ -62,8 +68,11 @@ export interface PolicyRun {
   settings: ExplorationPolicy;
   /** After each round: the clients' mean realised utility over the queries routed before it, and global test AUC. */
   rounds: { round: number; utility: number; auc: number }[];
-  /** After the last round (its utility is the last round's). */
-  final: { utility: number; auc: number };
+  /**
+   * After the last round (its utility is the last round's). With `finalTrainings` > 1, `aucs` holds
+   * the AUC of each training of the last version (the first is `auc`) and `meanAuc` their mean.
+   */
+  final: { utility: number; auc: number; aucs?: number[]; meanAuc?: number };
   /** Mean realised utility over every query the clients routed: what learning cost them. */
   meanUtility: number;
 }
@@ -81,13 +90,14 @@ export interface OnlineResult {
     seedShare?: number;
     lambda: number;
     weightClip: number;
+    finalTrainings: number;
     clients: number;
     embedder: string;
   };
   policies: PolicyRun[];
   default: { policy: PolicyName; weighting: Weighting };
   /** Global test AUCs of the references: the paper-protocol federated router and the baselines. */
-  global: { paperFederated: number; oracle?: number } & Record<string, number>;
+  global: { paperFederated: number; paperFederatedMean?: number; oracle?: number } & Record<string, number>;
 }
 
 /** One client's observations so far: benchmark row, chosen model, its propensity (NaN: offline). */
@@ -191,12 +201,16 @@ export async function onlineScenario(benchmark: Benchmark, options: OnlineOption
   if (!(seedShare > 0 && seedShare < 1)) throw new RangeError(`seedShare must be in (0, 1)`);
   const weightClip = options.weightClip ?? DEFAULT_WEIGHT_CLIP;
   if (!(weightClip >= 1)) throw new RangeError(`weightClip must be at least 1`);
+  const finalTrainings = options.finalTrainings ?? 1;
+  if (!(Number.isInteger(finalTrainings) && finalTrainings >= 1))
+    throw new RangeError(`finalTrainings must be an integer >= 1`);
   const progress = options.progress ?? (() => {});
   const {
     kind: _kind,
     policies: _policies,
     runs: _runs,
     weightClip: _weightClip,
+    finalTrainings: _finalTrainings,
     progress: _progress,
     ...given
   } = options;
@@ -222,6 +236,16 @@ export async function onlineScenario(benchmark: Benchmark, options: OnlineOption
   let step = 0;
   const train = (sets: EvaluationSet[], round: number) =>
     kind.federated(sets, { ...context, random: seededRandom(fmix32(seed * 7919 + round)) });
+  /** AUCs of the further trainings of a version, each on a stream of its own (none when finalTrainings is 1). */
+  const retrained = async (sets: EvaluationSet[], salt: number): Promise<number[]> => {
+    const aucs: number[] = [];
+    for (let t = 1; t < finalTrainings; t++) {
+      const random = seededRandom(fmix32((seed * 7919) ^ (salt + 0x51f15e * t)));
+      aucs.push((await scoreRouter(await kind.federated(sets, { ...context, random }), globalTest)).auc);
+    }
+    return aucs;
+  };
+  const average = (xs: readonly number[]) => xs.reduce((a, x) => a + x, 0) / xs.length;
 
   progress("paper-protocol federated router", step, steps);
   const paper = await kind.federated(prepared.trainSets, {
@@ -229,6 +253,11 @@ export async function onlineScenario(benchmark: Benchmark, options: OnlineOption
     random: seededRandom(fmix32(seed * 7919 + 0x9e37)),
   });
   const global: OnlineResult["global"] = { paperFederated: (await scoreRouter(paper, globalTest)).auc };
+  if (finalTrainings > 1)
+    global.paperFederatedMean = average([
+      global.paperFederated,
+      ...(await retrained(prepared.trainSets, 0x9e37)),
+    ]);
   const tables = fitBaselines(
     prepared.trainSets,
     splits.map((s) => s.trainRows.map((r) => benchmark.tasks[r] as string)),
@@ -279,11 +308,12 @@ export async function onlineScenario(benchmark: Benchmark, options: OnlineOption
       progress(`${run.policy} ${run.weighting}`, ++step, steps);
     }
     const last = history[history.length - 1] ?? { utility: 0, auc: 0 };
+    const aucs = finalTrainings > 1 ? [last.auc, ...(await retrained(sets(), rounds))] : undefined;
     policies.push({
       ...run,
       settings: exploration,
       rounds: history,
-      final: { utility: last.utility, auc: last.auc },
+      final: { utility: last.utility, auc: last.auc, ...(aucs ? { aucs, meanAuc: average(aucs) } : {}) },
       meanUtility: queries > 0 ? utilitySum / queries : 0,
     });
   }
@@ -300,6 +330,7 @@ export async function onlineScenario(benchmark: Benchmark, options: OnlineOption
       ...(start === "seed-set" ? { seedShare } : {}),
       lambda,
       weightClip,
+      finalTrainings,
       clients: splits.length,
       embedder: embedder.id,
     },

@@ -72,11 +72,53 @@ describe("the online scenario", () => {
     expect(result.policies.map((p) => `${p.policy} ${p.weighting}`)).toEqual(["softmax ips", "greedy none"]);
     expect(result.settings.weightClip).toBe(3);
     expect(onlineSummary(result)).toMatch(/default \(softmax ips\) - greedy none/);
+    expect(result.policies[0]!.final.meanAuc).toBeUndefined();
     for (const bad of ["softmax:both", "boltzmann:ips", "softmax:ips:x"])
       expect(() => onlineOptions({ seed: 2, kind, embedder }, { runs: bad })).toThrow(/--runs/);
     expect(() => onlineOptions({ seed: 2, kind, embedder }, { "weight-clip": "0.5" })).toThrow(
       /--weight-clip/,
     );
+  });
+
+  it("reports the mean AUC of several trainings of the last version and of the paper-protocol router when asked", async () => {
+    const kmeans = await kmeansKind.experiment({ clusters: 4 });
+    // Each training's first draw: the further trainings must each get a stream of their own.
+    const draws: number[] = [];
+    const kind: typeof kmeans = {
+      ...kmeans,
+      federated: (sets, context) => {
+        draws.push(context.random());
+        return kmeans.federated(sets, context);
+      },
+    };
+    const result = await onlineScenario(benchmark, {
+      seed: 2,
+      kind,
+      embedder: hashingEmbedder({ dimension: 32 }),
+      clients: 4,
+      batch: 30,
+      rounds: 2,
+      runs: [
+        { policy: "greedy", weighting: "none" },
+        { policy: "softmax", weighting: "ips" },
+      ],
+      finalTrainings: 3,
+    });
+    expect(result.settings.finalTrainings).toBe(3);
+    for (const p of result.policies) {
+      const { auc, aucs, meanAuc } = p.final;
+      expect(aucs).toHaveLength(3);
+      expect(aucs![0]).toBe(auc);
+      expect(meanAuc).toBeCloseTo((aucs![0]! + aucs![1]! + aucs![2]!) / 3, 12);
+    }
+    // The paper-protocol router 3 times, then per pair 2 rounds and 2 further trainings.
+    expect(draws).toHaveLength(3 + 2 * (2 + 2));
+    // Each training of a version on a stream of its own; every pair on the same streams.
+    expect(new Set(draws.slice(0, 3)).size).toBe(3);
+    expect(new Set(draws.slice(3, 7)).size).toBe(4);
+    expect(draws.slice(7)).toEqual(draws.slice(3, 7));
+    expect(result.global.paperFederatedMean).toBeGreaterThan(0);
+    expect(onlineSummary(result)).toMatch(/over 3 trainings each: - greedy none [+-]\d\.\d{3} AUC/);
   });
 
   it("prices cost at the rate where the best and the cheapest single model tie", () => {
