@@ -7,10 +7,10 @@ import type { Benchmark } from "../core/data/benchmark.ts";
 import { type EvaluationSet, emptyEvaluationSet } from "../core/data/evaluations.ts";
 import type { Embedder } from "../core/embedder/embedder.ts";
 import {
-  DEFAULT_EXPLORATION,
   DEFAULT_WEIGHT_CLIP,
   EXPLORATION_POLICIES,
   type ExplorationPolicy,
+  explorationFor,
   POLICY_SETTINGS,
   propensityWeights,
 } from "../core/exploration.ts";
@@ -335,7 +335,7 @@ export async function onlineScenario(benchmark: Benchmark, options: OnlineOption
       embedder: embedder.id,
     },
     policies,
-    default: { policy: policyName(DEFAULT_EXPLORATION), weighting: "ips" },
+    default: { policy: policyName(explorationFor(kind.name)), weighting: "ips" },
     global,
   };
 }

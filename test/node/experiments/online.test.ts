@@ -73,6 +73,9 @@ describe("the online scenario", () => {
     expect(result.settings.weightClip).toBe(3);
     expect(onlineSummary(result)).toMatch(/default \(softmax ips\) - greedy none/);
     expect(result.policies[0]!.final.meanAuc).toBeUndefined();
+    // The default follows the router kind: an MLP federation's is greedy (core/exploration.ts).
+    const asMlp = await onlineScenario(benchmark, { ...options, kind: { ...kind, name: "mlp" }, rounds: 1 });
+    expect(asMlp.default).toEqual({ policy: "greedy", weighting: "ips" });
     for (const bad of ["softmax:both", "boltzmann:ips", "softmax:ips:x"])
       expect(() => onlineOptions({ seed: 2, kind, embedder }, { runs: bad })).toThrow(/--runs/);
     expect(() => onlineOptions({ seed: 2, kind, embedder }, { "weight-clip": "0.5" })).toThrow(
