@@ -240,8 +240,13 @@ export async function onlineScenario(benchmark: Benchmark, options: OnlineOption
   const retrained = async (sets: EvaluationSet[], salt: number): Promise<number[]> => {
     const aucs: number[] = [];
     for (let t = 1; t < finalTrainings; t++) {
-      const random = seededRandom(fmix32((seed * 7919) ^ (salt + 0x51f15e * t)));
-      aucs.push((await scoreRouter(await kind.federated(sets, { ...context, random }), globalTest)).auc);
+      // Another seed as well as another stream: the MLP draws its initial weights, cohorts and
+      // dropout from the context's seed alone (so that the edge can follow a run).
+      const other = fmix32((seed * 7919) ^ (salt + 0x51f15e * t));
+      const random = seededRandom(other);
+      aucs.push(
+        (await scoreRouter(await kind.federated(sets, { ...context, seed: other, random }), globalTest)).auc,
+      );
     }
     return aucs;
   };

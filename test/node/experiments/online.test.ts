@@ -87,10 +87,12 @@ describe("the online scenario", () => {
     const kmeans = await kmeansKind.experiment({ clusters: 4 });
     // Each training's first draw: the further trainings must each get a stream of their own.
     const draws: number[] = [];
+    const seeds: number[] = [];
     const kind: typeof kmeans = {
       ...kmeans,
       federated: (sets, context) => {
         draws.push(context.random());
+        seeds.push(context.seed);
         return kmeans.federated(sets, context);
       },
     };
@@ -120,6 +122,10 @@ describe("the online scenario", () => {
     expect(new Set(draws.slice(0, 3)).size).toBe(3);
     expect(new Set(draws.slice(3, 7)).size).toBe(4);
     expect(draws.slice(7)).toEqual(draws.slice(3, 7));
+    // And a seed of its own (the MLP draws its initial weights and cohorts from the seed alone).
+    expect(new Set(seeds.slice(0, 3)).size).toBe(3);
+    expect(seeds.slice(3, 5)).toEqual([2, 2]);
+    expect(new Set(seeds.slice(4, 7)).size).toBe(3);
     expect(result.global.paperFederatedMean).toBeGreaterThan(0);
     expect(onlineSummary(result)).toMatch(/over 3 trainings each: - greedy none [+-]\d\.\d{3} AUC/);
   });
