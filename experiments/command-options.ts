@@ -96,6 +96,22 @@ export const EXPERIMENT_OPTIONS = {
   },
   epsilon: { type: "string", value: "e", description: "online: epsilon-greedy's epsilon (default 0.1)" },
   temperature: { type: "string", value: "t", description: "online: softmax's temperature (default 0.05)" },
+  runs: {
+    type: "string",
+    value: "pairs",
+    description: "online: the policy:weighting pairs to run, e.g. softmax:ips,greedy:none (default: all six)",
+  },
+  "weight-clip": {
+    type: "string",
+    value: "c",
+    description: "online: inverse-propensity weights are clipped at c (default 10)",
+  },
+  "final-trainings": {
+    type: "string",
+    value: "k",
+    description:
+      "online: also report the mean AUC of k trainings of the last version and of the paper-protocol router (default 1)",
+  },
 } as const satisfies OptionTable;
 
 export const EMBED_OPTIONS = {

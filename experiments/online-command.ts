@@ -3,8 +3,14 @@
 // with the scenario.
 import type { Benchmark } from "../core/data/benchmark.ts";
 import type { ExplorationPolicy } from "../core/exploration.ts";
-import { POLICY_SETTINGS } from "../core/exploration.ts";
-import { ONLINE_DEFAULTS, type OnlineOptions, type OnlineResult, onlineScenario } from "./online.ts";
+import { EXPLORATION_POLICIES, POLICY_SETTINGS } from "../core/exploration.ts";
+import {
+  ONLINE_DEFAULTS,
+  type OnlineOptions,
+  type OnlineResult,
+  onlineScenario,
+  type PolicyName,
+} from "./online.ts";
 import { onlinePlotSvg, onlineRoundTable, onlineSummary } from "./online-report.ts";
 
 /** The online scenario's flags, as strings from parseArgs. */
@@ -16,6 +22,26 @@ export interface OnlineFlags {
   lambda?: string | undefined;
   epsilon?: string | undefined;
   temperature?: string | undefined;
+  runs?: string | undefined;
+  "weight-clip"?: string | undefined;
+  "final-trainings"?: string | undefined;
+}
+
+/** `--runs softmax:ips,greedy:none`: the (policy, weighting) pairs to run, in that order. */
+function runsFlag(value: string | undefined): OnlineOptions["runs"] {
+  if (value === undefined) return undefined;
+  return value.split(",").map((pair) => {
+    const [policy, weighting = "ips", ...rest] = pair.trim().split(":");
+    if (
+      rest.length > 0 ||
+      !EXPLORATION_POLICIES.includes(policy as PolicyName) ||
+      (weighting !== "ips" && weighting !== "none")
+    )
+      throw new RangeError(
+        `--runs takes policy:weighting pairs (${EXPLORATION_POLICIES.join(" | ")} : ips | none), got "${pair}"`,
+      );
+    return { policy: policy as PolicyName, weighting };
+  });
 }
 
 /** A flag's number, or a RangeError naming the flag (the CLI shows it as a usage error). */
@@ -28,7 +54,18 @@ function flag(value: string | undefined, name: string, check: (v: number) => boo
 }
 
 export function onlineOptions(
-  common: Omit<OnlineOptions, "batch" | "rounds" | "start" | "seedShare" | "lambda" | "policies">,
+  common: Omit<
+    OnlineOptions,
+    | "batch"
+    | "rounds"
+    | "start"
+    | "seedShare"
+    | "lambda"
+    | "policies"
+    | "runs"
+    | "weightClip"
+    | "finalTrainings"
+  >,
   flags: OnlineFlags,
 ): OnlineOptions {
   const start = flags.start ?? "first-version";
@@ -40,6 +77,13 @@ export function onlineOptions(
   const lambda = flag(flags.lambda, "lambda", (v) => v >= 0);
   const epsilon = flag(flags.epsilon, "epsilon", (v) => v > 0 && v <= 1);
   const temperature = flag(flags.temperature, "temperature", (v) => v > 0);
+  const weightClip = flag(flags["weight-clip"], "weight-clip", (v) => v >= 1);
+  const runs = runsFlag(flags.runs);
+  const finalTrainings = flag(
+    flags["final-trainings"],
+    "final-trainings",
+    (v) => Number.isInteger(v) && v >= 1,
+  );
   const policies: Partial<Record<"epsilon-greedy" | "softmax", ExplorationPolicy>> = {
     ...(epsilon !== undefined ? { "epsilon-greedy": { policy: "epsilon-greedy", epsilon } } : {}),
     ...(temperature !== undefined ? { softmax: { policy: "softmax", temperature } } : {}),
@@ -51,6 +95,9 @@ export function onlineOptions(
     rounds: rounds ?? ONLINE_DEFAULTS.rounds,
     ...(seedShare !== undefined ? { seedShare } : {}),
     ...(lambda !== undefined ? { lambda } : {}),
+    ...(weightClip !== undefined ? { weightClip } : {}),
+    ...(runs !== undefined ? { runs } : {}),
+    ...(finalTrainings !== undefined ? { finalTrainings } : {}),
     policies: { ...POLICY_SETTINGS, ...policies },
   };
 }

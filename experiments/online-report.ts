@@ -32,16 +32,26 @@ export function onlineSummary(result: OnlineResult): string {
   ];
   for (const p of result.policies)
     lines.push(
-      `  ${label(p).padEnd(22)} final AUC ${f(p.final.auc)}  final utility ${f(p.final.utility)}  mean utility ${f(p.meanUtility)}`,
+      `  ${label(p).padEnd(22)} final AUC ${f(p.final.auc)}${p.final.meanAuc !== undefined ? ` (mean of ${p.final.aucs?.length} trainings ${f(p.final.meanAuc)})` : ""}  final utility ${f(p.final.utility)}  mean utility ${f(p.meanUtility)}`,
     );
   const chosen = result.policies.find(
     (p) => p.policy === result.default.policy && p.weighting === result.default.weighting,
   );
   const greedy = result.policies.find((p) => p.policy === "greedy" && p.weighting === "none");
-  if (chosen && greedy)
+  if (chosen && greedy) {
     lines.push(
       `default (${label(chosen)}) - greedy none: ${signed(chosen.final.auc - greedy.final.auc)} AUC; - paper-protocol: ${signed(chosen.final.auc - global.paperFederated)} AUC`,
     );
+    const { meanAuc } = chosen.final;
+    if (
+      meanAuc !== undefined &&
+      greedy.final.meanAuc !== undefined &&
+      global.paperFederatedMean !== undefined
+    )
+      lines.push(
+        `  over ${result.settings.finalTrainings} trainings each: - greedy none ${signed(meanAuc - greedy.final.meanAuc)} AUC; - paper-protocol ${signed(meanAuc - global.paperFederatedMean)} AUC`,
+      );
+  }
   return lines.join("\n");
 }
 

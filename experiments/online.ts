@@ -7,9 +7,10 @@ import type { Benchmark } from "../core/data/benchmark.ts";
 import { type EvaluationSet, emptyEvaluationSet } from "../core/data/evaluations.ts";
 import type { Embedder } from "../core/embedder/embedder.ts";
 import {
-  DEFAULT_EXPLORATION,
+  DEFAULT_WEIGHT_CLIP,
   EXPLORATION_POLICIES,
   type ExplorationPolicy,
+  explorationFor,
   POLICY_SETTINGS,
   propensityWeights,
 } from "../core/exploration.ts";
@@ -45,8 +46,18 @@ export interface OnlineOptions extends Partial<ProtocolOptions> {
   seedShare?: number;
   /** The lambda the app routes with (USD); default: the exchange rate of the best and cheapest models. */
   lambda?: number;
-  /** The policies measured, each with and without weighting (default: every policy). */
+  /** The settings each policy is measured at (default: POLICY_SETTINGS). */
   policies?: Partial<Record<PolicyName, ExplorationPolicy>>;
+  /** The (policy, weighting) pairs run, in this order (default: every policy, ips then none). */
+  runs?: readonly { policy: PolicyName; weighting: Weighting }[];
+  /** Inverse-propensity weights are clipped at this (default DEFAULT_WEIGHT_CLIP). */
+  weightClip?: number;
+  /**
+   * Trainings of the last version (and of the paper-protocol router), each on its own random
+   * stream, whose mean AUC is reported beside the one training's (default 1: that one alone). One
+   * MLP training's AUC moves with its stream by more than the margins compared (docs/exploration.md).
+   */
+  finalTrainings?: number;
   progress?: (label: string, done: number, total: number) => void;
 }
 
@@ -57,8 +68,11 @@ export interface PolicyRun {
   settings: ExplorationPolicy;
   /** After each round: the clients' mean realised utility over the queries routed before it, and global test AUC. */
   rounds: { round: number; utility: number; auc: number }[];
-  /** After the last round (its utility is the last round's). */
-  final: { utility: number; auc: number };
+  /**
+   * After the last round (its utility is the last round's). With `finalTrainings` > 1, `aucs` holds
+   * the AUC of each training of the last version (the first is `auc`) and `meanAuc` their mean.
+   */
+  final: { utility: number; auc: number; aucs?: number[]; meanAuc?: number };
   /** Mean realised utility over every query the clients routed: what learning cost them. */
   meanUtility: number;
 }
@@ -75,13 +89,15 @@ export interface OnlineResult {
     start: "first-version" | "seed-set";
     seedShare?: number;
     lambda: number;
+    weightClip: number;
+    finalTrainings: number;
     clients: number;
     embedder: string;
   };
   policies: PolicyRun[];
   default: { policy: PolicyName; weighting: Weighting };
   /** Global test AUCs of the references: the paper-protocol federated router and the baselines. */
-  global: { paperFederated: number; oracle?: number } & Record<string, number>;
+  global: { paperFederated: number; paperFederatedMean?: number; oracle?: number } & Record<string, number>;
 }
 
 /** One client's observations so far: benchmark row, chosen model, its propensity (NaN: offline). */
@@ -110,6 +126,7 @@ function observedSet(
   features: readonly Float32Array[],
   seen: Observations,
   weighting: Weighting,
+  clip: number,
 ): EvaluationSet {
   const m = benchmark.models.length;
   const d = features[0]?.length ?? 0;
@@ -123,7 +140,7 @@ function observedSet(
     set.cost[q * m + j] = benchmark.cost[row * m + j]!;
     propensities[q * m + j] = seen.propensities[q]!;
   });
-  if (weighting === "ips") set.weight = propensityWeights(propensities);
+  if (weighting === "ips") set.weight = propensityWeights(propensities, clip);
   return set;
 }
 
@@ -182,8 +199,21 @@ export async function onlineScenario(benchmark: Benchmark, options: OnlineOption
   const seedShare = options.seedShare ?? ONLINE_DEFAULTS.seedShare;
   if (!(Number.isInteger(batch) && batch >= 1)) throw new RangeError(`batch must be an integer >= 1`);
   if (!(seedShare > 0 && seedShare < 1)) throw new RangeError(`seedShare must be in (0, 1)`);
+  const weightClip = options.weightClip ?? DEFAULT_WEIGHT_CLIP;
+  if (!(weightClip >= 1)) throw new RangeError(`weightClip must be at least 1`);
+  const finalTrainings = options.finalTrainings ?? 1;
+  if (!(Number.isInteger(finalTrainings) && finalTrainings >= 1))
+    throw new RangeError(`finalTrainings must be an integer >= 1`);
   const progress = options.progress ?? (() => {});
-  const { kind: _kind, policies: _policies, progress: _progress, ...given } = options;
+  const {
+    kind: _kind,
+    policies: _policies,
+    runs: _runs,
+    weightClip: _weightClip,
+    finalTrainings: _finalTrainings,
+    progress: _progress,
+    ...given
+  } = options;
   const prepared = await prepareExperiment(benchmark, given);
   const { splits, features, globalTest, context } = prepared;
   const lambda = options.lambda ?? exchangeRateLambda(globalTest);
@@ -196,13 +226,31 @@ export async function onlineScenario(benchmark: Benchmark, options: OnlineOption
   const routed = streams.map((stream, i) => stream.slice(seedRows[i]!.length));
   const rounds = Math.min(maxRounds, Math.ceil(Math.max(...routed.map((r) => r.length)) / batch));
   const settings = { ...POLICY_SETTINGS, ...options.policies };
-  const runs: { policy: PolicyName; weighting: Weighting }[] = EXPLORATION_POLICIES.flatMap((policy) =>
-    (["ips", "none"] as const).map((weighting) => ({ policy, weighting })),
-  );
+  const runs =
+    options.runs ??
+    EXPLORATION_POLICIES.flatMap((policy) =>
+      (["ips", "none"] as const).map((weighting) => ({ policy, weighting })),
+    );
+  if (runs.length === 0) throw new RangeError("no (policy, weighting) pair to run");
   const steps = runs.length * rounds + 1;
   let step = 0;
   const train = (sets: EvaluationSet[], round: number) =>
     kind.federated(sets, { ...context, random: seededRandom(fmix32(seed * 7919 + round)) });
+  /** AUCs of the further trainings of a version, each on a stream of its own (none when finalTrainings is 1). */
+  const retrained = async (sets: EvaluationSet[], salt: number): Promise<number[]> => {
+    const aucs: number[] = [];
+    for (let t = 1; t < finalTrainings; t++) {
+      // Another seed as well as another stream: the MLP draws its initial weights, cohorts and
+      // dropout from the context's seed alone (so that the edge can follow a run).
+      const other = fmix32((seed * 7919) ^ (salt + 0x51f15e * t));
+      const random = seededRandom(other);
+      aucs.push(
+        (await scoreRouter(await kind.federated(sets, { ...context, seed: other, random }), globalTest)).auc,
+      );
+    }
+    return aucs;
+  };
+  const average = (xs: readonly number[]) => xs.reduce((a, x) => a + x, 0) / xs.length;
 
   progress("paper-protocol federated router", step, steps);
   const paper = await kind.federated(prepared.trainSets, {
@@ -210,6 +258,11 @@ export async function onlineScenario(benchmark: Benchmark, options: OnlineOption
     random: seededRandom(fmix32(seed * 7919 + 0x9e37)),
   });
   const global: OnlineResult["global"] = { paperFederated: (await scoreRouter(paper, globalTest)).auc };
+  if (finalTrainings > 1)
+    global.paperFederatedMean = average([
+      global.paperFederated,
+      ...(await retrained(prepared.trainSets, 0x9e37)),
+    ]);
   const tables = fitBaselines(
     prepared.trainSets,
     splits.map((s) => s.trainRows.map((r) => benchmark.tasks[r] as string)),
@@ -236,7 +289,7 @@ export async function onlineScenario(benchmark: Benchmark, options: OnlineOption
         propensities: rows.map(() => Number.NaN),
       };
     });
-    const sets = () => seen.map((s) => observedSet(benchmark, features, s, run.weighting));
+    const sets = () => seen.map((s) => observedSet(benchmark, features, s, run.weighting, weightClip));
     let router: BatchPredictor | null = start === "seed-set" ? await train(sets(), 0) : null;
     const history: PolicyRun["rounds"] = [];
     let utilitySum = 0;
@@ -260,11 +313,12 @@ export async function onlineScenario(benchmark: Benchmark, options: OnlineOption
       progress(`${run.policy} ${run.weighting}`, ++step, steps);
     }
     const last = history[history.length - 1] ?? { utility: 0, auc: 0 };
+    const aucs = finalTrainings > 1 ? [last.auc, ...(await retrained(sets(), rounds))] : undefined;
     policies.push({
       ...run,
       settings: exploration,
       rounds: history,
-      final: { utility: last.utility, auc: last.auc },
+      final: { utility: last.utility, auc: last.auc, ...(aucs ? { aucs, meanAuc: average(aucs) } : {}) },
       meanUtility: queries > 0 ? utilitySum / queries : 0,
     });
   }
@@ -280,11 +334,13 @@ export async function onlineScenario(benchmark: Benchmark, options: OnlineOption
       start,
       ...(start === "seed-set" ? { seedShare } : {}),
       lambda,
+      weightClip,
+      finalTrainings,
       clients: splits.length,
       embedder: embedder.id,
     },
     policies,
-    default: { policy: policyName(DEFAULT_EXPLORATION), weighting: "ips" },
+    default: { policy: policyName(explorationFor(kind.name)), weighting: "ips" },
     global,
   };
 }

@@ -1,6 +1,6 @@
 // Routing one query: its vector (embedded on the device, or given by the app), every model's
 // predicted quality and cost from the held model version, and the routing rule of core/routing.ts.
-import { DEFAULT_EXPLORATION, type ExplorationPolicy } from "../../core/exploration.ts";
+import { type ExplorationPolicy, explorationFor } from "../../core/exploration.ts";
 import {
   type RouteOptions as CoreRouteOptions,
   checkRouteOptions,
@@ -32,9 +32,10 @@ export interface RouteOptions {
   tags?: string[];
   /**
    * How to choose among the eligible models. "greedy" (the default): always the best predicted
-   * one. "explore": the measured default policy (softmax over predicted utility, docs/exploration.md),
-   * for apps that record the outcome of the model they were routed to, so that the federation keeps
-   * learning about every model. Or a policy with its own epsilon or temperature.
+   * one. "explore": the policy measured best for the federation's router kind (docs/exploration.md):
+   * softmax over predicted utility, temperature 0.05, for K-means; greedy for the MLP, whose
+   * exploration cost utility without a measurable AUC gain. For apps that record the outcome of the
+   * model they were routed to, with its propensity. Or a policy with its own epsilon or temperature.
    */
   exploration?: "greedy" | "explore" | ExplorationPolicy;
 }
@@ -115,22 +116,24 @@ export function checkRouteArguments(options: unknown): asserts options is RouteO
     'route(): exploration must be "greedy", "explore" or { policy, epsilon | temperature }',
   );
   try {
-    // Model names are unknown until a model is held: check the numbers with every name allowed.
-    checkRouteOptions([...(o.allow ?? []), ...(o.deny ?? [])], toCore(o));
+    // Model names (and the router kind "explore" resolves by) are unknown until a model is held:
+    // check the numbers with every name allowed; every kind's "explore" policy is a valid one.
+    checkRouteOptions([...(o.allow ?? []), ...(o.deny ?? [])], toCore(o, ""));
   } catch (error) {
     if (error instanceof RoutingError) throw new FedRouterError("bad_argument", `route(): ${error.message}`);
     throw error;
   }
 }
 
-function toCore(options: RouteOptions): CoreRouteOptions {
+function toCore(options: RouteOptions, kind: string): CoreRouteOptions {
   const { mode: _mode, tags: _tags, exploration, ...rest } = options;
-  return { ...rest, exploration: explorationPolicy(exploration) };
+  return { ...rest, exploration: explorationPolicy(exploration, kind) };
 }
 
-function explorationPolicy(exploration: RouteOptions["exploration"]): ExplorationPolicy {
+/** "explore" is the router kind's measured policy (core/exploration.ts KIND_EXPLORATION). */
+export function explorationPolicy(exploration: RouteOptions["exploration"], kind: string): ExplorationPolicy {
   if (exploration === undefined || exploration === "greedy") return { policy: "greedy" };
-  if (exploration === "explore") return DEFAULT_EXPLORATION;
+  if (exploration === "explore") return explorationFor(kind);
   return exploration;
 }
 
@@ -150,7 +153,7 @@ export async function routeVector(
         cost: prediction.cost[0]!,
         ...(prediction.available?.[0] ? { available: prediction.available[0] } : {}),
       },
-      toCore(options),
+      toCore(options, predictor.kind),
     );
     return {
       model: decision.model,

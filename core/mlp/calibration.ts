@@ -6,12 +6,18 @@
 // Newton step on each quality bias, from sums over every client's observed cells at the final
 // weights, puts each model's mean predicted quality back on its federated mean: sum(residual) /
 // (sum(q(1 - q)) + damping), where q(1 - q) is the sigmoid's slope.
+//
+// Cells carry their training weight (the inverse-propensity weight of a routed evaluation, 1
+// otherwise) in all three sums: the step then puts each model's mean on its self-normalised IPS
+// estimate, as the weighted loss does. Unweighted, it would pull each bias back to the mean over
+// the queries the policy chose that model for (measured on the online scenario, docs/exploration.md).
 import { type ParameterLayout, slotOf } from "./layout.ts";
 import type { MlpTrainingSet } from "./training-set.ts";
 
 /**
- * Per model: the sum of (observed - predicted) quality, the sum of q(1 - q), and the observed
- * cells they sum over (the step does not need the count; the edge checks both sums against it).
+ * Per model: the weighted sum of (observed - predicted) quality, of q(1 - q), and the observed
+ * cells' weights they sum over (the step does not need that count; the edge checks both sums
+ * against it). With no weights the count is the number of cells.
  */
 export const CALIBRATION_SUMS_PER_MODEL = 3;
 
@@ -21,7 +27,10 @@ export const CALIBRATION_SUMS_PER_MODEL = 3;
  */
 export const CALIBRATION_DAMPING = 1;
 
-/** One client's calibration sums ([residuals (M), slopes (M), cells (M)]) from predicted qualities [n x M]. */
+/**
+ * One client's calibration sums ([residuals (M), slopes (M), cells (M)]) from predicted qualities
+ * [n x M], each cell weighted by `set.weight` when the set carries weights.
+ */
 export function calibrationSums(set: MlpTrainingSet, predictedQuality: ArrayLike<number>): Float64Array {
   const m = set.modelCount;
   if (predictedQuality.length !== set.n * m)
@@ -30,9 +39,10 @@ export function calibrationSums(set: MlpTrainingSet, predictedQuality: ArrayLike
   for (let cell = 0; cell < set.n * m; cell++) {
     if (!set.observed[cell]) continue;
     const q = predictedQuality[cell]!;
-    sums[cell % m]! += set.quality[cell]! - q;
-    sums[m + (cell % m)]! += q * (1 - q);
-    sums[2 * m + (cell % m)]! += 1;
+    const w = set.weight ? set.weight[cell]! : 1;
+    sums[cell % m]! += w * (set.quality[cell]! - q);
+    sums[m + (cell % m)]! += w * q * (1 - q);
+    sums[2 * m + (cell % m)]! += w;
   }
   return sums;
 }

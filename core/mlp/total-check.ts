@@ -42,7 +42,10 @@ function checkStatistics(
   return undefined;
 }
 
-/** Calibration sums: residuals in [-cells, cells], slopes q(1 - q) in [0, cells / 4]. */
+/**
+ * Calibration sums: residuals in [-cells, cells], slopes q(1 - q) in [0, cells / 4]. The cells are
+ * weighted (calibration.ts), so their sum need only be non-negative, not whole.
+ */
 function checkCalibration(total: Float64Array, models: readonly string[], context: TotalContext) {
   const m = models.length;
   if (total.length !== CALIBRATION_SUMS_PER_MODEL * m)
@@ -51,7 +54,7 @@ function checkCalibration(total: Float64Array, models: readonly string[], contex
     const cells = total[2 * m + j]!;
     const most = cells + context.resolution;
     const refusal =
-      checkCount(cells, `${model}'s calibration cells`, context) ??
+      checkBetween(cells, 0, NO_LIMIT, `${model}'s calibration cells`, context) ??
       checkBetween(total[j]!, -most, most, `${model}'s residual sum`, context) ??
       checkBetween(total[m + j]!, 0, most / 4, `${model}'s slope sum`, context);
     if (refusal) return refusal;

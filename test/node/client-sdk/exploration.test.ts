@@ -6,7 +6,7 @@ import { FedRouterError } from "../../../client-sdk/src/errors.ts";
 import type { ModelPredictor } from "../../../client-sdk/src/model/predictor.ts";
 import { checkedEvaluation } from "../../../client-sdk/src/record.ts";
 import { buildTrainingSet } from "../../../client-sdk/src/round/training-set.ts";
-import { checkRouteArguments, routeVector } from "../../../client-sdk/src/route.ts";
+import { checkRouteArguments, explorationPolicy, routeVector } from "../../../client-sdk/src/route.ts";
 
 const MODELS = ["small", "medium", "large"];
 const embedder = { id: "toy", dimension: 2 };
@@ -43,6 +43,22 @@ describe("route() and record() with exploration", () => {
       exploration: { policy: "epsilon-greedy", epsilon: 0.3 },
     });
     expect(epsilon.propensity).toBeCloseTo(epsilon.model === "medium" ? 0.8 : 0.1, 12);
+  });
+
+  it("explores as the federation's router kind was measured to: softmax for K-means, greedy for the MLP", async () => {
+    expect(explorationPolicy("explore", "kmeans")).toEqual({ policy: "softmax", temperature: 0.05 });
+    expect(explorationPolicy("explore", "mlp")).toEqual({ policy: "greedy" });
+    // A kind without a measurement of its own explores as K-means does.
+    expect(explorationPolicy("explore", "toy")).toEqual({ policy: "softmax", temperature: 0.05 });
+    for (const kind of ["kmeans", "mlp"])
+      expect(explorationPolicy(undefined, kind)).toEqual({ policy: "greedy" });
+    const given = { policy: "epsilon-greedy", epsilon: 0.2 } as const;
+    expect(explorationPolicy(given, "mlp")).toBe(given);
+    const mlp = { ...predictor, kind: "mlp" };
+    for (let i = 0; i < 20; i++) {
+      const decision = await routeVector(mlp, 3, Float32Array.of(1, 0), { exploration: "explore" });
+      expect(decision).toMatchObject({ model: "medium", propensity: 1 });
+    }
   });
 
   it("refuses an exploration option that is neither a name nor a policy", () => {

@@ -3,9 +3,12 @@
 // tried) and what training weights promise (clipped, self-normalised, offline judgements weigh 1).
 import { describe, expect, it } from "vitest";
 import {
+  checkExploration,
   choiceProbabilities,
   DEFAULT_EXPLORATION,
   type ExplorationPolicy,
+  explorationFor,
+  KIND_EXPLORATION,
   propensityWeights,
 } from "../../../core/exploration.ts";
 import { seededRandom } from "../../../core/random.ts";
@@ -88,6 +91,15 @@ describe("route() with an exploration policy", () => {
     expect(() => route(MODELS, PREDICTION, bad)).toThrow(RoutingError);
     const epsilon = { exploration: { policy: "epsilon-greedy", epsilon: 1.5 } as const };
     expect(() => route(MODELS, PREDICTION, epsilon)).toThrow(/epsilon must be a number in \[0, 1\]/);
+  });
+});
+
+describe("each router kind's exploring policy", () => {
+  it("is softmax 0.05 for K-means, greedy for the MLP, and K-means's for a kind without its own", () => {
+    expect(explorationFor("kmeans")).toEqual({ policy: "softmax", temperature: 0.05 });
+    expect(explorationFor("mlp")).toEqual({ policy: "greedy" });
+    expect(explorationFor("toString")).toBe(DEFAULT_EXPLORATION);
+    for (const policy of Object.values(KIND_EXPLORATION)) expect(checkExploration(policy)).toBeUndefined();
   });
 });
 

@@ -18,7 +18,10 @@ const dimension = 8;
 const models = ["strong-on-0", "strong-on-1", "cheap"];
 const embedder = { id: "synthetic", dimension };
 
-/** Per model: mean predicted minus mean observed quality over every client's observed cells. */
+/**
+ * Per model: mean predicted minus mean observed quality over every client's observed cells, each
+ * cell weighted by the set's weight (1 without weights).
+ */
 function meanResiduals(state: MlpState, sets: readonly MlpTrainingSet[]): number[] {
   const m = models.length;
   const predicted = new Float64Array(m);
@@ -28,9 +31,10 @@ function meanResiduals(state: MlpState, sets: readonly MlpTrainingSet[]): number
     const { quality } = predictMlp(mlpRouter(state), set.features, set.n);
     for (let cell = 0; cell < set.n * m; cell++) {
       if (!set.observed[cell]) continue;
-      predicted[cell % m]! += quality[cell]!;
-      observed[cell % m]! += set.quality[cell]!;
-      cells[cell % m]! += 1;
+      const w = set.weight ? set.weight[cell]! : 1;
+      predicted[cell % m]! += w * quality[cell]!;
+      observed[cell % m]! += w * set.quality[cell]!;
+      cells[cell % m]! += w;
     }
   }
   return Array.from({ length: m }, (_, j) => (predicted[j]! - observed[j]!) / cells[j]!);
@@ -51,6 +55,22 @@ describe("the MLP calibration pass", () => {
     // Model 0: (1 - 0.75) + (0 - 0.5); slopes 0.1875 + 0.25; 2 cells. Model 1: only row 1, 1 - 0.2; 0.16; 1 cell.
     expect([...sums].map((x) => Number(x.toFixed(6)))).toEqual([-0.25, 0.8, 0.4375, 0.16, 2, 1]);
     expect(() => calibrationSums(set, [0.5])).toThrow(RangeError);
+  });
+
+  it("weights each cell by its training weight in all three sums", () => {
+    const set = mlpTrainingSet({
+      n: 2,
+      dimension: 1,
+      modelCount: 2,
+      features: new Float32Array(2),
+      quality: Float32Array.from([1, 0, 0, 1]),
+      cost: new Float32Array(4).fill(0.01),
+      observed: Uint8Array.from([1, 0, 1, 1]),
+      weight: Float32Array.from([2, 1, 0.5, 1]),
+    });
+    const sums = calibrationSums(set, [0.75, 0.9, 0.5, 0.2]);
+    // Model 0: 2 (1 - 0.75) + 0.5 (0 - 0.5); slopes 2 x 0.1875 + 0.5 x 0.25; weights 2.5. Model 1 as unweighted.
+    expect([...sums].map((x) => Number(x.toFixed(6)))).toEqual([0.25, 0.8, 0.5, 0.16, 2.5, 1]);
   });
 
   it("moves each quality bias by one damped Newton step and leaves everything else", () => {
@@ -105,5 +125,28 @@ describe("the MLP calibration pass", () => {
     const viaOrt = await ort.contribute(off, sets[0]!, random);
     const viaReference = await algorithm.contribute(off, sets[0]!, random);
     for (let i = 0; i < viaReference.length; i++) expect(viaOrt[i]).toBeCloseTo(viaReference[i]!, 3);
+  });
+
+  it("with inverse-propensity weights, puts each model's mean on the weighted mean of its cells, not the plain one", async () => {
+    const random = seededRandom(12);
+    // Weights that favour correct answers 4 to 1: the weighted and plain means of a model differ.
+    const sets = [0.8, 0.2].map((mix) => {
+      const set = syntheticSet(random, { n: 80, dimension, coverage: 0.6, mix });
+      set.weight = Float32Array.from(set.quality, (q, cell) => (set.observed[cell] ? (q > 0 ? 2 : 0.5) : 1));
+      return set;
+    });
+    const plain = sets.map(({ weight: _weight, ...set }) => set);
+    const algorithm = createFederatedMlp(createReferenceTrainer());
+    const initial = initialMlpState({ models, embedder, hidden: 16, batchSize: 32, rounds: 1, seed: 4 });
+    const trained = await simulate(algorithm, initial, sets, { random, fraction: 1 });
+    const off: MlpState = { ...trained, phase: "calibrate" };
+    const total = sumContributions(
+      await Promise.all(sets.map((set) => algorithm.contribute(off, set, random))),
+      algorithm.contributionLength(off),
+    );
+    const after = algorithm.finalise(off, total);
+    for (const r of meanResiduals(after, sets)) expect(Math.abs(r)).toBeLessThan(0.01);
+    // Against the plain means every model now sits above: the weights moved it, as the loss's do.
+    for (const r of meanResiduals(after, plain)) expect(r).toBeGreaterThan(0.05);
   });
 });

@@ -174,6 +174,24 @@ describe("the MLP kind's check of a decoded total", () => {
       own[0] = 2 * cells + 2;
     });
     expect(check(calibrate, residual)).toMatch(/strong-on-0's residual sum is .*, above /);
+    const negative = withFirstChanged(honest, (own) => {
+      own[2 * m] = -cells - 1;
+    });
+    expect(check(calibrate, negative)).toMatch(/strong-on-0's calibration cells is .*, below 0/);
+  });
+
+  it("accepts the calibration sums of inverse-propensity weighted cells (a fractional weighted count)", async () => {
+    const { seen, sets } = await phases();
+    const calibrate = seen.get("calibrate")![0]!;
+    const weighted = sets.map((set) => ({
+      ...set,
+      weight: Float32Array.from({ length: set.n * models.length }, (_, cell) => 0.3 + (cell % 7) * 0.55),
+    }));
+    const sums = await contributions(calibrate, weighted);
+    const m = models.length;
+    const cells = sums.reduce((sum, c) => sum + c[2 * m]!, 0);
+    expect(Number.isInteger(cells)).toBe(false);
+    expect(check(calibrate, sums)).toBeUndefined();
   });
 
   it("accepts a per-head router's honest totals with the default clip too (it does not bind here)", async () => {
