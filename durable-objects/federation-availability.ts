@@ -9,6 +9,7 @@ import {
   TRAINING_STATE,
   type TrainingStatus,
 } from "../core/wire/schedule.ts";
+import { tablesOnFirstUse } from "./lazy-tables.ts";
 import type { Sql } from "./sql.ts";
 
 const TABLES = `
@@ -43,18 +44,11 @@ const floorOf = (bucket: number) => EVALUATION_BUCKET_FLOORS[bucket] ?? 0;
 
 export class Availability {
   readonly #sql: Sql;
-  readonly #storage: DurableObjectStorage;
-  #ready = false;
+  readonly #tables: () => void;
 
   constructor(storage: DurableObjectStorage, sql: Sql) {
-    this.#storage = storage;
     this.#sql = sql;
-  }
-
-  #tables(): void {
-    if (this.#ready) return;
-    this.#storage.sql.exec(TABLES);
-    this.#ready = true;
+    this.#tables = tablesOnFirstUse(storage, TABLES);
   }
 
   /** Records a check-in; returns when it expires (ms). */

@@ -2,6 +2,8 @@
 // shard's decoded sum (Float64 chunks well under the 2 MB value limit) and weight total, and the
 // bytes every shard ingested (aborted ones too, for the usage ledger). Created on first use beside
 // the federation's own tables, and dropped when the round ends.
+
+import { tablesOnFirstUse } from "./lazy-tables.ts";
 import type { Sql } from "./sql.ts";
 
 const TABLES = `
@@ -15,18 +17,11 @@ const CHUNK = 128 * 1024;
 
 export class ShardTotals {
   readonly #sql: Sql;
-  readonly #storage: DurableObjectStorage;
-  #ready = false;
+  readonly #tables: () => void;
 
   constructor(storage: DurableObjectStorage, sql: Sql) {
-    this.#storage = storage;
     this.#sql = sql;
-  }
-
-  #tables(): void {
-    if (this.#ready) return;
-    this.#storage.sql.exec(TABLES);
-    this.#ready = true;
+    this.#tables = tablesOnFirstUse(storage, TABLES);
   }
 
   /** A shard's accepted total (run inside the caller's transaction); a repeat overwrites it alike. */

@@ -6,13 +6,18 @@ import { budgetRefusal, spentAfter, worstCaseRelease } from "../../../../core/pr
 import { spent } from "../../../../core/privacy/ledger.ts";
 import { DEFAULT_RDP_ORDERS } from "../../../../core/privacy/orders.ts";
 import { subsampledGaussianRdp } from "../../../../core/privacy/subsampled-gaussian.ts";
-import { type FederationConfig, federationConfigSchema } from "../../../../core/wire/federation.ts";
+import {
+  type FederationConfig,
+  type FederationConfigInput,
+  federationConfigSchema,
+} from "../../../../core/wire/federation.ts";
 import { privacySpecSchema } from "../../../../core/wire/privacy.ts";
 import {
   privacyRefusal,
   privacySpent,
   withPrivacySpent,
 } from "../../../../durable-objects/federation-privacy.ts";
+import { federationConfig } from "../../../worker/support/federation-config.ts";
 
 const spec = privacySpecSchema.parse({ epsilon: 4, delta: 1e-5, noiseMultiplier: 3, clipNorm: 10 });
 const charge = { threshold: 20, scale: 2 ** 16, dimension: 100_000 };
@@ -70,25 +75,11 @@ describe("a federation's privacy budget", () => {
   });
 
   it("is refused at creation with a cohort that would run as shards", () => {
-    const federation = (roundPolicy: object) =>
-      federationConfigSchema.safeParse({
-        name: "private",
-        router: { kind: "kmeans", hyperparameters: {} },
-        models: [
-          { id: "a", inputPrice: 1, outputPrice: 2 },
-          { id: "b", inputPrice: 3, outputPrice: 4 },
-        ],
-        embedder: { id: "hashing-v1", dimension: 32 },
-        roundPolicy: {
-          minParticipants: 5,
-          participationFraction: 1,
-          deadlines: { advertiseKeys: 60, shareKeys: 60, maskedInput: 60, unmask: 60 },
-          ...roundPolicy,
-        },
-        secureAggregation: { threshold: 3, neighbourDegree: 4, curve: "X25519" },
-        clipping: { min: -10, max: 10 },
-        privacy: spec,
-      });
+    const base = federationConfig().roundPolicy;
+    const federation = (roundPolicy: Partial<FederationConfigInput["roundPolicy"]>) =>
+      federationConfigSchema.safeParse(
+        federationConfig({ roundPolicy: { ...base, ...roundPolicy }, privacy: spec }),
+      );
     expect(federation({ cohortSize: 256 }).success).toBe(true);
     const sharded = federation({ cohortSize: 300 });
     expect(sharded.success).toBe(false);
