@@ -54,7 +54,8 @@ function measuredFetch(concurrency: number, stats: RequestStats): typeof fetch {
     const started = performance.now();
     try {
       const response = await fetch(request);
-      (stats.latencies[route] ??= []).push(performance.now() - started);
+      stats.latencies[route] ??= [];
+      stats.latencies[route].push(performance.now() - started);
       stats.statuses[response.status] = (stats.statuses[response.status] ?? 0) + 1;
       return response;
     } catch (error) {

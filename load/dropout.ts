@@ -16,7 +16,12 @@ export type DropPoint = (typeof DROP_POINTS)[number];
 const DROPOUT_STREAM = 0x64726f70;
 
 /** Where client `client` drops out of round `round`, or undefined when it stays to the end. */
-export function dropPoint(seed: number, probability: number, round: number, client: number): DropPoint | undefined {
+export function dropPoint(
+  seed: number,
+  probability: number,
+  round: number,
+  client: number,
+): DropPoint | undefined {
   const random = roundSchedule(seed ^ DROPOUT_STREAM).randomFor(round, client);
   if (random() >= probability) return undefined;
   return DROP_POINTS[Math.floor(random() * DROP_POINTS.length)];

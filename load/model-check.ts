@@ -101,14 +101,24 @@ export async function checkAgainstSimulation(input: CheckInput): Promise<PassChe
     const before = input.files.get(pass.from);
     const after = input.files.get(pass.to);
     if (!before || !after) {
-      checks.push({ round: pass.round, worst: Number.NaN, tolerance: 0, matches: false, reason: "version missing" });
+      checks.push({
+        round: pass.round,
+        worst: Number.NaN,
+        tolerance: 0,
+        matches: false,
+        reason: "version missing",
+      });
       continue;
     }
     const global = algorithm.fromModelFile(before);
     const contributions: Float64Array[] = [];
     for (const client of pass.survivors)
       contributions.push(
-        await algorithm.contribute(global, await setOf(client, before), schedule.randomFor(pass.round, client)),
+        await algorithm.contribute(
+          global,
+          await setOf(client, before),
+          schedule.randomFor(pass.round, client),
+        ),
       );
     const total = sumContributions(contributions, algorithm.contributionLength(global));
     const next = algorithm.finalise(global, total);

@@ -48,6 +48,8 @@ export interface FederationSpec {
   dropout: number;
   /** Each stage's deadline: a client silent in a stage holds it open this long. */
   stageDeadlineSeconds: number;
+  /** The first stage's: clients fetch the model and train before they advertise their keys. */
+  advertiseDeadlineSeconds: number;
   /** Contributions are clipped to [-clip, clip] before fixed-point encoding. */
   clip: number;
 }
@@ -59,7 +61,8 @@ export function federationConfig(spec: FederationSpec): FederationConfigInput {
     dropoutRate: Math.max(spec.dropout, 0.01),
     corruptFraction: 0.1,
   });
-  if (!chosen.ok) throw new Error(`secure aggregation parameters for ${spec.clients} clients: ${chosen.message}`);
+  if (!chosen.ok)
+    throw new Error(`secure aggregation parameters for ${spec.clients} clients: ${chosen.message}`);
   const { threshold, neighbourDegree } = chosen.value;
   const deadline = spec.stageDeadlineSeconds;
   const embedder = hashingEmbedder({ dimension: spec.dimension });
@@ -73,7 +76,7 @@ export function federationConfig(spec: FederationSpec): FederationConfigInput {
       minParticipants: Math.max(DEFAULT_FLOORS.minSurvivors, threshold),
       participationFraction: 1,
       deadlines: {
-        advertiseKeys: deadline,
+        advertiseKeys: spec.advertiseDeadlineSeconds,
         shareKeys: deadline,
         maskedInput: deadline,
         consistencyCheck: deadline,

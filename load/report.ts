@@ -29,6 +29,10 @@ export interface RouteLatency {
 }
 
 export interface LoadReport {
+  /** Whether the training reached its final version before the timeout. */
+  completed: boolean;
+  /** Why the run stopped before the training finished, when it gave up. */
+  gaveUp?: string;
   clients: number;
   router: string;
   dropout: number;

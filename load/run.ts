@@ -16,19 +16,19 @@ import type { RoundSummary } from "../core/wire/rounds.ts";
 import { freePort, type LocalEdge, startEdge } from "../operator/local-edge.ts";
 import {
   createFederation,
+  createTenant,
   describeFederation,
   EdgeRequestError,
   getRound,
   modelBytes,
   type Owner,
-  createTenant,
 } from "../operator/owner-api.ts";
 import { ortCompute } from "../ort/index.ts";
-import { edgeUsage, folderBytes } from "./proc.ts";
 import type { FromPool, PoolSetup, RequestStats, ToPool } from "./messages.ts";
 import { PROTOCOL_STEPS } from "./messages.ts";
 import { checkAgainstSimulation, type PassCheck, type PublishedPass } from "./model-check.ts";
 import { federationConfig, population } from "./population.ts";
+import { edgeUsage, folderBytes } from "./proc.ts";
 import type { LoadReport, RoundFigures } from "./report.ts";
 import { growth, percentile, round2, type Sample } from "./stats.ts";
 
@@ -46,6 +46,7 @@ export interface LoadOptions {
   concurrency: number;
   pollMs: number;
   stageDeadlineSeconds: number;
+  advertiseDeadlineSeconds: number;
   clip: number;
   /** The whole run, edge start to report, at most. */
   timeoutSeconds: number;
@@ -56,10 +57,8 @@ export interface LoadOptions {
 
 const MAX_ENROL_BATCH = 1000;
 const SAMPLE_MS = 500;
-
-class LoadTimeout extends Error {
-  override name = "LoadTimeout";
-}
+/** A federation whose rounds keep aborting (stage deadlines too short for the load) is given up on. */
+const MAX_ABORTED_IN_A_ROW = 4;
 
 async function enrolAll(owner: Owner, federationId: string, count: number): Promise<ClientEnrolment[]> {
   const all: ClientEnrolment[] = [];
@@ -68,7 +67,9 @@ async function enrolAll(owner: Owner, federationId: string, count: number): Prom
     const response = await fetch(`${owner.edgeUrl}/v1/federations/${federationId}/clients/batch`, {
       method: "POST",
       headers: { authorization: `Bearer ${owner.token}`, "content-type": "application/json" },
-      body: JSON.stringify({ clients: Array.from({ length: size }, (_, i) => ({ label: `load ${start + i}` })) }),
+      body: JSON.stringify({
+        clients: Array.from({ length: size }, (_, i) => ({ label: `load ${start + i}` })),
+      }),
     });
     if (!response.ok) throw new Error(`batch enrolment: ${response.status} ${await response.text()}`);
     all.push(...((await response.json()) as { enrolments: ClientEnrolment[] }).enrolments);
@@ -120,8 +121,10 @@ async function stopThreads(threads: readonly Thread[]): Promise<Extract<FromPool
 function mergeRequests(parts: readonly RequestStats[]): RequestStats {
   const merged: RequestStats = { latencies: {}, statuses: {} };
   for (const part of parts) {
-    for (const [route, values] of Object.entries(part.latencies))
-      (merged.latencies[route] ??= []).push(...values);
+    for (const [route, values] of Object.entries(part.latencies)) {
+      merged.latencies[route] ??= [];
+      for (const value of values) merged.latencies[route].push(value);
+    }
     for (const [status, count] of Object.entries(part.statuses))
       merged.statuses[status] = (merged.statuses[status] ?? 0) + count;
   }
@@ -145,6 +148,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     clients: options.clients,
     dropout: options.dropout,
     stageDeadlineSeconds: options.stageDeadlineSeconds,
+    advertiseDeadlineSeconds: options.advertiseDeadlineSeconds,
     clip: options.clip,
   });
   const stateDir = mkdtempSync(join(tmpdir(), "fedrouter-load-"));
@@ -157,7 +161,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
   };
   const onSignal = () => {
     log("interrupted: stopping the edge");
-    void stopAll().finally(() => process.exit(130));
+    void stopAll().finally(() => {
+      rmSync(stateDir, { recursive: true, force: true });
+      process.exit(130);
+    });
   };
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
@@ -169,7 +176,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     const enrolled = Date.now();
     const enrolments = await enrolAll(owner, federation.id, options.clients);
     const enrolSeconds = (Date.now() - enrolled) / 1000;
-    log(`federation ${federation.id}: ${options.router}, ${options.clients} clients enrolled in ${enrolSeconds} s`);
+    log(
+      `federation ${federation.id}: ${options.router}, ${options.clients} clients enrolled in ${enrolSeconds} s`,
+    );
 
     // Survivors: per round, the clients whose masked input the edge accepted.
     const survivors = new Map<number, Set<number>>();
@@ -178,8 +187,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
       for (let i = 0; i < triples.length; i += 3)
         if (triples[i + 2] === maskedInput) {
           const round = triples[i]!;
-          let set = survivors.get(round);
-          if (!set) survivors.set(round, (set = new Set()));
+          const set = survivors.get(round) ?? new Set<number>();
+          survivors.set(round, set);
           set.add(triples[i + 1]!);
         }
     };
@@ -221,19 +230,43 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
       ownCpu.push({ at, value: (own.user + own.system) / 1e6 });
       edgePeakRss = Math.max(edgePeakRss, usage.rssBytes);
     };
-    let lastRound: number | null = null;
     let lastLog = 0;
+    let completed = false;
+    let watched: number | null = null;
+    let abortedInARow = 0;
+    let gaveUp: string | undefined;
+    // Leaves time to stop the clients, read the rounds and check the model before the timeout.
+    const trainingDeadline = deadline - Math.min(300_000, (options.timeoutSeconds * 1000) / 5);
     for (let tick = 0; ; tick++) {
-      if (Date.now() > deadline) throw new LoadTimeout(`the run took longer than ${options.timeoutSeconds} s`);
+      if (Date.now() > trainingDeadline) {
+        log(`timeout: training unfinished after ${options.timeoutSeconds} s; reporting the rounds so far`);
+        break;
+      }
       sample();
       if (tick % 2 === 0) {
         const view = await describeFederation(owner, federation.id);
-        lastRound = view.currentRound ?? lastRound;
+        if (watched !== null && view.currentRound !== watched) {
+          // The watched round ended: say how, and give up on a federation whose rounds all abort.
+          const ended = await getRound(owner, federation.id, watched);
+          const { advertiseKeys, maskedInput } = ended.participants;
+          const outcome = ended.outcome ? JSON.stringify(ended.outcome) : ended.stage;
+          log(`  round ${watched}: ${advertiseKeys} advertised, ${maskedInput} summed, ${outcome}`);
+          abortedInARow = ended.outcome?.kind === "aborted" ? abortedInARow + 1 : 0;
+          if (abortedInARow >= MAX_ABORTED_IN_A_ROW) {
+            gaveUp = `${abortedInARow} rounds in a row aborted, the last: ${outcome}`;
+            log(`giving up: ${gaveUp}`);
+            break;
+          }
+        }
+        watched = view.currentRound;
         if (Date.now() - lastLog > 10_000) {
           lastLog = Date.now();
           log(`  round ${view.currentRound ?? "-"}, version ${view.latestVersion}, ${view.training.state}`);
         }
-        if (view.training.trainings >= 1) break;
+        if (view.training.trainings >= 1) {
+          completed = true;
+          break;
+        }
         if (view.training.lastRefusal) log(`  the schedule was refused: ${view.training.lastRefusal}`);
       }
       await new Promise((resolve) => setTimeout(resolve, SAMPLE_MS));
@@ -260,7 +293,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     }
     const files = new Map<number, ModelFile>();
     const versionFile = async (version: number) => {
-      if (!files.has(version)) files.set(version, decodeModelFile(await modelBytes(owner, federation.id, version)));
+      if (!files.has(version))
+        files.set(version, decodeModelFile(await modelBytes(owner, federation.id, version)));
     };
     const rounds: RoundFigures[] = [];
     const passes: PublishedPass[] = [];
@@ -309,14 +343,22 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
       seed: options.seed,
       compute: ortCompute({ backend: "auto", threads: 1 }),
     });
-    const survivorsAgree = rounds.every((r) => r.outcome !== "published" || r.survivors === r.survivorsSeenByClients);
-    const seconds = rounds.map((r) => r.seconds);
+    const survivorsAgree = rounds.every(
+      (r) => r.outcome !== "published" || r.survivors === r.survivorsSeenByClients,
+    );
+    // A round cut short by the timeout has no duration yet.
+    const finished = rounds.filter((r) => r.outcome !== "unfinished");
+    const seconds = finished.map((r) => r.seconds);
     const routes = Object.fromEntries(
       Object.entries(requests.latencies)
         .sort(([a], [b]) => a.localeCompare(b))
         .map(([route, values]) => [
           route,
-          { count: values.length, p50Ms: round2(percentile(values, 0.5)), p99Ms: round2(percentile(values, 0.99)) },
+          {
+            count: values.length,
+            p50Ms: round2(percentile(values, 0.5)),
+            p99Ms: round2(percentile(values, 0.99)),
+          },
         ]),
     );
     const requestCount = Object.values(requests.statuses).reduce((a, b) => a + b, 0);
@@ -326,6 +368,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
       .reduce((n, [, count]) => n + count, 0);
     const finalVersion = Math.max(...passes.map((p) => p.to), 0);
     return {
+      completed,
+      ...(gaveUp ? { gaveUp } : {}),
       clients: options.clients,
       router: options.router,
       dropout: options.dropout,
@@ -342,9 +386,15 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
       routes,
       requests: requestCount,
       requestsPerSecond: round2(requestCount / totalSeconds),
-      edgeCpuSecondsP99: percentile(rounds.map((r) => r.edgeCpuSeconds), 0.99),
+      edgeCpuSecondsP99: percentile(
+        finished.map((r) => r.edgeCpuSeconds),
+        0.99,
+      ),
       edgeCpuSecondsTotal: round2(growth(edgeCpu, clientsStarted, trainedAt)),
-      generatorCpuSecondsP99: percentile(rounds.map((r) => r.generatorCpuSeconds), 0.99),
+      generatorCpuSecondsP99: percentile(
+        finished.map((r) => r.generatorCpuSeconds),
+        0.99,
+      ),
       generatorCpuSecondsTotal: round2(growth(ownCpu, clientsStarted, trainedAt)),
       peakRssMb: {
         edge: round2(edgePeakRss / 2 ** 20),
@@ -355,12 +405,14 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
       statuses: requests.statuses,
       clientErrors: errors,
       clientErrorSamples: errorSamples,
-      modelMatchesSimulation: passes.length > 0 && survivorsAgree && checks.every((c) => c.matches),
+      modelMatchesSimulation:
+        completed && passes.length > 0 && survivorsAgree && checks.every((c) => c.matches),
       modelCheck: checks,
       parameters: {
         threshold: config.secureAggregation.threshold,
         neighbourDegree: config.secureAggregation.neighbourDegree,
         stageDeadlineSeconds: options.stageDeadlineSeconds,
+        advertiseDeadlineSeconds: options.advertiseDeadlineSeconds,
         dimension: options.dimension,
         queriesPerClient: options.queriesPerClient,
         hyperparameters: options.hyperparameters,

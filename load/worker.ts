@@ -14,7 +14,9 @@ const flush = () => {
 };
 const flusher = setInterval(flush, 250);
 
-const pool = await startPool(workerData as PoolSetup, (round, client, step) => triples.push(round, client, step));
+const pool = await startPool(workerData as PoolSetup, (round, client, step) =>
+  triples.push(round, client, step),
+);
 post({ type: "started" });
 port.on("message", async (message: ToPool) => {
   if (message.type !== "stop") return;
