@@ -20,7 +20,18 @@ describe("npm run load", () => {
     // Seed 3 drops clients in both rounds, at stages before and after their masked input.
     const args = ["--clients", "6", "--router", "kmeans", "--dropout", "0.2", "--seed", "3"];
     args.push("--set", "clusters=1", "--set", "lloydPasses=1", "--dimension", "16", "--queries", "4");
-    args.push("--poll-ms", "100", "--deadline", "4", "--timeout", "150", "--out", out);
+    args.push(
+      "--poll-ms",
+      "100",
+      "--deadline",
+      "4",
+      "--advertise-deadline",
+      "5",
+      "--timeout",
+      "150",
+      "--out",
+      out,
+    );
     const { stdout } = await promisify(execFile)(process.execPath, [join(root, "load/cli.ts"), ...args], {
       cwd: root,
     });
