@@ -52,6 +52,10 @@ const program = new Command("load")
     number(1, 1e6, false),
     1000,
   )
+  .option(
+    "--profile <file>",
+    "write a CPU profile of the edge's JavaScript (.cpuprofile) and summarise it in the report",
+  )
   .option("--timeout <s>", "stop everything after this many seconds", number(10, 24 * 3600), 3600)
   .action(async (flags) => {
     const out = resolve(flags.out);
@@ -71,6 +75,7 @@ const program = new Command("load")
       clip: flags.clip,
       timeoutSeconds: flags.timeout,
       root: resolve(import.meta.dirname, ".."),
+      ...(flags.profile ? { profile: resolve(flags.profile) } : {}),
       log: (line) => console.error(line),
     });
     writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);

@@ -1,5 +1,6 @@
 // The load generator's report (the JSON `npm run load -- --out` writes; bench reads it).
 import type { PassCheck } from "./model-check.ts";
+import type { ProfileSummary } from "./profiler.ts";
 
 export interface RoundFigures {
   round: number;
@@ -71,6 +72,8 @@ export interface LoadReport {
   modelMatchesSimulation: boolean;
   modelCheck: PassCheck[];
   parameters: Record<string, unknown>;
+  /** With --profile: where the edge's JavaScript spent its CPU over the training. */
+  edgeProfile?: ProfileSummary;
   /** 1, 5 and 15 minute load averages of the machine. */
   loadAverage: { before: number[]; after: number[] };
   date: string;

@@ -5,7 +5,7 @@
 // CPU per round, peak memory, storage, 5xx responses and whether the published model is the
 // simulation of the survivors' data (load/model-check.ts). Bounded by a global timeout; the edge
 // it started is always stopped.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
@@ -29,6 +29,7 @@ import { PROTOCOL_STEPS } from "./messages.ts";
 import { checkAgainstSimulation, type PassCheck, type PublishedPass } from "./model-check.ts";
 import { federationConfig, population } from "./population.ts";
 import { edgeUsage, folderBytes } from "./proc.ts";
+import { type ProfileSummary, startProfiler, summariseProfile } from "./profiler.ts";
 import type { LoadReport, RoundFigures } from "./report.ts";
 import { growth, percentile, round2, type Sample } from "./stats.ts";
 
@@ -52,6 +53,8 @@ export interface LoadOptions {
   timeoutSeconds: number;
   /** The checkout whose worker runs as the edge. */
   root: string;
+  /** Write a CPU profile of the edge's JavaScript over the training here (and summarise it). */
+  profile?: string;
   log: (line: string) => void;
 }
 
@@ -170,7 +173,13 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
   process.once("SIGTERM", onSignal);
   try {
     log(`starting the edge (state in ${stateDir})`);
-    edge = await startEdge({ root: options.root, stateDir, port: await freePort() });
+    const inspectorPort = options.profile ? await freePort() : undefined;
+    edge = await startEdge({
+      root: options.root,
+      stateDir,
+      port: await freePort(),
+      ...(inspectorPort ? { inspectorPort } : {}),
+    });
     const owner = await createTenant(edge.url, edge.operatorToken, "load", 1e9);
     const federation = await createFederation(owner, config);
     const enrolled = Date.now();
@@ -216,6 +225,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
       );
     }
     await Promise.all(threads.map((t) => t.started));
+    const profiler = inspectorPort ? await startProfiler(inspectorPort) : undefined;
     log(`${options.clients} clients started in ${threadCount} threads`);
 
     // Until the schedule reports a finished training, sample CPU and memory.
@@ -273,6 +283,13 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     }
     const trainedAt = Date.now();
     sample();
+    let edgeProfile: ProfileSummary | undefined;
+    if (profiler && options.profile) {
+      const profile = await profiler.stop();
+      writeFileSync(options.profile, JSON.stringify(profile));
+      edgeProfile = summariseProfile(profile);
+      log(`edge CPU profile written to ${options.profile}`);
+    }
     const stoppedThreads = await stopThreads(threads);
     threads = [];
     const requests = mergeRequests(stoppedThreads.map((s) => s.requests));
@@ -420,6 +437,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
         concurrency: options.concurrency,
         pollMs: options.pollMs,
       },
+      ...(edgeProfile ? { edgeProfile } : {}),
       loadAverage: { before: loadBefore.map(round2), after: loadAfter.map(round2) },
       date: new Date().toISOString(),
     };
