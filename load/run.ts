@@ -63,6 +63,23 @@ const SAMPLE_MS = 500;
 /** A federation whose rounds keep aborting (stage deadlines too short for the load) is given up on. */
 const MAX_ABORTED_IN_A_ROW = 4;
 
+/**
+ * An owner call of the generator's own (watching the schedule, reading rounds and versions): a
+ * busy edge may answer one late, so it is tried again, up to `attempts` times 5 s apart.
+ */
+async function patiently<T>(call: () => Promise<T>, log: (line: string) => void, attempts = 8): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      const refused = error instanceof EdgeRequestError && error.status !== undefined && error.status < 500;
+      if (refused || attempt >= attempts) throw error;
+      log(`  (the edge did not answer: ${(error as Error).message}; trying again)`);
+      await new Promise((resolve) => setTimeout(resolve, 5000));
+    }
+  }
+}
+
 async function enrolAll(owner: Owner, federationId: string, count: number): Promise<ClientEnrolment[]> {
   const all: ClientEnrolment[] = [];
   for (let start = 0; start < count; start += MAX_ENROL_BATCH) {
@@ -254,10 +271,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
       }
       sample();
       if (tick % 2 === 0) {
-        const view = await describeFederation(owner, federation.id);
+        const view = await patiently(() => describeFederation(owner, federation.id), log);
         if (watched !== null && view.currentRound !== watched) {
           // The watched round ended: say how, and give up on a federation whose rounds all abort.
-          const ended = await getRound(owner, federation.id, watched);
+          const round = watched;
+          const ended = await patiently(() => getRound(owner, federation.id, round), log);
           const { advertiseKeys, maskedInput } = ended.participants;
           const outcome = ended.outcome ? JSON.stringify(ended.outcome) : ended.stage;
           log(`  round ${watched}: ${advertiseKeys} advertised, ${maskedInput} summed, ${outcome}`);
@@ -302,7 +320,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     const summaries: RoundSummary[] = [];
     for (let round = 1; ; round++) {
       try {
-        summaries.push(await getRound(owner, federation.id, round));
+        summaries.push(await patiently(() => getRound(owner, federation.id, round), log));
       } catch (error) {
         if (error instanceof EdgeRequestError && error.status === 404) break;
         throw error;
