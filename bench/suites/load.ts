@@ -38,8 +38,10 @@ function newestReports(log: (line: string) => void): LoadReport[] {
 export function loadEntries(report: LoadReport): BenchEntry[] {
   const prefix = `load.${report.router}.c${report.clients}`;
   const load = report.loadAverage.before[0];
+  const set = Object.entries((report.parameters.hyperparameters ?? {}) as Record<string, unknown>);
+  const settings = set.length > 0 ? ` (${set.map(([k, v]) => `${k}=${v}`).join(" ")})` : "";
   const note =
-    `dropout ${report.dropout}, ${report.rounds} rounds${report.completed ? "" : " (timed out)"}, ` +
+    `dropout ${report.dropout}, ${report.rounds} rounds${settings}${report.completed ? "" : " (timed out)"}, ` +
     `${report.status5xx} 5xx, model ${report.modelMatchesSimulation ? "matches" : "does NOT match"} the simulation, ` +
     `load avg ${load} (${report.date.slice(0, 10)})`;
   const { edge, generator } = report.peakRssMb;
