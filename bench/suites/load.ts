@@ -39,7 +39,9 @@ export function loadEntries(report: LoadReport): BenchEntry[] {
   const prefix = `load.${report.router}.c${report.clients}`;
   const load = report.loadAverage.before[0];
   const set = Object.entries((report.parameters.hyperparameters ?? {}) as Record<string, unknown>);
-  const settings = set.length > 0 ? ` (${set.map(([k, v]) => `${k}=${v}`).join(" ")})` : "";
+  const dimension = report.parameters.dimension;
+  const shown = [...set.map(([k, v]) => `${k}=${v}`), ...(dimension !== undefined ? [`d=${dimension}`] : [])];
+  const settings = shown.length > 0 ? ` (${shown.join(" ")})` : "";
   const note =
     `dropout ${report.dropout}, ${report.rounds} rounds${settings}${report.completed ? "" : " (timed out)"}, ` +
     `${report.status5xx} 5xx, model ${report.modelMatchesSimulation ? "matches" : "does NOT match"} the simulation, ` +
