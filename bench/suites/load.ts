@@ -35,6 +35,14 @@ function newestReports(log: (line: string) => void): LoadReport[] {
   return [...newest.values()];
 }
 
+/** A run cut short by its timeout is judged on the passes it published. */
+function modelNote(report: LoadReport): string {
+  if (report.completed)
+    return `model ${report.modelMatchesSimulation ? "matches" : "does NOT match"} the simulation`;
+  const matching = report.modelCheck.filter((c) => c.matches).length;
+  return `${matching} of ${report.modelCheck.length} published passes match the simulation`;
+}
+
 export function loadEntries(report: LoadReport): BenchEntry[] {
   const prefix = `load.${report.router}.c${report.clients}`;
   const load = report.loadAverage.before[0];
@@ -44,7 +52,7 @@ export function loadEntries(report: LoadReport): BenchEntry[] {
   const settings = shown.length > 0 ? ` (${shown.join(" ")})` : "";
   const note =
     `dropout ${report.dropout}, ${report.rounds} rounds${settings}${report.completed ? "" : " (timed out)"}, ` +
-    `${report.status5xx} 5xx, model ${report.modelMatchesSimulation ? "matches" : "does NOT match"} the simulation, ` +
+    `${report.status5xx} 5xx, ${modelNote(report)}, ` +
     `load avg ${load} (${report.date.slice(0, 10)})`;
   const { edge, generator } = report.peakRssMb;
   return [
