@@ -7,9 +7,16 @@ export async function sha256(input: string | Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as BufferSource));
 }
 
-/** Bytes as lowercase hex, the form in which token hashes and model digests are stored and shown. */
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
+
+/**
+ * Bytes as lowercase hex, the form in which token hashes and model digests are stored and shown.
+ * A table and one string: the edge hexes a hash or a tag on every request (docs/load.md).
+ */
 export function toHex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  let hex = "";
+  for (let i = 0; i < bytes.length; i++) hex += HEX[bytes[i]!];
+  return hex;
 }
 
 /** SHA-256 as 64 lowercase hex characters. */

@@ -23,6 +23,8 @@ export interface EdgeOptions {
   port?: number;
   /** Bound on the start (workerd compiles the worker first). */
   startTimeoutMs?: number;
+  /** Serve the worker's V8 inspector (Chrome DevTools protocol) on this port (load/profiler.ts). */
+  inspectorPort?: number;
 }
 
 const DEFAULT_PORT = 8787;
@@ -78,8 +80,8 @@ export async function startEdge(options: EdgeOptions): Promise<LocalEdge> {
     config: join(options.root, "wrangler.toml"),
     ip: "127.0.0.1",
     port,
-    inspect: false,
-    inspectorPort: await freePort(),
+    inspect: options.inspectorPort !== undefined,
+    inspectorPort: options.inspectorPort ?? (await freePort()),
     persistTo: options.stateDir,
     // .dev.vars would override the run's operator token: read no env files.
     envFiles: [],

@@ -5,7 +5,7 @@
 // workerd's CPU seconds (from /proc). A probe toward the issue's load generator, not that tool:
 // no full training, no dropouts, no model check. Bounded: it stops the edge when done or after
 // --timeout seconds.  node scripts/round-timing.ts --clients 100 [--shard-size 1000]
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -15,6 +15,7 @@ import {
   SecureAggregationSession,
 } from "../client-sdk/src/round/secure-aggregation.ts";
 import { chooseParameters, encode } from "../core/secagg/index.ts";
+import { edgeUsage } from "../load/proc.ts";
 import { freePort, startEdge } from "../operator/local-edge.ts";
 
 const { values } = parseArgs({
@@ -32,33 +33,7 @@ const n = Number(values.clients);
 const deadline = Date.now() + Number(values.timeout) * 1000;
 
 /** CPU seconds (user + system) of this process's descendants named workerd. */
-function workerdCpuSeconds(): number {
-  const parent = new Map<number, number>();
-  const names = new Map<number, string>();
-  const ticks = new Map<number, number>();
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const close = stat.lastIndexOf(")");
-      const fields = stat.slice(close + 2).split(" ");
-      const pid = Number(entry);
-      names.set(pid, stat.slice(stat.indexOf("(") + 1, close));
-      parent.set(pid, Number(fields[1]));
-      ticks.set(pid, Number(fields[11]) + Number(fields[12]));
-    } catch {
-      // The process ended while we read.
-    }
-  }
-  const descends = (pid: number): boolean => {
-    for (let p = parent.get(pid); p !== undefined && p > 1; p = parent.get(p))
-      if (p === process.pid) return true;
-    return false;
-  };
-  let total = 0;
-  for (const [pid, name] of names) if (name.includes("workerd") && descends(pid)) total += ticks.get(pid)!;
-  return total / 100;
-}
+const workerdCpuSeconds = () => edgeUsage().cpuSeconds;
 
 async function call<T>(
   origin: string,

@@ -14,4 +14,5 @@ export const suites: SuiteEntry[] = [
   { name: "embed", load: async () => (await import("./embed.ts")).embedSuite },
   { name: "secagg", load: async () => (await import("./secagg.ts")).secaggSuite },
   { name: "onnx-embed", load: async () => (await import("./onnx-embed.ts")).onnxEmbedSuite },
+  { name: "load", load: async () => (await import("./load.ts")).loadSuite },
 ];

@@ -50,10 +50,27 @@ export async function mintId(prefix: "ten" | "fed", secret: string): Promise<str
   return `${body}${await tagOf(body, secret)}`;
 }
 
+/**
+ * Ids found minted, per key. The verdict for an (id, key) pair never changes, and the edge checks
+ * the same few ids on every request of a federation (one HMAC each, docs/load.md). Only ids that
+ * passed are kept, so made-up ids cannot fill it; bounded all the same.
+ */
+const mintedIds = new Map<string, Set<string>>();
+const MAX_REMEMBERED_IDS = 10_000;
+
 /** Whether a well-formed tenant or federation id carries the tag the edge gives the ids it mints. */
 export async function isMintedId(id: string, secret: string): Promise<boolean> {
+  const remembered = mintedIds.get(secret);
+  if (remembered?.has(id)) return true;
   const body = id.slice(0, -TAG_BYTES * 2);
-  return constantTimeEqual(id.slice(-TAG_BYTES * 2), await tagOf(body, secret));
+  const minted = constantTimeEqual(id.slice(-TAG_BYTES * 2), await tagOf(body, secret));
+  if (minted) {
+    const ids = remembered ?? new Set<string>();
+    if (ids.size >= MAX_REMEMBERED_IDS) ids.clear();
+    ids.add(id);
+    mintedIds.set(secret, ids);
+  }
+  return minted;
 }
 
 /**

@@ -20,6 +20,12 @@ describe("sha256", () => {
     expect(await sha256Hex("é")).toBe(await sha256Hex(new Uint8Array([0xc3, 0xa9])));
   });
 
+  it("writes every byte value as two lowercase hex digits", () => {
+    const all = Uint8Array.from({ length: 256 }, (_, b) => b);
+    expect(toHex(all)).toBe(Array.from(all, (b) => b.toString(16).padStart(2, "0")).join(""));
+    expect(toHex(new Uint8Array(0))).toBe("");
+  });
+
   it("hashes only the bytes a view covers", async () => {
     const buffer = new Uint8Array([0xff, 0x61, 0x62, 0x63, 0xff]);
     expect(await sha256Hex(buffer.subarray(1, 4))).toBe(ABC);

@@ -1,0 +1,111 @@
+// npm run load -- --clients N --router kmeans|mlp --dropout p --out load.json
+// The load generator (docs/load.md): N SDK clients on loopback against a local edge it starts,
+// through one full training, with seeded dropouts. Stops by itself (at the latest after
+// --timeout seconds) and always stops the edge it started.
+import { writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { Command, InvalidArgumentError, Option } from "commander";
+import { hyperparameterSettings } from "../operator/options.ts";
+import { runLoad } from "./run.ts";
+
+function number(min: number, max: number, integer = true) {
+  return (value: string) => {
+    const parsed = Number(value);
+    if (!Number.isFinite(parsed) || parsed < min || parsed > max || (integer && !Number.isInteger(parsed)))
+      throw new InvalidArgumentError(`expected ${integer ? "an integer" : "a number"} in [${min}, ${max}]`);
+    return parsed;
+  };
+}
+
+const program = new Command("load")
+  .description("run N SDK clients against a local edge through one full training and report the figures")
+  .requiredOption("--clients <n>", "clients (and the cohort of every round)", number(5, 1000))
+  .addOption(new Option("--router <kind>", "router kind").choices(["kmeans", "mlp"]).default("kmeans"))
+  .option(
+    "--dropout <p>",
+    "probability that a client drops out of a round, at a random stage",
+    number(0, 0.5, false),
+    0.1,
+  )
+  .option("--out <file>", "where to write the JSON report", "load.json")
+  .option("--set <name=value...>", "a router hyperparameter (repeatable), e.g. --set lloydPasses=2", [])
+  .option("--seed <n>", "seed of the data, the dropouts and the training randomness", number(0, 2 ** 31), 1)
+  .option("--dimension <d>", "dimension of the hashing embedder", number(8, 4096), 1024)
+  .option("--queries <q>", "queries each client holds", number(1, 1000), 10)
+  .option("--threads <n>", "client threads", number(1, 16), 2)
+  .option("--concurrency <n>", "requests in flight per thread, at most", number(1, 10_000), 64)
+  .option("--poll-ms <ms>", "how often a client polls for its round's messages", number(50, 60_000), 1000)
+  .option(
+    "--deadline <s>",
+    "each stage's deadline in seconds (a silent client holds a stage this long)",
+    number(1, 3600),
+    15,
+  )
+  .option(
+    "--advertise-deadline <s>",
+    "the first stage's deadline (clients train before it); default twice --deadline",
+    number(1, 3600),
+  )
+  .option(
+    "--clip <c>",
+    "contributions are clipped to [-c, c] before fixed-point encoding",
+    number(1, 1e6, false),
+    1000,
+  )
+  .option(
+    "--profile <file>",
+    "write a CPU profile of the edge's JavaScript (.cpuprofile) and summarise it in the report",
+  )
+  .option("--timeout <s>", "stop everything after this many seconds", number(10, 24 * 3600), 3600)
+  .action(async (flags) => {
+    const out = resolve(flags.out);
+    const report = await runLoad({
+      clients: flags.clients,
+      router: flags.router,
+      dropout: flags.dropout,
+      seed: flags.seed,
+      hyperparameters: hyperparameterSettings(flags.set),
+      dimension: flags.dimension,
+      queriesPerClient: flags.queries,
+      threads: flags.threads,
+      concurrency: flags.concurrency,
+      pollMs: flags.pollMs,
+      stageDeadlineSeconds: flags.deadline,
+      advertiseDeadlineSeconds: flags.advertiseDeadline ?? 2 * flags.deadline,
+      clip: flags.clip,
+      timeoutSeconds: flags.timeout,
+      root: resolve(import.meta.dirname, ".."),
+      ...(flags.profile ? { profile: resolve(flags.profile) } : {}),
+      log: (line) => console.error(line),
+    });
+    writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+    const {
+      completed,
+      rounds,
+      roundSecondsP50,
+      roundSecondsP99,
+      edgeCpuSecondsP99,
+      status5xx,
+      modelMatchesSimulation,
+    } = report;
+    console.log(
+      JSON.stringify({
+        out,
+        completed,
+        rounds,
+        roundSecondsP50,
+        roundSecondsP99,
+        edgeCpuSecondsP99,
+        status5xx,
+        modelMatchesSimulation,
+      }),
+    );
+    if (!completed || !modelMatchesSimulation || status5xx > 0) process.exitCode = 1;
+  });
+
+try {
+  await program.parseAsync();
+} catch (error) {
+  console.error(`load: ${(error as Error).message}`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,45 @@
+// The load generator's pure parts: percentiles, a counter's growth over a round, the seeded
+// dropout draws and route names.
+import { describe, expect, it } from "vitest";
+import { routeName } from "../../../load/client-pool.ts";
+import { DROP_POINTS, dropPoint } from "../../../load/dropout.ts";
+import { growth, percentile } from "../../../load/stats.ts";
+
+describe("load generator parts", () => {
+  it("takes nearest-rank percentiles", () => {
+    const values = Array.from({ length: 100 }, (_, i) => 100 - i);
+    expect(percentile(values, 0.5)).toBe(50);
+    expect(percentile(values, 0.99)).toBe(99);
+    expect(percentile([7], 0.99)).toBe(7);
+    expect(percentile([], 0.5)).toBeNaN();
+  });
+
+  it("splits a sampled counter between times, linearly between samples", () => {
+    const samples = [
+      { at: 0, value: 0 },
+      { at: 1000, value: 10 },
+      { at: 2000, value: 30 },
+    ];
+    expect(growth(samples, 500, 1500)).toBeCloseTo(15);
+    expect(growth(samples, -100, 5000)).toBe(30);
+  });
+
+  it("draws dropouts from the seed, at the rate asked, over every drop point", () => {
+    const draws = Array.from({ length: 20_000 }, (_, i) => dropPoint(5, 0.1, 1 + (i % 40), i));
+    expect(draws.filter((d) => d !== undefined).length / draws.length).toBeCloseTo(0.1, 1);
+    for (const point of DROP_POINTS) expect(draws).toContain(point);
+    expect(Array.from({ length: 50 }, (_, i) => dropPoint(5, 0.1, 2, i))).toEqual(
+      Array.from({ length: 50 }, (_, i) => dropPoint(5, 0.1, 2, i)),
+    );
+    expect(dropPoint(5, 0, 1, 1)).toBeUndefined();
+  });
+
+  it("names routes without ids or numbers", () => {
+    expect(routeName("get", "http://127.0.0.1:1/v1/federations/fed_ab12/rounds/31/message")).toBe(
+      "GET /v1/federations/{id}/rounds/{n}/message",
+    );
+    expect(routeName("GET", "http://127.0.0.1:1/v1/federations/fed_ab12/models/4")).toBe(
+      "GET /v1/federations/{id}/models/{v}",
+    );
+  });
+});
