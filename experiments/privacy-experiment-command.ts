@@ -17,6 +17,12 @@ function positive(value: string | undefined, flag: string, fallback: number): nu
   return parsed;
 }
 
+function dimensions(value: string): number {
+  const parsed = Number(value);
+  if (!(Number.isInteger(parsed) && parsed >= 0)) throw new UsageError(`--projection got "${value}"`);
+  return parsed;
+}
+
 function write(path: string, text: string): void {
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, text);
@@ -43,6 +49,7 @@ export async function privacyExperimentCommand(
     delta,
     embedder,
     ...(values.cap !== undefined ? { cap: positive(values.cap, "cap", 1) } : {}),
+    ...(values.projection !== undefined ? { projection: dimensions(values.projection) } : {}),
     hyperparameters: hyperparameterSettings(values.set ?? []),
     progress: (label, done, total) => console.error(`[${done}/${total}] ${label}`),
   });

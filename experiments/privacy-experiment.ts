@@ -15,6 +15,7 @@ import {
   kmeansWithinPlan,
   suppressSmallCells,
 } from "../core/privacy/kmeans-clip.ts";
+import { projectedKMeans, publicProjection } from "../core/privacy/kmeans-projection.ts";
 import { type NoisedRelease, spent } from "../core/privacy/ledger.ts";
 import { mlpClip, mlpPlannedPasses } from "../core/privacy/mlp-clip.ts";
 import { type ClientLevelPrivacy, privatised } from "../core/privacy/private-algorithm.ts";
@@ -34,6 +35,11 @@ export interface PrivacyExperimentOptions {
   embedder: Embedder;
   /** Per-pass cap of a client's contribution (K-means: in points; MLP: the L2 norm of its vector). */
   cap?: number;
+  /**
+   * K-means: dimensions of the public random subspace the private clustering runs in
+   * (kmeans-projection.ts); 0 or at least the embedder's: the embedding itself.
+   */
+  projection?: number;
   /** Hyperparameters of the router (`--set`). */
   hyperparameters?: Hyperparameters;
   progress?: (label: string, done: number, total: number) => void;
@@ -56,6 +62,8 @@ export interface PrivacyExperimentResult {
   clients: number;
   delta: number;
   cap: number;
+  /** K-means: the subspace's dimensions (absent: the embedding's own). */
+  projection?: number;
   nonPrivate: number;
   baselines: Record<string, number>;
   rows: PrivacyRow[];
@@ -67,6 +75,8 @@ const SCALE = 1 << 16;
 /** Suppress a K-means cell below this many noise standard deviations of its count. */
 const SUPPRESSION_STDDEVS = 2;
 const DEFAULT_CAP: Record<string, number> = { kmeans: 16, mlp: 40 };
+/** Dimensions of the subspace private K-means clusters in (kmeans-projection.ts). */
+const DEFAULT_PROJECTION = 32;
 /** Share of a K-means training's budget spent on its statistics pass. */
 const STATS_SHARE = 0.5;
 
@@ -90,8 +100,26 @@ function privacyFor(
   seed: number,
   ledger: NoisedRelease[],
   passes: number,
+  projection: number,
 ): NonNullable<TrainingContext["privatise"]> {
-  return <Global>(algorithm: FederatedAlgorithm<Global, EvaluationSet>) => {
+  return <Global>(given: FederatedAlgorithm<Global, EvaluationSet>, initial: Global) => {
+    let algorithm = given;
+    let pointLength = 1;
+    let dimension: number | undefined;
+    if (router === "kmeans") {
+      const { config } = initial as KMeansState;
+      const d = config.embedder.dimension;
+      if (projection > 0 && projection < d) {
+        // The subspace is a function of the federation's public configuration (its seed).
+        const subspace = publicProjection(config.seed, d, projection);
+        algorithm = projectedKMeans(
+          given as FederatedAlgorithm<KMeansState, EvaluationSet>,
+          subspace,
+        ) as FederatedAlgorithm<Global, EvaluationSet>;
+        pointLength = Math.sqrt(projection / d);
+        dimension = projection;
+      }
+    }
     const minimum = SUPPRESSION_STDDEVS * noiseMultiplier * Math.sqrt(1 / (passes * STATS_SHARE)) * cap;
     const privacy: ClientLevelPrivacy<Global> =
       router === "kmeans"
@@ -108,6 +136,8 @@ function privacyFor(
               kmeansClip(global as KMeansState, algorithm.contributionLength(global), {
                 cap,
                 costUnits: units,
+                pointLength,
+                ...(dimension ? { dimension } : {}),
               }),
             afterNoise: (global, total) =>
               (global as KMeansState).phase === "stats"
@@ -152,6 +182,7 @@ export async function privacyExperiment(
   const started = performance.now();
   const { router, seed, clients, delta } = options;
   const cap = options.cap ?? DEFAULT_CAP[router] ?? 16;
+  const projection = router === "kmeans" ? (options.projection ?? DEFAULT_PROJECTION) : 0;
   const progress = options.progress ?? (() => {});
   const prepared = await prepareExperiment(benchmark, { seed, embedder: options.embedder, clients });
   const { trainSets, globalTest, splits } = prepared;
@@ -182,7 +213,10 @@ export async function privacyExperiment(
     };
     const z = noiseMultiplierFor(plan, epsilon, delta);
     const ledger: NoisedRelease[] = [];
-    const context = { ...freshContext(), privatise: privacyFor(router, z, cap, units, seed, ledger, passes) };
+    const context = {
+      ...freshContext(),
+      privatise: privacyFor(router, z, cap, units, seed, ledger, passes, projection),
+    };
     const auc = (await scoreRouter(await kind.federated(trainSets, context), globalTest)).auc;
     rows.push({
       epsilon,
@@ -200,6 +234,7 @@ export async function privacyExperiment(
     clients,
     delta,
     cap,
+    ...(projection > 0 ? { projection } : {}),
     nonPrivate,
     baselines,
     rows,
@@ -210,7 +245,7 @@ export async function privacyExperiment(
 /** The result as a table: one line per epsilon, the non-private router and the baselines after. */
 export function privacyTable(result: PrivacyExperimentResult): string {
   const lines = [
-    `${result.dataset}: ${result.router} router, ${result.clients} clients, seed ${result.seed}, delta ${result.delta}, cap ${result.cap}`,
+    `${result.dataset}: ${result.router} router, ${result.clients} clients, seed ${result.seed}, delta ${result.delta}, cap ${result.cap}${result.projection ? `, ${result.projection}-d subspace` : ""}`,
     "epsilon  noise z  passes  spent   AUC     vs non-private",
   ];
   for (const row of result.rows) {
