@@ -8,6 +8,7 @@ import type { Embedder } from "../core/embedder/embedder.ts";
 import type { FederatedAlgorithm } from "../core/federated.ts";
 import { KMEANS_DEFAULTS, type KMeansState } from "../core/kmeans/state.ts";
 import { MLP_DEFAULTS } from "../core/mlp/config.ts";
+import type { MlpState } from "../core/mlp/state.ts";
 import { noiseMultiplierFor } from "../core/privacy/calibration.ts";
 import {
   kmeansClip,
@@ -17,7 +18,7 @@ import {
 } from "../core/privacy/kmeans-clip.ts";
 import { projectedKMeans, publicProjection } from "../core/privacy/kmeans-projection.ts";
 import { type NoisedRelease, spent } from "../core/privacy/ledger.ts";
-import { mlpClip, mlpPlannedPasses } from "../core/privacy/mlp-clip.ts";
+import { mlpAfterNoise, mlpClip, mlpPlannedPasses } from "../core/privacy/mlp-clip.ts";
 import { type ClientLevelPrivacy, privatised } from "../core/privacy/private-algorithm.ts";
 import { fmix32, seededRandom } from "../core/random.ts";
 import type { Hyperparameters, TrainingContext } from "../core/routers/kind.ts";
@@ -149,7 +150,9 @@ function privacyFor(
             noiseMultiplier: () => noiseMultiplier,
             scale: SCALE,
             random: seededRandom(fmix32(seed ^ 0x6470)),
-            clip: () => mlpClip(cap),
+            clip: (global) =>
+              mlpClip(global as MlpState, algorithm.contributionLength(global), { cap, costUnits: units }),
+            afterNoise: (global, total) => mlpAfterNoise(global as MlpState, total),
           };
     return privatised(algorithm, privacy, ledger);
   };
