@@ -260,3 +260,29 @@ export function privacyTable(result: PrivacyExperimentResult): string {
   for (const [name, auc] of Object.entries(result.baselines)) lines.push(`${name} ${auc.toFixed(4)}`);
   return lines.join("\n");
 }
+
+/**
+ * Several results as one Markdown table: a line per router and seed, AUC at each epsilon (and its
+ * difference from the non-private router), the non-private router and the baselines beside.
+ */
+export function privacySeedTable(results: readonly PrivacyExperimentResult[]): string {
+  const epsilons = [...new Set(results.flatMap((r) => r.rows.map((row) => row.epsilon)))].sort(
+    (a, b) => a - b,
+  );
+  const baselines = [...new Set(results.flatMap((r) => Object.keys(r.baselines)))];
+  const header = ["router", "seed", "non-private", ...epsilons.map((e) => `ε ${e}`), ...baselines];
+  const lines = [`| ${header.join(" | ")} |`, `|${header.map(() => "---").join("|")}|`];
+  for (const result of results) {
+    const cells = epsilons.map((epsilon) => {
+      const row = result.rows.find((r) => r.epsilon === epsilon);
+      if (!row) return "";
+      const gap = row.auc - result.nonPrivate;
+      return `${row.auc.toFixed(4)} (${gap >= 0 ? "+" : "−"}${Math.abs(gap).toFixed(4)})`;
+    });
+    const base = baselines.map((name) => result.baselines[name]?.toFixed(4) ?? "");
+    lines.push(
+      `| ${[result.router, result.seed, result.nonPrivate.toFixed(4), ...cells, ...base].join(" | ")} |`,
+    );
+  }
+  return lines.join("\n");
+}
