@@ -149,7 +149,7 @@ export const PRIVACY_EXPERIMENT_OPTIONS = {
   projection: {
     type: "string",
     value: "k",
-    description: "K-means: dimensions of the public random subspace it clusters in (default 32; 0: none)",
+    description: "K-means: dimensions of the public random subspace it clusters in (default 64; 0: none)",
   },
   set: {
     type: "string",

@@ -77,7 +77,7 @@ const SCALE = 1 << 16;
 const SUPPRESSION_STDDEVS = 2;
 const DEFAULT_CAP: Record<string, number> = { kmeans: 16, mlp: 40 };
 /** Dimensions of the subspace private K-means clusters in (kmeans-projection.ts). */
-const DEFAULT_PROJECTION = 32;
+const DEFAULT_PROJECTION = 64;
 /** Share of a K-means training's budget spent on its statistics pass. */
 const STATS_SHARE = 0.5;
 
