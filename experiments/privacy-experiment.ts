@@ -194,6 +194,7 @@ export async function privacyExperiment(
   const total = options.epsilons.length + 1;
   progress("non-private federated router", 0, total);
   const nonPrivate = (await scoreRouter(await kind.federated(trainSets, freshContext()), globalTest)).auc;
+  progress(`non-private AUC ${nonPrivate.toFixed(4)}`, 0, total);
   const tasks = splits.map((s) => s.trainRows.map((row) => benchmark.tasks[row] as string));
   const baselines: Record<string, number> = {};
   const testTasks = splits.flatMap((s) => s.testRows.map((row) => benchmark.tasks[row] as string));
@@ -221,13 +222,20 @@ export async function privacyExperiment(
       privatise: privacyFor(router, z, cap, units, seed, ledger, passes, projection),
     };
     const auc = (await scoreRouter(await kind.federated(trainSets, context), globalTest)).auc;
-    rows.push({
+    const row = {
       epsilon,
       noiseMultiplier: z,
       passes: ledger.length,
       spent: spent(ledger, delta).epsilon,
       auc,
-    });
+    };
+    rows.push(row);
+    // Each row as it lands: a long run stopped early still leaves its rows in the log.
+    progress(
+      `epsilon ${epsilon}: AUC ${auc.toFixed(4)} (non-private ${nonPrivate.toFixed(4)}), z ${z.toFixed(3)}, spent ${row.spent.toFixed(3)} in ${row.passes} passes`,
+      i + 1,
+      total,
+    );
   }
   progress("done", total, total);
   return {
