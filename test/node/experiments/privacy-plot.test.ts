@@ -40,6 +40,7 @@ describe("privacy results side by side", () => {
   it("draws one line per router and seed", () => {
     const svg = privacyPlotSvg(results);
     expect(svg.match(/<polyline/g)?.length).toBe(2);
+    expect(svg.match(/<circle/g)?.length).toBe(4);
     expect(svg).toContain("kmeans seed 1");
     expect(svg).toContain("mlp seed 2");
   });
