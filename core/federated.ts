@@ -35,13 +35,16 @@ export interface FederatedAlgorithm<Global, ClientData> {
 /** Adds contributions element-wise: the plain aggregator (secure aggregation computes the same). */
 export function sumContributions(contributions: readonly Float64Array[], length: number): Float64Array {
   const total = new Float64Array(length);
-  for (const contribution of contributions) {
-    if (contribution.length !== length) {
-      throw new RangeError(`contribution has length ${contribution.length}, expected ${length}`);
-    }
-    for (let i = 0; i < length; i++) total[i] = (total[i] ?? 0) + (contribution[i] ?? 0);
-  }
+  for (const contribution of contributions) addContribution(total, contribution);
   return total;
+}
+
+/** Adds one contribution into a running total in place. */
+export function addContribution(total: Float64Array, contribution: Float64Array): void {
+  if (contribution.length !== total.length) {
+    throw new RangeError(`contribution has length ${contribution.length}, expected ${total.length}`);
+  }
+  for (let i = 0; i < total.length; i++) total[i]! += contribution[i]!;
 }
 
 /** Chooses a round's participants: a seeded sample of round(fraction * clients), at least one. */
@@ -113,12 +116,15 @@ export async function simulate<Global, ClientData>(
     const fraction = algorithm.passFraction?.(global) ?? options.fraction ?? 1;
     const participants = schedule.participants(pass, clients.length, fraction);
     const length = algorithm.contributionLength(global);
-    const contributions: Float64Array[] = [];
+    // A running sum, in the participants' order (the same additions as summing them at the end):
+    // holding every contribution until the pass ends took 600 x 796,000 doubles (3.8 GB) a round
+    // for the MLP at 1,000 clients.
+    const total = new Float64Array(length);
     for (const id of participants) {
       const random = schedule.randomFor(pass, id);
-      contributions.push(await algorithm.contribute(global, clients[id] as ClientData, random));
+      addContribution(total, await algorithm.contribute(global, clients[id] as ClientData, random));
     }
-    global = algorithm.finalise(global, sumContributions(contributions, length));
+    global = algorithm.finalise(global, total);
     options.onPass?.(pass, participants);
   }
   return global;

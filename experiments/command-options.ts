@@ -162,6 +162,11 @@ export const PRIVACY_EXPERIMENT_OPTIONS = {
     value: "c",
     description: "per-pass cap of a client's contribution (K-means: points; MLP: L2 norm)",
   },
+  projection: {
+    type: "string",
+    value: "k",
+    description: "K-means: dimensions of the public random subspace it clusters in (default 64; 0: none)",
+  },
   set: {
     type: "string",
     multiple: true,

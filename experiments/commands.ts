@@ -65,4 +65,14 @@ export function addExperimentCommands(program: Command): void {
       ),
     ),
   );
+  privacy
+    .command("plot")
+    .description(
+      "plot AUC against epsilon for result files `privacy experiment` wrote (--out), every router and seed in one SVG, and print them as one table",
+    )
+    .requiredOption("--plot <file.svg>", "the SVG to write")
+    .argument("<results.json...>", "results of `privacy experiment --out`")
+    .action(async (paths: string[], options: { plot: string }) =>
+      console.log((await import("./privacy-experiment-command.ts")).privacyPlotCommand(paths, options.plot)),
+    );
 }

@@ -1,19 +1,30 @@
 // `fedrouter privacy experiment`: AUC against epsilon for a router trained under client-level DP
 // over many clients, on the synthetic benchmark (or a data set), with a table and a plot.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { syntheticBenchmark } from "../core/data/synthetic.ts";
 import { hyperparameterSettings, type OptionValues, UsageError } from "../operator/options.ts";
 import type { PRIVACY_EXPERIMENT_OPTIONS } from "./command-options.ts";
 import { loadBenchmark } from "./data/load.ts";
 import { runEmbedder } from "./embeddings/choose.ts";
-import { privacyExperiment, privacyTable } from "./privacy-experiment.ts";
+import {
+  type PrivacyExperimentResult,
+  privacyExperiment,
+  privacySeedTable,
+  privacyTable,
+} from "./privacy-experiment.ts";
 import { privacyPlotSvg } from "./privacy-plot.ts";
 
 function positive(value: string | undefined, flag: string, fallback: number): number {
   if (value === undefined) return fallback;
   const parsed = Number(value);
   if (!(Number.isFinite(parsed) && parsed > 0)) throw new UsageError(`--${flag} got "${value}"`);
+  return parsed;
+}
+
+function dimensions(value: string): number {
+  const parsed = Number(value);
+  if (!(Number.isInteger(parsed) && parsed >= 0)) throw new UsageError(`--projection got "${value}"`);
   return parsed;
 }
 
@@ -43,10 +54,18 @@ export async function privacyExperimentCommand(
     delta,
     embedder,
     ...(values.cap !== undefined ? { cap: positive(values.cap, "cap", 1) } : {}),
+    ...(values.projection !== undefined ? { projection: dimensions(values.projection) } : {}),
     hyperparameters: hyperparameterSettings(values.set ?? []),
     progress: (label, done, total) => console.error(`[${done}/${total}] ${label}`),
   });
   if (values.out) write(values.out, `${JSON.stringify(result, null, 2)}\n`);
   if (values.plot) write(values.plot, privacyPlotSvg([result]));
   return privacyTable(result);
+}
+
+/** `fedrouter privacy plot`: one SVG for several results (routers and seeds), and their table. */
+export function privacyPlotCommand(paths: readonly string[], plot: string): string {
+  const results = paths.map((path) => JSON.parse(readFileSync(path, "utf8")) as PrivacyExperimentResult);
+  write(plot, privacyPlotSvg(results));
+  return privacySeedTable(results);
 }

@@ -8,6 +8,7 @@ import type { Embedder } from "../core/embedder/embedder.ts";
 import type { FederatedAlgorithm } from "../core/federated.ts";
 import { KMEANS_DEFAULTS, type KMeansState } from "../core/kmeans/state.ts";
 import { MLP_DEFAULTS } from "../core/mlp/config.ts";
+import type { MlpState } from "../core/mlp/state.ts";
 import { noiseMultiplierFor } from "../core/privacy/calibration.ts";
 import {
   kmeansClip,
@@ -15,8 +16,9 @@ import {
   kmeansWithinPlan,
   suppressSmallCells,
 } from "../core/privacy/kmeans-clip.ts";
+import { projectedKMeans, publicProjection } from "../core/privacy/kmeans-projection.ts";
 import { type NoisedRelease, spent } from "../core/privacy/ledger.ts";
-import { mlpClip, mlpPlannedPasses } from "../core/privacy/mlp-clip.ts";
+import { mlpAfterNoise, mlpClip, mlpPlannedPasses } from "../core/privacy/mlp-clip.ts";
 import { type ClientLevelPrivacy, privatised } from "../core/privacy/private-algorithm.ts";
 import { fmix32, seededRandom } from "../core/random.ts";
 import type { Hyperparameters, TrainingContext } from "../core/routers/kind.ts";
@@ -34,6 +36,11 @@ export interface PrivacyExperimentOptions {
   embedder: Embedder;
   /** Per-pass cap of a client's contribution (K-means: in points; MLP: the L2 norm of its vector). */
   cap?: number;
+  /**
+   * K-means: dimensions of the public random subspace the private clustering runs in
+   * (kmeans-projection.ts); 0 or at least the embedder's: the embedding itself.
+   */
+  projection?: number;
   /** Hyperparameters of the router (`--set`). */
   hyperparameters?: Hyperparameters;
   progress?: (label: string, done: number, total: number) => void;
@@ -56,6 +63,8 @@ export interface PrivacyExperimentResult {
   clients: number;
   delta: number;
   cap: number;
+  /** K-means: the subspace's dimensions (absent: the embedding's own). */
+  projection?: number;
   nonPrivate: number;
   baselines: Record<string, number>;
   rows: PrivacyRow[];
@@ -66,7 +75,11 @@ export interface PrivacyExperimentResult {
 const SCALE = 1 << 16;
 /** Suppress a K-means cell below this many noise standard deviations of its count. */
 const SUPPRESSION_STDDEVS = 2;
-const DEFAULT_CAP: Record<string, number> = { kmeans: 16, mlp: 40 };
+// MLP: at 40 the clip scaled nearly every client and cost ~0.008 AUC at ε 8 and at ε 16 alike (1,000
+// clients, hidden 128); at 100, −0.003 to −0.006 on seeds 1-3 (docs/privacy.md).
+const DEFAULT_CAP: Record<string, number> = { kmeans: 16, mlp: 100 };
+/** Dimensions of the subspace private K-means clusters in (kmeans-projection.ts). */
+const DEFAULT_PROJECTION = 64;
 /** Share of a K-means training's budget spent on its statistics pass. */
 const STATS_SHARE = 0.5;
 
@@ -90,8 +103,26 @@ function privacyFor(
   seed: number,
   ledger: NoisedRelease[],
   passes: number,
+  projection: number,
 ): NonNullable<TrainingContext["privatise"]> {
-  return <Global>(algorithm: FederatedAlgorithm<Global, EvaluationSet>) => {
+  return <Global>(given: FederatedAlgorithm<Global, EvaluationSet>, initial: Global) => {
+    let algorithm = given;
+    let pointLength = 1;
+    let dimension: number | undefined;
+    if (router === "kmeans") {
+      const { config } = initial as KMeansState;
+      const d = config.embedder.dimension;
+      if (projection > 0 && projection < d) {
+        // The subspace is a function of the federation's public configuration (its seed).
+        const subspace = publicProjection(config.seed, d, projection);
+        algorithm = projectedKMeans(
+          given as FederatedAlgorithm<KMeansState, EvaluationSet>,
+          subspace,
+        ) as FederatedAlgorithm<Global, EvaluationSet>;
+        pointLength = Math.sqrt(projection / d);
+        dimension = projection;
+      }
+    }
     const minimum = SUPPRESSION_STDDEVS * noiseMultiplier * Math.sqrt(1 / (passes * STATS_SHARE)) * cap;
     const privacy: ClientLevelPrivacy<Global> =
       router === "kmeans"
@@ -108,6 +139,8 @@ function privacyFor(
               kmeansClip(global as KMeansState, algorithm.contributionLength(global), {
                 cap,
                 costUnits: units,
+                pointLength,
+                ...(dimension ? { dimension } : {}),
               }),
             afterNoise: (global, total) =>
               (global as KMeansState).phase === "stats"
@@ -119,7 +152,9 @@ function privacyFor(
             noiseMultiplier: () => noiseMultiplier,
             scale: SCALE,
             random: seededRandom(fmix32(seed ^ 0x6470)),
-            clip: () => mlpClip(cap),
+            clip: (global) =>
+              mlpClip(global as MlpState, algorithm.contributionLength(global), { cap, costUnits: units }),
+            afterNoise: (global, total) => mlpAfterNoise(global as MlpState, total),
           };
     return privatised(algorithm, privacy, ledger);
   };
@@ -152,6 +187,7 @@ export async function privacyExperiment(
   const started = performance.now();
   const { router, seed, clients, delta } = options;
   const cap = options.cap ?? DEFAULT_CAP[router] ?? 16;
+  const projection = router === "kmeans" ? (options.projection ?? DEFAULT_PROJECTION) : 0;
   const progress = options.progress ?? (() => {});
   const prepared = await prepareExperiment(benchmark, { seed, embedder: options.embedder, clients });
   const { trainSets, globalTest, splits } = prepared;
@@ -160,6 +196,7 @@ export async function privacyExperiment(
   const total = options.epsilons.length + 1;
   progress("non-private federated router", 0, total);
   const nonPrivate = (await scoreRouter(await kind.federated(trainSets, freshContext()), globalTest)).auc;
+  progress(`non-private AUC ${nonPrivate.toFixed(4)}`, 0, total);
   const tasks = splits.map((s) => s.trainRows.map((row) => benchmark.tasks[row] as string));
   const baselines: Record<string, number> = {};
   const testTasks = splits.flatMap((s) => s.testRows.map((row) => benchmark.tasks[row] as string));
@@ -182,15 +219,25 @@ export async function privacyExperiment(
     };
     const z = noiseMultiplierFor(plan, epsilon, delta);
     const ledger: NoisedRelease[] = [];
-    const context = { ...freshContext(), privatise: privacyFor(router, z, cap, units, seed, ledger, passes) };
+    const context = {
+      ...freshContext(),
+      privatise: privacyFor(router, z, cap, units, seed, ledger, passes, projection),
+    };
     const auc = (await scoreRouter(await kind.federated(trainSets, context), globalTest)).auc;
-    rows.push({
+    const row = {
       epsilon,
       noiseMultiplier: z,
       passes: ledger.length,
       spent: spent(ledger, delta).epsilon,
       auc,
-    });
+    };
+    rows.push(row);
+    // Each row as it lands: a long run stopped early still leaves its rows in the log.
+    progress(
+      `epsilon ${epsilon}: AUC ${auc.toFixed(4)} (non-private ${nonPrivate.toFixed(4)}), z ${z.toFixed(3)}, spent ${row.spent.toFixed(3)} in ${row.passes} passes`,
+      i + 1,
+      total,
+    );
   }
   progress("done", total, total);
   return {
@@ -200,6 +247,7 @@ export async function privacyExperiment(
     clients,
     delta,
     cap,
+    ...(projection > 0 ? { projection } : {}),
     nonPrivate,
     baselines,
     rows,
@@ -210,7 +258,7 @@ export async function privacyExperiment(
 /** The result as a table: one line per epsilon, the non-private router and the baselines after. */
 export function privacyTable(result: PrivacyExperimentResult): string {
   const lines = [
-    `${result.dataset}: ${result.router} router, ${result.clients} clients, seed ${result.seed}, delta ${result.delta}, cap ${result.cap}`,
+    `${result.dataset}: ${result.router} router, ${result.clients} clients, seed ${result.seed}, delta ${result.delta}, cap ${result.cap}${result.projection ? `, ${result.projection}-d subspace` : ""}`,
     "epsilon  noise z  passes  spent   AUC     vs non-private",
   ];
   for (const row of result.rows) {
@@ -220,5 +268,31 @@ export function privacyTable(result: PrivacyExperimentResult): string {
   }
   lines.push(`non-private ${result.nonPrivate.toFixed(4)}`);
   for (const [name, auc] of Object.entries(result.baselines)) lines.push(`${name} ${auc.toFixed(4)}`);
+  return lines.join("\n");
+}
+
+/**
+ * Several results as one Markdown table: a line per router and seed, AUC at each epsilon (and its
+ * difference from the non-private router), the non-private router and the baselines beside.
+ */
+export function privacySeedTable(results: readonly PrivacyExperimentResult[]): string {
+  const epsilons = [...new Set(results.flatMap((r) => r.rows.map((row) => row.epsilon)))].sort(
+    (a, b) => a - b,
+  );
+  const baselines = [...new Set(results.flatMap((r) => Object.keys(r.baselines)))];
+  const header = ["router", "seed", "non-private", ...epsilons.map((e) => `ε ${e}`), ...baselines];
+  const lines = [`| ${header.join(" | ")} |`, `|${header.map(() => "---").join("|")}|`];
+  for (const result of results) {
+    const cells = epsilons.map((epsilon) => {
+      const row = result.rows.find((r) => r.epsilon === epsilon);
+      if (!row) return "";
+      const gap = row.auc - result.nonPrivate;
+      return `${row.auc.toFixed(4)} (${gap >= 0 ? "+" : "−"}${Math.abs(gap).toFixed(4)})`;
+    });
+    const base = baselines.map((name) => result.baselines[name]?.toFixed(4) ?? "");
+    lines.push(
+      `| ${[result.router, result.seed, result.nonPrivate.toFixed(4), ...cells, ...base].join(" | ")} |`,
+    );
+  }
   return lines.join("\n");
 }

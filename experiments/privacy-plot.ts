@@ -50,6 +50,9 @@ export function privacyPlotSvg(results: readonly PrivacyExperimentResult[]): str
     const colour = COLOURS[i % COLOURS.length] as string;
     const points = result.rows.map((r) => `${x(r.epsilon)},${y(r.auc)}`).join(" ");
     parts.push(`<polyline points="${points}" fill="none" stroke="${colour}" stroke-width="2"/>`);
+    // A marker per measured epsilon: a result with one epsilon is a point, not a line.
+    for (const r of result.rows)
+      parts.push(`<circle cx="${x(r.epsilon)}" cy="${y(r.auc)}" r="3" fill="${colour}"/>`);
     parts.push(
       `<text x="${MARGIN.left + plotW + 8}" y="${MARGIN.top + 14 * row++}" fill="${colour}">${result.router} seed ${result.seed}</text>`,
     );

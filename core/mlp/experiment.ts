@@ -16,6 +16,8 @@ import { initialMlpState, type MlpState } from "./state.ts";
 
 export interface MlpExperimentOptions {
   rounds?: number;
+  /** Hidden units per layer (default MLP_DEFAULTS.hidden). */
+  hidden?: number;
   weighting?: HeadWeighting;
   /** Participation fraction per federated round (the paper: 0.6). */
   fraction?: number;
@@ -60,6 +62,7 @@ export function mlpExperiment(options: MlpExperimentOptions, compute: LocalCompu
       embedder: context.embedder,
       ...(context.tags?.length ? { tags: [...context.tags] } : {}),
       seed: context.seed,
+      ...(options.hidden !== undefined ? { hidden: options.hidden } : {}),
       ...(options.rounds !== undefined ? { rounds: options.rounds } : {}),
       ...(context.rounds !== undefined ? { rounds: context.rounds } : {}),
       ...(options.weighting ? { weighting: options.weighting } : {}),

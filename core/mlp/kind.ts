@@ -112,7 +112,14 @@ export const mlpKind: RouterKind<MlpState> = {
     if (weighting !== undefined && weighting !== "per-head" && weighting !== "fedavg")
       throw new RangeError(`--weighting must be per-head or fedavg, got "${String(weighting)}"`);
     const numbers: Record<string, number> = {};
-    for (const key of ["localEpochs", "validationShare", "patience", "fraction", "serverLearningRate"]) {
+    for (const key of [
+      "hidden",
+      "localEpochs",
+      "validationShare",
+      "patience",
+      "fraction",
+      "serverLearningRate",
+    ]) {
       const value = options[key];
       if (value === undefined) continue;
       if (typeof value !== "number") throw new RangeError(`${key} must be a number, got "${String(value)}"`);

@@ -15,6 +15,14 @@ export interface KMeansPrivacyOptions {
    * survives the noise as well as a dear one's.
    */
   readonly costUnits: readonly number[];
+  /**
+   * Public typical length of a point in the space the clustering runs in: 1 for unit embeddings,
+   * √(k/d) in a k-dimensional projection of d (kmeans-projection.ts). Sums of points are noised in
+   * this unit and squared errors in 4 of its square, so a projected sum keeps its signal to noise.
+   */
+  readonly pointLength?: number;
+  /** Dimensions the clustering runs in (a projection's; default: the embedder's). */
+  readonly dimension?: number;
 }
 
 /** Each element's unit and the cap, for the pass the state is at. */
@@ -24,13 +32,18 @@ export function kmeansClip(
   options: KMeansPrivacyOptions,
 ): ContributionClip {
   const units = new Float64Array(length).fill(1);
-  const d = state.config.embedder.dimension;
+  const point = options.pointLength ?? 1;
+  const d = options.dimension ?? state.config.embedder.dimension;
   if (state.phase === "lloyd") {
     // [count, squared error, sum (d)] per cluster; a squared distance between unit vectors is ≤ 4.
-    for (let k = 0; k * (d + 2) < length; k++) units[k * (d + 2) + 1] = 4;
+    for (let k = 0; k * (d + 2) < length; k++) {
+      units.fill(point, k * (d + 2) + 2, (k + 1) * (d + 2));
+      units[k * (d + 2) + 1] = 4 * point * point;
+    }
   } else if (state.phase === "power") {
     // [count, Σ ((x - c)·v)(x - c)] per splitting cluster: each point adds a vector of length ≤ 4.
-    for (let s = 0; s * (d + 1) < length; s++) units.fill(4, s * (d + 1) + 1, (s + 1) * (d + 1));
+    for (let s = 0; s * (d + 1) < length; s++)
+      units.fill(4 * point * point, s * (d + 1) + 1, (s + 1) * (d + 1));
   } else {
     // [count, quality, cost, quality², cost²] blocks over cells (row-major over the models being
     // summed, the last `added` ones in an extend pass): qualities lie in [0, 1].
