@@ -4,10 +4,12 @@
 // encoding and the multiplication back after decoding, each client's noise share, and the
 // statistics cells suppressed after noise.
 import { KMEANS_KIND, type KMeansState } from "../kmeans/state.ts";
+import { MLP_KIND } from "../mlp/router-file.ts";
+import type { MlpState } from "../mlp/state.ts";
 import { type EncodingNoise, encodingScale } from "../secagg/config.ts";
 import type { PrivacySpec, RoundPrivacy } from "../wire/privacy.ts";
 import { kmeansClip, suppressSmallCells } from "./kmeans-clip.ts";
-import { mlpClip } from "./mlp-clip.ts";
+import { mlpAfterNoise, mlpClip } from "./mlp-clip.ts";
 import { localNoiseVariance } from "./noise-share.ts";
 import type { ContributionClip } from "./private-algorithm.ts";
 
@@ -82,8 +84,12 @@ export function roundClip(
 ): ContributionClip {
   if (kind === KMEANS_KIND)
     return kmeansClip(global as KMeansState, length, { cap: privacy.clipNorm, costUnits: privacy.costUnits });
-  // The MLP (mlp-clip.ts), and any other kind: the whole vector in its own units.
-  return mlpClip(privacy.clipNorm);
+  // The MLP (mlp-clip.ts): each model's cost sums in its own price unit, what no pass reads
+  // kept out of the clip budget.
+  if (kind === MLP_KIND)
+    return mlpClip(global as MlpState, length, { cap: privacy.clipNorm, costUnits: privacy.costUnits });
+  // Any other kind: the whole vector in its own units.
+  return { norm: privacy.clipNorm, units: new Float64Array(length).fill(1) };
 }
 
 /**
@@ -112,7 +118,8 @@ export function fromUnits(total: Float64Array, clip: ContributionClip): Float64A
 /**
  * A noised total (in the contribution's own units) as the algorithm may read it: a K-means
  * statistics pass has its cells with a noised count below SUPPRESSION_STDDEVS noise standard
- * deviations emptied (kmeans-clip.ts); other passes and kinds are unchanged.
+ * deviations emptied (kmeans-clip.ts), an MLP statistics pass has its unbudgeted scaled cost
+ * copies set aside (mlp-clip.ts); other passes and kinds are unchanged.
  */
 export function afterRoundNoise(
   kind: string,
@@ -120,6 +127,8 @@ export function afterRoundNoise(
   total: Float64Array,
   privacy: RoundPrivacy,
 ): Float64Array {
+  // The MLP's scaled cost copies carried no budget: their noise is set aside (mlp-clip.ts).
+  if (kind === MLP_KIND) return mlpAfterNoise(global as MlpState, total);
   if (kind !== KMEANS_KIND) return total;
   const state = global as KMeansState;
   if (state.phase !== "stats" && state.phase !== "extend") return total;

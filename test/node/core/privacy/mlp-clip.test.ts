@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { COST_SUMS_PER_MODEL, costStatsFromTotals } from "../../../../core/mlp/cost-normalisation.ts";
 import { initialMlpState } from "../../../../core/mlp/state.ts";
 import { mlpAfterNoise, mlpClip } from "../../../../core/privacy/mlp-clip.ts";
+import { afterRoundNoise, roundClip } from "../../../../core/privacy/round-privacy.ts";
 
 const embedder = { id: "e", dimension: 4 };
 
@@ -39,5 +40,25 @@ describe("the MLP's clip in units", () => {
     expect(units![0]).toBe(1);
     expect(units![1]! >= 1e6 && units![2]! >= 1e6).toBe(true);
     expect(Array.from(units!.subarray(3))).toEqual([1, 1, 1, 1, 1, 1, 1]);
+  });
+});
+
+describe("the MLP's clip in a real round (round-privacy.ts)", () => {
+  const privacy = { noiseMultiplier: 1, clipNorm: 10, noiseShares: 3, costUnits: [1e-5, 0.01] };
+
+  it("is the clip the simulation uses, and any other kind's is the whole vector in its own units", () => {
+    const state = initialMlpState({ models: ["cheap", "dear"], embedder, tags: [], hidden: 2 });
+    const length = (COST_SUMS_PER_MODEL + 1) * 2;
+    expect(roundClip("mlp", state, length, privacy)).toEqual(
+      mlpClip(state, length, { cap: 10, costUnits: privacy.costUnits }),
+    );
+    expect(roundClip("mean", {}, 3, privacy)).toEqual({ norm: 10, units: new Float64Array(3).fill(1) });
+  });
+
+  it("sets the unbudgeted scaled copies aside after the noise, as the simulation does", () => {
+    const state = initialMlpState({ models: ["a"], embedder, tags: [], hidden: 2 });
+    const total = new Float64Array(COST_SUMS_PER_MODEL + 1).fill(37);
+    const expected = mlpAfterNoise(state, Float64Array.from(total));
+    expect(afterRoundNoise("mlp", state, total, privacy)).toEqual(expected);
   });
 });
