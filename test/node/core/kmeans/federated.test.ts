@@ -1,12 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { selectQueries } from "../../../../core/data/benchmark.ts";
-import {
-  concatEvaluationSets,
-  type EvaluationSet,
-  evaluationSet,
-} from "../../../../core/data/evaluations.ts";
-import { syntheticBenchmark } from "../../../../core/data/synthetic.ts";
-import { hashingEmbedder } from "../../../../core/embedder/hashing.ts";
+import { concatEvaluationSets } from "../../../../core/data/evaluations.ts";
 import { simulate, sumContributions } from "../../../../core/federated.ts";
 import {
   federatedKMeans,
@@ -18,21 +11,9 @@ import { lloydSums } from "../../../../core/kmeans/geometry.ts";
 import { predictKMeans } from "../../../../core/kmeans/router.ts";
 import { decodeModelFile, encodeModelFile } from "../../../../core/model-file.ts";
 import { seededRandom } from "../../../../core/random.ts";
+import { syntheticClients } from "../../../support/synthetic-clients.ts";
 
-async function clientsOf(count: number): Promise<EvaluationSet[]> {
-  const benchmark = syntheticBenchmark({ seed: 3, queries: 400, models: 4 });
-  const embedder = hashingEmbedder({ dimension: 64 });
-  const features = await embedder.embed(benchmark.prompts);
-  const random = seededRandom(2);
-  return Array.from({ length: count }, (_, c) => {
-    const rows = benchmark.ids.map((_, i) => i).filter((i) => i % count === c);
-    return evaluationSet(
-      selectQueries(benchmark, rows),
-      rows.map((r) => features[r] as Float32Array),
-      () => random() < 0.3,
-    );
-  });
-}
+const clientsOf = (count: number) => syntheticClients({ count, queries: 400, dimension: 64, judged: 0.3 });
 
 const config = { models: ["a", "b", "c", "d"], embedder: { id: "hashing-test", dimension: 64 }, clusters: 5 };
 

@@ -1,10 +1,6 @@
 // Private K-means in a public random subspace: every client derives the same projection, and the
 // d-dimensional router built from the subspace's clustering assigns queries as the subspace did.
 import { describe, expect, it } from "vitest";
-import { selectQueries } from "../../../../core/data/benchmark.ts";
-import { type EvaluationSet, evaluationSet } from "../../../../core/data/evaluations.ts";
-import { syntheticBenchmark } from "../../../../core/data/synthetic.ts";
-import { hashingEmbedder } from "../../../../core/embedder/hashing.ts";
 import { simulate } from "../../../../core/federated.ts";
 import { federatedKMeans, initialKMeansState } from "../../../../core/kmeans/federated.ts";
 import { nearestCentroid } from "../../../../core/kmeans/geometry.ts";
@@ -17,23 +13,12 @@ import {
   publicProjection,
 } from "../../../../core/privacy/kmeans-projection.ts";
 import { seededRandom } from "../../../../core/random.ts";
+import { syntheticClients } from "../../../support/synthetic-clients.ts";
 
 const D = 64;
 const K = 8;
 
-async function clientsOf(count: number): Promise<EvaluationSet[]> {
-  const benchmark = syntheticBenchmark({ seed: 3, queries: 300, models: 4 });
-  const features = await hashingEmbedder({ dimension: D }).embed(benchmark.prompts);
-  const random = seededRandom(2);
-  return Array.from({ length: count }, (_, c) => {
-    const rows = benchmark.ids.map((_, i) => i).filter((i) => i % count === c);
-    return evaluationSet(
-      selectQueries(benchmark, rows),
-      rows.map((r) => features[r] as Float32Array),
-      () => random() < 0.5,
-    );
-  });
-}
+const clientsOf = (count: number) => syntheticClients({ count, queries: 300, dimension: D, judged: 0.5 });
 
 describe("the public projection", () => {
   it("is the same for every client that knows the seed, and differs with the seed", () => {
