@@ -40,17 +40,22 @@ function meanResiduals(state: MlpState, sets: readonly MlpTrainingSet[]): number
   return Array.from({ length: m }, (_, j) => (predicted[j]! - observed[j]!) / cells[j]!);
 }
 
+/** Two rows of two models, three cells observed (row 0, model 1 is not). */
+const twoRows = (weight?: Float32Array) =>
+  mlpTrainingSet({
+    n: 2,
+    dimension: 1,
+    modelCount: 2,
+    features: new Float32Array(2),
+    quality: Float32Array.from([1, 0, 0, 1]),
+    cost: new Float32Array(4).fill(0.01),
+    observed: Uint8Array.from([1, 0, 1, 1]),
+    ...(weight ? { weight } : {}),
+  });
+
 describe("the MLP calibration pass", () => {
   it("sums residuals, sigmoid slopes and cells over observed cells only", () => {
-    const set = mlpTrainingSet({
-      n: 2,
-      dimension: 1,
-      modelCount: 2,
-      features: new Float32Array(2),
-      quality: Float32Array.from([1, 0, 0, 1]),
-      cost: new Float32Array(4).fill(0.01),
-      observed: Uint8Array.from([1, 0, 1, 1]),
-    });
+    const set = twoRows();
     const sums = calibrationSums(set, [0.75, 0.9, 0.5, 0.2]);
     // Model 0: (1 - 0.75) + (0 - 0.5); slopes 0.1875 + 0.25; 2 cells. Model 1: only row 1, 1 - 0.2; 0.16; 1 cell.
     expect([...sums].map((x) => Number(x.toFixed(6)))).toEqual([-0.25, 0.8, 0.4375, 0.16, 2, 1]);
@@ -58,16 +63,7 @@ describe("the MLP calibration pass", () => {
   });
 
   it("weights each cell by its training weight in all three sums", () => {
-    const set = mlpTrainingSet({
-      n: 2,
-      dimension: 1,
-      modelCount: 2,
-      features: new Float32Array(2),
-      quality: Float32Array.from([1, 0, 0, 1]),
-      cost: new Float32Array(4).fill(0.01),
-      observed: Uint8Array.from([1, 0, 1, 1]),
-      weight: Float32Array.from([2, 1, 0.5, 1]),
-    });
+    const set = twoRows(Float32Array.from([2, 1, 0.5, 1]));
     const sums = calibrationSums(set, [0.75, 0.9, 0.5, 0.2]);
     // Model 0: 2 (1 - 0.75) + 0.5 (0 - 0.5); slopes 2 x 0.1875 + 0.5 x 0.25; weights 2.5. Model 1 as unweighted.
     expect([...sums].map((x) => Number(x.toFixed(6)))).toEqual([0.25, 0.8, 0.5, 0.16, 2.5, 1]);
