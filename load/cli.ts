@@ -56,6 +56,7 @@ const program = new Command("load")
     "--profile <file>",
     "write a CPU profile of the edge's JavaScript (.cpuprofile) and summarise it in the report",
   )
+  .option("--shard-size <n>", "most clients per shard (default: the edge's, 256)", number(3, 1000))
   .option("--timeout <s>", "stop everything after this many seconds", number(10, 24 * 3600), 3600)
   .action(async (flags) => {
     const out = resolve(flags.out);
@@ -73,6 +74,7 @@ const program = new Command("load")
       stageDeadlineSeconds: flags.deadline,
       advertiseDeadlineSeconds: flags.advertiseDeadline ?? 2 * flags.deadline,
       clip: flags.clip,
+      ...(flags.shardSize === undefined ? {} : { shardSize: flags.shardSize }),
       timeoutSeconds: flags.timeout,
       root: resolve(import.meta.dirname, ".."),
       ...(flags.profile ? { profile: resolve(flags.profile) } : {}),

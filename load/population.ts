@@ -52,6 +52,8 @@ export interface FederationSpec {
   advertiseDeadlineSeconds: number;
   /** Contributions are clipped to [-clip, clip] before fixed-point encoding. */
   clip: number;
+  /** Most clients per shard (the edge's default, 256, when absent). */
+  shardSize?: number;
 }
 
 /** A continuous-schedule federation: the edge opens every round itself once the clients check in. */
@@ -74,6 +76,7 @@ export function federationConfig(spec: FederationSpec): FederationConfigInput {
     roundPolicy: {
       cohortSize: spec.clients,
       minParticipants: Math.max(DEFAULT_FLOORS.minSurvivors, threshold),
+      ...(spec.shardSize === undefined ? {} : { shardSize: spec.shardSize }),
       participationFraction: 1,
       deadlines: {
         advertiseKeys: spec.advertiseDeadlineSeconds,

@@ -49,6 +49,8 @@ export interface LoadOptions {
   stageDeadlineSeconds: number;
   advertiseDeadlineSeconds: number;
   clip: number;
+  /** Most clients per shard: a larger cohort runs as shards (the edge's default when absent). */
+  shardSize?: number;
   /** The whole run, edge start to report, at most. */
   timeoutSeconds: number;
   /** The checkout whose worker runs as the edge. */
@@ -170,6 +172,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     stageDeadlineSeconds: options.stageDeadlineSeconds,
     advertiseDeadlineSeconds: options.advertiseDeadlineSeconds,
     clip: options.clip,
+    ...(options.shardSize === undefined ? {} : { shardSize: options.shardSize }),
   });
   const stateDir = mkdtempSync(join(tmpdir(), "fedrouter-load-"));
   let edge: LocalEdge | undefined;
