@@ -35,7 +35,7 @@
 // client 3 s.e. below the federated router), the per-model weights move models on a few lucky
 // cells.
 import type { EvaluationSet } from "./data/evaluations.ts";
-import { observedCounts, selectRows } from "./personalisation.ts";
+import { combinePredictions, observedCounts, selectRows } from "./personalisation.ts";
 import type { BatchPrediction, BatchPredictor } from "./prediction.ts";
 
 /** Sums of the regression of residuals on departures over a client's cells. */
@@ -404,27 +404,18 @@ export function blendPredictions(
   local: BatchPrediction,
   weights: PriorEvidenceWeights,
 ): BatchPrediction {
-  const m = weights.quality.length;
-  const cells = federated.quality.length;
-  const quality = new Float64Array(cells);
-  const cost = new Float64Array(cells);
-  const available = new Uint8Array(cells);
-  for (let cell = 0; cell < cells; cell++) {
-    const j = cell % m;
-    const g = federated.available ? federated.available[cell]! : 1;
-    const l = local.available ? local.available[cell]! : 1;
-    const wq = g && l ? weights.quality[j]! : g ? 0 : 1;
-    const wc = g && l ? weights.cost[j]! : g ? 0 : 1;
+  return combinePredictions(federated, local, weights.quality.length, (cell, j) => {
+    const wq = weights.quality[j]!;
+    const wc = weights.cost[j]!;
     const fq = federated.quality[cell]!;
     // A weight of exactly 0 (1) returns the federated (local) prediction bit for bit.
-    quality[cell] = wq === 0 ? fq : wq === 1 ? local.quality[cell]! : fq + wq * (local.quality[cell]! - fq);
+    const quality = wq === 0 ? fq : wq === 1 ? local.quality[cell]! : fq + wq * (local.quality[cell]! - fq);
     const fc = Math.log1p(Math.max(0, federated.cost[cell]!));
     const lc = Math.log1p(Math.max(0, local.cost[cell]!));
-    cost[cell] =
+    const cost =
       wc === 0 ? federated.cost[cell]! : wc === 1 ? local.cost[cell]! : Math.expm1(fc + wc * (lc - fc));
-    available[cell] = g || l ? 1 : 0;
-  }
-  return { quality, cost, available };
+    return { quality, cost };
+  });
 }
 
 /** A predictor blending two routers with fixed prior-evidence weights. */

@@ -100,30 +100,54 @@ export function fixedWeights(modelCount: number, weight = 0.5): MixtureWeights {
 }
 
 /**
- * Mixes two routers' predictions. Where only one router can predict a model, that one is used;
- * where neither can, the model stays unavailable.
+ * Two routers' predictions combined cell by cell: `both` where both predict (model j of the cell),
+ * the one router's prediction where only one does, and an unavailable 0 where neither does.
+ */
+export function combinePredictions(
+  federated: BatchPrediction,
+  local: BatchPrediction,
+  models: number,
+  both: (cell: number, j: number) => { quality: number; cost: number },
+): BatchPrediction {
+  const cells = federated.quality.length;
+  const quality = new Float64Array(cells);
+  const cost = new Float64Array(cells);
+  const available = new Uint8Array(cells);
+  for (let cell = 0; cell < cells; cell++) {
+    const g = federated.available ? federated.available[cell]! : 1;
+    const l = local.available ? local.available[cell]! : 1;
+    if (!g && !l) continue;
+    if (g && l) {
+      const value = both(cell, cell % models);
+      quality[cell] = value.quality;
+      cost[cell] = value.cost;
+    } else {
+      const only = g ? federated : local;
+      quality[cell] = only.quality[cell]!;
+      cost[cell] = only.cost[cell]!;
+    }
+    available[cell] = 1;
+  }
+  return { quality, cost, available };
+}
+
+/**
+ * Mixes two routers' predictions with weights on the global one. Where only one router can
+ * predict a model, that one is used; where neither can, the model stays unavailable.
  */
 export function mixPredictions(
   global: BatchPrediction,
   local: BatchPrediction,
   weights: MixtureWeights,
 ): BatchPrediction {
-  const m = weights.quality.length;
-  const cells = global.quality.length;
-  const quality = new Float64Array(cells);
-  const cost = new Float64Array(cells);
-  const available = new Uint8Array(cells);
-  for (let cell = 0; cell < cells; cell++) {
-    const j = cell % m;
-    const g = global.available ? global.available[cell]! : 1;
-    const l = local.available ? local.available[cell]! : 1;
-    const wq = g && l ? weights.quality[j]! : g ? 1 : 0;
-    const wc = g && l ? weights.cost[j]! : g ? 1 : 0;
-    quality[cell] = wq * (g ? global.quality[cell]! : 0) + (1 - wq) * (l ? local.quality[cell]! : 0);
-    cost[cell] = wc * (g ? global.cost[cell]! : 0) + (1 - wc) * (l ? local.cost[cell]! : 0);
-    available[cell] = g || l ? 1 : 0;
-  }
-  return { quality, cost, available };
+  return combinePredictions(global, local, weights.quality.length, (cell, j) => {
+    const wq = weights.quality[j]!;
+    const wc = weights.cost[j]!;
+    return {
+      quality: wq * global.quality[cell]! + (1 - wq) * local.quality[cell]!,
+      cost: wc * global.cost[cell]! + (1 - wc) * local.cost[cell]!,
+    };
+  });
 }
 
 export interface PersonalisationOptions {
