@@ -9,8 +9,7 @@ import { seededEvaluationSet } from "../../support/evaluation-sets.ts";
 import { meanAlgorithm, meanKind } from "../../support/mean-kind.ts";
 import { call, createFederation, createTenant, expectStatus, type FederationHandle } from "../support/api.ts";
 import { evaluationShape, kindSetup, wholeCohortRounds } from "../support/federation-config.ts";
-import { roundSummary, startRound } from "../support/rounds.ts";
-import { SimClient } from "../support/sim-client.ts";
+import { cohortClients, roundSummary, startRound } from "../support/rounds.ts";
 
 const contribution = (seed: number) => {
   const random = seededRandom(seed);
@@ -34,9 +33,7 @@ async function driveCurrentRound(handle: FederationHandle) {
   const opened = await expectStatus(200, "GET", `/v1/federations/${handle.federationId}/rounds/current`, {
     token: handle.ownerToken,
   });
-  const clients = (opened.cohort as string[]).map(
-    (id) => new SimClient(handle.federationId, opened.round, handle.clients.find((c) => c.clientId === id)!),
-  );
+  const clients = cohortClients(handle, opened);
   for (const c of clients) expect((await c.advertise(opened.secureAggregation)).status).toBe(200);
   for (const c of clients) expect((await c.shareKeys()).status).toBe(200);
   for (const [i, c] of clients.entries())

@@ -3,8 +3,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { createFederation, createTenant } from "../support/api.ts";
-import { roundStub, startRound } from "../support/rounds.ts";
-import { SimClient } from "../support/sim-client.ts";
+import { cohortClients, roundStub, startRound } from "../support/rounds.ts";
 
 describe("round alarm", () => {
   it("points at the masked_input deadline once share_keys closes early", async () => {
@@ -18,10 +17,7 @@ describe("round alarm", () => {
       secureAggregation: { threshold: 3, neighbourDegree: "complete", curve: "X25519" },
     });
     const opened = await startRound(handle);
-    const clients = opened.cohort.map(
-      (id) =>
-        new SimClient(handle.federationId, opened.round, handle.clients.find((c) => c.clientId === id)!),
-    );
+    const clients = cohortClients(handle, opened);
     for (const c of clients) expect((await c.advertise(opened.secureAggregation)).status).toBe(200);
     for (const c of clients) expect((await c.shareKeys()).status).toBe(200);
     const closedAt = Date.now();

@@ -6,8 +6,7 @@ import { seededEvaluationSet } from "../../support/evaluation-sets.ts";
 import { meanAlgorithm, meanKind } from "../../support/mean-kind.ts";
 import { createFederation, createTenant } from "../support/api.ts";
 import { evaluationShape, kindSetup } from "../support/federation-config.ts";
-import { roundSummary, startRound } from "../support/rounds.ts";
-import { SimClient } from "../support/sim-client.ts";
+import { cohortClients, roundSummary, startRound } from "../support/rounds.ts";
 
 /** A client's contribution: the toy kind's sums over a seeded evaluation set. */
 const contribution = (seed: number) => {
@@ -28,10 +27,7 @@ describe("early close of the unmask stage", () => {
       secureAggregation: { threshold: 3, neighbourDegree: "complete", curve: "X25519" },
     });
     const opened = await startRound(handle);
-    const clients = opened.cohort.map(
-      (id) =>
-        new SimClient(handle.federationId, opened.round, handle.clients.find((c) => c.clientId === id)!),
-    );
+    const clients = cohortClients(handle, opened);
     for (const c of clients) expect((await c.advertise(opened.secureAggregation)).status).toBe(200);
     for (const c of clients) expect((await c.shareKeys()).status).toBe(200);
     for (const [i, c] of clients.entries())

@@ -9,6 +9,7 @@ import { meanAlgorithm } from "../../support/mean-kind.ts";
 import { call, createFederation, createTenant, expectStatus, type FederationHandle } from "../support/api.ts";
 import { evaluationShape } from "../support/federation-config.ts";
 import {
+  cohortClients,
   latestModel,
   passDeadline,
   plainSum,
@@ -118,10 +119,7 @@ describe("a malicious client at the consistency check", () => {
   it("has a signature that does not verify under its key refused with 422, and the round still publishes", async () => {
     const handle = await createFederation(await createTenant(), 5);
     const opened = await startRound(handle);
-    const clients = opened.cohort.map(
-      (id) =>
-        new SimClient(handle.federationId, opened.round, handle.clients.find((c) => c.clientId === id)!),
-    );
+    const clients = cohortClients(handle, opened);
     const { global, contributionOf } = await contributionsNow(handle);
     for (const c of clients) expect((await c.advertise(opened.secureAggregation)).status).toBe(200);
     for (const c of clients) expect((await c.shareKeys()).status).toBe(200);

@@ -37,6 +37,12 @@ export async function startRound(handle: FederationHandle): Promise<RoundSummary
   });
 }
 
+/** A simulated client for each member of an opened round's cohort, in the cohort's order. */
+export function cohortClients(handle: FederationHandle, opened: RoundSummary): SimClient[] {
+  const byId = new Map(handle.clients.map((c) => [c.clientId, c]));
+  return opened.cohort.map((id) => new SimClient(handle.federationId, opened.round, byId.get(id)!));
+}
+
 export interface RoundRun {
   summary: RoundSummary;
   clients: SimClient[];

@@ -13,8 +13,7 @@ import {
   type FederationHandle,
 } from "../../support/api.ts";
 import { patchEnv, withMethods } from "../../support/faults.ts";
-import { roundStub, roundSummary, startRound } from "../../support/rounds.ts";
-import { SimClient } from "../../support/sim-client.ts";
+import { cohortClients, roundStub, roundSummary, startRound } from "../../support/rounds.ts";
 
 const abortPath = (handle: FederationHandle) => `/v1/federations/${handle.federationId}/rounds/current/abort`;
 
@@ -24,8 +23,7 @@ const tenantUpdates = async (handle: FederationHandle) =>
 /** Opens a round and has every cohort client advertise its keys, so the round is mid-protocol. */
 async function roundAtShareKeys(handle: FederationHandle) {
   const opened = await startRound(handle);
-  const byId = new Map(handle.clients.map((c) => [c.clientId, c]));
-  const clients = opened.cohort.map((id) => new SimClient(handle.federationId, opened.round, byId.get(id)!));
+  const clients = cohortClients(handle, opened);
   for (const client of clients) expect((await client.advertise(opened.secureAggregation)).status).toBe(200);
   expect((await roundSummary(handle, opened.round)).stage).toBe("share_keys");
   return { opened, clients };
