@@ -84,23 +84,39 @@ const PAGE_SCRIPT = `async (args) => {
   try { sdk.createClient({ ...options, token: "frc.bad" }); } catch (error) { refused = error.code; }
   // Personalised routing: a local MLP trained here, on onnxruntime-web, from the page's own records.
   let built = null;
-  // The inverse-error mixture: any evidence moves its weights, so the page's local training shows
-  // in the predictions; the default (prior and evidence) is tested in Node.
+  let byDefault = null;
+  // Both personalisers on the same local training. The inverse-error mixture moves its weights on
+  // any evidence, so it shows that the page's training reaches the predictions; the default (prior
+  // and evidence) may rightly stay at the federation's router on 12 records, so here it is checked
+  // to run on the page and give weights in [0, 1] (its arithmetic is tested in Node).
   const adaptive = sdk.adaptivePersonaliser({ method: "inverse-error" });
+  const standard = sdk.adaptivePersonaliser();
   const personal = sdk.createClient({
     ...options,
     inference: "onnxruntime",
     backend: "wasm",
     wasmPaths: args.ortPath,
     store: new sdk.MemoryStore(),
-    personaliser: { personalise: async (global, context) => (built = await adaptive.personalise(global, context)) },
+    personaliser: {
+      personalise: async (global, context) => {
+        byDefault = await standard.personalise(global, context);
+        return (built = await adaptive.personalise(global, context));
+      },
+    },
   });
   const models = decision.predictions.map((p) => p.model);
   for (let i = 0; i < 12; i++)
     await personal.record({ query: args.query + " " + i, model: models[0], quality: i % 3 === 0 ? 0 : 1, cost: 0.001 });
   const personalised = await personal.route(args.query, { lambda: args.lambda, mode: "personalised" });
   const mixture = { quality: [...built.mixture.quality], evaluations: built.evaluations };
-  return { first, again, decision, jsDecision, stored: stored.map((e) => e.query), refused, personalised, mixture };
+  const standardMixture = {
+    quality: [...byDefault.mixture.quality],
+    evaluations: byDefault.evaluations,
+    method: byDefault.method,
+  };
+  return {
+    first, again, decision, jsDecision, stored: stored.map((e) => e.query), refused, personalised, mixture, standardMixture,
+  };
 }`;
 
 describe("the SDK in a browser", () => {
@@ -179,6 +195,7 @@ describe("the SDK in a browser", () => {
       refused: string | null;
       personalised: RouteDecision;
       mixture: { quality: number[]; evaluations: number };
+      standardMixture: { quality: number[]; evaluations: number; method: string };
     };
     expect(result.first).toEqual({ version: 3, changed: true });
     expect(result.again).toEqual({ version: 3, changed: false });
@@ -200,6 +217,10 @@ describe("the SDK in a browser", () => {
     expect(result.mixture.quality.slice(1).every((w) => w === 0.5)).toBe(true);
     expect(result.personalised.version).toBe(3);
     expect(result.personalised.predictions[0]!.quality).not.toBeCloseTo(inNode.predictions[0]!.quality, 4);
+    // The default personaliser ran on the page's training too.
+    expect(result.standardMixture.method).toBe("prior-evidence");
+    expect(result.standardMixture.evaluations).toBe(12);
+    expect(result.standardMixture.quality.every((w) => w >= 0 && w <= 1)).toBe(true);
     expect(result.refused).toBe("bad_argument");
     expect(problems).toEqual([]);
     expect([...origins].sort()).toEqual([edge.origin, page.origin].sort());
