@@ -229,5 +229,6 @@ function roundSetup(
     minParticipants: roundPolicy.minParticipants,
     minSurvivors: floors.minSurvivors,
     deadlines: roundPolicy.deadlines,
+    ...(roundPolicy.stageQuorum === undefined ? {} : { stageQuorum: roundPolicy.stageQuorum }),
   };
 }

@@ -1,9 +1,11 @@
 // The Federation object's SQLite tables: its own record, enrolled clients, rounds, published
 // versions and evaluations, plus the usage ledger. It reads and writes; the object decides.
+
 import type { EnrolledClient } from "../core/wire/clients.ts";
 import type { FederationConfig, Federation as FederationRecord, Usage } from "../core/wire/federation.ts";
 import type { EvaluationReport, ModelVersion, VersionEvaluation } from "../core/wire/models.ts";
 import type { RoundSummary } from "../core/wire/rounds.ts";
+import { Changes } from "./changes.ts";
 import { Availability } from "./federation-availability.ts";
 import { privacySpent as privacySpentAt } from "./federation-privacy.ts";
 import { addUsage, readUsage } from "./federation-usage.ts";
@@ -77,6 +79,8 @@ export class FederationStore {
   readonly availability: Availability;
   /** What a sharded round's finished shards left until the round ends (shard-totals.ts). */
   readonly shardTotals: ShardTotals;
+  /** Long polls on the federation's rounds, woken whenever the record or a round is saved. */
+  readonly changes = new Changes();
 
   constructor(storage: DurableObjectStorage) {
     this.storage = storage;
@@ -118,6 +122,7 @@ export class FederationStore {
     this.sql`INSERT INTO federation (id, record) VALUES (1, ${JSON.stringify(record)})
              ON CONFLICT(id) DO UPDATE SET record = excluded.record`;
     this.stored = record;
+    this.changes.notify();
   }
 
   /** The record as the API shows it: with its active client count and usage. */
@@ -167,6 +172,7 @@ export class FederationStore {
   saveRound(summary: RoundSummary): void {
     this.sql`INSERT INTO rounds (round, summary) VALUES (${summary.round}, ${JSON.stringify(summary)})
              ON CONFLICT(round) DO UPDATE SET summary = excluded.summary`;
+    this.changes.notify();
   }
 
   /** The rounds of the page, oldest first. */

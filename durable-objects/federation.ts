@@ -216,20 +216,40 @@ export class Federation extends DurableObject<Env> {
    * A client says it is available for rounds until its check-in expires; of its data it tells only
    * the bucket of its evaluation count. The receipt names the round in progress that invites it.
    */
-  async checkIn(caller: Caller, input: CheckIn): Promise<Result<CheckInReceipt>> {
-    return this.asMember(caller, ["client"], async (record, { clientId }) => {
+  async checkIn(
+    caller: Caller,
+    input: CheckIn,
+    wait: { waitMs?: number; afterRound?: number } = {},
+  ): Promise<Result<CheckInReceipt>> {
+    return this.asMember(caller, ["client"], async (record, access) => {
+      const { clientId } = access;
       const now = Date.now();
       const expiresAt = this.store.availability.checkIn(clientId!, input.evaluationBucket, now);
-      const current = record.currentRound === null ? undefined : this.store.round(record.currentRound);
-      const invited = current !== undefined && current.outcome === null && current.cohort.includes(clientId!);
       // A schedule waiting for clients (or for new evaluations) looks again now.
       if (record.currentRound === null) await this.wakeSchedule(now + 500);
+      const after = wait.afterRound ?? 0;
+      // Held (with waitMs) until a round after `afterRound` invites this client.
+      const invitation = await this.store.changes.until(
+        () => this.invitation(access),
+        (round) => round !== null && round.round > after,
+        wait.waitMs ?? 0,
+      );
       return success({
         expiresAt: new Date(expiresAt).toISOString(),
         checkInAfterSeconds: CHECK_IN_SECONDS / 2,
-        invitedTo: invited ? current.round : null,
+        invitedTo: invitation?.round ?? null,
+        invitation,
       });
     });
+  }
+
+  /** The round in progress that invites this client, as the client sees it, or null. */
+  private invitation(access: Access): ClientRound | null {
+    const { currentRound } = this.store.created();
+    const current = currentRound === null ? undefined : this.store.round(currentRound);
+    if (current === undefined || current.outcome !== null) return null;
+    const view = roundFor(current, access) as ClientRound;
+    return view.inCohort ? view : null;
   }
 
   /** The owner pauses a continuous schedule: no round opens until it resumes (the current one runs on). */
@@ -347,14 +367,32 @@ export class Federation extends DurableObject<Env> {
     );
   }
 
-  async getRound(caller: Caller, round: number | "current"): Promise<Result<RoundSummary | ClientRound>> {
-    return this.asMember(caller, ["owner", "client"], (record, access) => {
-      const number = round === "current" ? record.currentRound : round;
-      const summary = number === null ? undefined : this.store.round(number);
-      if (!summary)
-        return failure("not_found", round === "current" ? "no round is in progress" : `no round ${round}`);
-      return success(roundFor(summary, access));
-    });
+  /**
+   * A round (or the current one). With `waitMs`, a round without an outcome is held until it has
+   * one, at most that long (a long poll: core/wire/long-poll.ts).
+   */
+  async getRound(
+    caller: Caller,
+    round: number | "current",
+    waitMs = 0,
+  ): Promise<Result<RoundSummary | ClientRound>> {
+    return this.asMember(caller, ["owner", "client"], (_record, access) =>
+      this.store.changes.until(
+        (): Result<RoundSummary | ClientRound> => {
+          const { currentRound } = this.store.created();
+          const number = round === "current" ? currentRound : round;
+          const summary = number === null ? undefined : this.store.round(number);
+          if (!summary)
+            return failure(
+              "not_found",
+              round === "current" ? "no round is in progress" : `no round ${round}`,
+            );
+          return success(roundFor(summary, access));
+        },
+        (found) => !found.ok || found.value.outcome !== null,
+        waitMs,
+      ),
+    );
   }
 
   /**

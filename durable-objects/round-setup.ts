@@ -22,6 +22,8 @@ export interface RoundSetup {
   /** The platform's fewest survivors when the round opened: below it at any stage, the round aborts. */
   minSurvivors: number;
   deadlines: FederationConfig["roundPolicy"]["deadlines"];
+  /** roundPolicy.stageQuorum: when a stage stops waiting for stragglers (absent: the default). */
+  stageQuorum?: number;
   /** This Round's shard of a sharded round (its cohort is the shard's); absent when unsharded. */
   shard?: number;
 }

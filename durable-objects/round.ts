@@ -12,8 +12,10 @@ import {
   createServerRound,
   currentMessageFor,
   dropouts,
+  expectedAnswers,
   FINISH,
   fromBase64Url,
+  hasQuorum,
   isFinishing,
   maskedLength,
   openProgress,
@@ -29,12 +31,14 @@ import {
   STAGE,
   sharesRevealedBy,
   stageClosed,
+  stragglerDeadline,
   totalReported,
   totalUnmasked,
 } from "../core/secagg/index.ts";
 import { toHex } from "../core/sha256.ts";
 import { failure, isApiErrorCode, type Result, success } from "../core/wire/errors.ts";
 import type { MessageReceipt, RoundStage, RoundSummary } from "../core/wire/rounds.ts";
+import { Changes } from "./changes.ts";
 import { secretMatches } from "./credentials.ts";
 import { hasSchema, migrate } from "./migrations.ts";
 import { MAILBOX_MIGRATION, RoundMailbox } from "./round-mailbox.ts";
@@ -93,9 +97,21 @@ const DEADLINE_OF = {
   unmask: "unmask",
 } as const;
 
+/** The seconds a protocol stage stays open (undefined for the stages after it). */
+function stageSeconds(setup: RoundSetup, stage: string): number | undefined {
+  const key = DEADLINE_OF[stage as keyof typeof DEADLINE_OF];
+  if (!key) return undefined;
+  return setup.deadlines[key] ?? setup.deadlines.unmask;
+}
+
 /** A retry of the finishing steps (unmask, report) after a transient failure. */
 const FINISH_RETRY = "finish";
 const FINISH_RETRY_MS = 5_000;
+
+/** What the message route answers: a stage message, or "waiting" when there is none yet. */
+export type RoundMessageFor =
+  | ServerMessage
+  | { type: "waiting"; stage: RoundStage; roundId: string; clientId: string };
 
 export interface ClientCredential {
   clientId: string;
@@ -106,6 +122,8 @@ export class Round extends DurableObject<Env> {
   private record: StoredRound | undefined;
   private state: ServerState | undefined;
   private readonly serial = new Serial();
+  /** Long polls of the message route, woken when a stage ends. */
+  private readonly changes = new Changes();
   private readonly sql: Sql;
   private readonly states: RoundStateStore;
   /**
@@ -115,6 +133,10 @@ export class Round extends DurableObject<Env> {
    */
   private survivors: { stage: string; ids: string[] } | undefined;
   private shortOwners: Set<string> | undefined;
+  /** The stage whose grace period has begun (its deadline moved in), so it is set once. */
+  private graced: string | undefined;
+  /** The current stage's answers so far and those it expects (stragglers.ts). */
+  private answers: { stage: string; answered: number; expected: number } | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -199,23 +221,47 @@ export class Round extends DurableObject<Env> {
     });
   }
 
-  /** The message the current stage has for this client, or "waiting" when it has none yet. */
-  async message(
-    credential: ClientCredential,
-  ): Promise<
-    Result<ServerMessage | { type: "waiting"; stage: RoundStage; roundId: string; clientId: string }>
-  > {
+  /**
+   * The message the current stage has for this client, or "waiting" when it has none yet. With
+   * `waitMs`, held until the client has something new to answer, at most that long.
+   */
+  async message(credential: ClientCredential, waitMs = 0): Promise<Result<RoundMessageFor>> {
     const allowed = await this.authenticate(credential);
     if (!allowed.ok) return allowed;
-    const state = this.state!;
-    return success(
-      currentMessageFor(state, credential.clientId, new RoundMailbox(this.sql), this.survivorsOf(state)) ?? {
-        type: "waiting",
-        stage: state.stage,
-        roundId: state.config.roundId,
-        clientId: credential.clientId,
+    return success(await this.nextMessage(credential.clientId, waitMs));
+  }
+
+  /**
+   * The client's message now, held (with `waitMs`) while it has nothing new to answer: the
+   * current stage's message it already answered, or none yet. An ended round answers at once.
+   */
+  private async nextMessage(clientId: string, waitMs: number): Promise<RoundMessageFor> {
+    const answer = await this.changes.until(
+      () => {
+        const state = this.state!;
+        const ended = state.stage === STAGE.DONE || state.stage === STAGE.ABORTED;
+        const answered = state.clients[clientId]?.received[state.stage as ProtocolStage] !== undefined;
+        const message = currentMessageFor(
+          state,
+          clientId,
+          new RoundMailbox(this.sql),
+          this.survivorsOf(state),
+        );
+        const news = ended || (message !== undefined && !answered);
+        return {
+          news,
+          message: message ?? {
+            type: "waiting" as const,
+            stage: state.stage,
+            roundId: state.config.roundId,
+            clientId,
+          },
+        };
       },
+      (looked) => looked.news,
+      waitMs,
     );
+    return answer.message;
   }
 
   /**
@@ -224,7 +270,22 @@ export class Round extends DurableObject<Env> {
    * transaction; a repeat changes nothing and gets the same receipt, whose digest is the one core
    * took of the message.
    */
-  async submit(credential: ClientCredential, message: ClientMessage): Promise<Result<MessageReceipt>> {
+  async submit(
+    credential: ClientCredential,
+    message: ClientMessage,
+    waitMs = 0,
+  ): Promise<Result<MessageReceipt & { next?: RoundMessageFor }>> {
+    const received = await this.receive(credential, message);
+    // With waitMs, the receipt also brings the client's next message once a stage ends (outside
+    // the serial section, so the wait holds up nothing): one request a stage instead of two.
+    if (!received.ok || waitMs <= 0) return received;
+    return success({ ...received.value, next: await this.nextMessage(credential.clientId, waitMs) });
+  }
+
+  private async receive(
+    credential: ClientCredential,
+    message: ClientMessage,
+  ): Promise<Result<MessageReceipt>> {
     const allowed = await this.authenticate(credential);
     if (!allowed.ok) return allowed;
     if (message.clientId !== credential.clientId)
@@ -260,7 +321,7 @@ export class Round extends DurableObject<Env> {
         await this.closeCurrentStage();
         // The next stage's deadline may come before the alarm set for the stage that just closed.
         await this.syncAlarm();
-      }
+      } else if (this.graceStarts(state)) await this.syncAlarm();
       return success(receipt);
     });
   }
@@ -274,6 +335,40 @@ export class Round extends DurableObject<Env> {
     if (!this.shortOwners) this.shortOwners = ownersShortOfShares(state);
     else sharesRevealedBy(state, holder, this.shortOwners);
     return this.shortOwners.size === 0;
+  }
+
+  /**
+   * Whether this answer brought the stage to its quorum (stragglers.ts): then its deadline moves
+   * in to the end of the grace period. Once a stage: later answers change nothing.
+   */
+  private graceStarts(state: ServerState): boolean {
+    const stage = state.stage;
+    if (this.graced === stage || !hasQuorum(stage)) return false;
+    const { setup } = this.record!;
+    // Counted once a stage (after an eviction, once more), then one more per accepted answer.
+    if (this.answers?.stage !== stage)
+      this.answers = {
+        stage,
+        answered: participants(state, stage as ProtocolStage).length,
+        expected: expectedAnswers(state, setup.cohort.length),
+      };
+    else this.answers.answered++;
+    const row = this.sql.first<{ at: number }>`SELECT at FROM deadlines WHERE name = ${stage}`;
+    const seconds = stageSeconds(setup, stage);
+    if (!row || seconds === undefined) return false;
+    const now = Date.now();
+    const at = stragglerDeadline({
+      answered: this.answers.answered,
+      expected: this.answers.expected,
+      openedAt: row.at - seconds * 1000,
+      now,
+      deadline: row.at,
+      ...(setup.stageQuorum === undefined ? {} : { quorum: setup.stageQuorum }),
+    });
+    if (at >= row.at) return false;
+    this.graced = stage;
+    this.setDeadline(stage, at);
+    return true;
   }
 
   /** The masked-input survivors once masked_input closed (undefined before: core counts them). */
@@ -348,6 +443,7 @@ export class Round extends DurableObject<Env> {
     this.state = draft;
     this.survivors = undefined;
     this.shortOwners = undefined;
+    this.changes.notify();
     if (draft.stage === STAGE.DONE) await this.finish();
     else await this.report();
   }
@@ -446,10 +542,8 @@ export class Round extends DurableObject<Env> {
   }
 
   private setStageDeadline(stage: string, record: StoredRound): void {
-    const key = DEADLINE_OF[stage as keyof typeof DEADLINE_OF];
-    if (!key) return;
-    const { deadlines } = record.setup;
-    this.setDeadline(stage, Date.now() + (deadlines[key] ?? deadlines.unmask) * 1000);
+    const seconds = stageSeconds(record.setup, stage);
+    if (seconds !== undefined) this.setDeadline(stage, Date.now() + seconds * 1000);
   }
 
   private scheduleFinishRetry(delayMs: number): void {

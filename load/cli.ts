@@ -5,6 +5,7 @@
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
+import { LONG_POLL_MAX_MS } from "../core/wire/long-poll.ts";
 import { hyperparameterSettings } from "../operator/options.ts";
 import { runLoad } from "./run.ts";
 
@@ -35,6 +36,17 @@ const program = new Command("load")
   .option("--threads <n>", "client threads", number(1, 16), 2)
   .option("--concurrency <n>", "requests in flight per thread, at most", number(1, 10_000), 64)
   .option("--poll-ms <ms>", "how often a client polls for its round's messages", number(50, 60_000), 1000)
+  .option(
+    "--long-poll-ms <ms>",
+    "how long the edge may hold a client's poll (the SDK's longPollMs; 0: plain polls every --poll-ms)",
+    number(0, LONG_POLL_MAX_MS),
+    LONG_POLL_MAX_MS,
+  )
+  .option(
+    "--stage-quorum <share>",
+    "share of a stage's expected answers after which it stops waiting for stragglers (roundPolicy.stageQuorum; default: the edge's, 0.9)",
+    number(0.5, 1, false),
+  )
   .option(
     "--deadline <s>",
     "each stage's deadline in seconds (a silent client holds a stage this long)",
@@ -71,6 +83,8 @@ const program = new Command("load")
       threads: flags.threads,
       concurrency: flags.concurrency,
       pollMs: flags.pollMs,
+      longPollMs: flags.longPollMs,
+      ...(flags.stageQuorum === undefined ? {} : { stageQuorum: flags.stageQuorum }),
       stageDeadlineSeconds: flags.deadline,
       advertiseDeadlineSeconds: flags.advertiseDeadline ?? 2 * flags.deadline,
       clip: flags.clip,

@@ -50,7 +50,10 @@ function measuredFetch(concurrency: number, stats: RequestStats): typeof fetch {
   return (async (input: RequestInfo | URL, init?: RequestInit) => {
     const request = new Request(input, init);
     const route = routeName(request.method, request.url);
-    await slots.acquire();
+    // A long poll (core/wire/long-poll.ts) waits on the edge, not on this machine: it takes no slot,
+    // or held polls would queue every other request behind them.
+    const held = new URL(request.url).searchParams.has("waitMs");
+    if (!held) await slots.acquire();
     const started = performance.now();
     try {
       const response = await fetch(request);
@@ -64,7 +67,7 @@ function measuredFetch(concurrency: number, stats: RequestStats): typeof fetch {
       stats.statuses[outcome] = (stats.statuses[outcome] ?? 0) + 1;
       throw error;
     } finally {
-      slots.release();
+      if (!held) slots.release();
     }
   }) as typeof fetch;
 }
@@ -100,6 +103,7 @@ export async function startPool(
       embedder,
       fetch,
       pollIntervalMs: setup.pollMs,
+      longPollMs: setup.longPollMs,
     });
     // Training randomness per round, as the simulation draws it: switched when the round is known.
     let stream: Random = schedule.randomFor(0, index);

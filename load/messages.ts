@@ -20,6 +20,8 @@ export interface PoolSetup {
   dropout: number;
   /** The SDK's poll of a round's messages, and the start() loop's look for an invitation. */
   pollMs: number;
+  /** How long the edge may hold a poll (the SDK's longPollMs; 0: plain polls every pollMs). */
+  longPollMs: number;
   /** Requests in flight at once from this thread, at most. */
   concurrency: number;
 }

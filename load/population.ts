@@ -54,6 +54,8 @@ export interface FederationSpec {
   clip: number;
   /** Most clients per shard (the edge's default, 256, when absent). */
   shardSize?: number;
+  /** roundPolicy.stageQuorum: when a stage stops waiting for stragglers (the edge's default when absent). */
+  stageQuorum?: number;
 }
 
 /** A continuous-schedule federation: the edge opens every round itself once the clients check in. */
@@ -77,6 +79,7 @@ export function federationConfig(spec: FederationSpec): FederationConfigInput {
       cohortSize: spec.clients,
       minParticipants: Math.max(DEFAULT_FLOORS.minSurvivors, threshold),
       ...(spec.shardSize === undefined ? {} : { shardSize: spec.shardSize }),
+      ...(spec.stageQuorum === undefined ? {} : { stageQuorum: spec.stageQuorum }),
       participationFraction: 1,
       deadlines: {
         advertiseKeys: spec.advertiseDeadlineSeconds,

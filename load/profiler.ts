@@ -68,16 +68,30 @@ export async function startProfiler(inspectorPort: number, intervalUs = 1000): P
     socket.addEventListener("open", () => resolve(), { once: true });
     socket.addEventListener("error", () => reject(new Error(`cannot connect to ${url}`)), { once: true });
   });
-  const pending = new Map<number, (result: unknown) => void>();
+  const pending = new Map<number, { resolve: (result: unknown) => void; reject: (error: Error) => void }>();
   socket.addEventListener("message", (event) => {
-    const message = JSON.parse(String(event.data)) as { id?: number; result?: unknown };
-    if (message.id !== undefined) pending.get(message.id)?.(message.result);
+    const message = JSON.parse(String(event.data)) as {
+      id?: number;
+      result?: unknown;
+      error?: { message?: string };
+    };
+    const waiter = message.id === undefined ? undefined : pending.get(message.id);
+    if (!waiter) return;
+    pending.delete(message.id!);
+    // workerd answers some commands (Profiler.enable, .start) with no result at all.
+    if (message.error)
+      waiter.reject(new Error(`the inspector refused: ${message.error.message ?? "an error"}`));
+    else waiter.resolve(message.result ?? {});
+  });
+  socket.addEventListener("close", () => {
+    for (const waiter of pending.values()) waiter.reject(new Error("the inspector closed the connection"));
+    pending.clear();
   });
   let next = 1;
   const send = (method: string, params: object = {}) =>
-    new Promise<unknown>((resolve) => {
+    new Promise<unknown>((resolve, reject) => {
       const id = next++;
-      pending.set(id, resolve);
+      pending.set(id, { resolve, reject });
       socket.send(JSON.stringify({ id, method, params }));
     });
   await send("Profiler.enable");
@@ -85,8 +99,9 @@ export async function startProfiler(inspectorPort: number, intervalUs = 1000): P
   await send("Profiler.start");
   return {
     async stop() {
-      const { profile } = (await send("Profiler.stop")) as { profile: CpuProfile };
+      const { profile } = (await send("Profiler.stop")) as { profile?: CpuProfile };
       socket.close();
+      if (!profile) throw new Error("the inspector stopped the profiler without a profile");
       return profile;
     },
   };

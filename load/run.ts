@@ -46,6 +46,10 @@ export interface LoadOptions {
   /** Requests in flight per thread, at most. */
   concurrency: number;
   pollMs: number;
+  /** The SDK's longPollMs: how long the edge may hold a poll (0: plain polls every pollMs). */
+  longPollMs: number;
+  /** roundPolicy.stageQuorum (absent: the edge's default). */
+  stageQuorum?: number;
   stageDeadlineSeconds: number;
   advertiseDeadlineSeconds: number;
   clip: number;
@@ -173,6 +177,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     advertiseDeadlineSeconds: options.advertiseDeadlineSeconds,
     clip: options.clip,
     ...(options.shardSize === undefined ? {} : { shardSize: options.shardSize }),
+    ...(options.stageQuorum === undefined ? {} : { stageQuorum: options.stageQuorum }),
   });
   const stateDir = mkdtempSync(join(tmpdir(), "fedrouter-load-"));
   let edge: LocalEdge | undefined;
@@ -238,6 +243,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
             seed: options.seed,
             dropout: options.dropout,
             pollMs: options.pollMs,
+            longPollMs: options.longPollMs,
             concurrency: options.concurrency,
           },
           onSent,
@@ -306,10 +312,15 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     sample();
     let edgeProfile: ProfileSummary | undefined;
     if (profiler && options.profile) {
-      const profile = await profiler.stop();
-      writeFileSync(options.profile, JSON.stringify(profile));
-      edgeProfile = summariseProfile(profile);
-      log(`edge CPU profile written to ${options.profile}`);
+      // A profile that cannot be taken must not cost the run its report.
+      try {
+        const profile = await profiler.stop();
+        writeFileSync(options.profile, JSON.stringify(profile));
+        edgeProfile = summariseProfile(profile);
+        log(`edge CPU profile written to ${options.profile}`);
+      } catch (error) {
+        log(`no edge CPU profile: ${(error as Error).message}`);
+      }
     }
     const stoppedThreads = await stopThreads(threads);
     threads = [];
@@ -457,6 +468,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
         threads: threadCount,
         concurrency: options.concurrency,
         pollMs: options.pollMs,
+        longPollMs: options.longPollMs,
+        ...(options.stageQuorum === undefined ? {} : { stageQuorum: options.stageQuorum }),
       },
       ...(edgeProfile ? { edgeProfile } : {}),
       loadAverage: { before: loadBefore.map(round2), after: loadAfter.map(round2) },

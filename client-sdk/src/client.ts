@@ -10,6 +10,7 @@ import { modelsBeingAdded } from "../../core/routers/registry.ts";
 import { routerRow } from "../../core/routers/tags.ts";
 import type { EvaluationReport, VersionEvaluation } from "../../core/wire/models.ts";
 import type { PrivacySpec, PrivacySpent } from "../../core/wire/privacy.ts";
+import type { ClientRound } from "../../core/wire/rounds.ts";
 import { type OrtCompute, ortCompute } from "../../ort/index.ts";
 import { EdgeApi } from "./edge.ts";
 import { FederationEmbedders } from "./embedders.ts";
@@ -100,7 +101,8 @@ export class FedrouterClient {
     this.#loop = new AvailabilityLoop({
       edge: this.#edge,
       store: this.store,
-      participate: (options) => this.participate(options),
+      longPollMs: this.#options.longPollMs,
+      participate: (options, invitation) => this.#participate(options, invitation),
     });
   }
 
@@ -245,6 +247,10 @@ export class FedrouterClient {
    * evaluations and runs the client side of secure aggregation (see ParticipateOptions).
    */
   participate(options: ParticipateOptions = {}): Promise<ParticipationResult> {
+    return this.#participate(options);
+  }
+
+  #participate(options: ParticipateOptions, invitation?: ClientRound): Promise<ParticipationResult> {
     checkParticipateArguments(options);
     return participate(
       {
@@ -255,10 +261,12 @@ export class FedrouterClient {
         embedderFor: (info) => this.#embedderFor(info),
         compute: () => this.#compute,
         pollIntervalMs: this.#options.pollIntervalMs,
+        longPollMs: this.#options.longPollMs,
         privacyFloors: this.#options.privacyFloors,
         declaredPrivacy: (signal) => this.#declaredPrivacy(signal),
       },
       options,
+      invitation,
     );
   }
 

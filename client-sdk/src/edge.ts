@@ -10,9 +10,9 @@ import {
   type EvaluationReport,
   type ModelPointer,
   type ModelVersion,
-  messageReceiptSchema,
   modelPointerSchema,
   modelVersionSchema,
+  receiptWithNextSchema,
   type VersionEvaluation,
   versionEvaluationSchema,
   waitingMessageSchema,
@@ -65,6 +65,11 @@ async function readBody<T>(read: Promise<T>, signal: AbortSignal | undefined, pa
   } finally {
     signal.removeEventListener("abort", onAbort);
   }
+}
+
+/** The query of a long poll (core/wire/long-poll.ts); none when not waiting. */
+function waiting(waitMs: number): string {
+  return waitMs > 0 ? `?waitMs=${waitMs}` : "";
 }
 
 export class EdgeApi {
@@ -167,31 +172,53 @@ export class EdgeApi {
     }
   }
 
-  round(round: number, signal?: AbortSignal): Promise<ClientRound> {
-    return this.#json(clientRoundSchema, `${this.#base}/rounds/${round}`, {}, signal);
+  /** A round; with `waitMs`, the edge holds the answer until the round has an outcome (at most that long). */
+  round(round: number, signal?: AbortSignal, waitMs = 0): Promise<ClientRound> {
+    return this.#json(clientRoundSchema, `${this.#base}/rounds/${round}${waiting(waitMs)}`, {}, signal);
   }
 
-  /** The current stage's message for this client from its Round (its shard's in a sharded round). */
-  message(at: number | RoundAddress, signal?: AbortSignal): Promise<RoundMessage> {
-    return this.#json(messageSchema, `${this.#roundPath(at)}/message`, {}, signal) as Promise<RoundMessage>;
+  /**
+   * The current stage's message for this client from its Round (its shard's in a sharded round).
+   * With `waitMs`, the edge holds a "waiting" answer until a stage ends (at most that long).
+   */
+  message(at: number | RoundAddress, signal?: AbortSignal, waitMs = 0): Promise<RoundMessage> {
+    const path = `${this.#roundPath(at)}/message${waiting(waitMs)}`;
+    return this.#json(messageSchema, path, {}, signal) as Promise<RoundMessage>;
   }
 
-  /** Sends one stage's message; a resend of the same message gets the same receipt. */
-  async send(at: number | RoundAddress, message: OutgoingMessage, signal?: AbortSignal): Promise<void> {
+  /**
+   * Sends one stage's message; a resend of the same message gets the same receipt. With `waitMs`,
+   * the edge answers once this client has its next message, and returns that message.
+   */
+  async send(
+    at: number | RoundAddress,
+    message: OutgoingMessage,
+    signal?: AbortSignal,
+    waitMs = 0,
+  ): Promise<RoundMessage | undefined> {
     const { method, body, contentType } = requestOf(message);
-    await this.#json(
-      messageReceiptSchema,
-      `${this.#roundPath(at)}/${message.path}`,
+    const receipt = await this.#json(
+      receiptWithNextSchema,
+      `${this.#roundPath(at)}/${message.path}${waiting(waitMs)}`,
       { method, body, headers: { "content-type": contentType } },
       signal,
     );
+    return receipt.next as RoundMessage | undefined;
   }
 
-  /** Says this client is available for rounds; of its data only its evaluation bucket. */
-  checkIn(evaluationBucket: number, signal?: AbortSignal): Promise<CheckInReceipt> {
+  /**
+   * Says this client is available for rounds; of its data only its evaluation bucket. With
+   * `waitMs`, the edge holds the answer until a round after `afterRound` invites this client.
+   */
+  checkIn(
+    evaluationBucket: number,
+    signal?: AbortSignal,
+    wait: { waitMs: number; afterRound: number } = { waitMs: 0, afterRound: 0 },
+  ): Promise<CheckInReceipt> {
+    const query = wait.waitMs > 0 ? `?waitMs=${wait.waitMs}&afterRound=${wait.afterRound}` : "";
     return this.#json(
       checkInReceiptSchema,
-      `${this.#base}/check-in`,
+      `${this.#base}/check-in${query}`,
       {
         method: "POST",
         body: JSON.stringify({ evaluationBucket }),

@@ -1,7 +1,9 @@
 // The client's options, their defaults and the checks createClient() runs before anything else.
+
 import type { Embedder } from "../../core/embedder/embedder.ts";
 import { isModelPublicKey } from "../../core/model-signature.ts";
 import { DEFAULT_FLOORS, PROTOCOL_FLOORS, type PrivacyFloors } from "../../core/secagg/index.ts";
+import { LONG_POLL_MAX_MS } from "../../core/wire/long-poll.ts";
 import { FEDERATION_ID, parseToken } from "../../core/wire/tokens.ts";
 import type { Backend } from "../../ort/index.ts";
 import type { UseLiteClientOptions } from "./embedders.ts";
@@ -57,6 +59,12 @@ export interface ClientOptions {
   retry?: RetryOptions;
   /** Interval between polls of a round's state while participating. Default 1000 ms. */
   pollIntervalMs?: number;
+  /**
+   * How long the edge may hold a poll until something changes (a long poll: one request per stage
+   * rather than one per pollIntervalMs). 0 polls every pollIntervalMs instead. Default 20000 ms,
+   * the most the edge holds.
+   */
+  longPollMs?: number;
   /** Builds the personalised router for route(..., { mode: "personalised" }). Default: none. */
   personaliser?: Personaliser;
   /**
@@ -97,6 +105,7 @@ export const CLIENT_DEFAULTS = {
   threads: 1,
   retry: DEFAULT_RETRY,
   pollIntervalMs: 1000,
+  longPollMs: LONG_POLL_MAX_MS,
   newModelShare: 0.1,
   privacyFloors: DEFAULT_FLOORS,
 } as const;
@@ -117,6 +126,7 @@ export interface ResolvedOptions {
   wasmPaths: string | undefined;
   retry: RetryPolicy;
   pollIntervalMs: number;
+  longPollMs: number;
   personaliser: Personaliser | undefined;
   newModelShare: number;
   privacyFloors: PrivacyFloors;
@@ -138,6 +148,7 @@ const OPTION_KEYS = new Set([
   "wasmPaths",
   "retry",
   "pollIntervalMs",
+  "longPollMs",
   "personaliser",
   "newModelShare",
   "privacyFloors",
@@ -286,6 +297,11 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     Number.isFinite(pollIntervalMs) && pollIntervalMs > 0,
     `pollIntervalMs must be a number > 0, got ${pollIntervalMs}`,
   );
+  const longPollMs = o.longPollMs ?? CLIENT_DEFAULTS.longPollMs;
+  requireArgument(
+    Number.isInteger(longPollMs) && longPollMs >= 0 && longPollMs <= LONG_POLL_MAX_MS,
+    `longPollMs must be an integer in [0, ${LONG_POLL_MAX_MS}], got ${longPollMs}`,
+  );
   requireArgument(
     o.personaliser === undefined || isFunction(o.personaliser?.personalise),
     "personaliser must have a personalise function",
@@ -311,6 +327,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     wasmPaths: o.wasmPaths,
     retry: checkRetry(o.retry),
     pollIntervalMs,
+    longPollMs,
     personaliser: o.personaliser,
     newModelShare,
     privacyFloors: checkFloors(o.privacyFloors),

@@ -172,6 +172,8 @@ export {
 export { decryptShare, encryptShare } from "./share-cipher.ts";
 /** Stages, the result union and its stable error codes. */
 export { PROTOCOL_STAGES, type ProtocolStage, STAGE, type Stage } from "./stages.ts";
+/** When a stage stops waiting for its stragglers. */
+export { DEFAULT_STAGE_QUORUM, expectedAnswers, hasQuorum, stragglerDeadline } from "./stragglers.ts";
 /** What a decoded total of honest encodings satisfies: its weight, and each element within the clipping range. */
 export { implausibleTotal, type TotalWeights } from "./total-bounds.ts";
 /** Aggregation and unmasking of the total, chunk by chunk (Durable Object storage) or whole. */

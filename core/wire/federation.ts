@@ -92,6 +92,12 @@ export const roundPolicySchema = z
      * secure aggregation, whose totals are added (docs/secure-aggregation.md, "Shards").
      */
     shardSize: z.number().int().min(3).max(1000).optional(),
+    /**
+     * Share of the answers a stage expects after which it stops waiting for stragglers: it closes
+     * after a grace period (half the time the quorum took, at least 2 s) or at its deadline if
+     * sooner. 1 waits for every client or the deadline. Default 0.9 (docs/secure-aggregation.md).
+     */
+    stageQuorum: z.number().min(0.5).max(1).optional(),
   })
   .refine((p) => p.minParticipants <= p.cohortSize, "minParticipants must not exceed cohortSize")
   .meta({ id: "RoundPolicy" });

@@ -1,6 +1,6 @@
 // Rounds of secure aggregation as the API shows them, and the client messages of each stage.
 import * as z from "zod";
-import { roundConfigSchema } from "../secagg/index.ts";
+import { roundConfigSchema, serverMessageSchema } from "../secagg/index.ts";
 // The outcome is the round lifecycle's own type; the API shows it as core/secagg defines it.
 import { roundOutcomeSchema } from "../secagg/round-lifecycle.ts";
 import { roundPrivacySchema } from "./privacy.ts";
@@ -133,3 +133,11 @@ export const messageReceiptSchema = z
   .meta({ id: "MessageReceipt" });
 
 export type MessageReceipt = z.infer<typeof messageReceiptSchema>;
+
+/**
+ * What a stage route answers with `waitMs`: the receipt and, once a stage has ended, the client's
+ * next message (core/wire/long-poll.ts), so it need not poll for it.
+ */
+export const receiptWithNextSchema = messageReceiptSchema
+  .extend({ next: z.union([serverMessageSchema, waitingMessageSchema]).optional() })
+  .meta({ id: "MessageReceiptWithNext" });

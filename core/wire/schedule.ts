@@ -2,6 +2,8 @@
 // that check in (continuous). Clients announce that they are available with a check-in that says
 // nothing of their data beyond a coarse bucket of how many evaluations they hold.
 import * as z from "zod";
+import { longPollQuerySchema } from "./long-poll.ts";
+import { clientRoundSchema } from "./rounds.ts";
 
 /** A check-in lasts this long; the SDK checks in again at half of it. */
 export const CHECK_IN_SECONDS = 120;
@@ -33,6 +35,13 @@ export const checkInSchema = z
 
 export type CheckIn = z.infer<typeof checkInSchema>;
 
+/** A check-in as a long poll: held until a round after `afterRound` (default 0) invites the client. */
+export const checkInWaitSchema = longPollQuerySchema.extend({
+  afterRound: z.coerce.number().int().min(0).max(1e9).optional().meta({
+    description: "The last round this client took part in: only a later one answers a held check-in.",
+  }),
+});
+
 export const checkInReceiptSchema = z
   .object({
     /** Until when the client counts as available (ISO time). */
@@ -41,6 +50,8 @@ export const checkInReceiptSchema = z
     checkInAfterSeconds: z.number().int(),
     /** The round in progress that invites this client, or null. */
     invitedTo: z.number().int().nullable(),
+    /** That round as the client sees it (what GET rounds/current would answer), so it need not ask. */
+    invitation: clientRoundSchema.nullable().optional(),
   })
   .meta({ id: "CheckInReceipt" });
 

@@ -1,5 +1,6 @@
 // Rounds: owners start them; cohort clients poll their current message and send one message per
 // stage of secure aggregation (the masked input as raw little-endian Uint32 bytes).
+
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import {
@@ -12,9 +13,10 @@ import {
 import { federationParamsSchema } from "../../core/wire/federation.ts";
 import { roundObjectName, secureRoundId } from "../../core/wire/ids.ts";
 import { MAX_MASKED_INPUT_BYTES } from "../../core/wire/limits.ts";
+import { longPollQuerySchema } from "../../core/wire/long-poll.ts";
 import {
   clientRoundSchema,
-  messageReceiptSchema,
+  receiptWithNextSchema,
   roundParamsSchema,
   roundSchema,
   shardParamsSchema,
@@ -154,17 +156,22 @@ rounds.openapi(
     method: "get",
     path: "/federations/{federationId}/rounds/{round}",
     tags: ["rounds"],
-    summary: "A round",
+    summary: "A round (with `waitMs`, held until it has an outcome, at most that long)",
     security: bearerSecurity,
     middleware: [anyMember] as const,
-    request: { params: roundParamsSchema },
+    request: { params: roundParamsSchema, query: longPollQuerySchema },
     responses: { 200: json(roundView, roundViewDescription("The round")), ...errorResponses },
   }),
   async (c) => {
     const { federationId, round } = c.req.valid("param");
-    return c.json(unwrap(await c.env.FEDERATIONS.getByName(federationId).getRound(c.var.caller, round)), 200);
+    const { waitMs } = c.req.valid("query");
+    const stub = c.env.FEDERATIONS.getByName(federationId);
+    return c.json(unwrap(await stub.getRound(c.var.caller, round, waitMs)), 200);
   },
 );
+
+const RECEIPT_DESCRIPTION =
+  "Accepted (the same receipt for a repeat); with `waitMs`, answered once the client has its next message (`next`), at most that long";
 
 /**
  * How a client addresses the Round it talks to: the round's own routes, or in a sharded round its
@@ -223,15 +230,19 @@ for (const address of ADDRESSES) {
       summary: `The current stage's message for this client (neighbour keys, forwarded shares, survivor set to sign, unmask request) or waiting${address.of}`,
       security: bearerSecurity,
       middleware: [client] as const,
-      request: { params: address.params },
+      request: { params: address.params, query: longPollQuerySchema },
       responses: {
-        200: json(z.union([serverMessageSchema, waitingMessageSchema]), "The message to answer"),
+        200: json(
+          z.union([serverMessageSchema, waitingMessageSchema]),
+          "The message to answer; with `waitMs`, waiting is answered only once that time has passed with no stage ending",
+        ),
         ...errorResponses,
       },
     }),
     async (c) => {
       const stub = roundObject(c.env, c.req.valid("param"));
-      return c.json(unwrap(await stub.message(credential(c.var.caller))), 200);
+      const { waitMs } = c.req.valid("query");
+      return c.json(unwrap(await stub.message(credential(c.var.caller), waitMs)), 200);
     },
   );
 
@@ -244,15 +255,16 @@ for (const address of ADDRESSES) {
         summary: `${stage.summary}${address.of}`,
         security: bearerSecurity,
         middleware: [limit(stage.size), client] as const,
-        request: { params: address.params, ...jsonBody(stage.schema) },
+        request: { params: address.params, query: longPollQuerySchema, ...jsonBody(stage.schema) },
         responses: {
-          200: json(messageReceiptSchema, "Accepted (the same receipt for a repeat)"),
+          200: json(receiptWithNextSchema, RECEIPT_DESCRIPTION),
           ...errorResponses,
         },
       }),
       async (c) => {
         const stub = roundObject(c.env, c.req.valid("param"));
-        return c.json(unwrap(await stub.submit(credential(c.var.caller), c.req.valid("json"))), 200);
+        const { waitMs } = c.req.valid("query");
+        return c.json(unwrap(await stub.submit(credential(c.var.caller), c.req.valid("json"), waitMs)), 200);
       },
     );
   }
@@ -269,18 +281,20 @@ for (const address of ADDRESSES) {
       middleware: [limit(MAX_MASKED_INPUT_BYTES), client] as const,
       request: {
         params: address.params,
+        query: longPollQuerySchema,
         body: {
           required: true,
           content: { "application/octet-stream": { schema: z.string().meta({ format: "binary" }) } },
         },
       },
       responses: {
-        200: json(messageReceiptSchema, "Accepted (the same receipt for a repeat)"),
+        200: json(receiptWithNextSchema, RECEIPT_DESCRIPTION),
         ...errorResponses,
       },
     }),
     async (c) => {
       const param = c.req.valid("param");
+      const { waitMs } = c.req.valid("query");
       if (c.req.header("content-type")?.split(";")[0]?.trim() !== "application/octet-stream")
         throw new ApiError("unsupported_media_type", "send the masked vector as application/octet-stream");
       const bytes = await c.req.arrayBuffer();
@@ -298,7 +312,7 @@ for (const address of ADDRESSES) {
         clientId: caller.clientId,
         vector: new Uint32Array(bytes),
       } as const;
-      return c.json(unwrap(await stub.submit(caller, message)), 200);
+      return c.json(unwrap(await stub.submit(caller, message, waitMs)), 200);
     },
   );
 }

@@ -2,7 +2,7 @@
 // pauses and resumes a continuous schedule (aborting the round in progress is the rounds' route).
 import { createRoute } from "@hono/zod-openapi";
 import { federationParamsSchema, federationSchema } from "../../core/wire/federation.ts";
-import { checkInReceiptSchema, checkInSchema } from "../../core/wire/schedule.ts";
+import { checkInReceiptSchema, checkInSchema, checkInWaitSchema } from "../../core/wire/schedule.ts";
 import { member } from "../auth.ts";
 import { unwrap } from "../errors.ts";
 import { bearerSecurity, createRouter, errorResponses, json, jsonBody, KiB, limit } from "../route-kit.ts";
@@ -15,10 +15,10 @@ schedule.openapi(
     path: "/federations/{federationId}/check-in",
     tags: ["schedule"],
     summary:
-      "A client announces it is available for rounds until its check-in expires; of its data it reveals only a coarse bucket of its evaluation count",
+      "A client announces it is available for rounds until its check-in expires; of its data it reveals only a coarse bucket of its evaluation count. With `waitMs`, the answer is held until a round after `afterRound` invites the client, at most that long",
     security: bearerSecurity,
     middleware: [limit(1 * KiB), member(["client"])] as const,
-    request: { params: federationParamsSchema, ...jsonBody(checkInSchema) },
+    request: { params: federationParamsSchema, query: checkInWaitSchema, ...jsonBody(checkInSchema) },
     responses: {
       200: json(checkInReceiptSchema, "Until when the client counts as available"),
       ...errorResponses,
@@ -30,6 +30,7 @@ schedule.openapi(
         await c.env.FEDERATIONS.getByName(c.req.valid("param").federationId).checkIn(
           c.var.caller,
           c.req.valid("json"),
+          c.req.valid("query"),
         ),
       ),
       200,

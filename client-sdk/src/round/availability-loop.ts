@@ -2,10 +2,11 @@
 // itself. It checks in (telling the edge only a coarse bucket of how many evaluations it holds),
 // looks between check-ins for a round that invites it, takes part when one does, and backs off
 // on errors. In Node it runs on timers; in a browser only while the page is visible.
+import type { ClientRound } from "../../../core/wire/rounds.ts";
 import { evaluationBucket } from "../../../core/wire/schedule.ts";
 import type { EdgeApi } from "../edge.ts";
 import type { EvaluationStore } from "../store/store.ts";
-import type { ParticipateOptions, ParticipationResult } from "./participate.ts";
+import { heldFully, type ParticipateOptions, type ParticipationResult } from "./participate.ts";
 
 export interface StartOptions {
   /** Between check-ins, how often to look for a round that invites this client. Default 5 s. */
@@ -23,7 +24,10 @@ export interface StartOptions {
 export interface LoopContext {
   edge: EdgeApi;
   store: EvaluationStore;
-  participate: (options: ParticipateOptions) => Promise<ParticipationResult>;
+  /** How long the edge may hold a check-in until a round invites this client (0: poll instead). */
+  longPollMs: number;
+  /** Takes part in a round; `invitation` is the round as the check-in showed it, when it did. */
+  participate: (options: ParticipateOptions, invitation?: ClientRound) => Promise<ParticipationResult>;
 }
 
 /** Whether the page is visible (always, outside a browser). */
@@ -76,7 +80,9 @@ export class AvailabilityLoop {
   }
 
   async #run(options: StartOptions, signal: AbortSignal): Promise<void> {
-    const { edge, store } = this.#context;
+    const { edge, store, longPollMs } = this.#context;
+    // With long polls every look is a check-in the edge holds until a round invites this client.
+    const holding = longPollMs > 0;
     const pollMs = options.pollIntervalMs ?? 5_000;
     const maxBackoffMs = options.maxBackoffMs ?? 60_000;
     let backoff = 0;
@@ -92,14 +98,18 @@ export class AvailabilityLoop {
           continue;
         }
         let invited: number | null;
+        let invitation: ClientRound | undefined;
         const bucket = evaluationBucket(await store.count());
+        const asked = Date.now();
         // Again before the check-in lapses, and as soon as the bucket grew: that may be what a
         // schedule waits for to train again.
-        if (Date.now() >= nextCheckIn || bucket !== checkedInBucket) {
-          const receipt = await edge.checkIn(bucket, signal);
+        if (holding || Date.now() >= nextCheckIn || bucket !== checkedInBucket) {
+          const wait = { waitMs: longPollMs, afterRound: Math.max(0, lastRound) };
+          const receipt = await edge.checkIn(bucket, signal, holding ? wait : undefined);
           nextCheckIn = Date.now() + receipt.checkInAfterSeconds * 1000;
           checkedInBucket = bucket;
           invited = receipt.invitedTo;
+          invitation = receipt.invitation ?? undefined;
         } else {
           const current = await edge.currentRound(signal);
           invited =
@@ -110,12 +120,15 @@ export class AvailabilityLoop {
         if (invited !== null && invited !== lastRound) {
           // Once per round, whatever happens in it: a round that went on without us is gone.
           lastRound = invited;
-          const result = await this.#context.participate({ ...options.participate, round: invited, signal });
+          const result = await this.#context.participate(
+            { ...options.participate, round: invited, signal },
+            invitation,
+          );
           options.onRound?.(result);
           continue;
         }
         backoff = 0;
-        await pause(pollMs, signal);
+        if (!heldFully(longPollMs, asked)) await pause(pollMs, signal);
       } catch (error) {
         if (signal.aborted) break;
         options.onError?.(error);

@@ -92,6 +92,8 @@ export interface ParticipationContext {
   /** Local training (onnxruntime), loaded when a kind first needs it. */
   compute(): LocalCompute;
   pollIntervalMs: number;
+  /** How long the edge may hold a poll (0: poll every pollIntervalMs). */
+  longPollMs: number;
   /** The least this client accepts from a round (the client's `privacyFloors` option). */
   privacyFloors: PrivacyFloors;
   /**
@@ -113,13 +115,18 @@ function cryptoSeededRandom(): Random {
   return seededRandom(crypto.getRandomValues(new Uint32Array(1))[0]!);
 }
 
+/**
+ * `invitation`: the round as a check-in just showed it (start()'s loop), so that it need not be
+ * asked for again.
+ */
 export async function participate(
   context: ParticipationContext,
   options: ParticipateOptions,
+  invitation?: ClientRound,
 ): Promise<ParticipationResult> {
   const deadline = new Deadline(options.timeoutMs ?? PARTICIPATE_DEFAULTS.timeoutMs, options.signal);
   try {
-    return await run(context, options, deadline);
+    return await run(context, options, deadline, invitation);
   } catch (error) {
     throw deadline.translate(error);
   } finally {
@@ -131,13 +138,20 @@ async function run(
   context: ParticipationContext,
   options: ParticipateOptions,
   deadline: Deadline,
+  invitation: ClientRound | undefined,
 ): Promise<ParticipationResult> {
   const { edge, clientId } = context;
   const progress = (stage: ParticipationStage, round?: number, detail?: string) =>
     options.onProgress?.({ stage, ...(round !== undefined ? { round } : {}), ...(detail ? { detail } : {}) });
 
   progress("waiting_for_round");
-  const summary = await findRound(context, options.round, deadline);
+  const summary =
+    invitation &&
+    invitation.round === options.round &&
+    invitation.inCohort &&
+    invitation.stage === "advertise_keys"
+      ? invitation
+      : await findRound(context, options.round, deadline);
   const round = summary.round;
   const config = summary.secureAggregation;
   // Judged before any training or message: a round below the floors gets nothing from this client.
@@ -202,21 +216,37 @@ async function run(
   const session = new SecureAggregationSession(clientId, context.privacyFloors);
   // The Round this client talks to: in a sharded round its shard's, which the round view names.
   const at: RoundAddress = { round, shard: summary.shard ?? null };
+  // The next message, when the edge sent it with the receipt of the last one (a long poll).
+  let pending: RoundMessage | undefined;
   const send = async (message: OutgoingMessage): Promise<boolean> => {
-    await edge.send(at, message, deadline.signal);
+    // After unmask there is nothing more to answer: no reason to hold the receipt.
+    const waitMs = message.stage === "unmask" || options.stopAfter === message.stage ? 0 : context.longPollMs;
+    pending = await edge.send(at, message, deadline.signal, waitMs);
     result.stages.push(message.stage);
     progress(message.stage, round);
     if (options.stopAfter !== message.stage) return false;
     result.stoppedAfter = options.stopAfter;
     return true;
   };
-  const next = <T extends RoundMessage["type"]>(type: T) => awaitMessage(context, at, type, deadline);
+  const next = async <T extends RoundMessage["type"]>(type: T) => {
+    const held = pending;
+    pending = undefined;
+    if (held?.type === type) return held as Extract<RoundMessage, { type: T }>;
+    return awaitMessage(context, at, type, deadline);
+  };
 
   if (await send(await session.advertiseKeys(config))) return result;
   if (await send(await session.shareKeys(await next("neighbour_keys")))) return result;
   if (await send(await session.maskedInput(await next("forwarded_shares"), encoded.vector))) return result;
   await send(await session.consistencyCheck(await next("consistency_request")));
-  await unmask(context, at, deadline, (request) => session.unmask(request), send);
+  await unmask(
+    context,
+    at,
+    deadline,
+    () => next("unmask_request"),
+    (request) => session.unmask(request),
+    send,
+  );
 
   if (options.waitForOutcome ?? PARTICIPATE_DEFAULTS.waitForOutcome) {
     progress("waiting_for_outcome", round);
@@ -310,7 +340,8 @@ async function awaitMessage<T extends RoundMessage["type"]>(
   const expected = ROUND_STAGES.indexOf(STAGE_OF[type]!);
   const { round } = at;
   for (;;) {
-    const message = await context.edge.message(at, deadline.signal);
+    const asked = Date.now();
+    const message = await context.edge.message(at, deadline.signal, context.longPollMs);
     if (message.type === type) return message as Extract<RoundMessage, { type: T }>;
     if (message.type === "round_aborted")
       throw new FedRouterError("round", `round ${round} was aborted: ${message.code}: ${message.message}`);
@@ -320,7 +351,7 @@ async function awaitMessage<T extends RoundMessage["type"]>(
         "round",
         `round ${round} moved on to ${message.stage} without this client (it answered too late)`,
       );
-    await deadline.sleep(context.pollIntervalMs);
+    await pollAgain(context, asked, deadline);
   }
 }
 
@@ -333,6 +364,7 @@ async function unmask(
   context: ParticipationContext,
   at: RoundAddress,
   deadline: Deadline,
+  awaitRequest: () => Promise<Extract<RoundMessage, { type: "unmask_request" }>>,
   answer: (request: Extract<RoundMessage, { type: "unmask_request" }>) => Promise<OutgoingMessage>,
   send: (message: OutgoingMessage) => Promise<boolean>,
 ): Promise<void> {
@@ -343,7 +375,7 @@ async function unmask(
   };
   let request: Extract<RoundMessage, { type: "unmask_request" }>;
   try {
-    request = await awaitMessage(context, at, "unmask_request", deadline);
+    request = await awaitRequest();
   } catch (error) {
     if (error instanceof FedRouterError && error.code === "round" && (await closedWithoutUs())) return;
     throw error;
@@ -362,8 +394,22 @@ async function awaitOutcome(
   deadline: Deadline,
 ): Promise<ClientRound["outcome"]> {
   for (;;) {
-    const summary = await context.edge.round(round, deadline.signal);
+    const asked = Date.now();
+    const summary = await context.edge.round(round, deadline.signal, context.longPollMs);
     if (summary.outcome) return summary.outcome;
-    await deadline.sleep(context.pollIntervalMs);
+    await pollAgain(context, asked, deadline);
   }
+}
+
+/**
+ * Before polling again: nothing after a long poll the edge held (it answered only when its wait
+ * ran out), the poll interval after one it answered at once (an edge that does not hold polls).
+ */
+async function pollAgain(context: ParticipationContext, asked: number, deadline: Deadline): Promise<void> {
+  if (!heldFully(context.longPollMs, asked)) await deadline.sleep(context.pollIntervalMs);
+}
+
+/** Whether a long poll of `longPollMs` asked at `asked` was held (most of) its time. */
+export function heldFully(longPollMs: number, asked: number): boolean {
+  return longPollMs > 0 && Date.now() - asked >= longPollMs / 2;
 }

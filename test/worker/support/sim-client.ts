@@ -47,15 +47,16 @@ export class SimClient {
     return this.session.state;
   }
 
-  private send(message: OutgoingMessage): Promise<Reply> {
-    const path = `${this.base}/${message.path}`;
+  /** `waitMs`: the receipt is held until this client has its next message (a long poll). */
+  private send(message: OutgoingMessage, waitMs?: number): Promise<Reply> {
+    const path = `${this.base}/${message.path}${waitMs === undefined ? "" : `?waitMs=${waitMs}`}`;
     return message.method === "PUT"
       ? call("PUT", path, { token: this.token, bytes: message.bytes })
       : call("POST", path, { token: this.token, json: message.json });
   }
 
-  async advertise(config: RoundConfig): Promise<Reply> {
-    return this.send(await this.session.advertiseKeys(config));
+  async advertise(config: RoundConfig, waitMs?: number): Promise<Reply> {
+    return this.send(await this.session.advertiseKeys(config), waitMs);
   }
 
   /** The server's current message for this client. */

@@ -153,9 +153,16 @@ describe("a client refuses an unmask request that could expose an input", () => 
   for (const [what, lie, reason] of lies)
     it(`refuses a request that ${what}, sending no share`, async () => {
       const { faults, victim, log, others, round } = await setUp();
-      faults.rewrite(/\/rounds\/1\/message$/, async (real) => {
-        const message = (await real.json()) as { type: string };
-        return answerJson(real, message.type === "unmask_request" ? lie(message as UnmaskRequest) : message);
+      // The unmask request reaches a client as a polled message, or with the receipt of its
+      // signature (a long poll): the lie goes into either.
+      const lying = (message: { type: string }) =>
+        message.type === "unmask_request" ? lie(message as UnmaskRequest) : message;
+      faults.rewrite(/\/rounds\/1\/message$/, async (real) =>
+        answerJson(real, lying((await real.json()) as { type: string })),
+      );
+      faults.rewrite(/\/rounds\/1\/consistency-check$/, async (real) => {
+        const receipt = (await real.json()) as { next?: { type: string } };
+        return answerJson(real, receipt.next ? { ...receipt, next: lying(receipt.next) } : receipt);
       });
       const [error] = await Promise.all([
         refusal(victim.participate({ round: round.round })),

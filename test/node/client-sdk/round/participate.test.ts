@@ -31,6 +31,8 @@ async function setUp(options: SetUp = {}) {
   const faults = new EdgeFaults();
   const { client, log } = federation.client(0, {
     pollIntervalMs: 5,
+    // Short holds: the scripted rounds below never move on, and each wait would last the whole hold.
+    longPollMs: 200,
     retry: { attempts: 1 },
     fetch: faults.fetch,
   });

@@ -36,7 +36,9 @@ describe("participate in a sharded round", () => {
       const protocol = log.requests.filter((r) =>
         /\/rounds\/1\/(shards\/\d+\/)?(message|[a-z]+-[a-z-]+)$/.test(r.path),
       );
-      expect(protocol.length, `client ${c}`).toBeGreaterThan(5);
+      // Its four messages before unmask at least (its unmask answer is not needed once the shard
+      // holds t shares of every secret; each next message comes with a receipt, or from a poll).
+      expect(protocol.length, `client ${c}`).toBeGreaterThanOrEqual(4);
       for (const request of protocol) expect(request.path).toContain(`/rounds/1/shards/${shard}/`);
     }
     const summary = await federation.owner.request<RoundSummary>(

@@ -79,6 +79,7 @@ function contextFor(round: ClientRound, modelFile = file): ParticipationContext 
       throw new Error("a refused round must not train");
     },
     pollIntervalMs: 1,
+    longPollMs: 0,
     privacyFloors: DEFAULT_FLOORS,
     declaredPrivacy: async () => declared,
   };
