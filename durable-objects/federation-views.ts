@@ -2,6 +2,7 @@
 // (the owner's bill) nor who else is in a round, only whether it is itself (so it finds its round),
 // nor the model versions that hold a round's intermediate total.
 import type { ClientFederation, Federation as FederationRecord } from "../core/wire/federation.ts";
+import type { ModelVersion } from "../core/wire/models.ts";
 import type { ClientRound, RoundSummary } from "../core/wire/rounds.ts";
 import type { Access } from "./federation-access.ts";
 import { clientShardView } from "./federation-shards.ts";
@@ -16,12 +17,27 @@ export function federationFor(
   return seen;
 }
 
-export function roundFor(summary: RoundSummary, access: Access): RoundSummary | ClientRound {
+/**
+ * A round as the caller may see it. A cohort member of a round in progress also sees the digest
+ * and signature of the version it trains against (`versionOf`), so it need not fetch the list.
+ */
+export function roundFor(
+  summary: RoundSummary,
+  access: Access,
+  versionOf?: (version: number) => ModelVersion | undefined,
+): RoundSummary | ClientRound {
   const { clientId } = access;
   if (clientId === undefined) return summary;
-  if (summary.shards) return clientShardView(summary, clientId);
-  const { cohort, ...seen } = summary;
-  return { ...seen, inCohort: cohort.includes(clientId), cohortSize: cohort.length };
+  const view: ClientRound = summary.shards
+    ? clientShardView(summary, clientId)
+    : (({ cohort, ...seen }) => ({
+        ...seen,
+        inCohort: cohort.includes(clientId),
+        cohortSize: cohort.length,
+      }))(summary);
+  const trained = view.inCohort && view.outcome === null ? versionOf?.(view.modelVersion) : undefined;
+  if (!trained?.signature) return view;
+  return { ...view, model: { sha256: trained.sha256, round: trained.round, signature: trained.signature } };
 }
 
 /**

@@ -248,7 +248,7 @@ export class Federation extends DurableObject<Env> {
     const { currentRound } = this.store.created();
     const current = currentRound === null ? undefined : this.store.round(currentRound);
     if (current === undefined || current.outcome !== null) return null;
-    const view = roundFor(current, access) as ClientRound;
+    const view = roundFor(current, access, (v) => this.store.version(v)) as ClientRound;
     return view.inCohort ? view : null;
   }
 
@@ -387,7 +387,7 @@ export class Federation extends DurableObject<Env> {
               "not_found",
               round === "current" ? "no round is in progress" : `no round ${round}`,
             );
-          return success(roundFor(summary, access));
+          return success(roundFor(summary, access, (v) => this.store.version(v)));
         },
         (found) => !found.ok || found.value.outcome !== null,
         waitMs,

@@ -3,6 +3,7 @@ import * as z from "zod";
 import { roundConfigSchema, serverMessageSchema } from "../secagg/index.ts";
 // The outcome is the round lifecycle's own type; the API shows it as core/secagg defines it.
 import { roundOutcomeSchema } from "../secagg/round-lifecycle.ts";
+import { modelVersionSchema } from "./models.ts";
 import { roundPrivacySchema } from "./privacy.ts";
 import { clientIdSchema, federationIdSchema } from "./tokens.ts";
 
@@ -109,6 +110,11 @@ export const clientRoundSchema = roundSchema
     cohortSize: z.number().int().nonnegative(),
     /** The client's shard in a sharded round; absent (or null) in an unsharded one. */
     shard: z.number().int().min(0).nullable().optional(),
+    /**
+     * The version the round trains against, as the version list shows it (while the round runs),
+     * so a client fetches its bytes without asking for the list.
+     */
+    model: modelVersionSchema.pick({ sha256: true, round: true, signature: true }).optional(),
   })
   .meta({ id: "ClientRound" });
 

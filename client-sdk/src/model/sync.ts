@@ -159,11 +159,19 @@ export class ModelSync {
 
   /**
    * A given version (the one a round trains against): the held one when it is that version,
-   * otherwise downloaded and checked against the SHA-256 in the edge's version list.
+   * otherwise downloaded and checked against its SHA-256 and signature, as `known` gives them (the
+   * round view) or else the edge's version list.
    */
-  async version(version: number, signal?: AbortSignal): Promise<LoadedModel> {
+  async version(
+    version: number,
+    signal?: AbortSignal,
+    known?: Pick<ModelVersion, "sha256" | "round" | "signature">,
+  ): Promise<LoadedModel> {
     if (this.#current?.version === version) return this.#current;
-    const record = (await this.#edge.versions()).find((v) => v.version === version);
+    // The round view names the version's digest and signature: no need to fetch the list.
+    const record = known
+      ? { version, ...known }
+      : (await this.#edge.versions()).find((v) => v.version === version);
     if (!record) throw new FedRouterError("no_model", `model version ${version} is not published`);
     await this.#checkSignature(record);
     const bytes = await this.#edge.modelBytes(version, record.sha256, signal);

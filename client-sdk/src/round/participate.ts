@@ -174,7 +174,7 @@ async function run(
   if (weaker) throw new FedRouterError("unsafe_round", `round ${round} refused: ${weaker}`);
 
   progress("model", round, `version ${summary.modelVersion}`);
-  const model = await context.models.version(summary.modelVersion, deadline.signal);
+  const model = await context.models.version(summary.modelVersion, deadline.signal, summary.model);
   deadline.check();
   const spent = privacySpentOf(model.file, model.version);
   if (declared && spent && spent.epsilon > declared.epsilon)
