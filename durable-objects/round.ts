@@ -236,32 +236,32 @@ export class Round extends DurableObject<Env> {
    * current stage's message it already answered, or none yet. An ended round answers at once.
    */
   private async nextMessage(clientId: string, waitMs: number): Promise<RoundMessageFor> {
-    const answer = await this.changes.until(
+    // A wake while the client has already answered the stage builds nothing (no mailbox read).
+    const news = await this.changes.until(
       () => {
         const state = this.state!;
-        const ended = state.stage === STAGE.DONE || state.stage === STAGE.ABORTED;
-        const answered = state.clients[clientId]?.received[state.stage as ProtocolStage] !== undefined;
-        const message = currentMessageFor(
-          state,
-          clientId,
-          new RoundMailbox(this.sql),
-          this.survivorsOf(state),
-        );
-        const news = ended || (message !== undefined && !answered);
-        return {
-          news,
-          message: message ?? {
-            type: "waiting" as const,
-            stage: state.stage,
-            roundId: state.config.roundId,
-            clientId,
-          },
-        };
+        if (state.stage === STAGE.DONE || state.stage === STAGE.ABORTED) return this.messageNow(clientId);
+        if (state.clients[clientId]?.received[state.stage as ProtocolStage] !== undefined) return null;
+        const message = this.messageNow(clientId);
+        return message.type === "waiting" ? null : message;
       },
-      (looked) => looked.news,
+      (message) => message !== null,
       waitMs,
     );
-    return answer.message;
+    return news ?? this.messageNow(clientId);
+  }
+
+  /** The current stage's message for the client, or "waiting". */
+  private messageNow(clientId: string): RoundMessageFor {
+    const state = this.state!;
+    return (
+      currentMessageFor(state, clientId, new RoundMailbox(this.sql), this.survivorsOf(state)) ?? {
+        type: "waiting",
+        stage: state.stage,
+        roundId: state.config.roundId,
+        clientId,
+      }
+    );
   }
 
   /**
