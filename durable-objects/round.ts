@@ -136,7 +136,7 @@ export class Round extends DurableObject<Env> {
   /** The stage whose grace period has begun (its deadline moved in), so it is set once. */
   private graced: string | undefined;
   /** The current stage's answers so far and those it expects (stragglers.ts). */
-  private answers: { stage: string; answered: number; expected: number } | undefined;
+  private answers: { stage: string; answered: number; expected: number; firstAt?: number } | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -345,22 +345,26 @@ export class Round extends DurableObject<Env> {
     const stage = state.stage;
     if (this.graced === stage || !hasQuorum(stage)) return false;
     const { setup } = this.record!;
-    // Counted once a stage (after an eviction, once more), then one more per accepted answer.
-    if (this.answers?.stage !== stage)
+    const now = Date.now();
+    // Counted once a stage (after an eviction, once more), then one more per accepted answer. The
+    // first answer's time sets the stage's pace; after an eviction it is unknown (stragglers.ts).
+    if (this.answers?.stage !== stage) {
+      const answered = participants(state, stage as ProtocolStage).length;
       this.answers = {
         stage,
-        answered: participants(state, stage as ProtocolStage).length,
+        answered,
         expected: expectedAnswers(state, setup.cohort.length),
+        ...(answered === 1 ? { firstAt: now } : {}),
       };
-    else this.answers.answered++;
+    } else this.answers.answered++;
     const row = this.sql.first<{ at: number }>`SELECT at FROM deadlines WHERE name = ${stage}`;
     const seconds = stageSeconds(setup, stage);
     if (!row || seconds === undefined) return false;
-    const now = Date.now();
     const at = stragglerDeadline({
       answered: this.answers.answered,
       expected: this.answers.expected,
       openedAt: row.at - seconds * 1000,
+      ...(this.answers.firstAt === undefined ? {} : { firstAnswerAt: this.answers.firstAt }),
       now,
       deadline: row.at,
       ...(setup.stageQuorum === undefined ? {} : { quorum: setup.stageQuorum }),

@@ -40,8 +40,18 @@ export function routeName(method: string, url: string): string {
   const path = new URL(url).pathname
     .replace(/^\/v1\/federations\/[^/]+/, "/v1/federations/{id}")
     .replace(/\/rounds\/\d+/, "/rounds/{n}")
+    .replace(/\/shards\/\d+/, "/shards/{s}")
     .replace(/\/models\/\d+/, "/models/{v}");
   return `${method.toUpperCase()} ${path}`;
+}
+
+/** The round a request belongs to: its path's round number, or "v<n>" for a model version's bytes. */
+function roundKey(url: string): string | undefined {
+  const path = new URL(url).pathname;
+  const round = /\/rounds\/(\d+)/.exec(path);
+  if (round) return round[1];
+  const version = /\/models\/(\d+)/.exec(path);
+  return version ? `v${version[1]}` : undefined;
 }
 
 /** A fetch bounded to `concurrency` requests in flight, recording latencies and statuses. */
@@ -55,10 +65,18 @@ function measuredFetch(concurrency: number, stats: RequestStats): typeof fetch {
     const held = new URL(request.url).searchParams.has("waitMs");
     if (!held) await slots.acquire();
     const started = performance.now();
+    const sentAt = Date.now();
     try {
       const response = await fetch(request);
       stats.latencies[route] ??= [];
       stats.latencies[route].push(performance.now() - started);
+      const key = roundKey(request.url);
+      if (key !== undefined) {
+        stats.timeline[key] ??= {};
+        const routes = stats.timeline[key];
+        routes[route] ??= [];
+        routes[route].push(sentAt, Date.now());
+      }
       stats.statuses[response.status] = (stats.statuses[response.status] ?? 0) + 1;
       return response;
     } catch (error) {
@@ -84,7 +102,7 @@ export async function startPool(
   setup: PoolSetup,
   onSent: (round: number, client: number, step: number) => void,
 ): Promise<Pool> {
-  const requests: RequestStats = { latencies: {}, statuses: {} };
+  const requests: RequestStats = { latencies: {}, statuses: {}, timeline: {} };
   const errors: Record<string, number> = {};
   const errorSamples: string[] = [];
   const fetch = measuredFetch(setup.concurrency, requests);

@@ -32,6 +32,11 @@ export interface RequestStats {
   latencies: Record<string, number[]>;
   /** Per HTTP status (or "network" for a request that got no answer): how many. */
   statuses: Record<string, number>;
+  /**
+   * Per round (from the path; a model's bytes by its version, "v<n>") and route: when each request
+   * was sent and answered, as flat pairs of ms since the epoch. The report's stage timeline.
+   */
+  timeline: Record<string, Record<string, number[]>>;
 }
 
 export type FromPool =

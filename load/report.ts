@@ -1,6 +1,7 @@
 // The load generator's report (the JSON `npm run load -- --out` writes; bench reads it).
 import type { PassCheck } from "./model-check.ts";
 import type { ProfileSummary } from "./profiler.ts";
+import type { RequestSpan } from "./stats.ts";
 
 export interface RoundFigures {
   round: number;
@@ -21,6 +22,11 @@ export interface RoundFigures {
   edgeCpuSeconds: number;
   /** The load generator's own CPU seconds (all its threads) while the round ran. */
   generatorCpuSeconds: number;
+  /**
+   * Per route ("advertise-keys", "message", "models" for the bytes of the version it trains from):
+   * when the clients sent those requests and got their answers, in s since the round opened.
+   */
+  timeline: Record<string, RequestSpan>;
 }
 
 export interface RouteLatency {

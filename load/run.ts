@@ -31,7 +31,7 @@ import { federationConfig, population } from "./population.ts";
 import { edgeUsage, folderBytes } from "./proc.ts";
 import { type ProfileSummary, startProfiler, summariseProfile } from "./profiler.ts";
 import type { LoadReport, RoundFigures } from "./report.ts";
-import { growth, percentile, round2, type Sample } from "./stats.ts";
+import { growth, percentile, type RequestSpan, requestSpan, round2, type Sample } from "./stats.ts";
 
 export interface LoadOptions {
   clients: number;
@@ -145,16 +145,45 @@ async function stopThreads(threads: readonly Thread[]): Promise<Extract<FromPool
 }
 
 function mergeRequests(parts: readonly RequestStats[]): RequestStats {
-  const merged: RequestStats = { latencies: {}, statuses: {} };
+  const merged: RequestStats = { latencies: {}, statuses: {}, timeline: {} };
   for (const part of parts) {
     for (const [route, values] of Object.entries(part.latencies)) {
       merged.latencies[route] ??= [];
       for (const value of values) merged.latencies[route].push(value);
     }
+    for (const [key, routes] of Object.entries(part.timeline)) {
+      merged.timeline[key] ??= {};
+      const into = merged.timeline[key];
+      for (const [route, pairs] of Object.entries(routes)) {
+        into[route] ??= [];
+        for (const value of pairs) into[route].push(value);
+      }
+    }
     for (const [status, count] of Object.entries(part.statuses))
       merged.statuses[status] = (merged.statuses[status] ?? 0) + count;
   }
   return merged;
+}
+
+/** A round's requests by route's last path segment, and the bytes of the version it trains from. */
+function roundTimeline(
+  timeline: RequestStats["timeline"],
+  summary: RoundSummary,
+  started: number,
+): Record<string, RequestSpan> {
+  // A sharded round's routes differ by shard: their requests are put together under one name.
+  const byName: Record<string, number[]> = {};
+  const ofRound = timeline[String(summary.round)] ?? {};
+  const model = timeline[`v${summary.modelVersion}`] ?? {};
+  for (const routes of [model, ofRound])
+    for (const [route, pairs] of Object.entries(routes)) {
+      const name = route.split("/").at(-1)!.replace("{v}", "models").replace("{n}", "round");
+      byName[name] ??= [];
+      for (const value of pairs) byName[name].push(value);
+    }
+  return Object.fromEntries(
+    Object.entries(byName).map(([name, pairs]) => [name, requestSpan(pairs, started)]),
+  );
 }
 
 export async function runLoad(options: LoadOptions): Promise<LoadReport> {
@@ -365,6 +394,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
         seconds: round2((ended - started) / 1000),
         edgeCpuSeconds: round2(growth(edgeCpu, started, ended)),
         generatorCpuSeconds: round2(growth(ownCpu, started, ended)),
+        timeline: roundTimeline(requests.timeline, summary, started),
       });
       if (summary.outcome?.kind === "published") {
         await versionFile(summary.modelVersion);

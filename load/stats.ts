@@ -33,3 +33,26 @@ export function growth(samples: readonly Sample[], from: number, to: number): nu
 }
 
 export const round2 = (x: number) => Math.round(x * 100) / 100;
+
+/** When requests of a round were sent and answered: first, median and last, in s since `from`. */
+export interface RequestSpan {
+  count: number;
+  sent: [number, number, number];
+  answered: [number, number, number];
+}
+
+/** The span of flat (sent, answered) pairs of ms since the epoch, relative to `from`. */
+export function requestSpan(pairs: readonly number[], from: number): RequestSpan {
+  const sent: number[] = [];
+  const answered: number[] = [];
+  for (let i = 0; i < pairs.length; i += 2) {
+    sent.push((pairs[i]! - from) / 1000);
+    answered.push((pairs[i + 1]! - from) / 1000);
+  }
+  const span = (values: number[]): [number, number, number] => [
+    round2(Math.min(...values)),
+    round2(percentile(values, 0.5)),
+    round2(Math.max(...values)),
+  ];
+  return { count: sent.length, sent: span(sent), answered: span(answered) };
+}

@@ -94,8 +94,9 @@ export const roundPolicySchema = z
     shardSize: z.number().int().min(3).max(1000).optional(),
     /**
      * Share of the answers a stage expects after which it stops waiting for stragglers: it closes
-     * after a grace period (half the time the quorum took, at least 2 s) or at its deadline if
-     * sooner. 1 waits for every client or the deadline. Default 0.9 (docs/secure-aggregation.md).
+     * after a grace period (three times the missing answers' time at the quorum's pace, at least
+     * 2 s) or at its deadline if sooner. 1 waits for every client or the deadline. Default 0.9
+     * (docs/secure-aggregation.md).
      */
     stageQuorum: z.number().min(0.5).max(1).optional(),
   })

@@ -47,6 +47,11 @@ describe("npm run load", () => {
       expect(round.seconds).toBeGreaterThan(0);
       expect(round.survivors + round.dropouts).toBeLessThanOrEqual(10);
       if (round.outcome === "published") expect(round.survivorsSeenByClients).toBe(round.survivors);
+      // The stage timeline: every survivor sent its masked input, after its keys and before unmask.
+      const { "advertise-keys": advertised, "masked-input": masked, unmask } = round.timeline;
+      if (round.outcome === "published") expect(masked?.count).toBeGreaterThanOrEqual(round.survivors);
+      if (advertised && masked) expect(masked.sent[0]).toBeGreaterThanOrEqual(advertised.sent[0]);
+      if (masked && unmask) expect(unmask.sent[2]).toBeGreaterThanOrEqual(masked.sent[2]);
     }
     // The seeded dropouts happened, and the model check summed only the survivors.
     expect(report.perRound.some((r) => r.outcome === "published" && r.survivors < 10)).toBe(true);

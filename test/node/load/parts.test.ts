@@ -1,9 +1,9 @@
 // The load generator's pure parts: percentiles, a counter's growth over a round, the seeded
-// dropout draws and route names.
+// dropout draws, route names and request spans.
 import { describe, expect, it } from "vitest";
 import { routeName } from "../../../load/client-pool.ts";
 import { DROP_POINTS, dropPoint } from "../../../load/dropout.ts";
-import { growth, percentile } from "../../../load/stats.ts";
+import { growth, percentile, requestSpan } from "../../../load/stats.ts";
 
 describe("load generator parts", () => {
   it("takes nearest-rank percentiles", () => {
@@ -41,5 +41,14 @@ describe("load generator parts", () => {
     expect(routeName("GET", "http://127.0.0.1:1/v1/federations/fed_ab12/models/4")).toBe(
       "GET /v1/federations/{id}/models/{v}",
     );
+    expect(routeName("POST", "http://127.0.0.1:1/v1/federations/fed_ab12/rounds/3/shards/2/unmask")).toBe(
+      "POST /v1/federations/{id}/rounds/{n}/shards/{s}/unmask",
+    );
+  });
+
+  it("spans a round's requests from when they were sent to when they were answered", () => {
+    // Three requests (sent, answered) in ms since the epoch; the round opened at 10 s.
+    const span = requestSpan([11_000, 12_000, 13_000, 20_000, 12_000, 14_500], 10_000);
+    expect(span).toEqual({ count: 3, sent: [1, 2, 3], answered: [2, 4.5, 10] });
   });
 });

@@ -148,7 +148,8 @@ describe("a stage with a quorum", () => {
     expect((await deadlineOf(handle, opened.round, "advertise_keys"))! - Date.now()).toBeGreaterThan(500_000);
     const quorumAt = Date.now();
     expect((await clients[7]!.advertise(opened.secureAggregation)).status).toBe(200);
-    // Eight: the deadline moves in to the end of the grace period (half the time taken, at least 2 s).
+    // Eight: the deadline moves in to the end of the grace period (at the pace of the answers so far,
+    // at least 2 s).
     const graced = (await deadlineOf(handle, opened.round, "advertise_keys"))!;
     expect(graced - quorumAt).toBeGreaterThanOrEqual(1_900);
     expect(graced - quorumAt).toBeLessThan(60_000);

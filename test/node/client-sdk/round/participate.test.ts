@@ -1,10 +1,11 @@
 // participate() against the real edge: finding the round, the messages it sends, the fault drill,
 // aborted rounds, rounds that move on (scripted: support/edge-faults.ts), timeouts and aborts. Full
 // rounds run in the other SDK tests' training and in the end-to-end test's (test/node/e2e).
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { FedrouterClient, ProgressEvent } from "../../../../client-sdk/src/index.ts";
 import type { RoundSummary } from "../../../../core/wire/rounds.ts";
 import {
+  type EdgeFederation,
   type FederationOptions,
   federationOnEdge,
   SMALL_KMEANS,
@@ -123,19 +124,26 @@ describe("participate", () => {
     expect(await failure(client, { signal: controller.signal })).toMatchObject({ code: "aborted" });
   });
 
-  it("says training has finished when no round runs and the latest model is final", async () => {
-    const federation = await trainedFederation(data, SMALL_KMEANS);
-    const { client } = federation.client(0, { pollIntervalMs: 5, retry: { attempts: 1 } });
-    const error = await failure(client, {});
-    expect(error).toMatchObject({ code: "round" });
-    expect((error as Error).message).toContain("training has finished");
-  });
+  // One federation trained to the end for both tests (in a hook: a whole training under CI's load
+  // can outlast one test's timeout). The second grows the router, so the order matters.
+  describe("after a finished training", () => {
+    let federation: EdgeFederation;
+    beforeAll(async () => {
+      federation = await trainedFederation(data, SMALL_KMEANS);
+    });
 
-  it("keeps waiting for a round while a grown router learns, though the version it routes with is final", async () => {
-    const federation = await trainedFederation(data, SMALL_KMEANS);
-    await federation.addModels(["new-a"]);
-    const { client } = federation.client(0, { pollIntervalMs: 5, retry: { attempts: 1 } });
-    expect(await failure(client, { timeoutMs: 300 })).toMatchObject({ code: "timeout" });
-    expect(client.model?.version).toBe((await federation.latest()).version - 1);
+    it("says training has finished when no round runs and the latest model is final", async () => {
+      const { client } = federation.client(0, { pollIntervalMs: 5, retry: { attempts: 1 } });
+      const error = await failure(client, {});
+      expect(error).toMatchObject({ code: "round" });
+      expect((error as Error).message).toContain("training has finished");
+    });
+
+    it("keeps waiting for a round while a grown router learns, though the version it routes with is final", async () => {
+      await federation.addModels(["new-a"]);
+      const { client } = federation.client(0, { pollIntervalMs: 5, retry: { attempts: 1 } });
+      expect(await failure(client, { timeoutMs: 300 })).toMatchObject({ code: "timeout" });
+      expect(client.model?.version).toBe((await federation.latest()).version - 1);
+    });
   });
 });

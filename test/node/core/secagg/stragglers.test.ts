@@ -1,5 +1,6 @@
 // When a stage stops waiting for its stragglers: at its deadline, or once a quorum of the answers
-// it expects is in, a grace period later (half the time the quorum took, at least 2 s).
+// it expects is in, a grace period later (three times the missing answers' time at the quorum's
+// pace, at least 2 s).
 import { describe, expect, it } from "vitest";
 import { DEFAULT_STAGE_QUORUM, stragglerDeadline } from "../../../../core/secagg/index.ts";
 
@@ -14,11 +15,32 @@ describe("stragglerDeadline", () => {
     );
   });
 
-  it("closes half the quorum's time later once the quorum answered", () => {
-    const now = opened + 10_000;
+  it("waits three times the missing answers' time at the quorum's pace", () => {
+    // 90 answers in 30 s since the stage opened: 10 missing take 3.33 s at that pace; 10 s of grace.
+    const now = opened + 30_000;
     expect(stragglerDeadline({ answered: 90, expected: 100, openedAt: opened, now, deadline })).toBe(
-      now + 5_000,
+      now + 10_000,
     );
+  });
+
+  it("takes the pace from the first answer, not the stage's opening", () => {
+    // The stage opened 60 s ago (clients trained first); its 90 answers came in the last 9 s.
+    const now = opened + 60_000;
+    const firstAnswerAt = now - 9_000;
+    expect(
+      stragglerDeadline({ answered: 90, expected: 100, openedAt: opened, firstAnswerAt, now, deadline }),
+    ).toBe(now + 3_000);
+    // Without the first answer's time (an evicted Round) the grace is longer, never shorter.
+    expect(stragglerDeadline({ answered: 90, expected: 100, openedAt: opened, now, deadline })).toBe(
+      now + 20_000,
+    );
+  });
+
+  it("gives fewer missing answers less time", () => {
+    const now = opened + 30_000;
+    const at = (answered: number) => stragglerDeadline({ answered, expected: 100, openedAt: opened, now, deadline });
+    expect(at(99) - now).toBeLessThan(at(90) - now);
+    expect(at(99)).toBe(now + 2_000);
   });
 
   it("gives stragglers at least 2 s, and never more than the deadline", () => {
