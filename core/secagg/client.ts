@@ -41,6 +41,42 @@ export interface ClientNeighbour {
   signingPublicKey: string;
 }
 
+/**
+ * Keys a client derived earlier in the round, kept beside its state rather than in it (the state is
+ * JSON; a restored state derives them again). Key agreement is most of a client's CPU in a round:
+ * share_keys derives each neighbour's share key, which masked_input needs again to open the
+ * shares, and the pairwise mask seeds are derived while the client waits for its forwarded shares
+ * (Web Crypto works off the main thread), so masked_input has only the masks left to add.
+ */
+interface DerivedKeys {
+  shareKeys: Map<string, Uint8Array>;
+  /** Resolves to what it could derive; a neighbour missing from it is derived when needed. */
+  maskSeeds: Promise<Map<string, Uint8Array>>;
+}
+const derivedKeys = new WeakMap<ClientState, DerivedKeys>();
+
+/** Starts deriving the pairwise mask seeds with every neighbour; never rejects. */
+function deriveMaskSeeds(state: ClientState): Promise<Map<string, Uint8Array>> {
+  const { config, clientId } = state;
+  const maskPrivate = fromBase64Url(state.maskKeys.privateKey);
+  return Promise.all(
+    Object.entries(state.neighbours).map(async ([peerId, neighbour]) => {
+      const seed = await pairwiseMaskSeed(
+        config.curve,
+        config.roundId,
+        maskPrivate,
+        clientId,
+        neighbour.maskPublicKey,
+        peerId,
+      );
+      return [peerId, seed] as const;
+    }),
+  ).then(
+    (seeds) => new Map(seeds),
+    () => new Map(),
+  );
+}
+
 /** Everything a client keeps between messages; plain JSON (secrets as base64url), so it can be stored. */
 export interface ClientState {
   version: 1;
@@ -207,6 +243,7 @@ export async function clientShareKeys(
   const selfMaskShares = splitSecret(fromBase64Url(state.selfMaskSeed), config.threshold, xs);
   const ownPrivate = fromBase64Url(state.encryptionKeys.privateKey);
   const shares: ShareKeys["shares"] = [];
+  const shareKeys = new Map<string, Uint8Array>();
   for (let i = 0; i < message.neighbours.length; i++) {
     const n = message.neighbours[i]!;
     const key = await shareEncryptionKey(
@@ -217,6 +254,7 @@ export async function clientShareKeys(
       n.encryptionPublicKey,
       n.clientId,
     );
+    shareKeys.set(n.clientId, key);
     const payload = sharePayload(maskKeyShares[i]!.y, selfMaskShares[i]!.y);
     shares.push({
       to: n.clientId,
@@ -241,6 +279,7 @@ export async function clientShareKeys(
   state.stage = STAGE.SHARE_KEYS;
   state.index = message.index;
   state.neighbours = neighbours;
+  derivedKeys.set(state, { shareKeys, maskSeeds: deriveMaskSeeds(state) });
   state.answered = admitted.seen;
   state.sharesSent = reply;
   return { ok: true, state, message: reply };
@@ -268,6 +307,7 @@ export async function clientMaskInput(
       `encoded update has ${encoded.length} elements, expected ${maskedLength(config)}`,
     );
   let held = state.held;
+  const derived = derivedKeys.get(state);
   if (!admitted.repeat) {
     const senders = new Set(message.shares.map((s) => s.from));
     if (senders.size !== message.shares.length)
@@ -284,14 +324,16 @@ export async function clientMaskInput(
       message.shares.map(async (share) => {
         const neighbour = state.neighbours[share.from];
         if (!neighbour) return { share, known: false, payload: undefined };
-        const key = await shareEncryptionKey(
-          config.curve,
-          config.roundId,
-          ownPrivate,
-          clientId,
-          neighbour.encryptionPublicKey,
-          share.from,
-        );
+        const key =
+          derived?.shareKeys.get(share.from) ??
+          (await shareEncryptionKey(
+            config.curve,
+            config.roundId,
+            ownPrivate,
+            clientId,
+            neighbour.encryptionPublicKey,
+            share.from,
+          ));
         const bytes = await decryptShare(key, share.ciphertext, config.roundId, share.from, clientId);
         return { share, known: true, payload: bytes && parseSharePayload(bytes) };
       }),
@@ -310,19 +352,22 @@ export async function clientMaskInput(
     }
   }
   const maskPrivate = fromBase64Url(state.maskKeys.privateKey);
+  const seeds = derived ? await derived.maskSeeds : undefined;
   // The pairwise seeds are derived concurrently too; the order of the streams does not change the sum.
   const streams: MaskStream[] = await Promise.all([
     importMaskSeed(state.selfMaskSeed).then((key) => ({ key, sign: 1 as const })),
     ...Object.keys(held).map(async (peerId) => {
       const neighbour = state.neighbours[peerId]!;
-      const seed = await pairwiseMaskSeed(
-        config.curve,
-        config.roundId,
-        maskPrivate,
-        clientId,
-        neighbour.maskPublicKey,
-        peerId,
-      );
+      const seed =
+        seeds?.get(peerId) ??
+        (await pairwiseMaskSeed(
+          config.curve,
+          config.roundId,
+          maskPrivate,
+          clientId,
+          neighbour.maskPublicKey,
+          peerId,
+        ));
       return { key: await importMaskSeed(seed), sign: pairwiseSign(state.index, neighbour.index) };
     }),
   ]);

@@ -81,6 +81,11 @@ export interface RoundOptions {
   randomFor?: (clientId: string) => Random;
   /** Serialise and parse the server state after every transition, as a Durable Object would. */
   roundTripState?: boolean;
+  /**
+   * Serialise and parse each client's state between its messages, as a client that stored it would:
+   * the keys it derived earlier in the round are then derived again (core/secagg/client.ts).
+   */
+  roundTripClients?: boolean;
   graphSeed?: number;
   /** What each client's unmask response becomes on its way to the server (a malicious client's lie). */
   tamperUnmask?: (response: UnmaskResponse, server: ServerState) => UnmaskResponse;
@@ -107,6 +112,10 @@ export async function runRound(
   const persist = (s: ServerState): ServerState =>
     options.roundTripState ? JSON.parse(JSON.stringify(s)) : s;
   const clients = new Map<string, ClientState>();
+  const clientState = (id: string): ClientState => {
+    const state = clients.get(id)!;
+    return options.roundTripClients ? JSON.parse(JSON.stringify(state)) : state;
+  };
   const encoded = new Map<string, Uint32Array>();
   let total: Uint32Array = new Uint32Array(maskedLength(config));
   // A function, not an inline test, so TypeScript does not narrow the stage across awaits.
@@ -136,7 +145,7 @@ export async function runRound(
   for (const id of drop.beforeShareKeys ?? []) gone.add(id);
   for (const message of outgoing) {
     if (message.type !== "neighbour_keys" || gone.has(message.clientId)) continue;
-    const answer = await clientShareKeys(clients.get(message.clientId)!, message);
+    const answer = await clientShareKeys(clientState(message.clientId), message);
     if (!answer.ok) throw new Error(answer.message);
     clients.set(message.clientId, answer.state);
     transcript.push(answer.message);
@@ -149,7 +158,7 @@ export async function runRound(
   for (const message of outgoing) {
     if (message.type !== "forwarded_shares" || gone.has(message.clientId)) continue;
     const answer = await clientMaskInput(
-      clients.get(message.clientId)!,
+      clientState(message.clientId),
       message,
       encoded.get(message.clientId)!,
     );

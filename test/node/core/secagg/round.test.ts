@@ -99,6 +99,19 @@ describe("secure aggregation round", () => {
     expect(Array.from(outcome.total!)).toEqual(Array.from(outcome.expected));
   });
 
+  it("finishes with the exact sum whether clients keep their derived keys in memory or derive them again", async () => {
+    const config = testConfig({ maxClients: 8, threshold: 4, neighbourDegree: 6 });
+    const inputs = randomInputs(8, config.vectorLength, 5);
+    for (const roundTripClients of [false, true]) {
+      const outcome = await runRound(config, inputs, {
+        roundTripClients,
+        dropouts: { beforeShareKeys: ["client-003"], afterShareKeys: ["client-005"] },
+      });
+      expect(outcome.server.stage).toBe(STAGE.DONE);
+      expect(Array.from(outcome.total!)).toEqual(Array.from(outcome.expected));
+    }
+  });
+
   it("unmasks a total chunk by chunk exactly as in one piece", async () => {
     const config = testConfig({ maxClients: 6, threshold: 4, vectorLength: 999 });
     const inputs = randomInputs(6, config.vectorLength, 5);

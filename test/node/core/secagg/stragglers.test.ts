@@ -38,7 +38,8 @@ describe("stragglerDeadline", () => {
 
   it("gives fewer missing answers less time", () => {
     const now = opened + 30_000;
-    const at = (answered: number) => stragglerDeadline({ answered, expected: 100, openedAt: opened, now, deadline });
+    const at = (answered: number) =>
+      stragglerDeadline({ answered, expected: 100, openedAt: opened, now, deadline });
     expect(at(99) - now).toBeLessThan(at(90) - now);
     expect(at(99)).toBe(now + 2_000);
   });
