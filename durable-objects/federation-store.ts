@@ -81,6 +81,7 @@ export class FederationStore {
   readonly shardTotals: ShardTotals;
   /** Long polls on the federation's rounds, woken whenever the record or a round is saved. */
   readonly changes = new Changes();
+  #viewed: { round: number; summary: RoundSummary } | undefined;
 
   constructor(storage: DurableObjectStorage) {
     this.storage = storage;
@@ -172,6 +173,8 @@ export class FederationStore {
   saveRound(summary: RoundSummary): void {
     this.sql`INSERT INTO rounds (round, summary) VALUES (${summary.round}, ${JSON.stringify(summary)})
              ON CONFLICT(round) DO UPDATE SET summary = excluded.summary`;
+    // Dropped, not replaced: the caller's transaction may still roll this write back.
+    this.#viewed = undefined;
     this.changes.notify();
   }
 
@@ -187,6 +190,18 @@ export class FederationStore {
   round(round: number): RoundSummary | undefined {
     const row = this.sql.first<{ summary: string }>`SELECT summary FROM rounds WHERE round = ${round}`;
     return row && (JSON.parse(row.summary) as RoundSummary);
+  }
+
+  /**
+   * A round to read, never to change: one parsed and frozen copy until the round is saved again.
+   * Every held check-in reads the current round whenever the federation changes, and every model
+   * fetch checks it, so at a thousand clients parsing its cohort each time was quadratic work.
+   */
+  viewRound(round: number): Readonly<RoundSummary> | undefined {
+    if (this.#viewed?.round === round) return this.#viewed.summary;
+    const summary = this.round(round);
+    if (summary) this.#viewed = { round, summary: deepFreeze(summary) };
+    return summary;
   }
 
   /** A published version's row (inside the caller's transaction); round null: no round made it. */
@@ -285,4 +300,13 @@ function bounds(scope: VersionScope): { all: number; roundVersion: number } {
   return scope.kind === "all"
     ? { all: 1, roundVersion: -1 }
     : { all: 0, roundVersion: scope.roundVersion ?? -1 };
+}
+
+/** Freezes a parsed JSON value all the way down, so that a shared copy cannot be changed. */
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object") {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
 }

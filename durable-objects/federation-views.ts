@@ -49,7 +49,7 @@ export function roundFor(
 export function versionScope(store: FederationStore, record: StoredFederation, access: Access): VersionScope {
   const { clientId } = access;
   if (clientId === undefined) return { kind: "all" };
-  const current = record.currentRound === null ? undefined : store.round(record.currentRound);
+  const current = record.currentRound === null ? undefined : store.viewRound(record.currentRound);
   const inCohort = current !== undefined && current.outcome === null && current.cohort.includes(clientId);
   return { kind: "client", roundVersion: inCohort ? current.modelVersion : null };
 }

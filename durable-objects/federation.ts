@@ -246,7 +246,7 @@ export class Federation extends DurableObject<Env> {
   /** The round in progress that invites this client, as the client sees it, or null. */
   private invitation(access: Access): ClientRound | null {
     const { currentRound } = this.store.created();
-    const current = currentRound === null ? undefined : this.store.round(currentRound);
+    const current = currentRound === null ? undefined : this.store.viewRound(currentRound);
     if (current === undefined || current.outcome !== null) return null;
     const view = roundFor(current, access, (v) => this.store.version(v)) as ClientRound;
     return view.inCohort ? view : null;
@@ -381,7 +381,7 @@ export class Federation extends DurableObject<Env> {
         (): Result<RoundSummary | ClientRound> => {
           const { currentRound } = this.store.created();
           const number = round === "current" ? currentRound : round;
-          const summary = number === null ? undefined : this.store.round(number);
+          const summary = number === null ? undefined : this.store.viewRound(number);
           if (!summary)
             return failure(
               "not_found",

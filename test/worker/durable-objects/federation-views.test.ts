@@ -1,7 +1,10 @@
 // What a client token sees of its federation: no usage ledger, no cohort beyond its own membership,
 // no model version that holds a round's intermediate total (unless it trains on it in a round).
+import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { seededRandom } from "../../../core/random.ts";
+import type { Federation } from "../../../durable-objects/federation.ts";
+import type { FederationStore } from "../../../durable-objects/federation-store.ts";
 import { seededEvaluationSet } from "../../support/evaluation-sets.ts";
 import { meanAlgorithm, meanKind } from "../../support/mean-kind.ts";
 import {
@@ -107,5 +110,24 @@ describe("what each role sees of a federation", () => {
     expect(await latestOf(reader)).toBe(2);
     expect(await versionsOf(reader)).toEqual([0, 2]);
     for (const client of handle.clients) expect(await readable(client.token, 1)).toBe(404);
+  });
+
+  it("answers clients from one frozen copy of the current round, read again once the round is saved", async () => {
+    const { handle, base } = await roundOfFive();
+    const client = handle.clients[0]!;
+    const seen = await expectStatus(200, "GET", `${base}/rounds/current`, { token: client.token });
+    expect(seen).toMatchObject({ round: 1, stage: "advertise_keys", inCohort: true });
+    await runInDurableObject(env.FEDERATIONS.getByName(handle.federationId), (instance: Federation) => {
+      const store = (instance as unknown as { store: FederationStore }).store;
+      const viewed = store.viewRound(1)!;
+      expect(store.viewRound(1)).toBe(viewed);
+      expect(Object.isFrozen(viewed) && Object.isFrozen(viewed.cohort)).toBe(true);
+      // A save (here: a stage the Round reported) drops the copy; the next read sees the change.
+      store.saveRound({ ...store.round(1)!, stage: "share_keys" });
+      expect(store.viewRound(1)).not.toBe(viewed);
+      expect(store.viewRound(1)!.stage).toBe("share_keys");
+    });
+    const after = await expectStatus(200, "GET", `${base}/rounds/current`, { token: client.token });
+    expect(after).toMatchObject({ round: 1, stage: "share_keys" });
   });
 });
