@@ -87,10 +87,12 @@ export async function startEdge(options: EdgeOptions): Promise<LocalEdge> {
     envFiles: [],
     vars: { OPERATOR_TOKEN: operatorToken, ...DEV_SECRETS },
     logLevel: "error",
+    // No `watch: false`: unstable_dev (wrangler 4.164) ignores it and always watches the bundle's
+    // sources. An edit to one restarts the runtime, and requests in flight then get 503 (measured;
+    // docs/load.md): long runs belong in a checkout nobody edits.
     experimental: {
       disableExperimentalWarning: true,
       disableDevRegistry: true,
-      watch: false,
       liveReload: false,
     },
   });

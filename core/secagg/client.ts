@@ -55,22 +55,24 @@ interface DerivedKeys {
 }
 const derivedKeys = new WeakMap<ClientState, DerivedKeys>();
 
-/** Starts deriving the pairwise mask seeds with every neighbour; never rejects. */
-function deriveMaskSeeds(state: ClientState): Promise<Map<string, Uint8Array>> {
+/** This client's pairwise mask seed with a neighbour. */
+function maskSeedWith(state: ClientState, peerId: string): Promise<Uint8Array> {
   const { config, clientId } = state;
   const maskPrivate = fromBase64Url(state.maskKeys.privateKey);
+  return pairwiseMaskSeed(
+    config.curve,
+    config.roundId,
+    maskPrivate,
+    clientId,
+    state.neighbours[peerId]!.maskPublicKey,
+    peerId,
+  );
+}
+
+/** Starts deriving the pairwise mask seeds with every neighbour; never rejects. */
+function deriveMaskSeeds(state: ClientState): Promise<Map<string, Uint8Array>> {
   return Promise.all(
-    Object.entries(state.neighbours).map(async ([peerId, neighbour]) => {
-      const seed = await pairwiseMaskSeed(
-        config.curve,
-        config.roundId,
-        maskPrivate,
-        clientId,
-        neighbour.maskPublicKey,
-        peerId,
-      );
-      return [peerId, seed] as const;
-    }),
+    Object.keys(state.neighbours).map(async (peerId) => [peerId, await maskSeedWith(state, peerId)] as const),
   ).then(
     (seeds) => new Map(seeds),
     () => new Map(),
@@ -351,23 +353,13 @@ export async function clientMaskInput(
       };
     }
   }
-  const maskPrivate = fromBase64Url(state.maskKeys.privateKey);
   const seeds = derived ? await derived.maskSeeds : undefined;
   // The pairwise seeds are derived concurrently too; the order of the streams does not change the sum.
   const streams: MaskStream[] = await Promise.all([
     importMaskSeed(state.selfMaskSeed).then((key) => ({ key, sign: 1 as const })),
     ...Object.keys(held).map(async (peerId) => {
       const neighbour = state.neighbours[peerId]!;
-      const seed =
-        seeds?.get(peerId) ??
-        (await pairwiseMaskSeed(
-          config.curve,
-          config.roundId,
-          maskPrivate,
-          clientId,
-          neighbour.maskPublicKey,
-          peerId,
-        ));
+      const seed = seeds?.get(peerId) ?? (await maskSeedWith(state, peerId));
       return { key: await importMaskSeed(seed), sign: pairwiseSign(state.index, neighbour.index) };
     }),
   ]);
