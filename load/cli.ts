@@ -4,72 +4,64 @@
 // --timeout seconds) and always stops the edge it started.
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command, Option } from "commander";
 import { LONG_POLL_MAX_MS } from "../core/wire/long-poll.ts";
 import { hyperparameterSettings } from "../operator/options.ts";
+import { numberIn } from "./arguments.ts";
 import { runLoad } from "./run.ts";
-
-function number(min: number, max: number, integer = true) {
-  return (value: string) => {
-    const parsed = Number(value);
-    if (!Number.isFinite(parsed) || parsed < min || parsed > max || (integer && !Number.isInteger(parsed)))
-      throw new InvalidArgumentError(`expected ${integer ? "an integer" : "a number"} in [${min}, ${max}]`);
-    return parsed;
-  };
-}
 
 const program = new Command("load")
   .description("run N SDK clients against a local edge through one full training and report the figures")
-  .requiredOption("--clients <n>", "clients (and the cohort of every round)", number(5, 1000))
+  .requiredOption("--clients <n>", "clients (and the cohort of every round)", numberIn(5, 1000))
   .addOption(new Option("--router <kind>", "router kind").choices(["kmeans", "mlp"]).default("kmeans"))
   .option(
     "--dropout <p>",
     "probability that a client drops out of a round, at a random stage",
-    number(0, 0.5, false),
+    numberIn(0, 0.5, false),
     0.1,
   )
   .option("--out <file>", "where to write the JSON report", "load.json")
   .option("--set <name=value...>", "a router hyperparameter (repeatable), e.g. --set lloydPasses=2", [])
-  .option("--seed <n>", "seed of the data, the dropouts and the training randomness", number(0, 2 ** 31), 1)
-  .option("--dimension <d>", "dimension of the hashing embedder", number(8, 4096), 1024)
-  .option("--queries <q>", "queries each client holds", number(1, 1000), 10)
-  .option("--threads <n>", "client threads", number(1, 16), 2)
-  .option("--concurrency <n>", "requests in flight per thread, at most", number(1, 10_000), 64)
-  .option("--poll-ms <ms>", "how often a client polls for its round's messages", number(50, 60_000), 1000)
+  .option("--seed <n>", "seed of the data, the dropouts and the training randomness", numberIn(0, 2 ** 31), 1)
+  .option("--dimension <d>", "dimension of the hashing embedder", numberIn(8, 4096), 1024)
+  .option("--queries <q>", "queries each client holds", numberIn(1, 1000), 10)
+  .option("--threads <n>", "client threads", numberIn(1, 16), 2)
+  .option("--concurrency <n>", "requests in flight per thread, at most", numberIn(1, 10_000), 64)
+  .option("--poll-ms <ms>", "how often a client polls for its round's messages", numberIn(50, 60_000), 1000)
   .option(
     "--long-poll-ms <ms>",
     "how long the edge may hold a client's poll (the SDK's longPollMs; 0: plain polls every --poll-ms)",
-    number(0, LONG_POLL_MAX_MS),
+    numberIn(0, LONG_POLL_MAX_MS),
     LONG_POLL_MAX_MS,
   )
   .option(
     "--stage-quorum <share>",
     "share of a stage's expected answers after which it stops waiting for stragglers (roundPolicy.stageQuorum; default: the edge's, 0.9)",
-    number(0.5, 1, false),
+    numberIn(0.5, 1, false),
   )
   .option(
     "--deadline <s>",
     "each stage's deadline in seconds (a silent client holds a stage this long)",
-    number(1, 3600),
+    numberIn(1, 3600),
     15,
   )
   .option(
     "--advertise-deadline <s>",
     "the first stage's deadline (clients train before it); default twice --deadline",
-    number(1, 3600),
+    numberIn(1, 3600),
   )
   .option(
     "--clip <c>",
     "contributions are clipped to [-c, c] before fixed-point encoding",
-    number(1, 1e6, false),
+    numberIn(1, 1e6, false),
     1000,
   )
   .option(
     "--profile <file>",
     "write a CPU profile of the edge's JavaScript (.cpuprofile) and summarise it in the report",
   )
-  .option("--shard-size <n>", "most clients per shard (default: the edge's, 256)", number(3, 1000))
-  .option("--timeout <s>", "stop everything after this many seconds", number(10, 24 * 3600), 3600)
+  .option("--shard-size <n>", "most clients per shard (default: the edge's, 256)", numberIn(3, 1000))
+  .option("--timeout <s>", "stop everything after this many seconds", numberIn(10, 24 * 3600), 3600)
   .action(async (flags) => {
     const out = resolve(flags.out);
     const report = await runLoad({

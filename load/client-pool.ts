@@ -45,13 +45,18 @@ export function routeName(method: string, url: string): string {
   return `${method.toUpperCase()} ${path}`;
 }
 
-/** The round a request belongs to: its path's round number, or "v<n>" for a model version's bytes. */
-function roundKey(url: string): string | undefined {
+/**
+ * Where a request goes in its round's timeline: the round (its path's number, or "v<n>" for a model
+ * version's bytes) and what it is, the path's last segment ("message", "models", "round"), so that
+ * a sharded round's shards fall together.
+ */
+export function timelineSlot(url: string): { key: string; name: string } | undefined {
   const path = new URL(url).pathname;
-  const round = /\/rounds\/(\d+)/.exec(path);
-  if (round) return round[1];
-  const version = /\/models\/(\d+)/.exec(path);
-  return version ? `v${version[1]}` : undefined;
+  const version = /\/models\/(\d+)$/.exec(path);
+  if (version) return { key: `v${version[1]}`, name: "models" };
+  const round = /\/rounds\/(\d+)(\/.*)?$/.exec(path);
+  if (!round) return undefined;
+  return { key: round[1]!, name: round[2] ? round[2].split("/").at(-1)! : "round" };
 }
 
 /** A fetch bounded to `concurrency` requests in flight, recording latencies and statuses. */
@@ -70,12 +75,13 @@ function measuredFetch(concurrency: number, stats: RequestStats): typeof fetch {
       const response = await fetch(request);
       stats.latencies[route] ??= [];
       stats.latencies[route].push(performance.now() - started);
-      const key = roundKey(request.url);
-      if (key !== undefined) {
+      const slot = timelineSlot(request.url);
+      if (slot) {
+        const { key, name } = slot;
         stats.timeline[key] ??= {};
-        const routes = stats.timeline[key];
-        routes[route] ??= [];
-        routes[route].push(sentAt, Date.now());
+        const round = stats.timeline[key];
+        round[name] ??= [];
+        round[name].push(sentAt, Date.now());
       }
       stats.statuses[response.status] = (stats.statuses[response.status] ?? 0) + 1;
       return response;

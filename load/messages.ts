@@ -33,8 +33,9 @@ export interface RequestStats {
   /** Per HTTP status (or "network" for a request that got no answer): how many. */
   statuses: Record<string, number>;
   /**
-   * Per round (from the path; a model's bytes by its version, "v<n>") and route: when each request
-   * was sent and answered, as flat pairs of ms since the epoch. The report's stage timeline.
+   * Per round (from the path; a model's bytes by its version, "v<n>") and kind of request (the
+   * path's last segment): when each was sent and answered, as flat pairs of ms since the epoch.
+   * The report's stage timeline.
    */
   timeline: Record<string, Record<string, number[]>>;
 }

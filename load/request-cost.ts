@@ -6,9 +6,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { Command, InvalidArgumentError } from "commander";
+import { Command } from "commander";
 import { freePort, startEdge } from "../operator/local-edge.ts";
 import { createFederation, createTenant, enrolClients } from "../operator/owner-api.ts";
+import { numberIn } from "./arguments.ts";
 import { federationConfig, population } from "./population.ts";
 import { edgeUsage } from "./proc.ts";
 import { round2 } from "./stats.ts";
@@ -116,16 +117,9 @@ async function edgeCosts(root: string, count: number): Promise<Cost[]> {
   }
 }
 
-function integer(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 100 || parsed > 100_000)
-    throw new InvalidArgumentError("expected an integer in [100, 100000]");
-  return parsed;
-}
-
 const program = new Command("load:cost")
   .description("measure the local edge's CPU per request, by kind, beside wrangler dev's own floor")
-  .option("--requests <n>", "requests of each kind", integer, 2000)
+  .option("--requests <n>", "requests of each kind", numberIn(100, 100_000), 2000)
   .option("--out <file>", "where to write the JSON report", "request-cost.json")
   .action(async (options: { requests: number; out: string }) => {
     const costs = [

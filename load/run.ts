@@ -144,20 +144,21 @@ async function stopThreads(threads: readonly Thread[]): Promise<Extract<FromPool
   }
 }
 
+/** Appends each list of `from` to the list of the same name in `into`. */
+function appendLists(into: Record<string, number[]>, from: Record<string, number[]>): void {
+  for (const [name, values] of Object.entries(from)) {
+    into[name] ??= [];
+    for (const value of values) into[name].push(value);
+  }
+}
+
 function mergeRequests(parts: readonly RequestStats[]): RequestStats {
   const merged: RequestStats = { latencies: {}, statuses: {}, timeline: {} };
   for (const part of parts) {
-    for (const [route, values] of Object.entries(part.latencies)) {
-      merged.latencies[route] ??= [];
-      for (const value of values) merged.latencies[route].push(value);
-    }
-    for (const [key, routes] of Object.entries(part.timeline)) {
+    appendLists(merged.latencies, part.latencies);
+    for (const [key, requests] of Object.entries(part.timeline)) {
       merged.timeline[key] ??= {};
-      const into = merged.timeline[key];
-      for (const [route, pairs] of Object.entries(routes)) {
-        into[route] ??= [];
-        for (const value of pairs) into[route].push(value);
-      }
+      appendLists(merged.timeline[key], requests);
     }
     for (const [status, count] of Object.entries(part.statuses))
       merged.statuses[status] = (merged.statuses[status] ?? 0) + count;
@@ -165,24 +166,15 @@ function mergeRequests(parts: readonly RequestStats[]): RequestStats {
   return merged;
 }
 
-/** A round's requests by route's last path segment, and the bytes of the version it trains from. */
+/** A round's requests by kind, with the bytes of the version it trains from as "models". */
 function roundTimeline(
   timeline: RequestStats["timeline"],
   summary: RoundSummary,
   started: number,
 ): Record<string, RequestSpan> {
-  // A sharded round's routes differ by shard: their requests are put together under one name.
-  const byName: Record<string, number[]> = {};
-  const ofRound = timeline[String(summary.round)] ?? {};
-  const model = timeline[`v${summary.modelVersion}`] ?? {};
-  for (const routes of [model, ofRound])
-    for (const [route, pairs] of Object.entries(routes)) {
-      const name = route.split("/").at(-1)!.replace("{v}", "models").replace("{n}", "round");
-      byName[name] ??= [];
-      for (const value of pairs) byName[name].push(value);
-    }
+  const requests = { ...timeline[`v${summary.modelVersion}`], ...timeline[String(summary.round)] };
   return Object.fromEntries(
-    Object.entries(byName).map(([name, pairs]) => [name, requestSpan(pairs, started)]),
+    Object.entries(requests).map(([name, pairs]) => [name, requestSpan(pairs, started)]),
   );
 }
 

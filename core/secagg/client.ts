@@ -55,10 +55,9 @@ interface DerivedKeys {
 }
 const derivedKeys = new WeakMap<ClientState, DerivedKeys>();
 
-/** This client's pairwise mask seed with a neighbour. */
-function maskSeedWith(state: ClientState, peerId: string): Promise<Uint8Array> {
+/** This client's pairwise mask seed with a neighbour (`maskPrivate`: its mask key, decoded). */
+function maskSeedWith(state: ClientState, maskPrivate: Uint8Array, peerId: string): Promise<Uint8Array> {
   const { config, clientId } = state;
-  const maskPrivate = fromBase64Url(state.maskKeys.privateKey);
   return pairwiseMaskSeed(
     config.curve,
     config.roundId,
@@ -71,8 +70,11 @@ function maskSeedWith(state: ClientState, peerId: string): Promise<Uint8Array> {
 
 /** Starts deriving the pairwise mask seeds with every neighbour; never rejects. */
 function deriveMaskSeeds(state: ClientState): Promise<Map<string, Uint8Array>> {
+  const maskPrivate = fromBase64Url(state.maskKeys.privateKey);
   return Promise.all(
-    Object.keys(state.neighbours).map(async (peerId) => [peerId, await maskSeedWith(state, peerId)] as const),
+    Object.keys(state.neighbours).map(
+      async (peerId) => [peerId, await maskSeedWith(state, maskPrivate, peerId)] as const,
+    ),
   ).then(
     (seeds) => new Map(seeds),
     () => new Map(),
@@ -354,12 +356,13 @@ export async function clientMaskInput(
     }
   }
   const seeds = derived ? await derived.maskSeeds : undefined;
+  const maskPrivate = fromBase64Url(state.maskKeys.privateKey);
   // The pairwise seeds are derived concurrently too; the order of the streams does not change the sum.
   const streams: MaskStream[] = await Promise.all([
     importMaskSeed(state.selfMaskSeed).then((key) => ({ key, sign: 1 as const })),
     ...Object.keys(held).map(async (peerId) => {
       const neighbour = state.neighbours[peerId]!;
-      const seed = seeds?.get(peerId) ?? (await maskSeedWith(state, peerId));
+      const seed = seeds?.get(peerId) ?? (await maskSeedWith(state, maskPrivate, peerId));
       return { key: await importMaskSeed(seed), sign: pairwiseSign(state.index, neighbour.index) };
     }),
   ]);

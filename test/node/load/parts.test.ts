@@ -1,7 +1,7 @@
 // The load generator's pure parts: percentiles, a counter's growth over a round, the seeded
 // dropout draws, route names and request spans.
 import { describe, expect, it } from "vitest";
-import { routeName } from "../../../load/client-pool.ts";
+import { routeName, timelineSlot } from "../../../load/client-pool.ts";
 import { DROP_POINTS, dropPoint } from "../../../load/dropout.ts";
 import { growth, percentile, requestSpan } from "../../../load/stats.ts";
 
@@ -44,6 +44,16 @@ describe("load generator parts", () => {
     expect(routeName("POST", "http://127.0.0.1:1/v1/federations/fed_ab12/rounds/3/shards/2/unmask")).toBe(
       "POST /v1/federations/{id}/rounds/{n}/shards/{s}/unmask",
     );
+  });
+
+  it("puts a request in its round's timeline by what it is, shards together", () => {
+    const at = (path: string) => timelineSlot(`http://127.0.0.1:1/v1/federations/fed_ab12${path}`);
+    expect(at("/rounds/3/shards/2/share-keys")).toEqual({ key: "3", name: "share-keys" });
+    expect(at("/rounds/3/message")).toEqual({ key: "3", name: "message" });
+    expect(at("/rounds/3")).toEqual({ key: "3", name: "round" });
+    expect(at("/models/4")).toEqual({ key: "v4", name: "models" });
+    expect(at("/rounds/current")).toBeUndefined();
+    expect(at("/check-in")).toBeUndefined();
   });
 
   it("spans a round's requests from when they were sent to when they were answered", () => {
