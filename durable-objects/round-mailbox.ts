@@ -31,13 +31,19 @@ export class RoundMailbox implements Mailbox {
     this.#staged = [];
   }
 
-  /** Writes what the transition staged; run it inside the transaction that stores the state. */
+  /**
+   * Writes what the transition staged; run it inside the transaction that stores the state. One
+   * statement for all of a message's shares (SQLite unpacks them with json_each): a statement per
+   * share was the largest single cost of a share_keys message at the edge (docs/load.md).
+   */
   commit(): void {
     if (this.#cleared) this.#sql`DELETE FROM secagg_mailbox`;
-    for (const { to, from, ciphertext } of this.#staged)
-      this
-        .#sql`INSERT INTO secagg_mailbox (recipient, sender, ciphertext) VALUES (${to}, ${from}, ${ciphertext})
+    if (this.#staged.length > 0) {
+      const rows = JSON.stringify(this.#staged.map(({ to, from, ciphertext }) => [to, from, ciphertext]));
+      this.#sql`INSERT INTO secagg_mailbox (recipient, sender, ciphertext)
+        SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(${rows}) WHERE true
         ON CONFLICT(recipient, sender) DO UPDATE SET ciphertext = excluded.ciphertext`;
+    }
     this.#cleared = false;
     this.#staged = [];
   }

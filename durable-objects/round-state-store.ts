@@ -98,12 +98,22 @@ export class RoundStateStore {
       this.#sql`DELETE FROM secagg_revealed`;
       written.revealed.clear();
     }
+    const fresh: [string, string, string][] = [];
     for (const [owner, holders] of Object.entries(revealed))
-      for (const [holder, share] of Object.entries(holders)) {
-        if (written.revealed.has(pair(owner, holder))) continue;
-        this.#sql`INSERT INTO secagg_revealed (owner, holder, share) VALUES (${owner}, ${holder}, ${share})`;
-        written.revealed.add(pair(owner, holder));
-      }
+      for (const [holder, share] of Object.entries(holders))
+        if (!written.revealed.has(pair(owner, holder))) fresh.push([owner, holder, share]);
+    this.#insertRevealed(fresh);
+  }
+
+  /**
+   * Revealed shares in one statement (SQLite unpacks them with json_each): an unmask response
+   * brings one per neighbour, and a statement each was a large part of its cost at the edge.
+   */
+  #insertRevealed(shares: [owner: string, holder: string, share: string][]): void {
+    if (shares.length === 0) return;
+    this.#sql`INSERT INTO secagg_revealed (owner, holder, share)
+      SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(${JSON.stringify(shares)})`;
+    for (const [owner, holder] of shares) this.#written.revealed.add(pair(owner, holder));
   }
 
   /** One client's record and the digests of its messages, each row only when it changed. */
@@ -135,12 +145,13 @@ export class RoundStateStore {
     const record = state.clients[clientId]!;
     this.#writeClient(clientId, record);
     // An unmask response reveals shares of the sender's neighbours only.
+    const fresh: [string, string, string][] = [];
     for (const owner of record.neighbours) {
       const share = state.revealed[owner]?.[clientId];
-      if (share === undefined || written.revealed.has(pair(owner, clientId))) continue;
-      this.#sql`INSERT INTO secagg_revealed (owner, holder, share) VALUES (${owner}, ${clientId}, ${share})`;
-      written.revealed.add(pair(owner, clientId));
+      if (share !== undefined && !written.revealed.has(pair(owner, clientId)))
+        fresh.push([owner, clientId, share]);
     }
+    this.#insertRevealed(fresh);
   }
 
   /**

@@ -35,7 +35,7 @@ import {
   totalReported,
   totalUnmasked,
 } from "../core/secagg/index.ts";
-import { toHex } from "../core/sha256.ts";
+import { constantTimeEqual, toHex } from "../core/sha256.ts";
 import { failure, isApiErrorCode, type Result, success } from "../core/wire/errors.ts";
 import type { MessageReceipt, RoundStage, RoundSummary } from "../core/wire/rounds.ts";
 import { Changes } from "./changes.ts";
@@ -135,6 +135,13 @@ export class Round extends DurableObject<Env> {
   private shortOwners: Set<string> | undefined;
   /** The stage whose grace period has begun (its deadline moved in), so it is set once. */
   private graced: string | undefined;
+  /**
+   * The cohort's token hashes and revocations, read once (a shard's cohort), and each member's
+   * secret once it matched: a message costs no query and no hash to authenticate (docs/load.md).
+   * Memory only; a revocation updates both.
+   */
+  private members: Map<string, { tokenHash: string; revoked: boolean }> | undefined;
+  private readonly verified = new Map<string, string>();
   /** The current stage's answers so far and those it expects (stragglers.ts). */
   private answers: { stage: string; answered: number; expected: number; firstAt?: number } | undefined;
 
@@ -299,7 +306,7 @@ export class Round extends DurableObject<Env> {
       // only the sender's record and the shares it revealed, which writeSender stores.
       const state = this.state!;
       const mailbox = new RoundMailbox(this.sql);
-      const transition = await receiveMessage(state, message, mailbox);
+      const transition = await receiveMessage(state, message, mailbox, this.survivorsOf(state));
       if (!transition.ok)
         return failure(
           isApiErrorCode(transition.code) ? transition.code : "invalid_message",
@@ -387,6 +394,9 @@ export class Round extends DurableObject<Env> {
   async revoke(clientId: string): Promise<Result<null>> {
     if (!this.record) return failure("not_found", "no such round");
     this.sql`UPDATE cohort SET revoked = 1 WHERE client_id = ${clientId}`;
+    const member = this.member(clientId);
+    if (member) member.revoked = true;
+    this.verified.delete(clientId);
     return success(null);
   }
 
@@ -529,19 +539,30 @@ export class Round extends DurableObject<Env> {
   }
 
   private revoked(clientId: string): boolean {
-    return (
-      this.sql.first<{ revoked: number }>`SELECT revoked FROM cohort WHERE client_id = ${clientId}`
-        ?.revoked === 1
-    );
+    return this.member(clientId)?.revoked === true;
+  }
+
+  private member(clientId: string): { tokenHash: string; revoked: boolean } | undefined {
+    if (!this.members) {
+      this.members = new Map();
+      for (const row of this.sql<{ clientId: string; tokenHash: string; revoked: number }>`
+        SELECT client_id, token_hash, revoked FROM cohort`)
+        this.members.set(row.clientId, { tokenHash: row.tokenHash, revoked: row.revoked === 1 });
+    }
+    return this.members.get(clientId);
   }
 
   private async authenticate(credential: ClientCredential): Promise<Result<null>> {
     if (!this.record) return failure("not_found", "no such round");
-    const row = this.sql.first<{ tokenHash: string; revoked: number }>`
-      SELECT token_hash, revoked FROM cohort WHERE client_id = ${credential.clientId}`;
-    const matches = await secretMatches(credential.secret, row?.tokenHash ?? "0".repeat(64));
-    if (!row) return failure("forbidden", "this client is not in the round's cohort");
-    if (row.revoked === 1 || !matches) return failure("unauthorized", "invalid or revoked client token");
+    const member = this.member(credential.clientId);
+    const known = this.verified.get(credential.clientId);
+    const matches =
+      known !== undefined
+        ? constantTimeEqual(known, credential.secret)
+        : await secretMatches(credential.secret, member?.tokenHash ?? "0".repeat(64));
+    if (!member) return failure("forbidden", "this client is not in the round's cohort");
+    if (member.revoked || !matches) return failure("unauthorized", "invalid or revoked client token");
+    this.verified.set(credential.clientId, credential.secret);
     return success(null);
   }
 

@@ -25,13 +25,34 @@ export function camelCase(column: string): string {
   return column.replace(/_([a-z0-9])/g, (_, letter: string) => letter.toUpperCase());
 }
 
+// A statement's text and its columns' names, made once: a template's strings are one frozen array
+// per call site, and the edge runs the same few statements for every message (docs/load.md).
+const queries = new WeakMap<TemplateStringsArray, string>();
+const columnKeys = new Map<string, string>();
+
+function remembered<K, V>(
+  memory: { get(key: K): V | undefined; set(key: K, value: V): unknown },
+  make: (key: K) => V,
+) {
+  return (key: K): V => {
+    const known = memory.get(key);
+    if (known !== undefined) return known;
+    const value = make(key);
+    memory.set(key, value);
+    return value;
+  };
+}
+
+const queryOf = remembered(queries, (strings: TemplateStringsArray) => strings.join("?"));
+const keyOf = remembered(columnKeys, camelCase);
+
 /** The helper bound to one object's storage (`ctx.storage.sql`). */
 export function sqlOf(storage: SqlStorage): Sql {
   const run = (strings: TemplateStringsArray, values: SqlValue[]) =>
-    storage.exec(strings.join("?"), ...values);
+    storage.exec(queryOf(strings), ...values);
   const rows = <Row>(strings: TemplateStringsArray, ...values: SqlValue[]): Row[] => {
     const cursor = run(strings, values);
-    const keys = cursor.columnNames.map(camelCase);
+    const keys = cursor.columnNames.map(keyOf);
     const out: Row[] = [];
     for (const cells of cursor.raw()) {
       const row: Record<string, SqlValue> = {};

@@ -94,6 +94,8 @@ const program = new Command("load")
       "roundSecondsP50",
       "roundSecondsP99",
       "edgeCpuSecondsP99",
+      "devProxyCpuSecondsP99",
+      "generatorCpuSecondsP99",
       "status5xx",
       "modelMatchesSimulation",
     ] as const;

@@ -1,7 +1,7 @@
 // What the load generator reads from /proc (Linux): the CPU seconds and resident memory of the
-// workerd processes this process started (wrangler dev's edge), and the size of a folder (the
-// edge's persisted state). Off Linux the edge's figures read as 0.
-import { readdirSync, readFileSync, statSync } from "node:fs";
+// workerd processes this process started (wrangler dev's edge, and its proxy apart), and the size
+// of a folder (the edge's persisted state). Off Linux the edge's figures read as 0.
+import { readdirSync, readFileSync, readlinkSync, statSync } from "node:fs";
 import { join } from "node:path";
 
 const TICKS_PER_SECOND = 100;
@@ -46,28 +46,103 @@ function processes(): ProcessStat[] {
 }
 
 export interface EdgeUsage {
-  /** CPU seconds (user + system) the edge's workerd processes have used so far. */
+  /**
+   * CPU seconds (user + system) so far of the workerd that runs the worker, its Durable Objects and
+   * KV: the edge. Without a proxy port, of every workerd this process started.
+   */
   cpuSeconds: number;
-  /** Their resident memory now. */
+  /** Its resident memory now. */
   rssBytes: number;
+  /**
+   * The same of wrangler dev's proxy: a second workerd that holds the public port and forwards each
+   * request to the first. Only local runs have it (a deployed worker is reached directly), so the
+   * load report counts it apart. 0 without a proxy port.
+   */
+  proxyCpuSeconds: number;
+  proxyRssBytes: number;
 }
 
-/** The CPU and memory of this process's descendants named workerd (the local edge). */
-export function edgeUsage(root = process.pid): EdgeUsage {
-  const all = processes();
-  const parent = new Map(all.map((p) => [p.pid, p.parent]));
-  const descends = (pid: number): boolean => {
-    for (let p = parent.get(pid); p !== undefined && p > 1; p = parent.get(p)) if (p === root) return true;
-    return false;
-  };
-  let ticks = 0;
-  let rssBytes = 0;
-  for (const p of all)
-    if (p.name.includes("workerd") && descends(p.pid)) {
-      ticks += p.ticks;
-      rssBytes += p.rssBytes;
+/** Socket inodes listening on a TCP port of the loopback or any address (/proc/net/tcp, tcp6). */
+function listeningInodes(port: number): Set<string> {
+  const inodes = new Set<string>();
+  for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    let lines: string[];
+    try {
+      lines = readFileSync(table, "utf8").split("\n").slice(1);
+    } catch {
+      continue;
     }
-  return { cpuSeconds: ticks / TICKS_PER_SECOND, rssBytes };
+    for (const line of lines) {
+      const fields = line.trim().split(/\s+/);
+      // local address "hex ip:hex port", state 0A = LISTEN, inode in the tenth column.
+      if (fields[3] === "0A" && Number.parseInt(fields[1]?.split(":")[1] ?? "", 16) === port)
+        inodes.add(fields[9]!);
+    }
+  }
+  return inodes;
+}
+
+/** Whether a process holds one of these sockets. */
+function holdsSocket(pid: number, inodes: Set<string>): boolean {
+  let fds: string[];
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return false;
+  }
+  for (const fd of fds) {
+    try {
+      const match = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (match && inodes.has(match[1]!)) return true;
+    } catch {
+      // The descriptor closed while we read.
+    }
+  }
+  return false;
+}
+
+/** The workerd processes this process started: the edge's, and wrangler dev's proxy among them. */
+export class EdgeProcesses {
+  readonly #root: number;
+  readonly #proxyPort: number | undefined;
+  #proxyPid: number | undefined;
+
+  /** `proxyPort`: the port the local edge's URL names (wrangler dev's proxy listens on it). */
+  constructor(proxyPort?: number, root = process.pid) {
+    this.#proxyPort = proxyPort;
+    this.#root = root;
+  }
+
+  usage(): EdgeUsage {
+    const all = processes();
+    const parent = new Map(all.map((p) => [p.pid, p.parent]));
+    const descends = (pid: number): boolean => {
+      for (let p = parent.get(pid); p !== undefined && p > 1; p = parent.get(p))
+        if (p === this.#root) return true;
+      return false;
+    };
+    const workerd = all.filter((p) => p.name.includes("workerd") && descends(p.pid));
+    // Found once and kept while it lives (a restart of the runtime leaves the proxy in place).
+    if (this.#proxyPort !== undefined && !workerd.some((p) => p.pid === this.#proxyPid)) {
+      const inodes = listeningInodes(this.#proxyPort);
+      this.#proxyPid = workerd.find((p) => holdsSocket(p.pid, inodes))?.pid;
+    }
+    const usage: EdgeUsage = { cpuSeconds: 0, rssBytes: 0, proxyCpuSeconds: 0, proxyRssBytes: 0 };
+    for (const p of workerd)
+      if (p.pid === this.#proxyPid) {
+        usage.proxyCpuSeconds += p.ticks / TICKS_PER_SECOND;
+        usage.proxyRssBytes += p.rssBytes;
+      } else {
+        usage.cpuSeconds += p.ticks / TICKS_PER_SECOND;
+        usage.rssBytes += p.rssBytes;
+      }
+    return usage;
+  }
+}
+
+/** The CPU and memory of this process's descendants named workerd, proxy included. */
+export function edgeUsage(root = process.pid): EdgeUsage {
+  return new EdgeProcesses(undefined, root).usage();
 }
 
 /** Bytes of the files under a folder (0 when it does not exist). */

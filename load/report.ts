@@ -18,8 +18,13 @@ export interface RoundFigures {
   vectorLength: number;
   /** From opening to outcome, by the edge's clock. */
   seconds: number;
-  /** workerd's CPU seconds (user + system) while the round ran. */
+  /**
+   * CPU seconds (user + system) while the round ran of the workerd that runs the worker, its
+   * Durable Objects and KV (load/proc.ts).
+   */
   edgeCpuSeconds: number;
+  /** The same of wrangler dev's proxy, which only local runs have: counted apart from the edge's. */
+  devProxyCpuSeconds: number;
   /** The load generator's own CPU seconds (all its threads) while the round ran. */
   generatorCpuSeconds: number;
   /**
@@ -62,10 +67,12 @@ export interface LoadReport {
   requestsPerSecond: number;
   edgeCpuSecondsP99: number;
   edgeCpuSecondsTotal: number;
+  devProxyCpuSecondsP99: number;
+  devProxyCpuSecondsTotal: number;
   generatorCpuSecondsP99: number;
   generatorCpuSecondsTotal: number;
-  /** Peak resident memory: the edge's workerd processes (sampled) and the generator's process. */
-  peakRssMb: { edge: number; generator: number };
+  /** Peak resident memory (sampled): the edge's workerd, wrangler dev's proxy and the generator's process. */
+  peakRssMb: { edge: number; devProxy: number; generator: number };
   /** Bytes of the edge's persisted state folder (Durable Objects' SQLite, KV, R2) after the run. */
   storageBytes: number;
   status5xx: number;

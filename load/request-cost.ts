@@ -11,7 +11,7 @@ import { freePort, startEdge } from "../operator/local-edge.ts";
 import { createFederation, createTenant, enrolClients } from "../operator/owner-api.ts";
 import { numberIn } from "./arguments.ts";
 import { federationConfig, population } from "./population.ts";
-import { edgeUsage } from "./proc.ts";
+import { EdgeProcesses } from "./proc.ts";
 import { round2 } from "./stats.ts";
 
 const CLIENTS = 200;
@@ -20,15 +20,27 @@ const IN_FLIGHT = 32;
 interface Cost {
   kind: string;
   status: number;
+  /** The edge's workerd (the worker, its objects and KV). */
   cpuMsPerRequest: number;
+  /** wrangler dev's proxy in front of it, which a deployed worker does without. */
+  devProxyCpuMsPerRequest: number;
   wallMsPerRequest: number;
 }
 
-/** Sends `count` requests, `IN_FLIGHT` at a time, and measures workerd's CPU over them. */
-async function measure(kind: string, count: number, send: (i: number) => Promise<Response>): Promise<Cost> {
+/**
+ * Sends `count` requests, `IN_FLIGHT` at a time, to the edge at `url` and measures its workerd's
+ * CPU over them, and apart from it that of wrangler dev's proxy in front (load/proc.ts).
+ */
+async function measure(
+  kind: string,
+  url: string,
+  count: number,
+  send: (i: number) => Promise<Response>,
+): Promise<Cost> {
   let status = 0;
   let next = 0;
-  const cpuBefore = edgeUsage().cpuSeconds;
+  const processes = new EdgeProcesses(Number(new URL(url).port));
+  const before = processes.usage();
   const started = performance.now();
   await Promise.all(
     Array.from({ length: IN_FLIGHT }, async () => {
@@ -42,11 +54,13 @@ async function measure(kind: string, count: number, send: (i: number) => Promise
   const wall = performance.now() - started;
   // The CPU counters are in clock ticks, read from /proc: let the last requests' work land.
   await new Promise((resolve) => setTimeout(resolve, 300));
-  const cpu = edgeUsage().cpuSeconds - cpuBefore;
+  const after = processes.usage();
+  const perRequest = (seconds: number) => round2((seconds * 1000) / count);
   return {
     kind,
     status,
-    cpuMsPerRequest: round2((cpu * 1000) / count),
+    cpuMsPerRequest: perRequest(after.cpuSeconds - before.cpuSeconds),
+    devProxyCpuMsPerRequest: perRequest(after.proxyCpuSeconds - before.proxyCpuSeconds),
     wallMsPerRequest: round2(wall / count),
   };
 }
@@ -69,7 +83,7 @@ async function runtimeFloor(count: number): Promise<Cost> {
   });
   try {
     const url = `http://127.0.0.1:${worker.port}/`;
-    return await measure("runtime floor (a worker answering ok)", count, () => fetch(url));
+    return await measure("runtime floor (a worker answering ok)", url, count, () => fetch(url));
   } finally {
     await worker.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -102,14 +116,18 @@ async function edgeCosts(root: string, count: number): Promise<Cost[]> {
       headers: { authorization: `Bearer ${clients[i % CLIENTS]!.token}`, "content-type": "application/json" },
     });
     return [
-      await measure("unknown path (router, 404 envelope)", count, () => fetch(`${edge.url}/v1/nowhere`)),
-      await measure("client GET rounds/current (Federation object)", count, (i) =>
+      await measure("unknown path (router, 404 envelope)", edge.url, count, () =>
+        fetch(`${edge.url}/v1/nowhere`),
+      ),
+      await measure("client GET rounds/current (Federation object)", edge.url, count, (i) =>
         fetch(`${base}/rounds/current`, as(i)),
       ),
-      await measure("client POST check-in, answered at once", count, (i) =>
+      await measure("client POST check-in, answered at once", edge.url, count, (i) =>
         fetch(`${base}/check-in`, as(i, { method: "POST", body: JSON.stringify({ evaluationBucket: 1 }) })),
       ),
-      await measure("client GET models/0 (bytes from KV)", count, (i) => fetch(`${base}/models/0`, as(i))),
+      await measure("client GET models/0 (bytes from KV)", edge.url, count, (i) =>
+        fetch(`${base}/models/0`, as(i)),
+      ),
     ];
   } finally {
     await edge.stop();
@@ -127,7 +145,9 @@ const program = new Command("load:cost")
       ...(await edgeCosts(process.cwd(), options.requests)),
     ];
     for (const c of costs)
-      console.log(`${c.kind.padEnd(48)} ${String(c.status).padStart(3)} ${c.cpuMsPerRequest} ms CPU`);
+      console.log(
+        `${c.kind.padEnd(48)} ${String(c.status).padStart(3)} ${c.cpuMsPerRequest} ms CPU (+ ${c.devProxyCpuMsPerRequest} in wrangler dev's proxy)`,
+      );
     const report = { requests: options.requests, inFlight: IN_FLIGHT, costs, date: new Date().toISOString() };
     writeFileSync(resolve(options.out), `${JSON.stringify(report, null, 2)}\n`);
   });

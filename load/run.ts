@@ -28,7 +28,7 @@ import type { FromPool, PoolSetup, RequestStats, ToPool } from "./messages.ts";
 import { PROTOCOL_STEPS } from "./messages.ts";
 import { checkAgainstSimulation, type PassCheck, type PublishedPass } from "./model-check.ts";
 import { federationConfig, population } from "./population.ts";
-import { edgeUsage, folderBytes } from "./proc.ts";
+import { EdgeProcesses, folderBytes } from "./proc.ts";
 import { type ProfileSummary, startProfiler, summariseProfile } from "./profiler.ts";
 import type { LoadReport, RoundFigures } from "./report.ts";
 import { growth, percentile, type RequestSpan, requestSpan, round2, type Sample } from "./stats.ts";
@@ -277,15 +277,20 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
 
     // Until the schedule reports a finished training, sample CPU and memory.
     const edgeCpu: Sample[] = [];
+    const proxyCpu: Sample[] = [];
     const ownCpu: Sample[] = [];
     let edgePeakRss = 0;
+    let proxyPeakRss = 0;
+    const edgeProcesses = new EdgeProcesses(Number(new URL(edge.url).port));
     const sample = () => {
       const at = Date.now();
-      const usage = edgeUsage();
+      const usage = edgeProcesses.usage();
       edgeCpu.push({ at, value: usage.cpuSeconds });
+      proxyCpu.push({ at, value: usage.proxyCpuSeconds });
       const own = process.cpuUsage();
       ownCpu.push({ at, value: (own.user + own.system) / 1e6 });
       edgePeakRss = Math.max(edgePeakRss, usage.rssBytes);
+      proxyPeakRss = Math.max(proxyPeakRss, usage.proxyRssBytes);
     };
     let lastLog = 0;
     let completed = false;
@@ -385,6 +390,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
         vectorLength: summary.secureAggregation.vectorLength,
         seconds: round2((ended - started) / 1000),
         edgeCpuSeconds: round2(growth(edgeCpu, started, ended)),
+        devProxyCpuSeconds: round2(growth(proxyCpu, started, ended)),
         generatorCpuSeconds: round2(growth(ownCpu, started, ended)),
         timeline: roundTimeline(requests.timeline, summary, started),
       });
@@ -462,6 +468,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
         0.99,
       ),
       edgeCpuSecondsTotal: round2(growth(edgeCpu, clientsStarted, trainedAt)),
+      devProxyCpuSecondsP99: percentile(
+        finished.map((r) => r.devProxyCpuSeconds),
+        0.99,
+      ),
+      devProxyCpuSecondsTotal: round2(growth(proxyCpu, clientsStarted, trainedAt)),
       generatorCpuSecondsP99: percentile(
         finished.map((r) => r.generatorCpuSeconds),
         0.99,
@@ -469,6 +480,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
       generatorCpuSecondsTotal: round2(growth(ownCpu, clientsStarted, trainedAt)),
       peakRssMb: {
         edge: round2(edgePeakRss / 2 ** 20),
+        devProxy: round2(proxyPeakRss / 2 ** 20),
         generator: round2((process.resourceUsage().maxRSS * 1024) / 2 ** 20),
       },
       storageBytes,

@@ -6,6 +6,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { LoadReport } from "../../load/report.ts";
+import { round2 } from "../../load/stats.ts";
 import type { BenchEntry, BenchSuite } from "../entry.ts";
 
 const folder = join(dirname(fileURLToPath(import.meta.url)), "../load");
@@ -54,16 +55,21 @@ export function loadEntries(report: LoadReport): BenchEntry[] {
     `dropout ${report.dropout}, ${report.rounds} rounds${settings}${report.completed ? "" : " (timed out)"}, ` +
     `${report.status5xx} 5xx, ${modelNote(report)}, ` +
     `load avg ${load} (${report.date.slice(0, 10)})`;
-  const { edge, generator } = report.peakRssMb;
+  // Reports before the proxy was counted apart have no devProxy: their edge figure includes it.
+  const {
+    edge,
+    devProxy = 0,
+    generator,
+  } = report.peakRssMb as LoadReport["peakRssMb"] & { devProxy?: number };
   return [
     { name: `${prefix}.round_p50_s`, value: report.roundSecondsP50, unit: "s", note },
     { name: `${prefix}.round_p99_s`, value: report.roundSecondsP99, unit: "s", note },
     { name: `${prefix}.requests_per_s`, value: report.requestsPerSecond, unit: "req/s", note },
     {
       name: `${prefix}.peak_mb`,
-      value: edge + generator,
+      value: round2(edge + devProxy + generator),
       unit: "MB",
-      note: `peak RSS: edge (workerd) ${edge} + load generator ${generator}`,
+      note: `peak RSS: edge (workerd) ${edge} + wrangler dev's proxy ${devProxy} + load generator ${generator}`,
     },
   ];
 }

@@ -205,6 +205,7 @@ export async function receiveMaskedInput(state: ServerState, input: MaskedInput)
 export async function receiveConsistencySignature(
   state: ServerState,
   input: ConsistencySignature,
+  survivors?: readonly string[],
 ): Promise<ReceiveTransition> {
   const parsed = consistencySignatureSchema.safeParse(input);
   if (!parsed.success) return fail(SECAGG_ERROR.INVALID_MESSAGE, parsed.error.message);
@@ -214,8 +215,8 @@ export async function receiveConsistencySignature(
   if ("ok" in admitted) return admitted;
   if (admitted.duplicate) return repeated(state, seen);
   const record = admitted.record!;
-  const survivors = participants(state, STAGE.MASKED_INPUT);
-  if (!(await verifySurvivors(record.signingPublicKey, message.signature, state.config.roundId, survivors)))
+  const signed = survivors ?? participants(state, STAGE.MASKED_INPUT);
+  if (!(await verifySurvivors(record.signingPublicKey, message.signature, state.config.roundId, signed)))
     return fail(
       SECAGG_ERROR.INVALID_MESSAGE,
       "the signature does not verify over this round's survivor set under the client's signing key",
@@ -258,11 +259,15 @@ export async function receiveUnmaskResponse(
   return accepted(state, seen);
 }
 
-/** Receives any client message: the receive transition of the message's stage. */
+/**
+ * Receives any client message: the receive transition of the message's stage. `survivors`, once
+ * masked_input has closed, saves listing them again for each signature (as in currentMessageFor).
+ */
 export function receiveMessage(
   state: ServerState,
   message: ClientMessage,
   mailbox: Mailbox,
+  survivors?: readonly string[],
 ): Promise<ReceiveTransition> {
   switch (message.type) {
     case "advertise_keys":
@@ -272,7 +277,7 @@ export function receiveMessage(
     case "masked_input":
       return receiveMaskedInput(state, message);
     case "consistency_signature":
-      return receiveConsistencySignature(state, message);
+      return receiveConsistencySignature(state, message, survivors);
     case "unmask_response":
       return receiveUnmaskResponse(state, message);
   }

@@ -189,6 +189,10 @@ describe("sharded rounds", () => {
     const elsewhere = await call("GET", `${base}/0/message`, { token: tokenOf(one!.cohort[0]!) });
     expect(elsewhere.status).toBe(403);
     const revoked = zero!.cohort[0]!;
+    // Accepted first, so the shard has its secret in memory: the revocation must still reach it.
+    await expectStatus(200, "GET", `${base}/0/message`, { token: tokenOf(revoked) });
+    const forged = `${tokenOf(revoked).slice(0, -4)}AAAA`;
+    expect((await call("GET", `${base}/0/message`, { token: forged })).status).toBe(401);
     await expectStatus(200, "DELETE", `/v1/federations/${handle.federationId}/clients/${revoked}`, {
       token: handle.ownerToken,
     });
