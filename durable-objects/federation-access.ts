@@ -1,8 +1,10 @@
 // Who may call a Federation method: the owners of its tenant and its enrolled clients, whose
 // token secret is checked against the stored hash; each method names the roles it admits.
+
+import { constantTimeEqual, sha256Hex } from "../core/sha256.ts";
 import { failure, type Result, success } from "../core/wire/errors.ts";
 import type { Caller } from "./caller.ts";
-import { secretMatches } from "./credentials.ts";
+import type { MatchedSecrets } from "./credentials.ts";
 import type { ClientToken } from "./federation-store.ts";
 
 export type Role = Caller["kind"];
@@ -20,15 +22,21 @@ export async function authorise(
   caller: Caller,
   roles: readonly Role[],
   clientToken: (clientId: string) => ClientToken | undefined,
+  matched?: MatchedSecrets,
 ): Promise<Result<Access>> {
   // A foreign tenant's token sees the same answer as a federation that does not exist.
   if (!federation || (caller.kind === "owner" && caller.tenantId !== federation.tenantId))
     return failure("not_found", "no such federation");
-  if (caller.kind === "client") {
+  // A secret that matched before is still good: revoking a client forgets its secret.
+  if (caller.kind === "client" && !matched?.matches(caller.clientId, caller.secret)) {
+    const presented = await sha256Hex(caller.secret);
+    // Read after the hash, with no wait between this read and remembering the secret, so that a
+    // revocation cannot come in between and leave a revoked secret remembered.
     const token = clientToken(caller.clientId);
-    const matches = await secretMatches(caller.secret, token?.tokenHash ?? NO_HASH);
+    const matches = constantTimeEqual(presented, token?.tokenHash ?? NO_HASH);
     if (!token || token.revokedAt !== null || !matches)
       return failure("unauthorized", "invalid or revoked client token");
+    matched?.remember(caller.clientId, caller.secret);
   }
   if (!roles.includes(caller.kind))
     return failure(

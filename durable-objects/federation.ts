@@ -34,7 +34,7 @@ import type { ClientRound, RoundSummary } from "../core/wire/rounds.ts";
 import { CHECK_IN_SECONDS, type CheckIn, type CheckInReceipt } from "../core/wire/schedule.ts";
 import { formatClientToken } from "../core/wire/tokens.ts";
 import type { Caller } from "./caller.ts";
-import { randomSecret } from "./credentials.ts";
+import { MatchedSecrets, randomSecret } from "./credentials.ts";
 import { type Access, authorise, type Role } from "./federation-access.ts";
 import { closeAbortedRound, reconcileCurrentRound, settleReservation } from "./federation-ending.ts";
 import { checkNeighbourDegree, openRound } from "./federation-opening.ts";
@@ -65,6 +65,8 @@ import { Serial } from "./serial.ts";
 export class Federation extends DurableObject<Env> {
   private readonly store: FederationStore;
   private readonly serial = new Serial();
+  /** Client secrets that matched (federation-access.ts): a revocation forgets the client's. */
+  private readonly matchedSecrets = new MatchedSecrets();
   private readonly shards: ShardedRoundEnding;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -191,6 +193,7 @@ export class Federation extends DurableObject<Env> {
         if (current && shard) await this.roundStub(current.round, shard.shard).revoke(clientId);
         const revokedAt = new Date().toISOString();
         this.store.revokeClient(clientId, revokedAt);
+        this.matchedSecrets.forget(clientId);
         return success({ clientId, revokedAt });
       }),
     );
@@ -555,7 +558,13 @@ export class Federation extends DurableObject<Env> {
     roles: readonly Role[],
     act: (record: StoredFederation, access: Access) => Result<T> | Promise<Result<T>>,
   ): Promise<Result<T>> {
-    const access = await authorise(this.store.record, caller, roles, (id) => this.store.clientToken(id));
+    const access = await authorise(
+      this.store.record,
+      caller,
+      roles,
+      (id) => this.store.clientToken(id),
+      this.matchedSecrets,
+    );
     if (!access.ok) return access;
     return act(this.store.created(), access.value);
   }

@@ -35,11 +35,11 @@ import {
   totalReported,
   totalUnmasked,
 } from "../core/secagg/index.ts";
-import { constantTimeEqual, toHex } from "../core/sha256.ts";
+import { toHex } from "../core/sha256.ts";
 import { failure, isApiErrorCode, type Result, success } from "../core/wire/errors.ts";
 import type { MessageReceipt, RoundStage, RoundSummary } from "../core/wire/rounds.ts";
 import { Changes } from "./changes.ts";
-import { secretMatches } from "./credentials.ts";
+import { MatchedSecrets, secretMatches } from "./credentials.ts";
 import { hasSchema, migrate } from "./migrations.ts";
 import { MAILBOX_MIGRATION, RoundMailbox } from "./round-mailbox.ts";
 import type { RoundSetup, RoundUsage } from "./round-setup.ts";
@@ -141,7 +141,7 @@ export class Round extends DurableObject<Env> {
    * Memory only; a revocation updates both.
    */
   private members: Map<string, { tokenHash: string; revoked: boolean }> | undefined;
-  private readonly verified = new Map<string, string>();
+  private readonly matched = new MatchedSecrets();
   /** The current stage's answers so far and those it expects (stragglers.ts). */
   private answers: { stage: string; answered: number; expected: number; firstAt?: number } | undefined;
 
@@ -396,7 +396,7 @@ export class Round extends DurableObject<Env> {
     this.sql`UPDATE cohort SET revoked = 1 WHERE client_id = ${clientId}`;
     const member = this.member(clientId);
     if (member) member.revoked = true;
-    this.verified.delete(clientId);
+    this.matched.forget(clientId);
     return success(null);
   }
 
@@ -554,15 +554,14 @@ export class Round extends DurableObject<Env> {
 
   private async authenticate(credential: ClientCredential): Promise<Result<null>> {
     if (!this.record) return failure("not_found", "no such round");
-    const member = this.member(credential.clientId);
-    const known = this.verified.get(credential.clientId);
+    const { clientId, secret } = credential;
+    const member = this.member(clientId);
     const matches =
-      known !== undefined
-        ? constantTimeEqual(known, credential.secret)
-        : await secretMatches(credential.secret, member?.tokenHash ?? "0".repeat(64));
+      this.matched.matches(clientId, secret) ||
+      (await secretMatches(secret, member?.tokenHash ?? "0".repeat(64)));
     if (!member) return failure("forbidden", "this client is not in the round's cohort");
     if (member.revoked || !matches) return failure("unauthorized", "invalid or revoked client token");
-    this.verified.set(credential.clientId, credential.secret);
+    this.matched.remember(clientId, secret);
     return success(null);
   }
 

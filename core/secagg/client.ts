@@ -5,7 +5,13 @@ import { selfMaskCommitment } from "./commitment.ts";
 import { maskedLength, type RoundConfig, roundConfigSchema, validateRoundConfig } from "./config.ts";
 import { consistencyFailure, generateSigningKeys, isValidSigningKey, signSurvivors } from "./consistency.ts";
 import { DEFAULT_FLOORS, type PrivacyFloors, roundBelowFloors } from "./floors.ts";
-import { generateKeyPair, isValidPublicKey, type KeyPairJson } from "./key-agreement.ts";
+import {
+  agreementKey,
+  generateKeyPair,
+  isValidPublicKey,
+  type KeyPairJson,
+  type OwnKey,
+} from "./key-agreement.ts";
 import { applyMaskStreams, importMaskSeed, MASK_SEED_BYTES, type MaskStream } from "./mask-generator.ts";
 import {
   type AdvertiseKeys,
@@ -55,8 +61,8 @@ interface DerivedKeys {
 }
 const derivedKeys = new WeakMap<ClientState, DerivedKeys>();
 
-/** This client's pairwise mask seed with a neighbour (`maskPrivate`: its mask key, decoded). */
-function maskSeedWith(state: ClientState, maskPrivate: Uint8Array, peerId: string): Promise<Uint8Array> {
+/** This client's pairwise mask seed with a neighbour (`maskPrivate`: its mask key, decoded or imported). */
+function maskSeedWith(state: ClientState, maskPrivate: OwnKey, peerId: string): Promise<Uint8Array> {
   const { config, clientId } = state;
   return pairwiseMaskSeed(
     config.curve,
@@ -70,15 +76,18 @@ function maskSeedWith(state: ClientState, maskPrivate: Uint8Array, peerId: strin
 
 /** Starts deriving the pairwise mask seeds with every neighbour; never rejects. */
 function deriveMaskSeeds(state: ClientState): Promise<Map<string, Uint8Array>> {
-  const maskPrivate = fromBase64Url(state.maskKeys.privateKey);
-  return Promise.all(
-    Object.keys(state.neighbours).map(
-      async (peerId) => [peerId, await maskSeedWith(state, maskPrivate, peerId)] as const,
-    ),
-  ).then(
-    (seeds) => new Map(seeds),
-    () => new Map(),
-  );
+  return agreementKey(state.config.curve, fromBase64Url(state.maskKeys.privateKey))
+    .then((maskPrivate) =>
+      Promise.all(
+        Object.keys(state.neighbours).map(
+          async (peerId) => [peerId, await maskSeedWith(state, maskPrivate, peerId)] as const,
+        ),
+      ),
+    )
+    .then(
+      (seeds) => new Map(seeds),
+      () => new Map(),
+    );
 }
 
 /** Everything a client keeps between messages; plain JSON (secrets as base64url), so it can be stored. */
@@ -245,7 +254,7 @@ export async function clientShareKeys(
   const xs = message.neighbours.map((n) => n.index);
   const maskKeyShares = splitSecret(fromBase64Url(state.maskKeys.privateKey), config.threshold, xs);
   const selfMaskShares = splitSecret(fromBase64Url(state.selfMaskSeed), config.threshold, xs);
-  const ownPrivate = fromBase64Url(state.encryptionKeys.privateKey);
+  const ownPrivate = await agreementKey(config.curve, fromBase64Url(state.encryptionKeys.privateKey));
   const shares: ShareKeys["shares"] = [];
   const shareKeys = new Map<string, Uint8Array>();
   for (let i = 0; i < message.neighbours.length; i++) {
@@ -322,7 +331,12 @@ export async function clientMaskInput(
         `only ${message.shares.length} neighbours shared keys; threshold ${config.threshold}`,
       );
     held = {};
-    const ownPrivate = fromBase64Url(state.encryptionKeys.privateKey);
+    // Imported only when some neighbour's share key was not kept from share_keys.
+    let ownPrivate: Promise<CryptoKey> | undefined;
+    const own = () => {
+      ownPrivate ??= agreementKey(config.curve, fromBase64Url(state.encryptionKeys.privateKey));
+      return ownPrivate;
+    };
     // Opened concurrently (Web Crypto works off the main thread), judged in message order.
     const opened = await Promise.all(
       message.shares.map(async (share) => {
@@ -333,7 +347,7 @@ export async function clientMaskInput(
           (await shareEncryptionKey(
             config.curve,
             config.roundId,
-            ownPrivate,
+            await own(),
             clientId,
             neighbour.encryptionPublicKey,
             share.from,
@@ -356,13 +370,16 @@ export async function clientMaskInput(
     }
   }
   const seeds = derived ? await derived.maskSeeds : undefined;
-  const maskPrivate = fromBase64Url(state.maskKeys.privateKey);
+  const missing = Object.keys(held).some((peerId) => !seeds?.has(peerId));
+  const maskPrivate = missing
+    ? await agreementKey(config.curve, fromBase64Url(state.maskKeys.privateKey))
+    : undefined;
   // The pairwise seeds are derived concurrently too; the order of the streams does not change the sum.
   const streams: MaskStream[] = await Promise.all([
     importMaskSeed(state.selfMaskSeed).then((key) => ({ key, sign: 1 as const })),
     ...Object.keys(held).map(async (peerId) => {
       const neighbour = state.neighbours[peerId]!;
-      const seed = seeds?.get(peerId) ?? (await maskSeedWith(state, maskPrivate, peerId));
+      const seed = seeds?.get(peerId) ?? (await maskSeedWith(state, maskPrivate!, peerId));
       return { key: await importMaskSeed(seed), sign: pairwiseSign(state.index, neighbour.index) };
     }),
   ]);

@@ -84,13 +84,25 @@ export async function isValidPublicKey(curve: Curve, publicKey: Uint8Array): Pro
   }
 }
 
-/** The 32-byte ECDH shared secret of a private scalar and a peer's raw public key. */
+/**
+ * A private scalar imported once for many agreements (a client agrees with each neighbour, the
+ * server with each survivor of a dropped client): importing it for each one was a large share of
+ * a client's CPU in a round (docs/load.md). Not extractable.
+ */
+export type OwnKey = Uint8Array | CryptoKey;
+
+export function agreementKey(curve: Curve, privateKey: Uint8Array): Promise<CryptoKey> {
+  return importPrivateKey(curve, privateKey, false);
+}
+
+/** The 32-byte ECDH shared secret of a private scalar (bytes, or imported) and a peer's raw public key. */
 export async function agree(
   curve: Curve,
-  privateKey: Uint8Array,
+  privateKey: OwnKey,
   peerPublicKey: Uint8Array,
 ): Promise<Uint8Array> {
-  const own = await importPrivateKey(curve, privateKey, false);
+  const own =
+    privateKey instanceof Uint8Array ? await importPrivateKey(curve, privateKey, false) : privateKey;
   const peer = await crypto.subtle.importKey(
     "raw",
     peerPublicKey as BufferSource,

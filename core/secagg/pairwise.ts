@@ -2,7 +2,7 @@
 // encryption key, and the layout of the share payload that travels sealed between neighbours.
 import { concatBytes, fromBase64Url } from "./bytes.ts";
 import type { Curve } from "./config.ts";
-import { agree, derivePairKey } from "./key-agreement.ts";
+import { agree, derivePairKey, type OwnKey } from "./key-agreement.ts";
 import { SHARE_BYTES } from "./shamir.ts";
 
 /**
@@ -12,7 +12,7 @@ import { SHARE_BYTES } from "./shamir.ts";
 export async function pairwiseMaskSeed(
   curve: Curve,
   roundId: string,
-  ownPrivateKey: Uint8Array,
+  ownPrivateKey: OwnKey,
   ownId: string,
   peerPublicKey: string,
   peerId: string,
@@ -30,7 +30,7 @@ export function pairwiseSign(ownIndex: number, peerIndex: number): 1 | -1 {
 export async function shareEncryptionKey(
   curve: Curve,
   roundId: string,
-  ownPrivateKey: Uint8Array,
+  ownPrivateKey: OwnKey,
   ownId: string,
   peerPublicKey: string,
   peerId: string,

@@ -53,20 +53,28 @@ export function reconstructSecret(shares: readonly Share[], threshold: number, l
   if (shares.length < threshold) throw new RangeError(`${shares.length} shares, ${threshold} needed`);
   const used = shares.slice(0, threshold);
   if (new Set(used.map((s) => s.x)).size !== used.length) throw new RangeError("shares repeat a point");
-  let secret = 0n;
-  for (let i = 0; i < used.length; i++) {
-    const xi = BigInt(used[i]!.x);
+  const xs = used.map((s) => BigInt(s.x));
+  const numerators: bigint[] = [];
+  const denominators: bigint[] = [];
+  for (let i = 0; i < xs.length; i++) {
     let numerator = 1n;
     let denominator = 1n;
-    for (let j = 0; j < used.length; j++) {
+    for (let j = 0; j < xs.length; j++) {
       if (j === i) continue;
-      const xj = BigInt(used[j]!.x);
-      numerator = Fp.mul(numerator, xj);
-      denominator = Fp.mul(denominator, Fp.sub(xj, xi));
+      numerator = Fp.mul(numerator, xs[j]!);
+      denominator = Fp.mul(denominator, Fp.sub(xs[j]!, xs[i]!));
     }
+    numerators.push(numerator);
+    denominators.push(denominator);
+  }
+  // One field inversion for all the Lagrange weights (Montgomery's trick) instead of one each:
+  // the server rebuilds a secret per survivor in the unmask stage (docs/load.md).
+  const inverses = Fp.invertBatch(denominators);
+  let secret = 0n;
+  for (let i = 0; i < xs.length; i++) {
     const yi = bytesToNumberBE(used[i]!.y);
     if (yi >= SHAMIR_PRIME) throw new RangeError("share value is not a field element");
-    secret = Fp.add(secret, Fp.mul(yi, Fp.div(numerator, denominator)));
+    secret = Fp.add(secret, Fp.mul(yi, Fp.mul(numerators[i]!, inverses[i]!)));
   }
   if (secret >= 1n << BigInt(8 * length))
     throw new RangeError(`reconstructed value does not fit in ${length} bytes`);

@@ -3,7 +3,7 @@
 import { fromBase64Url, toBase64Url } from "./bytes.ts";
 import { selfMaskCommitment } from "./commitment.ts";
 import { addInto } from "./encoding.ts";
-import { PRIVATE_KEY_BYTES, publicKeyOf } from "./key-agreement.ts";
+import { agreementKey, PRIVATE_KEY_BYTES, publicKeyOf } from "./key-agreement.ts";
 import { applyMaskStreams, importMaskSeed, MASK_SEED_BYTES } from "./mask-generator.ts";
 import { pairwiseMaskSeed, pairwiseSign } from "./pairwise.ts";
 import { fail, SECAGG_ERROR, type SecAggResult } from "./result.ts";
@@ -67,7 +67,9 @@ export async function buildUnmaskPlan(
         SECAGG_ERROR.RECONSTRUCTION_FAILED,
         `rebuilt mask key of ${owner} does not match its public key: a neighbour revealed a wrong share`,
       );
-    // One key agreement per surviving neighbour, run concurrently (Web Crypto works off the main thread).
+    // One key agreement per surviving neighbour, run concurrently (Web Crypto works off the main
+    // thread), with the rebuilt key imported once.
+    const ownKey = await agreementKey(config.curve, privateKey);
     const corrections = await Promise.all(
       record.neighbours
         .filter((peer) => alive.has(peer))
@@ -76,7 +78,7 @@ export async function buildUnmaskPlan(
           const seed = await pairwiseMaskSeed(
             config.curve,
             config.roundId,
-            privateKey,
+            ownKey,
             owner,
             peerRecord.maskPublicKey,
             peer,
