@@ -15,10 +15,19 @@ export async function secretMatches(secret: string, storedHash: string): Promise
   return constantTimeEqual(await sha256Hex(secret), storedHash);
 }
 
+/** An unknown id is hashed against this, so timing does not tell which ids exist. */
+const NO_HASH = "0".repeat(64);
+
+/** What an object stores of a token when asked: its hash, and whether it is still good. */
+export interface StoredToken {
+  tokenHash: string;
+  active: boolean;
+}
+
 /**
- * Secrets that matched their stored hash, kept in an object's memory so that a client's next
- * request costs no query and no hash (at a thousand clients a round, a share of the edge's CPU:
- * docs/load.md). Bounded: emptied when full. Whoever revokes a token must forget its secret.
+ * Checks client secrets, and keeps the ones that matched in the object's memory so that a client's
+ * next request costs no query and no hash (at a thousand clients a round, a share of the edge's
+ * CPU: docs/load.md). Bounded: emptied when full. Whoever revokes a token must forget its secret.
  */
 export class MatchedSecrets {
   readonly #secrets = new Map<string, string>();
@@ -28,15 +37,20 @@ export class MatchedSecrets {
     this.#limit = limit;
   }
 
-  /** Whether `secret` is the one that matched for `id` (false when none did yet). */
-  matches(id: string, secret: string): boolean {
+  /**
+   * Whether `secret` is id's: a secret that matched before, else its hash against what `stored`
+   * returns. `stored` is asked after hashing, with no wait between its answer and remembering the
+   * secret, so that a revocation cannot come in between and leave a revoked secret remembered.
+   */
+  async verify(id: string, secret: string, stored: () => StoredToken | undefined): Promise<boolean> {
     const known = this.#secrets.get(id);
-    return known !== undefined && constantTimeEqual(known, secret);
-  }
-
-  remember(id: string, secret: string): void {
+    if (known !== undefined && constantTimeEqual(known, secret)) return true;
+    const presented = await sha256Hex(secret);
+    const token = stored();
+    if (!constantTimeEqual(presented, token?.tokenHash ?? NO_HASH) || !token?.active) return false;
     if (this.#secrets.size >= this.#limit) this.#secrets.clear();
     this.#secrets.set(id, secret);
+    return true;
   }
 
   forget(id: string): void {

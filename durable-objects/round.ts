@@ -39,7 +39,7 @@ import { toHex } from "../core/sha256.ts";
 import { failure, isApiErrorCode, type Result, success } from "../core/wire/errors.ts";
 import type { MessageReceipt, RoundStage, RoundSummary } from "../core/wire/rounds.ts";
 import { Changes } from "./changes.ts";
-import { MatchedSecrets, secretMatches } from "./credentials.ts";
+import { MatchedSecrets } from "./credentials.ts";
 import { hasSchema, migrate } from "./migrations.ts";
 import { MAILBOX_MIGRATION, RoundMailbox } from "./round-mailbox.ts";
 import type { RoundSetup, RoundUsage } from "./round-setup.ts";
@@ -555,13 +555,12 @@ export class Round extends DurableObject<Env> {
   private async authenticate(credential: ClientCredential): Promise<Result<null>> {
     if (!this.record) return failure("not_found", "no such round");
     const { clientId, secret } = credential;
-    const member = this.member(clientId);
-    const matches =
-      this.matched.matches(clientId, secret) ||
-      (await secretMatches(secret, member?.tokenHash ?? "0".repeat(64)));
-    if (!member) return failure("forbidden", "this client is not in the round's cohort");
-    if (member.revoked || !matches) return failure("unauthorized", "invalid or revoked client token");
-    this.matched.remember(clientId, secret);
+    const matches = await this.matched.verify(clientId, secret, () => {
+      const member = this.member(clientId);
+      return member && { tokenHash: member.tokenHash, active: !member.revoked };
+    });
+    if (!this.member(clientId)) return failure("forbidden", "this client is not in the round's cohort");
+    if (!matches) return failure("unauthorized", "invalid or revoked client token");
     return success(null);
   }
 

@@ -17,7 +17,8 @@ import { round2 } from "./stats.ts";
 const CLIENTS = 200;
 const IN_FLIGHT = 32;
 
-interface Cost {
+/** What one kind of request costs (a row of the report). */
+export interface RequestCost {
   kind: string;
   status: number;
   /** The edge's workerd (the worker, its objects and KV). */
@@ -36,7 +37,7 @@ async function measure(
   url: string,
   count: number,
   send: (i: number) => Promise<Response>,
-): Promise<Cost> {
+): Promise<RequestCost> {
   let status = 0;
   let next = 0;
   const processes = new EdgeProcesses(Number(new URL(url).port));
@@ -66,7 +67,7 @@ async function measure(
 }
 
 /** wrangler dev's own cost per request: a worker that answers "ok" and does nothing else. */
-async function runtimeFloor(count: number): Promise<Cost> {
+async function runtimeFloor(count: number): Promise<RequestCost> {
   const dir = mkdtempSync(join(tmpdir(), "fedrouter-floor-"));
   writeFileSync(join(dir, "index.js"), 'export default { fetch() { return new Response("ok"); } };\n');
   writeFileSync(
@@ -90,7 +91,7 @@ async function runtimeFloor(count: number): Promise<Cost> {
   }
 }
 
-async function edgeCosts(root: string, count: number): Promise<Cost[]> {
+async function edgeCosts(root: string, count: number): Promise<RequestCost[]> {
   const stateDir = mkdtempSync(join(tmpdir(), "fedrouter-cost-"));
   const edge = await startEdge({ root, stateDir, port: await freePort() });
   try {

@@ -74,6 +74,18 @@ function maskSeedWith(state: ClientState, maskPrivate: OwnKey, peerId: string): 
   );
 }
 
+/**
+ * One of the client's private keys, imported on first use only: masked_input needs them only for a
+ * neighbour whose key share_keys did not keep (a restored state).
+ */
+function importedOnUse(state: ClientState, keys: KeyPairJson): () => Promise<CryptoKey> {
+  let imported: Promise<CryptoKey> | undefined;
+  return () => {
+    imported ??= agreementKey(state.config.curve, fromBase64Url(keys.privateKey));
+    return imported;
+  };
+}
+
 /** Starts deriving the pairwise mask seeds with every neighbour; never rejects. */
 function deriveMaskSeeds(state: ClientState): Promise<Map<string, Uint8Array>> {
   return agreementKey(state.config.curve, fromBase64Url(state.maskKeys.privateKey))
@@ -331,12 +343,7 @@ export async function clientMaskInput(
         `only ${message.shares.length} neighbours shared keys; threshold ${config.threshold}`,
       );
     held = {};
-    // Imported only when some neighbour's share key was not kept from share_keys.
-    let ownPrivate: Promise<CryptoKey> | undefined;
-    const own = () => {
-      ownPrivate ??= agreementKey(config.curve, fromBase64Url(state.encryptionKeys.privateKey));
-      return ownPrivate;
-    };
+    const encryptionKey = importedOnUse(state, state.encryptionKeys);
     // Opened concurrently (Web Crypto works off the main thread), judged in message order.
     const opened = await Promise.all(
       message.shares.map(async (share) => {
@@ -347,7 +354,7 @@ export async function clientMaskInput(
           (await shareEncryptionKey(
             config.curve,
             config.roundId,
-            await own(),
+            await encryptionKey(),
             clientId,
             neighbour.encryptionPublicKey,
             share.from,
@@ -370,16 +377,13 @@ export async function clientMaskInput(
     }
   }
   const seeds = derived ? await derived.maskSeeds : undefined;
-  const missing = Object.keys(held).some((peerId) => !seeds?.has(peerId));
-  const maskPrivate = missing
-    ? await agreementKey(config.curve, fromBase64Url(state.maskKeys.privateKey))
-    : undefined;
+  const maskKey = importedOnUse(state, state.maskKeys);
   // The pairwise seeds are derived concurrently too; the order of the streams does not change the sum.
   const streams: MaskStream[] = await Promise.all([
     importMaskSeed(state.selfMaskSeed).then((key) => ({ key, sign: 1 as const })),
     ...Object.keys(held).map(async (peerId) => {
       const neighbour = state.neighbours[peerId]!;
-      const seed = seeds?.get(peerId) ?? (await maskSeedWith(state, maskPrivate!, peerId));
+      const seed = seeds?.get(peerId) ?? (await maskSeedWith(state, await maskKey(), peerId));
       return { key: await importMaskSeed(seed), sign: pairwiseSign(state.index, neighbour.index) };
     }),
   ]);

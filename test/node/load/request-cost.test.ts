@@ -7,18 +7,11 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
+import type { RequestCost } from "../../../load/request-cost.ts";
 
 const root = resolve(import.meta.dirname, "../../..");
 const folder = mkdtempSync(join(tmpdir(), "fedrouter-cost-test-"));
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
-
-interface Cost {
-  kind: string;
-  status: number;
-  cpuMsPerRequest: number;
-  devProxyCpuMsPerRequest: number;
-  wallMsPerRequest: number;
-}
 
 describe("npm run load:cost", () => {
   it("measures the runtime's floor and each kind of request, every one answered as it should be", async () => {
@@ -28,7 +21,7 @@ describe("npm run load:cost", () => {
       [join(root, "load/request-cost.ts"), "--requests", "100", "--out", out],
       { cwd: root },
     );
-    const report = JSON.parse(readFileSync(out, "utf8")) as { requests: number; costs: Cost[] };
+    const report = JSON.parse(readFileSync(out, "utf8")) as { requests: number; costs: RequestCost[] };
     expect(report.requests).toBe(100);
     // The floor answers ok; an unknown path and a round that is not open are 404 envelopes.
     expect(report.costs.map((c) => c.status)).toEqual([200, 404, 404, 200, 200]);
