@@ -60,6 +60,10 @@ const program = new Command("load")
     "--profile <file>",
     "write a CPU profile of the edge's JavaScript (.cpuprofile) and summarise it in the report",
   )
+  .option(
+    "--via-dev-proxy",
+    "send requests through wrangler dev's proxy (its public port) instead of straight to the edge's workerd",
+  )
   .option("--shard-size <n>", "most clients per shard (default: the edge's, 256)", numberIn(3, 1000))
   .option("--timeout <s>", "stop everything after this many seconds", numberIn(10, 24 * 3600), 3600)
   .action(async (flags) => {
@@ -84,6 +88,7 @@ const program = new Command("load")
       timeoutSeconds: flags.timeout,
       root: resolve(import.meta.dirname, ".."),
       ...(flags.profile ? { profile: resolve(flags.profile) } : {}),
+      ...(flags.viaDevProxy ? { viaDevProxy: true } : {}),
       log: (line) => console.error(line),
     });
     writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);

@@ -62,9 +62,9 @@ export interface EdgeUsage {
   proxyRssBytes: number;
 }
 
-/** Socket inodes listening on a TCP port of the loopback or any address (/proc/net/tcp, tcp6). */
-function listeningInodes(port: number): Set<string> {
-  const inodes = new Set<string>();
+/** Listening TCP sockets of the loopback or any address, as socket inode -> port (/proc/net/tcp, tcp6). */
+function listeningSockets(): Map<string, number> {
+  const sockets = new Map<string, number>();
   for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
     let lines: string[];
     try {
@@ -75,30 +75,38 @@ function listeningInodes(port: number): Set<string> {
     for (const line of lines) {
       const fields = line.trim().split(/\s+/);
       // local address "hex ip:hex port", state 0A = LISTEN, inode in the tenth column.
-      if (fields[3] === "0A" && Number.parseInt(fields[1]?.split(":")[1] ?? "", 16) === port)
-        inodes.add(fields[9]!);
+      if (fields[3] === "0A") sockets.set(fields[9]!, Number.parseInt(fields[1]?.split(":")[1] ?? "", 16));
+    }
+  }
+  return sockets;
+}
+
+/** The socket inodes a process holds. */
+function socketInodes(pid: number): string[] {
+  let fds: string[];
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return [];
+  }
+  const inodes: string[] = [];
+  for (const fd of fds) {
+    try {
+      const match = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (match) inodes.push(match[1]!);
+    } catch {
+      // The descriptor closed while we read.
     }
   }
   return inodes;
 }
 
-/** Whether a process holds one of these sockets. */
-function holdsSocket(pid: number, inodes: Set<string>): boolean {
-  let fds: string[];
-  try {
-    fds = readdirSync(`/proc/${pid}/fd`);
-  } catch {
-    return false;
-  }
-  for (const fd of fds) {
-    try {
-      const match = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
-      if (match && inodes.has(match[1]!)) return true;
-    } catch {
-      // The descriptor closed while we read.
-    }
-  }
-  return false;
+/** The TCP ports a process listens on. */
+function listeningPorts(pid: number, sockets = listeningSockets()): number[] {
+  return socketInodes(pid).flatMap((inode) => {
+    const port = sockets.get(inode);
+    return port === undefined ? [] : [port];
+  });
 }
 
 /** The workerd processes this process started: the edge's, and wrangler dev's proxy among them. */
@@ -113,8 +121,20 @@ export class EdgeProcesses {
     this.#root = root;
   }
 
-  usage(): EdgeUsage {
-    const all = processes();
+  /**
+   * The ports the edge's own workerd (not the proxy) listens on: one of them serves the worker
+   * directly, as a deployed edge is reached, without wrangler dev's proxy in between.
+   */
+  runtimePorts(): number[] {
+    const sockets = listeningSockets();
+    return this.#workerd(processes())
+      .filter((p) => p.pid !== this.#proxyPid)
+      .flatMap((p) => listeningPorts(p.pid, sockets))
+      .filter((port) => port !== this.#proxyPort);
+  }
+
+  /** This process's workerd descendants; finds the proxy among them. */
+  #workerd(all: ProcessStat[]): ProcessStat[] {
     const parent = new Map(all.map((p) => [p.pid, p.parent]));
     const descends = (pid: number): boolean => {
       for (let p = parent.get(pid); p !== undefined && p > 1; p = parent.get(p))
@@ -124,9 +144,14 @@ export class EdgeProcesses {
     const workerd = all.filter((p) => p.name.includes("workerd") && descends(p.pid));
     // Found once and kept while it lives (a restart of the runtime leaves the proxy in place).
     if (this.#proxyPort !== undefined && !workerd.some((p) => p.pid === this.#proxyPid)) {
-      const inodes = listeningInodes(this.#proxyPort);
-      this.#proxyPid = workerd.find((p) => holdsSocket(p.pid, inodes))?.pid;
+      const sockets = listeningSockets();
+      this.#proxyPid = workerd.find((p) => listeningPorts(p.pid, sockets).includes(this.#proxyPort!))?.pid;
     }
+    return workerd;
+  }
+
+  usage(): EdgeUsage {
+    const workerd = this.#workerd(processes());
     const usage: EdgeUsage = { cpuSeconds: 0, rssBytes: 0, proxyCpuSeconds: 0, proxyRssBytes: 0 };
     for (const p of workerd)
       if (p.pid === this.#proxyPid) {

@@ -49,6 +49,11 @@ export interface LoadReport {
   router: string;
   dropout: number;
   seed: number;
+  /**
+   * Whether requests went through wrangler dev's proxy. By default they go straight to the edge's
+   * workerd (found by its listening ports), as a deployed edge is reached; the proxy then idles.
+   */
+  viaDevProxy: boolean;
   shards: number;
   /** Rounds opened (aborted ones included). */
   rounds: number;

@@ -61,6 +61,11 @@ export interface LoadOptions {
   root: string;
   /** Write a CPU profile of the edge's JavaScript over the training here (and summarise it). */
   profile?: string;
+  /**
+   * Send the clients' and the owner's requests through wrangler dev's proxy (its public port), as
+   * before; by default they go to the edge's own workerd, as a deployed edge is reached.
+   */
+  viaDevProxy?: boolean;
   log: (line: string) => void;
 }
 
@@ -178,6 +183,29 @@ function roundTimeline(
   );
 }
 
+/**
+ * The edge's own workerd, reached without wrangler dev's proxy: of the ports it listens on, the one
+ * that answers the worker's health route. The proxy (a dev-only hop that re-sends every request) is
+ * not part of a deployed edge, and its CPU would compete with the edge's and the clients' for the
+ * same two cores.
+ */
+async function directUrl(edge: LocalEdge, processes: EdgeProcesses): Promise<string> {
+  // The proxy answers once the runtime behind it has started; until then there is no port to find.
+  await fetch(`${edge.url}/v1/health`, { signal: AbortSignal.timeout(60_000) });
+  processes.usage(); // finds the proxy, so that its port is not among the candidates
+  for (const port of processes.runtimePorts()) {
+    const url = `http://127.0.0.1:${port}`;
+    try {
+      const response = await fetch(`${url}/v1/health`, { signal: AbortSignal.timeout(5_000) });
+      const body = (await response.json()) as { ok?: unknown };
+      if (response.ok && body.ok === true) return url;
+    } catch {
+      // Not an HTTP port of the worker (the runtime also listens for its inspector and controls).
+    }
+  }
+  throw new Error("found no port of the edge's workerd that serves the worker (use --via-dev-proxy)");
+}
+
 export async function runLoad(options: LoadOptions): Promise<LoadReport> {
   const log = options.log;
   const deadline = Date.now() + options.timeoutSeconds * 1000;
@@ -226,7 +254,12 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
       port: await freePort(),
       ...(inspectorPort ? { inspectorPort } : {}),
     });
-    const owner = await createTenant(edge.url, edge.operatorToken, "load", 1e9);
+    const edgeProcesses = new EdgeProcesses(Number(new URL(edge.url).port));
+    const edgeUrl = options.viaDevProxy ? edge.url : await directUrl(edge, edgeProcesses);
+    log(
+      `requests go to ${edgeUrl}${options.viaDevProxy ? " (wrangler dev's proxy)" : " (the edge's workerd, no proxy)"}`,
+    );
+    const owner = await createTenant(edgeUrl, edge.operatorToken, "load", 1e9);
     const federation = await createFederation(owner, config);
     const enrolled = Date.now();
     const enrolments = await enrolAll(owner, federation.id, options.clients);
@@ -256,7 +289,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
       threads.push(
         startThread(
           {
-            edgeUrl: edge.url,
+            edgeUrl,
             federationId: federation.id,
             modelPublicKey: enrolments[0]!.modelPublicKey,
             clients: own,
@@ -281,7 +314,6 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     const ownCpu: Sample[] = [];
     let edgePeakRss = 0;
     let proxyPeakRss = 0;
-    const edgeProcesses = new EdgeProcesses(Number(new URL(edge.url).port));
     const sample = () => {
       const at = Date.now();
       const usage = edgeProcesses.usage();
@@ -451,6 +483,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
       router: options.router,
       dropout: options.dropout,
       seed: options.seed,
+      viaDevProxy: options.viaDevProxy === true,
       shards: Math.max(1, ...rounds.map((r) => r.shards)),
       rounds: rounds.length,
       published: passes.length,

@@ -102,6 +102,7 @@ export class FedrouterClient {
       edge: this.#edge,
       store: this.store,
       longPollMs: this.#options.longPollMs,
+      ready: (signal) => this.#declaredPrivacy(signal),
       participate: (options, invitation) => this.#participate(options, invitation),
     });
   }

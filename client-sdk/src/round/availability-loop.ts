@@ -26,6 +26,12 @@ export interface LoopContext {
   store: EvaluationStore;
   /** How long the edge may hold a check-in until a round invites this client (0: poll instead). */
   longPollMs: number;
+  /**
+   * What must hold before this client offers itself: the federation's declared terms, read (and
+   * judged) once. Done before the first check-in, so that a client never checks in to terms it
+   * would refuse, and the first round it is invited to does not wait on that read.
+   */
+  ready: (signal: AbortSignal) => Promise<unknown>;
   /** Takes part in a round; `invitation` is the round as the check-in showed it, when it did. */
   participate: (options: ParticipateOptions, invitation?: ClientRound) => Promise<ParticipationResult>;
 }
@@ -97,6 +103,7 @@ export class AvailabilityLoop {
           await pause(pollMs, signal);
           continue;
         }
+        await this.#context.ready(signal);
         let invited: number | null;
         let invitation: ClientRound | undefined;
         const bucket = evaluationBucket(await store.count());
