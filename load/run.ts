@@ -356,7 +356,15 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
         watched = view.currentRound;
         if (Date.now() - lastLog > 10_000) {
           lastLog = Date.now();
-          log(`  round ${view.currentRound ?? "-"}, version ${view.latestVersion}, ${view.training.state}`);
+          const current = view.currentRound;
+          // Where the round stands, so that a stalled stage shows while it stalls.
+          const at =
+            current === null
+              ? ""
+              : await patiently(() => getRound(owner, federation.id, current), log).then(
+                  (r) => `: ${r.stage}, ${JSON.stringify(r.participants)}`,
+                );
+          log(`  round ${current ?? "-"}, version ${view.latestVersion}, ${view.training.state}${at}`);
         }
         if (view.training.trainings >= 1) {
           completed = true;
