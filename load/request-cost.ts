@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Command } from "commander";
-import { freePort, startEdge } from "../operator/local-edge.ts";
+import { freePort, localWranglerDefaults, startEdge } from "../operator/local-edge.ts";
 import { createFederation, createTenant, enrolClients } from "../operator/owner-api.ts";
 import { numberIn } from "./arguments.ts";
 import { federationConfig, population } from "./population.ts";
@@ -74,6 +74,8 @@ async function runtimeFloor(count: number): Promise<RequestCost> {
     join(dir, "wrangler.toml"),
     'name = "floor"\nmain = "index.js"\ncompatibility_date = "2025-09-01"\n',
   );
+  // Under the same runtime settings as the edge (observability off), or the floor is not one.
+  localWranglerDefaults();
   const { unstable_dev } = await import("wrangler");
   const worker = await unstable_dev(join(dir, "index.js"), {
     config: join(dir, "wrangler.toml"),

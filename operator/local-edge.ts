@@ -66,16 +66,22 @@ export class EdgeStartError extends Error {
   override name = "EdgeStartError";
 }
 
-export async function startEdge(options: EdgeOptions): Promise<LocalEdge> {
-  // Offline and quiet: no usage metrics, no update checks.
+/**
+ * What every local wrangler here runs with: offline and quiet (no usage metrics, no update
+ * checks), and without wrangler dev's local observability unless the caller set
+ * X_LOCAL_OBSERVABILITY. That is a streaming tail worker collecting a trace span for every
+ * request, subrequest and storage call: a dev-time explorer, not part of the worker, and it took
+ * 36-48% of the edge's workerd's CPU per request (npm run load:cost: a check-in 2.75 ms with it,
+ * 1.68 without; docs/load.md).
+ */
+export function localWranglerDefaults(): void {
   process.env.WRANGLER_SEND_METRICS = "false";
   process.env.WRANGLER_SEND_ERROR_REPORTS = "false";
-  // wrangler dev attaches its local observability (a streaming tail worker that collects a trace
-  // span for every request, subrequest and storage call) unless told not to. It is a dev-time
-  // explorer, not part of the worker, and it cost the edge's workerd 60-80% more CPU per request
-  // (npm run load:cost: a check-in 2.75 ms with it, 1.7 without; docs/load.md). Off unless the
-  // caller set X_LOCAL_OBSERVABILITY.
   process.env.X_LOCAL_OBSERVABILITY ??= "false";
+}
+
+export async function startEdge(options: EdgeOptions): Promise<LocalEdge> {
+  localWranglerDefaults();
   const port = options.port ?? ((await portFree(DEFAULT_PORT)) ? DEFAULT_PORT : await freePort());
   if (options.port !== undefined && !(await portFree(port)))
     throw new EdgeStartError(`port ${port} on 127.0.0.1 is in use: pick another with --port`);
