@@ -10,3 +10,16 @@ export function numberIn(min: number, max: number, integer = true) {
     return parsed;
   };
 }
+
+/**
+ * The stage deadlines (seconds) `npm run load` gives a cohort unless told: what honest clients need
+ * when all of them share this machine's 2 cores with the edge (docs/load.md), the deadlines the
+ * measured runs used. K-means: 15 s up to 150 clients, 30 s up to 500, 60 s above, the advertise
+ * stage twice that. The MLP: 60 s, and 180 s to advertise, since its clients train first. With the
+ * stage quorum a long deadline costs nothing while clients answer.
+ */
+export function defaultDeadlines(clients: number, router: string): { stage: number; advertise: number } {
+  if (router === "mlp") return { stage: 60, advertise: 180 };
+  const stage = clients <= 150 ? 15 : clients <= 500 ? 30 : 60;
+  return { stage, advertise: 2 * stage };
+}

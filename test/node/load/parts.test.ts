@@ -1,11 +1,19 @@
 // The load generator's pure parts: percentiles, a counter's growth over a round, the seeded
 // dropout draws, route names and request spans.
 import { describe, expect, it } from "vitest";
+import { defaultDeadlines } from "../../../load/arguments.ts";
 import { routeName, timelineSlot } from "../../../load/client-pool.ts";
 import { DROP_POINTS, dropPoint } from "../../../load/dropout.ts";
 import { growth, percentile, requestSpan } from "../../../load/stats.ts";
 
 describe("load generator parts", () => {
+  it("gives larger cohorts and the MLP longer stage deadlines, those the measured runs used", () => {
+    const stage = [100, 150, 151, 300, 500, 501, 1000].map((n) => defaultDeadlines(n, "kmeans").stage);
+    expect(stage).toEqual([15, 15, 30, 30, 30, 60, 60]);
+    expect(defaultDeadlines(1000, "kmeans")).toEqual({ stage: 60, advertise: 120 });
+    expect(defaultDeadlines(100, "mlp")).toEqual({ stage: 60, advertise: 180 });
+  });
+
   it("takes nearest-rank percentiles", () => {
     const values = Array.from({ length: 100 }, (_, i) => 100 - i);
     expect(percentile(values, 0.5)).toBe(50);
