@@ -116,3 +116,14 @@ export function initialKMeansState(
     centroids: new Float32Array(full.embedder.dimension),
   };
 }
+
+/**
+ * The state with its clustering stopped where it is and the statistics pass next, so that the pass
+ * after it leaves a router; a state past its clustering unchanged. Mid-split, the centroids are
+ * still the clusters before the split: the statistics are gathered for those.
+ */
+export function kmeansLastPass(state: KMeansState): KMeansState {
+  if (state.phase !== "lloyd" && state.phase !== "power") return state;
+  const { splitting: _splitting, directions: _directions, ...rest } = state;
+  return { ...rest, phase: "stats" };
+}

@@ -1,13 +1,34 @@
 // Client-level DP for the K-means router: per-pass caps on each client's counts and sums (with
-// unit-norm embeddings, a point adds at most 1 to a count, at most 1 to a sum's length and at
-// most 4 to a squared error), and the suppression of (cluster, model) cells whose noised count is
-// too small to publish.
+// unit-norm embeddings), and the suppression of (cluster, model) cells whose noised count is too
+// small to publish.
+//
+// A pass's elements are measured in units before the clip, and the noise is the same in every
+// unit. The clip bounds a client's whole vector whatever the units, so they are free to follow the
+// typical size of a point's term rather than its bound. In units of their bound (4), the
+// power-iteration sums drowned in noise 5 to 90 times their length (synthetic benchmark, 1,000
+// clients, epsilon 8, hashing embedder), every split went along a random direction, and half the
+// clusters ended empty.
 import { STATS_PARTS } from "../kmeans/router.ts";
-import type { KMeansConfig, KMeansState } from "../kmeans/state.ts";
+import { type KMeansConfig, type KMeansState, kmeansLastPass } from "../kmeans/state.ts";
 import type { ContributionClip } from "./private-algorithm.ts";
 
+/**
+ * A cluster's sum of unit vectors grows as its count times its centroid's length: 0.25 to 0.97 in
+ * the synthetic benchmark, LLMRouter's set and the RouterBench subset (hashing embedder, 1 to 4
+ * clusters).
+ */
+const SUM_UNIT = 1 / 2;
+/**
+ * A point's power-iteration term ((x - c)·v)(x - c) is at most 4 long; a client's sum of them grows
+ * as its count times the variance along v, 0.001 to 0.22 in the same measurements (mostly 0.02 to
+ * 0.07): 1/16 keeps the count and the terms comparable in the clip.
+ */
+const POWER_UNIT = 1 / 16;
+/** A squared distance between unit vectors is at most 4; it is one number per cluster. */
+const SQUARED_ERROR_UNIT = 4;
+
 export interface KMeansPrivacyOptions {
-  /** L2 norm a client's pass is capped at, in points (a client with one cluster: about cap/√3 points). */
+  /** L2 norm a client's pass is capped at, in points (each point counts 1, the other elements in their units). */
   readonly cap: number;
   /**
    * Public scale of a query's cost per model (its list price per query), in the order of the
@@ -35,15 +56,15 @@ export function kmeansClip(
   const point = options.pointLength ?? 1;
   const d = options.dimension ?? state.config.embedder.dimension;
   if (state.phase === "lloyd") {
-    // [count, squared error, sum (d)] per cluster; a squared distance between unit vectors is ≤ 4.
+    // [count, squared error, sum (d)] per cluster.
     for (let k = 0; k * (d + 2) < length; k++) {
-      units.fill(point, k * (d + 2) + 2, (k + 1) * (d + 2));
-      units[k * (d + 2) + 1] = 4 * point * point;
+      units.fill(SUM_UNIT * point, k * (d + 2) + 2, (k + 1) * (d + 2));
+      units[k * (d + 2) + 1] = SQUARED_ERROR_UNIT * point * point;
     }
   } else if (state.phase === "power") {
-    // [count, Σ ((x - c)·v)(x - c)] per splitting cluster: each point adds a vector of length ≤ 4.
+    // [count, Σ ((x - c)·v)(x - c)] per splitting cluster.
     for (let s = 0; s * (d + 1) < length; s++)
-      units.fill(4 * point * point, s * (d + 1) + 1, (s + 1) * (d + 1));
+      units.fill(POWER_UNIT * point * point, s * (d + 1) + 1, (s + 1) * (d + 1));
   } else {
     // [count, quality, cost, quality², cost²] blocks over cells (row-major over the models being
     // summed, the last `added` ones in an extend pass): qualities lie in [0, 1].
@@ -106,9 +127,5 @@ export function kmeansWithinPlan(
   passesCharged: number,
   plannedPasses: number,
 ): KMeansState {
-  if (passesCharged < plannedPasses - 1) return next;
-  if (next.phase !== "lloyd" && next.phase !== "power") return next;
-  // Mid-split, the centroids are still the clusters before the split: route with those.
-  const { splitting: _splitting, directions: _directions, ...rest } = next;
-  return { ...rest, phase: "stats" };
+  return passesCharged < plannedPasses - 1 ? next : kmeansLastPass(next);
 }

@@ -90,11 +90,11 @@ describe("K-means in the subspace", () => {
 });
 
 describe("the clip of a clustering in the subspace", () => {
-  it("noises sums in the subspace's point length and squared errors in 4 of its square", () => {
+  it("scales every unit by the subspace's point length (sums) or its square (squared errors, power terms)", () => {
     const state = initialKMeansState({ models: ["a"], embedder: { id: "e", dimension: 100 } });
     const clip = kmeansClip(state, 4 + 2, { cap: 16, costUnits: [1], pointLength: 0.2, dimension: 4 });
     expect(Array.from(clip.units ?? []).map((u) => Number(u.toFixed(6)))).toEqual([
-      1, 0.16, 0.2, 0.2, 0.2, 0.2,
+      1, 0.16, 0.1, 0.1, 0.1, 0.1,
     ]);
     const power = kmeansClip({ ...state, phase: "power", splitting: [0], size: 1 }, 4 + 1, {
       cap: 16,
@@ -102,6 +102,6 @@ describe("the clip of a clustering in the subspace", () => {
       pointLength: 0.5,
       dimension: 4,
     });
-    expect(Array.from(power.units ?? [])).toEqual([1, 1, 1, 1, 1]);
+    expect(Array.from(power.units ?? [])).toEqual([1, 1 / 64, 1 / 64, 1 / 64, 1 / 64]);
   });
 });

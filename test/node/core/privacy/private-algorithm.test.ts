@@ -41,11 +41,11 @@ describe("clipping a contribution", () => {
     expect(Array.from(clipInUnits(Float64Array.from([0.3, 4]), { norm: 1, units }))).toEqual([0.3, 4]);
   });
 
-  it("caps K-means Lloyd sums with squared errors in units of 4 (unit vectors are at most 2 apart)", () => {
+  it("caps K-means Lloyd sums with squared errors in units of 4 and sums in half a point", () => {
     const state = initialKMeansState({ models: ["a"], embedder: { id: "e", dimension: 2 } });
     const clip = kmeansClip(state, 2 * 4, { cap: 16, costUnits: [0.01] });
     expect(clip.norm).toBe(16);
-    expect(Array.from(clip.units ?? [])).toEqual([1, 4, 1, 1, 1, 4, 1, 1]);
+    expect(Array.from(clip.units ?? [])).toEqual([1, 4, 0.5, 0.5, 1, 4, 0.5, 0.5]);
     const stats = kmeansClip(
       { ...state, phase: "stats" as const, config: { ...state.config, models: ["a", "b"] } },
       5 * 4,
