@@ -47,6 +47,18 @@ export function privacyRefusal(config: FederationConfig, version: number): strin
   return budgetRefusal(config.privacy, version, threshold, scale, dimension);
 }
 
+/**
+ * Whether the round after `version` is the last the budget affords: it may open, and the one after
+ * it would be refused. Its version is then cut to a last pass that leaves a router.
+ */
+export function lastAffordableAfter(config: FederationConfig, version: number): boolean {
+  return (
+    config.privacy !== undefined &&
+    privacyRefusal(config, version) === undefined &&
+    privacyRefusal(config, version + 1) !== undefined
+  );
+}
+
 /** A version record with its cumulative spend attached when the federation has a budget. */
 export function withPrivacySpent<V extends { version: number }>(
   config: FederationConfig,

@@ -20,6 +20,16 @@ import { type FederationRouter, federationRouter } from "./router-kind.ts";
 /** What publishing needs of the object's environment: the model store and the signing key. */
 type PublishingEnv = Pick<Env, "MODELS" | "MODEL_SIGNING_KEY">;
 
+/**
+ * How a round's next version is published: `stamp` puts what it will have spent of the budget into
+ * its model file; `lastAffordable` says the budget affords one more round only, so the version is
+ * cut to one last pass that leaves a router (FederationRouter.lastPass).
+ */
+export interface Publication {
+  stamp?(file: ModelFile): ModelFile;
+  lastAffordable?: boolean;
+}
+
 /** A model file's bytes, and whether the state they hold is final (no round trains it further). */
 export interface VersionBytes {
   bytes: Uint8Array;
@@ -107,15 +117,14 @@ export async function loadGlobal(
  * A round with privacy noise (round.privacy) is checked against the clipping range widened by the
  * noise's tail bound; the kind's exact checks (whole counts, norms a count allows) cannot hold for
  * a noised total, so they are not asked. Its total, in the round's units, is multiplied back into
- * the contribution's own and small statistics cells are suppressed before finalising. `stamp`
- * puts what the next version will have spent of the budget into its model file.
+ * the contribution's own and small statistics cells are suppressed before finalising.
  */
 export function finalisedModel(
   router: FederationRouter,
   global: unknown,
   total: RoundTotal,
   round: Pick<RoundSummary, "participants" | "secureAggregation" | "privacy">,
-  stamp: (file: ModelFile) => ModelFile = (file) => file,
+  publication: Publication = {},
 ): Result<VersionBytes> {
   const { algorithm } = router;
   const { sum } = total;
@@ -138,7 +147,7 @@ export function finalisedModel(
       )
     : implausibleTotal(sum, total.weightTotal, weights, config);
   if (refusal) return failure("implausible_total", refusal);
-  return checkedModel(router, global, sum, { participants, resolution }, privacy, stamp);
+  return checkedModel(router, global, sum, { participants, resolution }, privacy, publication);
 }
 
 /**
@@ -154,7 +163,7 @@ export function checkedModel(
   sum: Float64Array,
   context: { participants: number; resolution: number },
   privacy?: RoundPrivacy,
-  stamp: (file: ModelFile) => ModelFile = (file) => file,
+  { stamp = (file) => file, lastAffordable = false }: Publication = {},
 ): Result<VersionBytes> {
   const { algorithm } = router;
   const expected = algorithm.contributionLength(global);
@@ -171,7 +180,8 @@ export function checkedModel(
           privacy,
         )
       : sum;
-    const next = algorithm.finalise(global, released);
+    const finalised = algorithm.finalise(global, released);
+    const next = lastAffordable && router.lastPass ? router.lastPass(finalised) : finalised;
     return success({
       bytes: encodeModelFile(stamp(algorithm.toModelFile(next))),
       final: algorithm.done(next),

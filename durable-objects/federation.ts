@@ -38,7 +38,7 @@ import { MatchedSecrets, randomSecret } from "./credentials.ts";
 import { type Access, authorise, type Role } from "./federation-access.ts";
 import { closeAbortedRound, reconcileCurrentRound, settleReservation } from "./federation-ending.ts";
 import { checkNeighbourDegree, openRound } from "./federation-opening.ts";
-import { stampedModel, withPrivacySpent } from "./federation-privacy.ts";
+import { lastAffordableAfter, stampedModel, withPrivacySpent } from "./federation-privacy.ts";
 import {
   classifyVersions,
   finalisedModel,
@@ -524,9 +524,10 @@ export class Federation extends DurableObject<Env> {
       const loaded = await loadGlobal(this.env.MODELS, record.id, record.config, record.latestVersion);
       if (!loaded.ok) return loaded;
       const version = record.latestVersion + 1;
-      const bytes = finalisedModel(loaded.value.router, loaded.value.global, total, summary, (file) =>
-        stampedModel(record.config, version, file),
-      );
+      const bytes = finalisedModel(loaded.value.router, loaded.value.global, total, summary, {
+        stamp: (file) => stampedModel(record.config, version, file),
+        lastAffordable: lastAffordableAfter(record.config, version),
+      });
       if (!bytes.ok) return bytes;
       const published = await putVersion(this.env, record.id, version, bytes.value, summary.round);
       // Charged the updates it aggregated, the rest refunded; settling again (a retry) changes nothing.

@@ -7,6 +7,7 @@ import { findRouterKind } from "../core/routers/registry.ts";
 import { failure, type Result, success } from "../core/wire/errors.ts";
 import type { FederationConfig } from "../core/wire/federation.ts";
 import { MAX_CONTRIBUTION_LENGTH, MAX_MODEL_FILE_BYTES } from "../core/wire/limits.ts";
+import { lastAffordableAfter } from "./federation-privacy.ts";
 
 /** A created federation's router kind, as the edge uses it. */
 export interface FederationRouter {
@@ -20,6 +21,8 @@ export interface FederationRouter {
   addModels?(trained: ModelFile, models: readonly string[]): ModelFile;
   /** A trained router whose next rounds are new organisations joining; absent when unsupported. */
   joinClients?(trained: ModelFile): ModelFile;
+  /** The state cut to one last pass that leaves a router (RouterKind.lastPass); absent: it routes already. */
+  lastPass?(global: unknown): unknown;
   /** Refuses a grown router (its file, its configuration) that the platform could not carry. */
   checkCapacity(grown: ModelFile, config: FederationConfig): Result<null>;
 }
@@ -70,7 +73,9 @@ export function initialModel(config: FederationConfig): Result<{ file: ModelFile
   if (!capacity.ok) return capacity;
   try {
     const algorithm = kind.algorithm();
-    const state = kind.initialState(setup);
+    const initial = kind.initialState(setup);
+    // A budget that affords one round only: that round must leave a router.
+    const state = lastAffordableAfter(config, 0) && kind.lastPass ? kind.lastPass(initial) : initial;
     return success({ file: algorithm.toModelFile(state), final: algorithm.done(state) });
   } catch (error) {
     return failure("invalid_config", `cannot build the initial ${name} model: ${(error as Error).message}`);
@@ -83,7 +88,7 @@ export function federationRouter(config: FederationConfig): Result<FederationRou
   if (!kind) return failure("invalid_config", `router kind "${config.router.kind}" is not available`);
   // The edge only finalises totals: its algorithm has no local compute.
   const algorithm = kind.algorithm();
-  const { addModels, joinClients } = kind;
+  const { addModels, joinClients, lastPass } = kind;
   return success({
     kind: kind.name,
     algorithm: algorithm as FederatedAlgorithm<unknown, never>,
@@ -98,5 +103,6 @@ export function federationRouter(config: FederationConfig): Result<FederationRou
       joinClients: (trained) =>
         algorithm.toModelFile(joinClients.call(kind, algorithm.fromModelFile(trained))),
     }),
+    ...(lastPass && { lastPass: (global) => lastPass.call(kind, global) }),
   } satisfies FederationRouter);
 }

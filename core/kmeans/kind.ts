@@ -8,7 +8,13 @@ import { addModels, federatedKMeans, kmeansRouter, startJoin } from "./federated
 import { kmeansFootprint } from "./footprint.ts";
 import { predictKMeans } from "./router.ts";
 import type { Shrinkage } from "./shrinkage.ts";
-import { initialKMeansState, KMEANS_DEFAULTS, KMEANS_KIND, type KMeansState } from "./state.ts";
+import {
+  initialKMeansState,
+  KMEANS_DEFAULTS,
+  KMEANS_KIND,
+  type KMeansState,
+  kmeansLastPass,
+} from "./state.ts";
 import { checkKMeansTotal } from "./total-check.ts";
 
 const SCHEMA: HyperparameterSchema = {
@@ -78,6 +84,7 @@ export const kmeansKind: RouterKind<KMeansState> = {
       : [],
   addModels,
   joinClients: (state) => startJoin(state),
+  lastPass: kmeansLastPass,
   async experiment(options) {
     const clusters = experimentNumber(options.clusters);
     const prior = experimentNumber(options.prior);

@@ -188,6 +188,13 @@ export interface RouterKind<State = unknown> {
   /** A trained router whose next passes are new organisations joining; absent when unsupported. */
   joinClients?(state: State): State;
   /**
+   * The state with its training cut to one last pass that leaves a router: what the edge publishes
+   * when a privacy budget affords one more round only. Absent where every state already routes
+   * (the MLP's versions do): a kind whose middle states cannot route must have it, or a spent
+   * budget leaves its federation without a router.
+   */
+  lastPass?(state: State): State;
+  /**
    * The kind in the experiment harness, with the CLI's options (`--clusters`, `--rounds`, ...).
    * Loaded on demand, so that apps bundling the SDK do not carry the harness's code.
    */

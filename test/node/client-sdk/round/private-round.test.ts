@@ -3,9 +3,13 @@
 // noised total, and the published model file states the spend, which the SDK reads.
 import { describe, expect, it } from "vitest";
 import type { ParticipationResult } from "../../../../client-sdk/src/index.ts";
+import type { KMeansState } from "../../../../core/kmeans/state.ts";
 import { modelPrivacy } from "../../../../core/privacy/model-privacy.ts";
+import { findRouterKind } from "../../../../core/routers/registry.ts";
+import { federationConfigSchema } from "../../../../core/wire/federation.ts";
 import type { RoundSummary } from "../../../../core/wire/rounds.ts";
-import { federationOnEdge, SMALL_KMEANS } from "../support/edge.ts";
+import { privacySpent } from "../../../../durable-objects/federation-privacy.ts";
+import { edgeFederationConfig, federationOnEdge, SMALL_KMEANS } from "../support/edge.ts";
 import { fixture } from "../support/fixture.ts";
 
 const data = fixture();
@@ -42,5 +46,28 @@ describe("a private round through the SDK", () => {
       federation.ownerToken,
     );
     expect(versions.find((v) => v.version === 1)?.privacy).toEqual(stated);
+  });
+
+  it("makes the last round the budget affords K-means' statistics pass, so the federation ends with a router", async () => {
+    // SMALL_KMEANS takes four rounds (Lloyd, power, Lloyd, statistics); this budget affords two.
+    const options = { ...SMALL_KMEANS, privacy };
+    const twoRounds = privacySpent(federationConfigSchema.parse(edgeFederationConfig(data, options)), 2)!;
+    const federation = await federationOnEdge(data, {
+      ...options,
+      privacy: { ...privacy, epsilon: twoRounds.epsilon * 1.001 },
+    });
+    const trainers = await federation.trainers(data);
+    expect(await federation.train(trainers)).toBe(2);
+    const latest = await federation.latest();
+    expect(latest.version).toBe(2);
+    const file = await federation.modelFile(2);
+    const kind = findRouterKind("kmeans")!;
+    const state = kind.algorithm().fromModelFile(file) as KMeansState;
+    // The clustering stopped at the one cluster of its first pass; the statistics came next.
+    expect(state).toMatchObject({ phase: "done", size: 1 });
+    expect(modelPrivacy(file)!.epsilon).toBeLessThanOrEqual(twoRounds.epsilon * 1.001);
+    // An app routes with it.
+    const decision = await trainers[0]!.route(data.benchmark.prompts[0]!);
+    expect(data.benchmark.models).toContain(decision.model);
   });
 });

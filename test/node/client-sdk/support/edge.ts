@@ -170,11 +170,11 @@ export class EdgeFederation {
   }
 }
 
-/** A new tenant and federation on the real edge, for the fixture's models and embedder. */
-export async function federationOnEdge(data: Fixture, options: FederationOptions): Promise<EdgeFederation> {
+/** The configuration federationOnEdge creates, for the fixture's models and embedder. */
+export function edgeFederationConfig(data: Fixture, options: FederationOptions): FederationConfigInput {
   const clients = options.clients ?? DEFAULT_FLOORS.minCohort;
   const cohortSize = options.cohortSize ?? clients;
-  const config: FederationConfigInput = {
+  return {
     name: "sdk tests",
     router: { kind: options.kind, hyperparameters: options.hyperparameters ?? {} },
     models: data.benchmark.models.map((id, j) => ({
@@ -201,8 +201,16 @@ export async function federationOnEdge(data: Fixture, options: FederationOptions
     },
     clipping: { min: -1000, max: 1000 },
   };
+}
+
+/** A new tenant and federation on the real edge, for the fixture's models and embedder. */
+export async function federationOnEdge(data: Fixture, options: FederationOptions): Promise<EdgeFederation> {
+  const clients = options.clients ?? DEFAULT_FLOORS.minCohort;
   const owner = new EdgeClient(inject("edgeUrl"));
-  return new EdgeFederation(owner, await owner.setUp(inject("operatorToken"), clients, config));
+  return new EdgeFederation(
+    owner,
+    await owner.setUp(inject("operatorToken"), clients, edgeFederationConfig(data, options)),
+  );
 }
 
 /** A federation trained to the end on the fixture by its own clients. */
