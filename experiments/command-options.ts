@@ -162,10 +162,16 @@ export const PRIVACY_EXPERIMENT_OPTIONS = {
     value: "c",
     description: "per-pass cap of a client's contribution (K-means: points; MLP: L2 norm)",
   },
+  repeats: {
+    type: "string",
+    value: "r",
+    description: "noise draws per epsilon, the AUC their mean (default 1)",
+  },
   projection: {
     type: "string",
     value: "k",
-    description: "K-means: dimensions of the public random subspace it clusters in (default 64; 0: none)",
+    description:
+      "K-means: dimensions of a public random subspace to cluster in (default 0: the embedding itself)",
   },
   set: {
     type: "string",

@@ -28,6 +28,12 @@ function dimensions(value: string): number {
   return parsed;
 }
 
+function draws(value: string): number {
+  const parsed = Number(value);
+  if (!(Number.isInteger(parsed) && parsed >= 1)) throw new UsageError(`--repeats got "${value}"`);
+  return parsed;
+}
+
 function write(path: string, text: string): void {
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, text);
@@ -55,6 +61,7 @@ export async function privacyExperimentCommand(
     embedder,
     ...(values.cap !== undefined ? { cap: positive(values.cap, "cap", 1) } : {}),
     ...(values.projection !== undefined ? { projection: dimensions(values.projection) } : {}),
+    ...(values.repeats !== undefined ? { repeats: draws(values.repeats) } : {}),
     hyperparameters: hyperparameterSettings(values.set ?? []),
     progress: (label, done, total) => console.error(`[${done}/${total}] ${label}`),
   });

@@ -1,5 +1,6 @@
 // AUC against epsilon (log scale) as a standalone SVG: one line per result (router and seed), its
-// non-private AUC as a dashed level, and the baselines as dotted levels.
+// non-private AUC as a dashed level, and the baselines as dotted levels; with several noise draws
+// per epsilon, a bar from the lowest draw to the highest.
 import type { PrivacyExperimentResult } from "./privacy-experiment.ts";
 
 const WIDTH = 640;
@@ -11,7 +12,7 @@ export function privacyPlotSvg(results: readonly PrivacyExperimentResult[]): str
   const epsilons = results.flatMap((r) => r.rows.map((row) => row.epsilon));
   const aucs = results.flatMap((r) => [
     r.nonPrivate,
-    ...r.rows.map((row) => row.auc),
+    ...r.rows.flatMap((row) => [row.auc, ...row.aucs]),
     ...Object.values(r.baselines),
   ]);
   const xMin = Math.log2(Math.min(...epsilons));
@@ -51,8 +52,13 @@ export function privacyPlotSvg(results: readonly PrivacyExperimentResult[]): str
     const points = result.rows.map((r) => `${x(r.epsilon)},${y(r.auc)}`).join(" ");
     parts.push(`<polyline points="${points}" fill="none" stroke="${colour}" stroke-width="2"/>`);
     // A marker per measured epsilon: a result with one epsilon is a point, not a line.
-    for (const r of result.rows)
+    for (const r of result.rows) {
       parts.push(`<circle cx="${x(r.epsilon)}" cy="${y(r.auc)}" r="3" fill="${colour}"/>`);
+      if (r.aucs.length > 1)
+        parts.push(
+          `<line x1="${x(r.epsilon)}" x2="${x(r.epsilon)}" y1="${y(Math.min(...r.aucs))}" y2="${y(Math.max(...r.aucs))}" stroke="${colour}"/>`,
+        );
+    }
     parts.push(
       `<text x="${MARGIN.left + plotW + 8}" y="${MARGIN.top + 14 * row++}" fill="${colour}">${result.router} seed ${result.seed}</text>`,
     );

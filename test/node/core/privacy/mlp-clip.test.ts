@@ -31,13 +31,13 @@ describe("the MLP's clip in units", () => {
     expect(stats.mu[0]).toBeCloseTo(0.001, 12);
   });
 
-  it("weighs a FedAvg round's delta by the row count alone: the per-model counts take no norm", () => {
+  it("weighs a FedAvg round's delta by the row count alone, in tens of rows: the per-model counts take no norm", () => {
     const state = {
       ...initialMlpState({ models: ["a", "b"], embedder, tags: [], hidden: 2 }),
       phase: "train" as const,
     };
     const { units } = mlpClip(state, 10, { cap: 10, costUnits: [1, 1] });
-    expect(units![0]).toBe(1);
+    expect(units![0]).toBe(10);
     expect(units![1]! >= 1e6 && units![2]! >= 1e6).toBe(true);
     expect(Array.from(units!.subarray(3))).toEqual([1, 1, 1, 1, 1, 1, 1]);
   });
