@@ -27,8 +27,9 @@ const UNREAD = 1e9;
  * Unit of a training round's row count. Its noise (z × cap × unit) is small against the sum of every
  * client's rows (tens of thousands at 1,000 clients) even at 10, where it takes a tenth of the clip
  * it took at 1: the clip goes to the weighted delta (rows × delta, about 80 for a 90-row client),
- * which carries the signal. At ε 8 on seeds 1 and 2 (with cap 80 and every client in every round)
- * the gap to the non-private router fell from −0.009 to −0.001 and −0.003 (docs/privacy.md).
+ * which carries the signal. At ε 8 (1,000 clients, every client in each round) the gap to the
+ * non-private router was −0.009 on seed 1 with the count in units of 1 and cap 100, and is −0.003,
+ * −0.003 and −0.005 on seeds 1-3 with units of 10 and cap 80 (3 noise draws each; docs/privacy.md).
  */
 const ROW_COUNT_UNIT = 10;
 
