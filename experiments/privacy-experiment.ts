@@ -98,8 +98,8 @@ const DEFAULT_CAP: Record<string, number> = { kmeans: 16, mlp: 80 };
  * on seed 1 (docs/privacy.md). The MLP takes every client into every round: the accounting
  * charges each pass as if all took part (sampling rate 1), so sampling 60% only threw signal away;
  * and 128 hidden units, for run time (a 1,000-client training in about a minute, 512 units about
- * four). The non-private 512-unit router is better (seed 1: 0.719 against 0.686), but under noise
- * the two end about level (512 units at ε 8, one draw: 0.690, 0.028 below its own non-private).
+ * eight). The 512-unit router is better (seed 1: 0.7185 non-private, 0.7170 at ε 8 in one draw,
+ * against 0.686 and 0.683 for 128 units; docs/privacy.md).
  */
 const PRIVATE_SETTINGS: Record<string, Hyperparameters> = {
   kmeans: { clusters: 8, lloydPasses: 2, powerPasses: 2 },
