@@ -52,11 +52,11 @@ export function privacyRefusal(config: FederationConfig, version: number): strin
  * it would be refused. Its version is then cut to a last pass that leaves a router.
  */
 export function lastAffordableAfter(config: FederationConfig, version: number): boolean {
-  return (
-    config.privacy !== undefined &&
-    privacyRefusal(config, version) === undefined &&
-    privacyRefusal(config, version + 1) !== undefined
-  );
+  const { privacy } = config;
+  if (!privacy) return false;
+  const { threshold, scale, dimension } = chargeOf(config);
+  const refused = (after: number) => budgetRefusal(privacy, after, threshold, scale, dimension) !== undefined;
+  return !refused(version) && refused(version + 1);
 }
 
 /** A version record with its cumulative spend attached when the federation has a budget. */

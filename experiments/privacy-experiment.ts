@@ -191,7 +191,7 @@ function noiseSeed(seed: number, draw: number): number {
 }
 
 /** The lowest and highest of several draws' AUCs. */
-export function aucRange(aucs: readonly number[]): string {
+function aucRange(aucs: readonly number[]): string {
   return `${Math.min(...aucs).toFixed(4)} to ${Math.max(...aucs).toFixed(4)}`;
 }
 

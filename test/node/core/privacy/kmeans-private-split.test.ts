@@ -3,6 +3,7 @@
 // went along a random direction; in units of their typical size (kmeans-clip.ts) they survive it.
 import { describe, expect, it } from "vitest";
 import type { EvaluationSet } from "../../../../core/data/evaluations.ts";
+import { addContribution } from "../../../../core/federated.ts";
 import { federatedKMeans, initialKMeansState, type KMeansState } from "../../../../core/kmeans/federated.ts";
 import { nearestCentroid } from "../../../../core/kmeans/geometry.ts";
 import { kmeansClip } from "../../../../core/privacy/kmeans-clip.ts";
@@ -91,10 +92,8 @@ async function trainUntil(
   );
   while (!stop(state)) {
     const total = new Float64Array(algorithm.contributionLength(state));
-    for (const client of clients) {
-      const contribution = await algorithm.contribute(state, client, seededRandom(0));
-      for (let i = 0; i < total.length; i++) total[i]! += contribution[i]!;
-    }
+    for (const client of clients)
+      addContribution(total, await algorithm.contribute(state, client, seededRandom(0)));
     state = algorithm.finalise(state, total);
   }
   return state;
